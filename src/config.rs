@@ -1,0 +1,452 @@
+//! `maint.toml`: where it is found, what it may contain, and the errors that
+//! name the file, line and key when it is wrong.
+//!
+//! Every section is optional and every key has a built-in default, so no
+//! file at all is a valid configuration. Unknown keys are errors, not
+//! silently ignored: a typo in a threshold must not turn a check off.
+//! Values are validated while they are parsed (URLs, durations, regexes), so
+//! the error points at the line; rules across keys are checked when settings
+//! are resolved, still before anything runs.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::units::Span;
+
+/// The places searched, in order, when neither `--config` nor `$MAINT_CONFIG` names a file.
+pub fn search_path() -> Vec<PathBuf> {
+    let mut places = vec![PathBuf::from("maint.toml")];
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".config")));
+    if let Some(base) = xdg {
+        places.push(base.join("maint").join("maint.toml"));
+    }
+    places.push(PathBuf::from("/etc/maint/maint.toml"));
+    places
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {}, line {line}{}: {message}", path.display(), key_suffix(key))]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: Option<String>,
+        message: String,
+    },
+}
+
+fn key_suffix(key: &Option<String>) -> String {
+    key.as_ref()
+        .map(|key| format!(", key `{key}`"))
+        .unwrap_or_default()
+}
+
+impl ConfigError {
+    pub fn hint(&self) -> String {
+        match self {
+            ConfigError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                "create the file, or pass --config FILE naming one that exists".to_owned()
+            }
+            ConfigError::Read { .. } => {
+                "check that the file is a readable UTF-8 text file".to_owned()
+            }
+            ConfigError::Invalid { .. } => {
+                "fix that line; examples/maint.toml lists every key with its meaning".to_owned()
+            }
+        }
+    }
+}
+
+/// A configuration and where it came from.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    /// None when no file was found and the built-in defaults apply.
+    pub path: Option<PathBuf>,
+    text: String,
+}
+
+impl Loaded {
+    /// Finds the file as DESIGN.md says and reads it. A file named by
+    /// `--config` or `$MAINT_CONFIG` must exist; the usual places may all be absent.
+    pub fn discover(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let named = explicit.map(Path::to_path_buf).or_else(|| {
+            std::env::var_os("MAINT_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        if let Some(path) = named {
+            return Loaded::read(&path);
+        }
+        for candidate in search_path() {
+            // A file that exists but cannot be read is an error, not a reason to move on.
+            if std::fs::symlink_metadata(&candidate).is_ok() {
+                return Loaded::read(&candidate);
+            }
+        }
+        Ok(Loaded::default())
+    }
+
+    pub fn read(path: &Path) -> Result<Loaded, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Read {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+        })?;
+        Loaded::parse(path, text)
+    }
+
+    pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
+        let invalid = |err: toml::de::Error, key: Option<String>| ConfigError::Invalid {
+            path: path.to_owned(),
+            line: line_of(&text, err.span().map_or(0, |span| span.start)),
+            key,
+            message: err.message().to_owned(),
+        };
+        let deserializer = toml::Deserializer::parse(&text).map_err(|err| invalid(err, None))?;
+        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            // Spanned values add a private segment to the path; readers never wrote it.
+            let key = err
+                .path()
+                .to_string()
+                .split('.')
+                .filter(|segment| !segment.starts_with("$__serde_spanned"))
+                .collect::<Vec<_>>()
+                .join(".");
+            let key = (key != "." && !key.is_empty()).then_some(key);
+            invalid(err.into_inner(), key)
+        })?;
+        Ok(Loaded {
+            config,
+            path: Some(path.to_owned()),
+            text,
+        })
+    }
+
+    /// An error about a value found valid alone but wrong with the rest
+    /// (a warning threshold above the critical one), pointing at its line.
+    pub fn invalid<T>(
+        &self,
+        key: &str,
+        value: &Spanned<T>,
+        message: impl fmt::Display,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.clone().unwrap_or_default(),
+            line: line_of(&self.text, value.span().start),
+            key: Some(key.to_owned()),
+            message: message.to_string(),
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub health: HealthConfig,
+    /// Present (even empty) means "this host runs PostgreSQL": health checks it.
+    pub postgres: Option<PostgresConfig>,
+    /// Present (even empty) means "this host runs Redis": health checks it.
+    pub redis: Option<RedisConfig>,
+}
+
+/// A warning and a critical level; either may be left to its default.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelsConfig<T> {
+    pub warn: Option<T>,
+    pub crit: Option<T>,
+}
+
+pub type Levels = Option<Spanned<LevelsConfig<f64>>>;
+pub type SpanLevels = Option<Spanned<LevelsConfig<Span>>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthConfig {
+    /// Whatever is still running at the deadline is reported UNKNOWN.
+    pub deadline: Option<Span>,
+    /// Each check's own time limit, unless the check sets one.
+    pub timeout: Option<Span>,
+    pub cpu: Levels,
+    pub memory: Levels,
+    pub swap: Levels,
+    /// Five-minute load average per core.
+    pub load: Levels,
+    pub disk: Levels,
+    pub inodes: Levels,
+    /// Mount points to check even when their filesystem type is normally left out.
+    pub mounts: Vec<PathBuf>,
+    pub exclude_mounts: Vec<PathBuf>,
+    /// Mount points that are read-only on purpose.
+    pub readonly_ok: Vec<PathBuf>,
+    /// Check names (or patterns) never to run, as with --skip.
+    pub skip: Vec<String>,
+    pub process: Vec<ProcessConfig>,
+    pub http: Vec<HttpConfig>,
+    pub tcp: Vec<TcpConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessConfig {
+    /// Exact process name, as `ps -o comm` shows it (or the executable's file name).
+    pub name: Option<String>,
+    /// Regular expression matched against the whole command line.
+    pub pattern: Option<Spanned<Pattern>>,
+    /// Fewer running than this is critical.
+    #[serde(default = "one")]
+    pub min: usize,
+    /// More running than this is a warning.
+    pub max: Option<usize>,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub name: Option<String>,
+    pub url: HttpUrl,
+    /// Accepted status codes; any 2xx or 3xx when absent.
+    pub expect_status: Option<StatusCodes>,
+    /// Text the body must contain.
+    pub contains: Option<String>,
+    /// Response-time levels.
+    pub latency: SpanLevels,
+    pub timeout: Option<Span>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StatusCodes {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+impl StatusCodes {
+    pub fn to_vec(&self) -> Vec<u16> {
+        match self {
+            StatusCodes::One(code) => vec![*code],
+            StatusCodes::Many(codes) => codes.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpConfig {
+    pub name: Option<String>,
+    pub address: Address,
+    pub timeout: Option<Span>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresConfig {
+    /// `postgres://user@host:port/db` or `host=... dbname=...`; PG* variables
+    /// and ~/.pgpass fill in what it leaves out.
+    pub url: Option<PostgresUrl>,
+    pub connect_timeout: Option<Span>,
+    /// Connections in use, percent of max_connections.
+    pub connections: Levels,
+    /// Age of the oldest open transaction.
+    pub oldest_transaction: SpanLevels,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    pub url: Option<RedisUrl>,
+    pub timeout: Option<Span>,
+    /// used_memory, percent of maxmemory.
+    pub memory: Levels,
+    /// connected_clients, percent of maxclients.
+    pub clients: Levels,
+}
+
+/// Defines a string newtype that validates itself while the config is
+/// parsed, so a bad value is reported with its line.
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(pub String);
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(text).map(|()| $name(text.to_owned()))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&crate::redact::url(&self.0))
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// An `http://` or `https://` URL with a host.
+    HttpUrl,
+    |text| {
+        let url = url::Url::parse(text)
+            .map_err(|err| format!("invalid URL {:?}: {err}", crate::redact::url(text)))?;
+        match url.scheme() {
+            "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+            "http" | "https" => Err(format!("URL {:?} has no host", crate::redact::url(text))),
+            other => Err(format!(
+                "URL {:?} has scheme {other:?}; only http and https are checked",
+                crate::redact::url(text)
+            )),
+        }
+    }
+);
+
+validated_string!(
+    /// `host:port` or `[v6]:port`.
+    Address,
+    |text| {
+        let (host, port) = text
+            .rsplit_once(':')
+            .ok_or_else(|| format!("address {text:?} needs a port, as host:port"))?;
+        if host.trim_matches(['[', ']']).is_empty() {
+            return Err(format!("address {text:?} has no host"));
+        }
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(()),
+            _ => Err(format!("address {text:?} has an invalid port {port:?}")),
+        }
+    }
+);
+
+validated_string!(
+    /// A libpq connection URL or key=value string.
+    PostgresUrl,
+    |text| {
+        text.parse::<postgres::Config>()
+            .map(drop)
+            .map_err(|err| format!("invalid PostgreSQL URL {:?}: {err}", crate::redact::url(text)))
+    }
+);
+
+validated_string!(
+    /// `redis://[:password@]host[:port][/db]`, `rediss://` or `unix://`.
+    RedisUrl,
+    |text| {
+        use redis::IntoConnectionInfo;
+        text.into_connection_info()
+            .map(drop)
+            .map_err(|err| format!("invalid Redis URL {:?}: {err}", crate::redact::url(text)))
+    }
+);
+
+/// A regular expression, compiled when the config is read.
+#[derive(Debug, Clone)]
+pub struct Pattern(pub regex::Regex);
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        regex::Regex::new(&text)
+            .map(Pattern)
+            .map_err(|err| serde::de::Error::custom(format!("invalid regular expression: {err}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Loaded, String> {
+        Loaded::parse(Path::new("/etc/maint/maint.toml"), text.to_owned())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        let loaded = parse("").unwrap();
+        assert!(loaded.config.postgres.is_none());
+        assert!(loaded.config.health.http.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse("[health]\ndeadline = \"5s\"\ncolour = \"red\"\n").unwrap_err();
+        assert!(
+            err.starts_with(
+                "config /etc/maint/maint.toml, line 3, key `health.colour`: unknown field `colour`"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_file_line_and_key() {
+        let err = parse("[health]\n\n[health.cpu]\nwarn = \"high\"\n").unwrap_err();
+        assert!(err.contains("line 4, key `health.cpu.warn`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_are_caught_while_parsing() {
+        let err = parse("[[health.http]]\nurl = \"htp://x\"\n").unwrap_err();
+        assert!(err.contains("line 2, key `health.http[0].url`"), "{err}");
+        assert!(err.contains("scheme \"htp\""), "{err}");
+        let err = parse("[health]\ndeadline = \"10\"\n").unwrap_err();
+        assert!(
+            err.contains("key `health.deadline`: invalid duration"),
+            "{err}"
+        );
+        let err = parse("[[health.tcp]]\naddress = \"db\"\n").unwrap_err();
+        assert!(err.contains("needs a port"), "{err}");
+    }
+
+    #[test]
+    fn malformed_toml_names_the_line() {
+        let err = parse("[health\ndeadline = 1\n").unwrap_err();
+        assert!(
+            err.starts_with("config /etc/maint/maint.toml, line 1: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn secrets_in_bad_urls_stay_hidden() {
+        let err = parse("[redis]\nurl = \"http://:hunter2@x\"\n").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

@@ -1,0 +1,227 @@
+//! `maint`: the routine maintenance of a server running an application with
+//! PostgreSQL and Redis, as one tool for operators, cron and CI.
+//!
+//! The binary only glues this library together: [`parse_args`] reads the
+//! command line, [`run`] loads the configuration, resolves the command's
+//! settings (failing before anything runs), runs the command, which returns
+//! a [`report::Report`], and hands it to [`render`]. Exit codes come from
+//! [`exit`] and nowhere else.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod exit;
+pub mod generate;
+pub mod parallel;
+pub mod probe;
+pub mod redact;
+pub mod render;
+pub mod report;
+pub mod storage;
+pub mod units;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::cli::{Cli, ColorWhen, Command, GlobalArgs};
+use crate::error::Hint;
+use crate::exit::{ExitCode, Stage};
+use crate::render::{Format, Style};
+use crate::report::{Kind, Report};
+
+/// `maint --version`: the version and the commit it was built from.
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("MAINT_COMMIT"), ")");
+
+/// An error that ended a run, with the exit code it calls for.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: anyhow::Error,
+    pub code: ExitCode,
+}
+
+/// Parses the command line. Help and version are printed here and exit 0;
+/// usage errors are printed as one `maint: error:` line and exit 3, not
+/// clap's 2, which means CRITICAL in this tool's contract.
+pub fn parse_args(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+) -> Result<Cli, ExitCode> {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(cli),
+        Err(err) => {
+            use clap::error::ErrorKind;
+            match err.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = err.print();
+                    Err(ExitCode::Ok)
+                }
+                _ => {
+                    eprintln!("{}", usage_error_line(&err));
+                    Err(ExitCode::Unknown)
+                }
+            }
+        }
+    }
+}
+
+/// clap's several-line usage error as one line, with its tip as the hint.
+fn usage_error_line(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines
+        .next()
+        .unwrap_or("invalid usage")
+        .trim_start_matches("error: ")
+        .to_owned();
+    let tip = lines
+        .find_map(|line| line.strip_prefix("tip: "))
+        .map(str::to_owned);
+    let usage = lines
+        .clone()
+        .find(|line| line.starts_with("Usage: "))
+        .or_else(|| text.lines().find(|l| l.starts_with("Usage: ")));
+    let hint = match (tip, usage) {
+        (Some(tip), _) => tip,
+        (None, Some(usage)) => {
+            format!("usage: {}; see --help", usage.trim_start_matches("Usage: "))
+        }
+        (None, None) => "see maint --help".to_owned(),
+    };
+    let error = anyhow::anyhow!(first).context(Hint::new(hint));
+    error::describe(&error)
+}
+
+/// Where and how the report goes, settled before the command runs.
+struct Output {
+    format: Format,
+    path: Option<PathBuf>,
+    quiet: bool,
+    style: Style,
+}
+
+impl Output {
+    fn resolve(global: &GlobalArgs) -> anyhow::Result<Output> {
+        if let Some(path) = &global.output {
+            storage::atomic::check_writable(path)
+                .with_context(|| format!("cannot write --output {}", path.display()))
+                .context(Hint::new("name a file in a folder that exists"))?;
+        }
+        let to_terminal = global.output.is_none() && std::io::stdout().is_terminal();
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+        let color = match global.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => to_terminal && !no_color_env && !dumb,
+        };
+        let width = to_terminal
+            .then(|| rustix::termios::tcgetwinsize(std::io::stdout()).ok())
+            .flatten()
+            .map(|size| size.ws_col)
+            .filter(|cols| *cols >= 40);
+        Ok(Output {
+            format: global.format.unwrap_or(Format::Table),
+            path: global.output.clone(),
+            quiet: global.quiet,
+            style: Style {
+                color,
+                width,
+                verbose: global.verbose > 0,
+            },
+        })
+    }
+
+    /// Writes the report; a closed pipe on stdout (`maint health | head`) is not an error.
+    fn deliver(&self, report: &Report) -> anyhow::Result<()> {
+        let text = render::render(report, self.format, &self.style);
+        if let Some(path) = &self.path {
+            return storage::atomic::write(path, text.as_bytes())
+                .with_context(|| format!("cannot write --output {}", path.display()));
+        }
+        if self.quiet {
+            return Ok(());
+        }
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(err).context("cannot write to standard output")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Says what maint is doing, on stderr, with `-v`.
+fn note(global: &GlobalArgs, text: impl FnOnce() -> String) {
+    if global.verbose > 0 {
+        eprintln!("maint: {}", text());
+    }
+}
+
+/// Runs a parsed command line to its exit code.
+pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    let global = &cli.global;
+    let kind = command_kind(&cli.command);
+    let setup = |error: anyhow::Error| Failure {
+        error,
+        code: ExitCode::for_error(kind, Stage::Setup),
+    };
+
+    if let Command::Completions(args) = &cli.command {
+        let (_, script) = generate::completion(args.shell);
+        let mut stdout = std::io::stdout().lock();
+        return match stdout.write_all(&script) {
+            Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(setup(err.into())),
+            _ => Ok(ExitCode::Ok),
+        };
+    }
+
+    let loaded = config::Loaded::discover(global.config.as_deref()).map_err(|err| {
+        let hint = err.hint();
+        setup(anyhow::Error::new(err).context(Hint::new(hint)))
+    })?;
+    note(global, || match &loaded.path {
+        Some(path) => format!("config: {}", path.display()),
+        None => "config: none found, using built-in defaults".to_owned(),
+    });
+    let output = Output::resolve(global).map_err(setup)?;
+
+    let report = match &cli.command {
+        Command::Health(args) => {
+            let settings = commands::health::Settings::resolve(args, &loaded).map_err(setup)?;
+            note(global, || {
+                format!(
+                    "health: {} checks, deadline {}",
+                    settings.probes.iter().map(|p| p.names.len()).sum::<usize>(),
+                    units::compact_duration(settings.deadline)
+                )
+            });
+            if settings.list {
+                commands::health::list(&settings)
+            } else {
+                commands::health::run(settings)
+            }
+        }
+        Command::Completions(_) => unreachable!("handled above"),
+    };
+
+    output.deliver(&report).map_err(|error| Failure {
+        error,
+        code: ExitCode::for_error(kind, Stage::Running),
+    })?;
+    Ok(ExitCode::for_report(&report))
+}
+
+fn command_kind(command: &Command) -> Kind {
+    match command {
+        Command::Health(_) => Kind::Check,
+        Command::Completions(_) => Kind::Action,
+    }
+}

@@ -1,0 +1,196 @@
+//! Which filesystems are worth checking, and how full they are, computed the
+//! way `df` computes it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::mounts::{self, Mount};
+
+/// Filesystem types that hold no data of their own (or are always full by
+/// design, like a CD image); left out unless a mount point is named.
+pub const PSEUDO_FILESYSTEMS: &[&str] = &[
+    "autofs",
+    "binfmt_misc",
+    "bpf",
+    "cgroup",
+    "cgroup2",
+    "configfs",
+    "debugfs",
+    "devpts",
+    "devtmpfs",
+    "efivarfs",
+    "fuse.gvfsd-fuse",
+    "fuse.lxcfs",
+    "fuse.portal",
+    "fusectl",
+    "hugetlbfs",
+    "iso9660",
+    "mqueue",
+    "nfsd",
+    "nsfs",
+    "overlay",
+    "proc",
+    "pstore",
+    "ramfs",
+    "rpc_pipefs",
+    "securityfs",
+    "selinuxfs",
+    "squashfs",
+    "sysfs",
+    "tmpfs",
+    "tracefs",
+];
+
+pub fn is_pseudo(fs_type: &str) -> bool {
+    PSEUDO_FILESYSTEMS.contains(&fs_type)
+}
+
+/// The mounts to check: every real filesystem once, plus any named in
+/// `include` whatever its type, minus `exclude`. Reads no filesystem, so it
+/// cannot hang on a dead network mount; only [`usage`] can.
+pub fn filesystems(include: &[PathBuf], exclude: &[PathBuf]) -> std::io::Result<Vec<Mount>> {
+    Ok(select(mounts::read()?, include, exclude))
+}
+
+fn select(all: Vec<Mount>, include: &[PathBuf], exclude: &[PathBuf]) -> Vec<Mount> {
+    let mut by_device: HashMap<String, Mount> = HashMap::new();
+    let mut named: Vec<Mount> = Vec::new();
+    for mount in all {
+        if exclude.contains(&mount.mount_point) {
+            continue;
+        }
+        if include.contains(&mount.mount_point) {
+            named.retain(|m| m.mount_point != mount.mount_point);
+            named.push(mount);
+            continue;
+        }
+        if is_pseudo(&mount.fs_type) {
+            continue;
+        }
+        // Bind mounts show one filesystem several times: keep the mount of its
+        // root, else the shortest path, so each filesystem is judged once.
+        let better = |old: &Mount| {
+            let key = |m: &Mount| (m.root != Path::new("/"), m.mount_point.as_os_str().len());
+            key(&mount) < key(old)
+        };
+        match by_device.get(&mount.device) {
+            Some(old) if !better(old) => {}
+            _ => {
+                by_device.insert(mount.device.clone(), mount);
+            }
+        }
+    }
+    let mut chosen: Vec<Mount> = by_device
+        .into_values()
+        .filter(|m| !named.iter().any(|n| n.mount_point == m.mount_point))
+        .collect();
+    chosen.extend(named);
+    chosen.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+    chosen
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Usage {
+    pub size_bytes: u64,
+    pub used_bytes: u64,
+    pub available_bytes: u64,
+    /// used / (used + available), as `df` computes Use% (before it rounds up).
+    pub used_percent: f64,
+    pub inodes_total: u64,
+    pub inodes_used: u64,
+    /// None when the filesystem does not count inodes (btrfs reports zero).
+    pub inodes_percent: Option<f64>,
+}
+
+/// Blocks and inodes of the filesystem holding `path` (may block on a dead network mount).
+pub fn usage(path: &Path) -> std::io::Result<Usage> {
+    let stat = rustix::fs::statvfs(path)?;
+    Ok(compute(
+        stat.f_frsize.max(1),
+        stat.f_blocks,
+        stat.f_bfree,
+        stat.f_bavail,
+        stat.f_files,
+        stat.f_ffree,
+    ))
+}
+
+fn compute(
+    fragment: u64,
+    blocks: u64,
+    free: u64,
+    available: u64,
+    files: u64,
+    files_free: u64,
+) -> Usage {
+    let used_blocks = blocks.saturating_sub(free);
+    let denominator = used_blocks + available;
+    let used_percent = if denominator == 0 {
+        0.0
+    } else {
+        used_blocks as f64 * 100.0 / denominator as f64
+    };
+    let inodes_used = files.saturating_sub(files_free);
+    Usage {
+        size_bytes: blocks * fragment,
+        used_bytes: used_blocks * fragment,
+        available_bytes: available * fragment,
+        used_percent,
+        inodes_total: files,
+        inodes_used,
+        inodes_percent: (files > 0).then(|| inodes_used as f64 * 100.0 / files as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mount(device: &str, root: &str, at: &str, fs_type: &str) -> Mount {
+        Mount {
+            device: device.to_owned(),
+            root: PathBuf::from(root),
+            mount_point: PathBuf::from(at),
+            fs_type: fs_type.to_owned(),
+            source: "/dev/x".to_owned(),
+            read_only: false,
+            options: String::new(),
+        }
+    }
+
+    #[test]
+    fn real_filesystems_once_pseudo_ones_only_when_named() {
+        let all = vec![
+            mount("0:21", "/", "/proc", "proc"),
+            mount("254:0", "/", "/", "ext4"),
+            mount("254:0", "/srv/data", "/data", "ext4"),
+            mount("0:23", "/", "/dev/shm", "tmpfs"),
+            mount("8:1", "/", "/boot", "ext4"),
+        ];
+        let chosen = select(all.clone(), &[], &[]);
+        let points: Vec<_> = chosen.iter().map(|m| m.mount_point.clone()).collect();
+        assert_eq!(points, [PathBuf::from("/"), PathBuf::from("/boot")]);
+
+        let chosen = select(all, &[PathBuf::from("/dev/shm")], &[PathBuf::from("/boot")]);
+        let points: Vec<_> = chosen.iter().map(|m| m.mount_point.clone()).collect();
+        assert_eq!(points, [PathBuf::from("/"), PathBuf::from("/dev/shm")]);
+    }
+
+    #[test]
+    fn percent_is_used_over_used_plus_available() {
+        // 1000 blocks, 100 free of which 50 reserved for root: df says 900/(900+50).
+        let usage = compute(4096, 1000, 100, 50, 10, 4);
+        assert!((usage.used_percent - 94.736_842).abs() < 1e-5);
+        assert_eq!(usage.used_bytes, 900 * 4096);
+        assert_eq!(usage.inodes_used, 6);
+        assert_eq!(usage.inodes_percent, Some(60.0));
+        assert_eq!(compute(4096, 0, 0, 0, 0, 0).inodes_percent, None);
+    }
+
+    #[test]
+    fn the_root_filesystem_is_measured() {
+        let usage = usage(Path::new("/")).unwrap();
+        assert!(usage.size_bytes > 0);
+        assert!((0.0..=100.0).contains(&usage.used_percent));
+    }
+}

@@ -1,0 +1,12 @@
+//! Read-only probes of the machine and its services. Each returns typed data
+//! or a typed error; judging the data against thresholds is the commands' job.
+
+pub mod cgroup;
+pub mod disk;
+pub mod http;
+pub mod mounts;
+pub mod postgres;
+pub mod process;
+pub mod redis;
+pub mod system;
+pub mod tcp;

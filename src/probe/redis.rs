@@ -1,0 +1,224 @@
+//! Redis: connect (authenticating when the URL carries a password), PING,
+//! and the INFO fields a health check judges.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Redis when nothing names it: the URL in `REDIS_URL`, else the local default.
+pub fn default_url() -> String {
+    std::env::var("REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    Refused,
+    Timeout,
+    Dns,
+    /// The server wants a password and none was sent.
+    AuthRequired,
+    /// A password was sent and refused.
+    AuthFailed,
+    /// Loading its dataset into memory; not serving yet.
+    Loading,
+    Other,
+}
+
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("Redis at {target}: {message}")]
+pub struct RedisError {
+    pub failure: Failure,
+    pub target: String,
+    pub message: String,
+}
+
+impl RedisError {
+    fn classify(err: &redis::RedisError, target: &str) -> RedisError {
+        let (failure, message) = match err.code() {
+            Some("NOAUTH") => (
+                Failure::AuthRequired,
+                "authentication required and no password was given".to_owned(),
+            ),
+            Some("WRONGPASS") => (
+                Failure::AuthFailed,
+                "the password (or user) was refused".to_owned(),
+            ),
+            Some("LOADING") => (
+                Failure::Loading,
+                "still loading its dataset into memory".to_owned(),
+            ),
+            _ if err.kind() == redis::ErrorKind::AuthenticationFailed => (
+                Failure::AuthFailed,
+                "the password (or user) was refused".to_owned(),
+            ),
+            _ if err.is_connection_refusal() && err.to_string().contains("refused") => (
+                Failure::Refused,
+                "connection refused: is redis-server running?".to_owned(),
+            ),
+            _ if err.is_timeout() => (Failure::Timeout, "no answer before the timeout".to_owned()),
+            _ if err.to_string().contains("lookup address") => {
+                (Failure::Dns, "cannot resolve the host name".to_owned())
+            }
+            _ if err.is_connection_refusal() => (Failure::Refused, err.to_string()),
+            _ => (Failure::Other, err.to_string()),
+        };
+        RedisError {
+            failure,
+            target: target.to_owned(),
+            message,
+        }
+    }
+
+    pub fn hint(&self) -> String {
+        let cli = cli_args(&self.target);
+        match self.failure {
+            Failure::Refused | Failure::Timeout | Failure::Other => {
+                format!("redis-cli {cli} ping; systemctl status redis-server")
+            }
+            Failure::Dns => "check the host name in [redis] url or REDIS_URL".to_owned(),
+            Failure::AuthRequired => {
+                "put the password in the URL: redis://:PASSWORD@host:6379 ([redis] url or REDIS_URL)"
+                    .to_owned()
+            }
+            Failure::AuthFailed => {
+                "check the password in [redis] url or REDIS_URL against requirepass / the ACL user".to_owned()
+            }
+            Failure::Loading => format!("redis-cli {cli} info persistence"),
+        }
+    }
+}
+
+/// `-h host -p port` for redis-cli, from a redacted URL.
+pub fn cli_args(target: &str) -> String {
+    match url::Url::parse(target) {
+        Ok(url) if url.scheme() == "unix" || url.scheme() == "redis+unix" => {
+            format!("-s {}", url.path())
+        }
+        Ok(url) => format!(
+            "-h {} -p {}",
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port().unwrap_or(6379)
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ServerInfo {
+    pub latency: Duration,
+    pub version: String,
+    pub role: String,
+    pub used_memory: u64,
+    /// Zero means no limit.
+    pub maxmemory: u64,
+    pub maxmemory_policy: String,
+    pub connected_clients: u64,
+    pub maxclients: Option<u64>,
+    pub rejected_connections: u64,
+    pub evicted_keys: u64,
+    pub rdb_last_bgsave_status: String,
+    pub rdb_last_save_time: i64,
+    pub rdb_changes_since_last_save: u64,
+    pub aof_enabled: bool,
+    pub aof_last_write_status: String,
+}
+
+/// Connects to `url`, PINGs and reads INFO, all within `timeout` per step.
+pub fn server_info(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
+    let target = crate::redact::url(url);
+    let fail = |err: redis::RedisError| RedisError::classify(&err, &target);
+    let client = redis::Client::open(url).map_err(fail)?;
+    let started = Instant::now();
+    let mut connection = client.get_connection_with_timeout(timeout).map_err(fail)?;
+    connection.set_read_timeout(Some(timeout)).map_err(fail)?;
+    connection.set_write_timeout(Some(timeout)).map_err(fail)?;
+    let pong: String = redis::cmd("PING").query(&mut connection).map_err(fail)?;
+    let latency = started.elapsed();
+    if pong != "PONG" {
+        return Err(RedisError {
+            failure: Failure::Other,
+            target,
+            message: format!("PING answered {pong:?}"),
+        });
+    }
+    let text: String = redis::cmd("INFO").query(&mut connection).map_err(fail)?;
+    let mut info = parse_info(&text);
+    info.latency = latency;
+    if info.maxclients.is_none() {
+        // INFO has maxclients since Redis 7; older servers say it in CONFIG,
+        // which may be renamed away: then the clients check says so.
+        let config: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxclients")
+            .query(&mut connection);
+        info.maxclients = config.ok().and_then(|pair| pair.get(1)?.parse().ok());
+    }
+    Ok(info)
+}
+
+fn parse_info(text: &str) -> ServerInfo {
+    let fields: HashMap<&str, &str> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.trim_end().split_once(':'))
+        .collect();
+    let number = |key: &str| {
+        fields
+            .get(key)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let text = |key: &str| fields.get(key).map(|v| (*v).to_owned()).unwrap_or_default();
+    ServerInfo {
+        latency: Duration::ZERO,
+        version: text("redis_version"),
+        role: text("role"),
+        used_memory: number("used_memory"),
+        maxmemory: number("maxmemory"),
+        maxmemory_policy: text("maxmemory_policy"),
+        connected_clients: number("connected_clients"),
+        maxclients: fields.get("maxclients").and_then(|v| v.parse().ok()),
+        rejected_connections: number("rejected_connections"),
+        evicted_keys: number("evicted_keys"),
+        rdb_last_bgsave_status: text("rdb_last_bgsave_status"),
+        rdb_last_save_time: fields
+            .get("rdb_last_save_time")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        rdb_changes_since_last_save: number("rdb_changes_since_last_save"),
+        aof_enabled: number("aof_enabled") == 1,
+        aof_last_write_status: text("aof_last_write_status"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_fields_are_parsed() {
+        let info = parse_info(
+            "# Server\r\nredis_version:7.0.15\r\n# Clients\r\nconnected_clients:3\r\nmaxclients:10000\r\n\
+             # Memory\r\nused_memory:964272\r\nmaxmemory:0\r\n# Persistence\r\nrdb_last_bgsave_status:err\r\n\
+             aof_enabled:1\r\n# Stats\r\nrejected_connections:7\r\n",
+        );
+        assert_eq!(info.version, "7.0.15");
+        assert_eq!(info.connected_clients, 3);
+        assert_eq!(info.maxclients, Some(10_000));
+        assert_eq!(info.used_memory, 964_272);
+        assert_eq!(info.rdb_last_bgsave_status, "err");
+        assert!(info.aof_enabled);
+        assert_eq!(info.rejected_connections, 7);
+    }
+
+    #[test]
+    fn cli_arguments_from_urls() {
+        assert_eq!(
+            cli_args("redis://:***@10.0.0.5:6380/0"),
+            "-h 10.0.0.5 -p 6380"
+        );
+        assert_eq!(cli_args("redis://localhost"), "-h localhost -p 6379");
+    }
+}

@@ -1,0 +1,56 @@
+//! The only place that turns a [`Report`] into text. Commands never print;
+//! `maint::run` hands their report to [`render`] and writes the result.
+
+mod nagios;
+mod prometheus;
+mod table;
+
+use crate::report::{Report, Unit};
+use crate::units::{human_bytes, human_duration, trim_number};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people (the default)
+    Table,
+    /// The versioned JSON contract, for CI and log pipelines
+    Json,
+    /// Prometheus text exposition, for node_exporter's textfile collector
+    Prometheus,
+    /// One Nagios/Icinga plugin status line with performance data
+    Nagios,
+}
+
+/// How a table should look where it is going.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width to fit; None when the output is not a terminal.
+    pub width: Option<u16>,
+    pub verbose: bool,
+}
+
+pub fn render(report: &Report, format: Format, style: &Style) -> String {
+    match format {
+        Format::Table => table::render(report, style),
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(report)
+                .expect("a report always serialises: it holds only strings and numbers");
+            text.push('\n');
+            text
+        }
+        Format::Prometheus => prometheus::render(report),
+        Format::Nagios => nagios::render(report),
+    }
+}
+
+/// A value with its unit, for people: `12.5 %`, `1.2 GiB`, `340 ms`, `45 days`.
+pub fn format_value(value: f64, unit: Option<Unit>) -> String {
+    match unit {
+        Some(Unit::Percent) => format!("{} %", trim_number(value, 1)),
+        Some(Unit::Bytes) => human_bytes(value.max(0.0) as u64),
+        Some(Unit::Seconds) => human_duration(std::time::Duration::from_secs_f64(value.max(0.0))),
+        Some(Unit::Days) => format!("{} d", trim_number(value, 1)),
+        Some(Unit::PerCore) => trim_number(value, 2),
+        Some(Unit::Count) | None => trim_number(value, 2),
+    }
+}

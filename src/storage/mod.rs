@@ -1,0 +1,3 @@
+//! Writing to disk safely: files that appear whole or not at all.
+
+pub mod atomic;
