@@ -26,7 +26,8 @@ pub fn completion(shell: Shell) -> (String, Vec<u8>) {
 
 /// One man page per command and subcommand: `maint.1`, `maint-health.1`, ...
 pub fn man_pages() -> Vec<(String, Vec<u8>)> {
-    let mut command = Cli::command();
+    // The commit in the long version would make every commit's pages differ.
+    let mut command = Cli::command().long_version(None::<&str>);
     // Building propagates the global flags into each subcommand's page.
     command.build();
     let mut pages = Vec::new();
@@ -37,6 +38,7 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
 fn collect_pages(command: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
     let page_command = command
         .clone()
+        .long_version(None::<&str>)
         .name(name.to_owned())
         .bin_name(name.replace('-', " "));
     let mut page = Vec::new();

@@ -1,1 +1,13 @@
-//! The one integration-test binary.
+//! The one integration-test binary: each area of the product has a module,
+//! and all share the builder and throwaway servers in `support`.
+
+mod support;
+
+mod cli;
+mod config;
+mod generated;
+mod health;
+mod health_postgres;
+mod health_redis;
+mod health_services;
+mod output;

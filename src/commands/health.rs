@@ -285,10 +285,11 @@ impl Settings {
             add_endpoint(None, spec);
         }
 
+        let mut used_tcp_names: Vec<String> = Vec::new();
         for entry in &health.tcp {
             let name = unique(
                 entry.name.as_deref().unwrap_or(&entry.address.0),
-                &mut used_names,
+                &mut used_tcp_names,
             );
             let timeout = entry.timeout.map_or(default_timeout, Duration::from);
             probes.push(Probe::new(
@@ -1057,21 +1058,11 @@ fn postgres_checks(
     connections: Threshold,
     oldest: Threshold,
 ) -> Vec<Check> {
-    let not_measured = |why: &str| {
-        vec![
-            Check::new(
-                "postgres:connections",
-                Status::Unknown,
-                format!("not measured: {why}"),
-            )
-            .with_hint("fix the postgres check first"),
-            Check::new(
-                "postgres:oldest_transaction",
-                Status::Unknown,
-                format!("not measured: {why}"),
-            )
-            .with_hint("fix the postgres check first"),
-        ]
+    // Checks that need the connection share its hint: one fix serves all three.
+    let not_measured = |why: &str, hint: &str| {
+        ["postgres:connections", "postgres:oldest_transaction"].map(|name| {
+            Check::new(name, Status::Unknown, format!("not measured: {why}")).with_hint(hint)
+        })
     };
     let (mut client, latency) = match target.connect() {
         Ok(connected) => connected,
@@ -1081,8 +1072,8 @@ fn postgres_checks(
                 _ => Status::Critical,
             };
             let hint = err.hint();
-            let mut checks = vec![Check::new("postgres", status, err.to_string()).with_hint(hint)];
-            checks.extend(not_measured("no connection"));
+            let mut checks = vec![Check::new("postgres", status, err.to_string()).with_hint(&hint)];
+            checks.extend(not_measured("no connection", &hint));
             return checks;
         }
     };
@@ -1100,7 +1091,10 @@ fn postgres_checks(
                 )
                 .with_hint(format!("psql '{}' -c 'SELECT 1'", target.display)),
             ];
-            checks.extend(not_measured("the query failed"));
+            checks.extend(not_measured(
+                "the query failed",
+                &format!("psql '{}' -c 'SELECT 1'", target.display),
+            ));
             return checks;
         }
     };
@@ -1186,10 +1180,10 @@ fn redis_checks(url: &str, timeout: Duration, memory: Threshold, clients: Thresh
                 _ => Status::Critical,
             };
             let hint = err.hint();
-            let mut checks = vec![Check::new("redis", status, err.to_string()).with_hint(hint)];
+            let mut checks = vec![Check::new("redis", status, err.to_string()).with_hint(&hint)];
             checks.extend(names.iter().map(|name| {
                 Check::new(*name, Status::Unknown, "not measured: Redis did not answer")
-                    .with_hint("fix the redis check first")
+                    .with_hint(&hint)
             }));
             return checks;
         }

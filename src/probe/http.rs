@@ -83,6 +83,8 @@ fn classify(err: ureq::Error, host: &str, timeout: Duration) -> HttpError {
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => HttpError::Refused,
             std::io::ErrorKind::TimedOut => HttpError::Timeout(timeout),
+            // getaddrinfo failures carry no kind of their own, only this text.
+            _ if io.to_string().contains("lookup address") => HttpError::Dns(host.to_owned()),
             _ => HttpError::Other(io.to_string()),
         },
         ureq::Error::Tls(message) => HttpError::Tls(message.to_owned()),

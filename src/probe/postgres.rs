@@ -301,7 +301,7 @@ impl PgError {
             }
             Failure::Dns => "check the host name in [postgres] url or PGHOST".to_owned(),
             Failure::Auth => format!(
-                "check the password for user {:?} in [postgres] url, PGPASSWORD or ~/.pgpass (mode 0600), and pg_hba.conf",
+                "check user {:?} and its password in [postgres] url, PGPASSWORD or ~/.pgpass (mode 0600), and pg_hba.conf",
                 self.user
             ),
             Failure::NoDatabase => format!("psql {host_port} -l"),
@@ -366,7 +366,14 @@ fn io_failure(err: &postgres::Error) -> (Failure, String) {
         }
         source = cause.source();
     }
-    let text = err.to_string();
+    // The crate's own errors put the detail in their source: "invalid configuration" / "password missing".
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
     if text.contains("password missing") {
         (
             Failure::Auth,

@@ -7,7 +7,7 @@ use crate::units::human_duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TcpError {
-    #[error("cannot resolve {0}")]
+    #[error("cannot resolve host {0}")]
     Dns(String),
     #[error("connection refused")]
     Refused,
@@ -21,12 +21,16 @@ pub enum TcpError {
 /// returns the time the successful connect took.
 pub fn connect(address: &str, timeout: Duration) -> Result<Duration, TcpError> {
     let started = Instant::now();
+    let host = address
+        .rsplit_once(':')
+        .map_or(address, |(host, _)| host)
+        .trim_matches(['[', ']']);
     let targets: Vec<_> = address
         .to_socket_addrs()
-        .map_err(|_| TcpError::Dns(address.to_owned()))?
+        .map_err(|_| TcpError::Dns(host.to_owned()))?
         .collect();
     if targets.is_empty() {
-        return Err(TcpError::Dns(address.to_owned()));
+        return Err(TcpError::Dns(host.to_owned()));
     }
     let mut last = TcpError::Timeout(timeout);
     for target in targets {

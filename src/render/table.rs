@@ -15,22 +15,39 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
     if !report.checks.is_empty() {
         push_table(&mut out, &checks_table(&report.checks, style));
-        let hinted: Vec<&Check> = report.checks.iter().filter(|c| c.hint.is_some()).collect();
-        if !hinted.is_empty() {
+        let steps = next_steps(&report.checks);
+        if !steps.is_empty() {
             out.push_str("\nNext steps:\n");
-            for check in hinted {
-                let hint = check.hint.as_deref().unwrap_or_default();
-                out.push_str(&format!("  {}: {}\n", check.name, hint));
+            for (names, hint) in steps {
+                out.push_str(&format!("  {}: {hint}\n", names.join(", ")));
             }
         }
     }
     for section in &report.sections {
-        out.push('\n');
+        if !out.is_empty() {
+            out.push('\n');
+        }
         out.push_str(&section.title);
         out.push('\n');
         push_table(&mut out, &section_table(section, style));
     }
     out
+}
+
+/// Each distinct hint once, after the names of the checks it serves, in
+/// the order the checks come.
+fn next_steps(checks: &[Check]) -> Vec<(Vec<&str>, &str)> {
+    let mut steps: Vec<(Vec<&str>, &str)> = Vec::new();
+    for check in checks {
+        let Some(hint) = check.hint.as_deref() else {
+            continue;
+        };
+        match steps.iter_mut().find(|(_, h)| *h == hint) {
+            Some((names, _)) => names.push(&check.name),
+            None => steps.push((vec![&check.name], hint)),
+        }
+    }
+    steps
 }
 
 /// Adds a table without the padding comfy-table leaves after the last column.

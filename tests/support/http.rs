@@ -1,0 +1,83 @@
+//! A small local HTTP/1.1 server with the behaviours health checks meet:
+//!
+//! - `/ok` answers 200 with body `ok`
+//! - `/status/NNN` answers status NNN
+//! - `/body/TEXT` answers 200 with body TEXT
+//! - `/slow/MS` answers 200 after MS milliseconds
+//! - `/hang` accepts, reads the request, and never answers
+//!
+//! One server serves the whole test binary; it lives until the process ends.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub fn server() -> &'static str {
+    static ADDRESS: OnceLock<String> = OnceLock::new();
+    ADDRESS.get_or_init(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test HTTP server");
+        let address = format!("http://{}", listener.local_addr().expect("local address"));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || serve(stream));
+            }
+        });
+        address
+    })
+}
+
+/// The URL of `path` on the test server.
+pub fn url(path: &str) -> String {
+    format!("{}{path}", server())
+}
+
+fn serve(stream: TcpStream) {
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // Drain the headers.
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_owned();
+    let (status, body) = if path == "/ok" {
+        (200, "ok".to_owned())
+    } else if let Some(code) = path.strip_prefix("/status/") {
+        (code.parse().unwrap_or(500), format!("status {code}"))
+    } else if let Some(text) = path.strip_prefix("/body/") {
+        (200, text.to_owned())
+    } else if let Some(ms) = path.strip_prefix("/slow/") {
+        std::thread::sleep(Duration::from_millis(ms.parse().unwrap_or(1000)));
+        (200, "slow ok".to_owned())
+    } else if path == "/hang" {
+        std::thread::sleep(Duration::from_secs(600));
+        return;
+    } else {
+        (404, "not found".to_owned())
+    };
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}

@@ -1,0 +1,11 @@
+//! Shared test machinery: the hermetic command builder and the throwaway
+//! servers (PostgreSQL, Redis, HTTP) that tests talk to over real connections.
+
+#![allow(dead_code)]
+
+pub mod command;
+pub mod http;
+pub mod postgres;
+pub mod redis;
+
+pub use command::maint;
