@@ -224,3 +224,57 @@ fn a_check_past_the_deadline_is_unknown_and_the_report_is_on_time() {
     assert_eq!(check["message"], "still running at the 1.0 s deadline");
     assert!(check["hint"].is_string());
 }
+
+#[test]
+fn a_hung_mount_is_unknown_and_the_run_still_ends() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: mounting a FUSE filesystem in a private namespace needs root");
+        return;
+    }
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hangfs.py");
+    let command = maint();
+    let mount_point = command.path("hung");
+    std::fs::create_dir(&mount_point).unwrap();
+    let point = mount_point.display().to_string();
+    // In a private mount namespace: mount, run maint (bounded, so a regression
+    // fails instead of hanging the suite), then kill the filesystem.
+    let script = format!(
+        r#"/usr/bin/python3 {fixture} {point} & fs=$!
+        for _ in $(seq 100); do grep -q " {point} " /proc/self/mountinfo && break; sleep 0.05; done
+        timeout -s KILL 20 "$@"; code=$?
+        kill -9 $fs; exit $code"#
+    );
+    let out = command
+        .args([
+            "--format",
+            "json",
+            "health",
+            "--only",
+            &format!("*:{point}"),
+            "--timeout",
+            "1s",
+        ])
+        .run_via(&[
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            "sh",
+        ]);
+    assert!(out.elapsed.as_secs_f64() < 10.0, "took {:?}", out.elapsed);
+    out.code(3);
+    let check = out.check(&format!("disk:{point}"));
+    assert_eq!(check["status"], "UNKNOWN");
+    assert_eq!(
+        check["message"],
+        "statvfs did not return within 1.0 s: a hung network mount?"
+    );
+    assert_eq!(
+        check["hint"],
+        format!("mount | grep ' {point} '; for a dead network mount: umount -l {point}")
+    );
+    assert_eq!(out.check(&format!("inodes:{point}"))["status"], "UNKNOWN");
+}

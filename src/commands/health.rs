@@ -6,6 +6,7 @@
 //! is valid. Each probe yields one or more named checks; `--only`/`--skip`
 //! select by those names.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -78,6 +79,9 @@ enum Spec {
         space: Threshold,
         inodes: Threshold,
         readonly_ok: bool,
+        /// This binary, to run statvfs in a child process; see [`disk::usage_isolated`].
+        helper: Option<PathBuf>,
+        timeout: Duration,
     },
     Process {
         name: String,
@@ -191,18 +195,21 @@ impl Settings {
         let inodes = levels("inodes")?;
         let filesystems = disk::filesystems(&health.mounts, &health.exclude_mounts)
             .context("cannot read the mount table /proc/self/mountinfo")?;
+        let helper = std::env::current_exe().ok();
         for mount in filesystems {
             let point = mount.mount_point.display().to_string();
             probes.push(Probe::new(
                 "filesystem",
                 &format!("{point} ({} {})", mount.fs_type, mount.source),
-                default_timeout,
+                default_timeout + GRACE,
                 vec![format!("disk:{point}"), format!("inodes:{point}")],
                 Spec::Filesystem {
                     readonly_ok: health.readonly_ok.contains(&mount.mount_point),
                     mount,
                     space,
                     inodes,
+                    helper: helper.clone(),
+                    timeout: default_timeout,
                 },
             ));
         }
@@ -729,7 +736,15 @@ impl Spec {
                 space,
                 inodes,
                 readonly_ok,
-            } => filesystem_checks(&mount, space, inodes, readonly_ok),
+                helper,
+                timeout,
+            } => {
+                let usage = match &helper {
+                    Some(helper) => disk::usage_isolated(helper, &mount.mount_point, timeout),
+                    None => disk::usage(&mount.mount_point).map_err(disk::UsageError::from),
+                };
+                filesystem_checks(&mount, usage, space, inodes, readonly_ok)
+            }
             Spec::Process {
                 name,
                 matcher,
@@ -839,6 +854,7 @@ fn memory_checks(cgroup: &Cgroup, memory_levels: Threshold, swap_levels: Thresho
 
 fn filesystem_checks(
     mount: &Mount,
+    usage: Result<disk::Usage, disk::UsageError>,
     space: Threshold,
     inodes: Threshold,
     readonly_ok: bool,
@@ -846,11 +862,16 @@ fn filesystem_checks(
     let point = mount.mount_point.display().to_string();
     let disk_name = format!("disk:{point}");
     let inodes_name = format!("inodes:{point}");
-    let usage = match disk::usage(&mount.mount_point) {
+    let usage = match usage {
         Ok(usage) => usage,
         Err(err) => {
-            let message = format!("statvfs {point} failed: {err}");
-            let hint = format!("mount | grep ' {point} '");
+            let message = err.to_string();
+            let hint = match err {
+                disk::UsageError::Hung(_) => {
+                    format!("mount | grep ' {point} '; for a dead network mount: umount -l {point}")
+                }
+                _ => format!("mount | grep ' {point} '"),
+            };
             return vec![
                 Check::new(disk_name, Status::Unknown, &message).with_hint(&hint),
                 Check::new(inodes_name, Status::Unknown, &message).with_hint(&hint),

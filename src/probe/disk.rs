@@ -2,7 +2,12 @@
 //! way `df` computes it.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::units::human_duration;
 
 use super::mounts::{self, Mount};
 
@@ -104,15 +109,107 @@ pub struct Usage {
 
 /// Blocks and inodes of the filesystem holding `path` (may block on a dead network mount).
 pub fn usage(path: &Path) -> std::io::Result<Usage> {
-    let stat = rustix::fs::statvfs(path)?;
+    let [fragment, blocks, free, available, files, files_free] = raw_statvfs(path)?;
     Ok(compute(
+        fragment, blocks, free, available, files, files_free,
+    ))
+}
+
+fn raw_statvfs(path: &Path) -> std::io::Result<[u64; 6]> {
+    let stat = rustix::fs::statvfs(path)?;
+    Ok([
         stat.f_frsize.max(1),
         stat.f_blocks,
         stat.f_bfree,
         stat.f_bavail,
         stat.f_files,
         stat.f_ffree,
-    ))
+    ])
+}
+
+/// The hidden `maint __statvfs PATH` helper: one line, `ok` and the six
+/// figures, or `err`, the errno and the message (exit code 1).
+pub fn helper_main(path: &Path) -> (String, bool) {
+    match raw_statvfs(path) {
+        Ok(figures) => (
+            format!("ok {}", figures.map(|n| n.to_string()).join(" ")),
+            true,
+        ),
+        Err(err) => (
+            format!("err {} {err}", err.raw_os_error().unwrap_or(0)),
+            false,
+        ),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("statvfs failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("statvfs did not return within {}: a hung network mount?", human_duration(*.0))]
+    Hung(Duration),
+    #[error("the statvfs helper failed: {0}")]
+    Helper(String),
+}
+
+/// [`usage`], run in a child process (`helper __statvfs PATH`, `helper`
+/// being this binary). A statvfs stuck on a dead mount sleeps in the kernel
+/// uninterruptibly, and a thread in that state keeps its whole process, and
+/// the pipe it writes the report to, from ending: `$(maint health)` would
+/// hang with the report already written. A stuck child is abandoned instead.
+pub fn usage_isolated(helper: &Path, path: &Path, timeout: Duration) -> Result<Usage, UsageError> {
+    let mut child = Command::new(helper)
+        .arg("__statvfs")
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| UsageError::Helper(format!("cannot start {}: {err}", helper.display())))?;
+    let started = Instant::now();
+    let mut pause = Duration::from_micros(500);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() >= timeout => {
+                // The kill lands when the kernel lets go; nobody waits for it.
+                let _ = child.kill();
+                return Err(UsageError::Hung(timeout));
+            }
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(10));
+            }
+            Err(err) => return Err(UsageError::Helper(err.to_string())),
+        }
+    }
+    let mut line = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout
+            .read_to_string(&mut line)
+            .map_err(|err| UsageError::Helper(err.to_string()))?;
+    }
+    parse_helper_line(&line)
+}
+
+fn parse_helper_line(line: &str) -> Result<Usage, UsageError> {
+    let mut words = line.split_whitespace();
+    match words.next() {
+        Some("ok") => {
+            let numbers: Vec<u64> = words.filter_map(|w| w.parse().ok()).collect();
+            let [fragment, blocks, free, available, files, files_free] = numbers[..] else {
+                return Err(UsageError::Helper(format!("unexpected answer {line:?}")));
+            };
+            Ok(compute(
+                fragment, blocks, free, available, files, files_free,
+            ))
+        }
+        Some("err") => {
+            let errno = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+            Err(UsageError::Io(std::io::Error::from_raw_os_error(errno)))
+        }
+        _ => Err(UsageError::Helper(format!("unexpected answer {line:?}"))),
+    }
 }
 
 fn compute(
@@ -185,6 +282,21 @@ mod tests {
         assert_eq!(usage.inodes_used, 6);
         assert_eq!(usage.inodes_percent, Some(60.0));
         assert_eq!(compute(4096, 0, 0, 0, 0, 0).inodes_percent, None);
+    }
+
+    #[test]
+    fn helper_lines_round_trip() {
+        let (line, ok) = helper_main(Path::new("/"));
+        assert!(ok);
+        let usage = parse_helper_line(&line).unwrap();
+        assert!(usage.size_bytes > 0);
+        let (line, ok) = helper_main(Path::new("/no/such/mount"));
+        assert!(!ok);
+        let err = parse_helper_line(&line).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "statvfs failed: No such file or directory (os error 2)"
+        );
     }
 
     #[test]

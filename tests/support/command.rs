@@ -92,9 +92,26 @@ impl Maint {
     }
 
     pub fn run(self) -> Output {
+        self.run_via(&[])
+    }
+
+    /// Runs `wrapper... maint args...` with the same scrubbed environment
+    /// (for example inside `unshare`).
+    pub fn run_via(self, wrapper: &[&str]) -> Output {
         let started = Instant::now();
-        let output = self
-            .command()
+        let mut command = self.command();
+        if let Some((program, rest)) = wrapper.split_first() {
+            let inner = command;
+            command = Command::new(program);
+            command
+                .args(rest)
+                .arg(inner.get_program())
+                .args(inner.get_args())
+                .current_dir(self.dir.path())
+                .env_clear()
+                .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        }
+        let output = command
             .stdin(Stdio::null())
             .output()
             .expect("run the maint binary");
