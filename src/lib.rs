@@ -168,13 +168,6 @@ impl Output {
     }
 }
 
-/// Says what maint is doing, on stderr, with `-v`.
-fn note(global: &GlobalArgs, text: impl FnOnce() -> String) {
-    if global.verbose > 0 {
-        eprintln!("maint: {}", text());
-    }
-}
-
 /// Runs a parsed command line to its exit code.
 pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let global = &cli.global;
@@ -197,30 +190,24 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         let hint = err.hint();
         setup(anyhow::Error::new(err).context(Hint::new(hint)))
     })?;
-    note(global, || match &loaded.path {
+    let context = commands::Context::new(&loaded, global.verbose > 0, global.quiet);
+    context.note(|| match &loaded.path {
         Some(path) => format!("config: {}", path.display()),
         None => "config: none found, using built-in defaults".to_owned(),
     });
     let output = Output::resolve(global).map_err(setup)?;
 
-    let report = match &cli.command {
-        Command::Health(args) => {
-            let settings = commands::health::Settings::resolve(args, &loaded).map_err(setup)?;
-            note(global, || {
-                format!(
-                    "health: {} checks, deadline {}",
-                    settings.probes.iter().map(|p| p.names.len()).sum::<usize>(),
-                    units::compact_duration(settings.deadline)
-                )
-            });
-            if settings.list {
-                commands::health::list(&settings)
-            } else {
-                commands::health::run(settings)
-            }
-        }
+    let outcome = match &cli.command {
+        Command::Health(args) => commands::health::execute(args, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
+    let report = outcome.map_err(|failed| match failed {
+        commands::Failed::Setup(error) => setup(error),
+        commands::Failed::Running(error) => Failure {
+            error,
+            code: ExitCode::for_error(kind, Stage::Running),
+        },
+    })?;
 
     output.deliver(&report).map_err(|error| Failure {
         error,

@@ -278,3 +278,31 @@ fn a_hung_mount_is_unknown_and_the_run_still_ends() {
     );
     assert_eq!(out.check(&format!("inodes:{point}"))["status"], "UNKNOWN");
 }
+
+#[test]
+fn inside_a_cgroup_memory_and_cpu_are_judged_against_its_limits() {
+    let Some(cgroup) = crate::support::cgroup::TestCgroup::create(&[
+        ("memory", "memory.limit_in_bytes", "536870912"),
+        ("cpu", "cpu.cfs_period_us", "100000"),
+        ("cpu", "cpu.cfs_quota_us", "50000"),
+        ("cpuacct", "", ""),
+    ]) else {
+        eprintln!("skipped: needs root and writable cgroup v1 memory, cpu and cpuacct hierarchies");
+        return;
+    };
+    let script = cgroup.join_script();
+    let out = maint()
+        .args([
+            "--format", "json", "health", "--only", "memory", "--only", "cpu",
+        ])
+        .run_via(&["sh", "-c", &script, "sh"]);
+    let memory = out.check("memory");
+    let message = memory["message"].as_str().unwrap();
+    assert!(message.ends_with(" of 512 MiB (cgroup limit)"), "{message}");
+    let cpu = out.check("cpu");
+    let message = cpu["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("(of the cgroup's 0.5-core quota)"),
+        "{message}"
+    );
+}

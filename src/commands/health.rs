@@ -610,6 +610,23 @@ fn select(
     Ok(())
 }
 
+/// `maint health`: resolve, then list the plan or run it.
+pub fn execute(args: &HealthArgs, context: &super::Context) -> super::Outcome {
+    let settings = Settings::resolve(args, context.config).map_err(super::Failed::Setup)?;
+    context.note(|| {
+        format!(
+            "health: {} checks, deadline {}",
+            settings.probes.iter().map(|p| p.names.len()).sum::<usize>(),
+            compact_duration(settings.deadline)
+        )
+    });
+    Ok(if settings.list {
+        list(&settings)
+    } else {
+        run(settings)
+    })
+}
+
 /// Lists the plan without running it.
 pub fn list(settings: &Settings) -> Report {
     let mut report = Report::new("health", Kind::Check, chrono::Utc::now());

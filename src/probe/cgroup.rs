@@ -159,9 +159,13 @@ impl Cgroup {
         (quota > 0.0 && period > 0.0).then(|| quota / period)
     }
 
-    /// CPU time used by this cgroup since it was created.
+    /// CPU time used by this cgroup since it was created. None at the root of
+    /// a hierarchy, where the figure is the whole host's and no quota applies to it.
     pub fn cpu_time(&self) -> Option<Duration> {
         let controller = self.cpu_usage.as_ref()?;
+        if controller.dir == controller.top {
+            return None;
+        }
         if controller.v2 {
             stat_value(&controller.dir.join("cpu.stat"), "usage_usec").map(Duration::from_micros)
         } else {

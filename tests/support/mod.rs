@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cgroup;
 pub mod command;
 pub mod http;
 pub mod postgres;
