@@ -259,6 +259,32 @@ impl Serialize for Cell {
     }
 }
 
+/// A command-specific Prometheus gauge, beyond every check's status and
+/// value (`maint_cert_not_after_timestamp_seconds{target="..."}`). Only the
+/// Prometheus renderer shows these; the same facts are in checks or sections.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metric {
+    /// Full name, `maint_` prefix and base unit included.
+    pub name: String,
+    pub help: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+impl Metric {
+    pub fn new(name: &str, help: &str, labels: &[(&str, &str)], value: f64) -> Self {
+        Metric {
+            name: name.to_owned(),
+            help: help.to_owned(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            value,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Report {
     pub command: String,
@@ -267,6 +293,7 @@ pub struct Report {
     pub duration: Duration,
     pub checks: Vec<Check>,
     pub sections: Vec<Section>,
+    pub metrics: Vec<Metric>,
 }
 
 impl Report {
@@ -278,6 +305,7 @@ impl Report {
             duration: Duration::ZERO,
             checks: Vec::new(),
             sections: Vec::new(),
+            metrics: Vec::new(),
         }
     }
 

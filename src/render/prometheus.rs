@@ -46,6 +46,33 @@ pub fn render(report: &Report) -> String {
         }
     }
 
+    // Command-specific gauges, one family each, in the order first seen.
+    let mut families: Vec<&str> = Vec::new();
+    for metric in &report.metrics {
+        if !families.contains(&metric.name.as_str()) {
+            families.push(&metric.name);
+        }
+    }
+    for name in families {
+        let members: Vec<_> = report.metrics.iter().filter(|m| m.name == name).collect();
+        family(&mut out, name, &members[0].help);
+        for metric in members {
+            let mut labels = vec![format!("command=\"{command}\"")];
+            labels.extend(
+                metric
+                    .labels
+                    .iter()
+                    .map(|(key, value)| format!("{key}=\"{}\"", escape(value))),
+            );
+            let _ = writeln!(
+                out,
+                "{name}{{{}}} {}",
+                labels.join(","),
+                number(metric.value)
+            );
+        }
+    }
+
     family(
         &mut out,
         "maint_status",
@@ -150,6 +177,12 @@ mod tests {
         report
             .checks
             .push(Check::new("http:\"odd\"\\name", Status::Critical, "down"));
+        report.metrics.push(crate::report::Metric::new(
+            "maint_cert_days_left",
+            "Days until the certificate expires.",
+            &[("target", "a.example:443")],
+            12.5,
+        ));
         let text = render(&report);
         let expected = r#"# HELP maint_check_status Status of each check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 # TYPE maint_check_status gauge
@@ -158,6 +191,9 @@ maint_check_status{command="health",check="http:\"odd\"\\name"} 2
 # HELP maint_check_value_ratio Observed value of a check, as a ratio (0.8 is 80 %).
 # TYPE maint_check_value_ratio gauge
 maint_check_value_ratio{command="health",check="disk:/"} 0.85
+# HELP maint_cert_days_left Days until the certificate expires.
+# TYPE maint_cert_days_left gauge
+maint_cert_days_left{command="health",target="a.example:443"} 12.5
 # HELP maint_status Overall status of the run: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 # TYPE maint_status gauge
 maint_status{command="health"} 2
