@@ -21,7 +21,8 @@ use crate::units::Span;
     long_version = crate::LONG_VERSION,
     propagate_version = true,
     disable_help_subcommand = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = crate::help::after_help("")
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -78,7 +79,9 @@ impl std::fmt::Display for ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(after_long_help = crate::help::after_help("health"))]
     Health(HealthArgs),
+    #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod exit;
 pub mod generate;
+pub mod help;
 pub mod interrupt;
 pub mod parallel;
 pub mod probe;

@@ -45,3 +45,18 @@ fn completions_and_man_pages_are_up_to_date() {
         "generated files are stale: {stale:?}\nrerun with MAINT_UPDATE_GENERATED=1 cargo test generated, and commit the result"
     );
 }
+
+#[test]
+fn every_man_page_has_examples_and_exit_status() {
+    for (name, page) in maint::generate::man_pages() {
+        let text = String::from_utf8(page).unwrap();
+        assert!(
+            text.contains(".SH EXAMPLES"),
+            "{name} has no EXAMPLES section"
+        );
+        assert!(
+            text.contains(".SH \"EXIT STATUS\""),
+            "{name} has no EXIT STATUS section"
+        );
+    }
+}

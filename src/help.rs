@@ -1,0 +1,106 @@
+//! Examples and exit-status text for each command: shown after `--help`,
+//! and rendered as the EXAMPLES and EXIT STATUS sections of the man pages,
+//! so the two never disagree.
+
+/// `(command line, what it does)` for a command path such as `"health"`.
+pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
+    match command {
+        "" => &[
+            (
+                "maint health",
+                "Check this machine and the configured services",
+            ),
+            (
+                "maint --format json health > health.json",
+                "The same as JSON for a CI step or a log pipeline",
+            ),
+            (
+                "maint --format prometheus --output /var/lib/node_exporter/textfile/maint.prom health",
+                "Replace a node_exporter textfile atomically",
+            ),
+        ],
+        "health" => &[
+            (
+                "maint health",
+                "Local resources and everything maint.toml configures",
+            ),
+            (
+                "maint health --list",
+                "The checks that would run, with their names",
+            ),
+            (
+                "maint health --only disk --only 'http:*'",
+                "Only the filesystems and the HTTP endpoints",
+            ),
+            (
+                "maint health --threshold disk=85,95 --deadline 5s",
+                "Other disk levels, and a report within 5 seconds whatever hangs",
+            ),
+            (
+                "maint health --postgres postgres://app@db/app --redis redis://cache:6379",
+                "Add a PostgreSQL and a Redis server without a config file",
+            ),
+            (
+                "maint --format nagios health",
+                "One Nagios/Icinga plugin line with performance data",
+            ),
+        ],
+        "completions" => &[
+            (
+                "maint completions bash > /etc/bash_completion.d/maint",
+                "Install bash completion for every user",
+            ),
+            (
+                "maint completions zsh > \"${fpath[1]}/_maint\"",
+                "Install zsh completion",
+            ),
+        ],
+        _ => &[],
+    }
+}
+
+/// The exit codes of a command, by whether it observes or acts (DESIGN.md).
+pub fn exit_status(acts: bool) -> &'static [(&'static str, &'static str)] {
+    if acts {
+        &[
+            ("0", "Done."),
+            ("1", "Done with warnings: something was skipped."),
+            ("2", "Failed; nothing half-done is left behind."),
+            ("3", "Not started: bad usage, configuration or environment."),
+        ]
+    } else {
+        &[
+            ("0", "OK."),
+            (
+                "1",
+                "WARNING: at least one check crossed its warning level.",
+            ),
+            (
+                "2",
+                "CRITICAL: at least one check crossed its critical level or failed.",
+            ),
+            (
+                "3",
+                "UNKNOWN: maint could not tell (a probe failed or timed out), or bad usage or configuration.",
+            ),
+        ]
+    }
+}
+
+/// Whether a command path changes things (an action) rather than observes.
+pub fn acts(command: &str) -> bool {
+    matches!(command, "completions")
+}
+
+/// The text clap shows after `--help`.
+pub fn after_help(command: &str) -> String {
+    let mut text = String::from("Examples:\n");
+    for (line, what) in examples(command) {
+        text.push_str(&format!("  {line}\n      {what}\n"));
+    }
+    text.push_str("\nExit status:\n");
+    for (code, meaning) in exit_status(acts(command)) {
+        text.push_str(&format!("  {code}  {meaning}\n"));
+    }
+    text
+}
