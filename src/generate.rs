@@ -64,7 +64,8 @@ fn render_page(command: clap::Command, path: &str) -> Vec<u8> {
     let has_subcommands = command.get_subcommands().any(|sub| !sub.is_hide_set());
     let man = clap_mangen::Man::new(command);
     let mut page = Vec::new();
-    let mut sections: Vec<fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>> = vec![
+    type RenderSection = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>;
+    let mut sections: Vec<RenderSection> = vec![
         clap_mangen::Man::render_title,
         clap_mangen::Man::render_name_section,
         clap_mangen::Man::render_synopsis_section,
