@@ -31,6 +31,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand health 'Check local resources and the configured services, and give one verdict'
+            cand diagnose 'Troubleshoot this server in one run: what is wrong, why it matters, what to run next'
             cand completions 'Print a shell completion script to standard output'
         }
         &'maint;health'= {
@@ -47,6 +48,24 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --output 'Write the report to FILE atomically instead of standard output'
             cand --color 'When to use colour; `auto` means on a terminal and without NO_COLOR'
             cand --list 'List the checks that would run, and run none'
+            cand -q 'Print nothing but errors (the exit code still tells the result)'
+            cand --quiet 'Print nothing but errors (the exit code still tells the result)'
+            cand -v 'Say more: timings in tables, and what maint is doing on standard error'
+            cand --verbose 'Say more: timings in tables, and what maint is doing on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'maint;diagnose'= {
+            cand --since 'How far back to look for out-of-memory kills and errors [default: 24h]'
+            cand --bundle 'Also write a support bundle (the report, the effective config, recent log excerpts and a manifest, secrets redacted) to FILE.tar.gz'
+            cand --deadline 'Finish by this time whatever is still being gathered [default: 5s]'
+            cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
+            cand --format 'Output format [default: table]'
+            cand --output 'Write the report to FILE atomically instead of standard output'
+            cand --color 'When to use colour; `auto` means on a terminal and without NO_COLOR'
+            cand --redact-hosts 'In the bundle, replace host names and IP addresses with stable pseudonyms'
             cand -q 'Print nothing but errors (the exit code still tells the result)'
             cand --quiet 'Print nothing but errors (the exit code still tells the result)'
             cand -v 'Say more: timings in tables, and what maint is doing on standard error'

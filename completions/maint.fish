@@ -28,7 +28,8 @@ complete -c maint -n "__fish_maint_needs_command" -l config -d 'Read settings fr
 complete -c maint -n "__fish_maint_needs_command" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'One Nagios/Icinga plugin status line with performance data'"
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
 complete -c maint -n "__fish_maint_needs_command" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_needs_command" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -38,6 +39,7 @@ complete -c maint -n "__fish_maint_needs_command" -s v -l verbose -d 'Say more: 
 complete -c maint -n "__fish_maint_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_needs_command" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_needs_command" -f -a "health" -d 'Check local resources and the configured services, and give one verdict'
+complete -c maint -n "__fish_maint_needs_command" -f -a "diagnose" -d 'Troubleshoot this server in one run: what is wrong, why it matters, what to run next'
 complete -c maint -n "__fish_maint_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c maint -n "__fish_maint_using_subcommand health" -l only -d 'Run only checks with this name (`disk:/`), kind (`disk`) or glob (`http:*`); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand health" -l skip -d 'Do not run checks with this name, kind or glob; repeatable' -r
@@ -51,7 +53,8 @@ complete -c maint -n "__fish_maint_using_subcommand health" -l config -d 'Read s
 complete -c maint -n "__fish_maint_using_subcommand health" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'One Nagios/Icinga plugin status line with performance data'"
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
 complete -c maint -n "__fish_maint_using_subcommand health" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand health" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -61,11 +64,30 @@ complete -c maint -n "__fish_maint_using_subcommand health" -s q -l quiet -d 'Pr
 complete -c maint -n "__fish_maint_using_subcommand health" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand health" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l since -d 'How far back to look for out-of-memory kills and errors [default: 24h]' -r
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l bundle -d 'Also write a support bundle (the report, the effective config, recent log excerpts and a manifest, secrets redacted) to FILE.tar.gz' -r -F
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l deadline -d 'Finish by this time whatever is still being gathered [default: 5s]' -r
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l redact-hosts -d 'In the bundle, replace host names and IP addresses with stable pseudonyms'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'One Nagios/Icinga plugin status line with performance data'"
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
 complete -c maint -n "__fish_maint_using_subcommand completions" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''

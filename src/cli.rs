@@ -81,6 +81,8 @@ impl std::fmt::Display for ColorWhen {
 pub enum Command {
     #[command(after_long_help = crate::help::after_help("health"))]
     Health(HealthArgs),
+    #[command(after_long_help = crate::help::after_help("diagnose"))]
+    Diagnose(DiagnoseArgs),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
@@ -90,6 +92,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Health(_) => "health",
+            Command::Diagnose(_) => "diagnose",
             Command::Completions(_) => "completions",
         }
     }
@@ -102,7 +105,7 @@ impl Command {
 /// HTTP endpoints, TCP ports, PostgreSQL and Redis. All checks run at once,
 /// each with its own time limit; whatever is still running at the deadline
 /// is reported UNKNOWN, and the report still arrives on time.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct HealthArgs {
     /// List the checks that would run, and run none
     #[arg(long)]
@@ -141,6 +144,33 @@ pub struct HealthArgs {
     /// redis.memory, redis.clients (e.g. disk=85,95)
     #[arg(long, value_name = "KEY=WARN[,CRIT]")]
     pub threshold: Vec<String>,
+}
+
+/// Troubleshoot this server in one run: what is wrong, why it matters, what to run next.
+///
+/// Gathers the host's facts, every `maint health` check, the busiest
+/// processes, the largest folders, out-of-memory kills, failed systemd units
+/// and what the configuration adds (Redis, PostgreSQL), each under its own
+/// time limit, and lists findings worst first, each with the command to run
+/// next. Works with no configuration at all.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// How far back to look for out-of-memory kills and errors [default: 24h]
+    #[arg(long, value_name = "DUR")]
+    pub since: Option<Span>,
+
+    /// Also write a support bundle (the report, the effective config, recent
+    /// log excerpts and a manifest, secrets redacted) to FILE.tar.gz
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub bundle: Option<PathBuf>,
+
+    /// In the bundle, replace host names and IP addresses with stable pseudonyms
+    #[arg(long, requires = "bundle")]
+    pub redact_hosts: bool,
+
+    /// Finish by this time whatever is still being gathered [default: 5s]
+    #[arg(long, value_name = "DUR")]
+    pub deadline: Option<Span>,
 }
 
 /// Print a shell completion script to standard output.

@@ -137,6 +137,11 @@ impl Loaded {
         })
     }
 
+    /// The file as read (empty when none was found).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// An error about a value found valid alone but wrong with the rest
     /// (a warning threshold above the critical one), pointing at its line.
     pub fn invalid<T>(
@@ -170,6 +175,18 @@ pub struct Config {
     pub postgres: Option<PostgresConfig>,
     /// Present (even empty) means "this host runs Redis": health checks it.
     pub redis: Option<RedisConfig>,
+    pub diagnose: DiagnoseConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiagnoseConfig {
+    /// Whatever is still being gathered at the deadline is reported incomplete.
+    pub deadline: Option<Span>,
+    /// Each collector's own time limit.
+    pub timeout: Option<Span>,
+    /// Folders whose largest subfolders the report shows (default /var/log).
+    pub paths: Vec<PathBuf>,
 }
 
 /// A warning and a critical level; either may be left to its default.

@@ -45,6 +45,20 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "One Nagios/Icinga plugin line with performance data",
             ),
         ],
+        "diagnose" => &[
+            (
+                "maint diagnose",
+                "What is wrong here, worst first, with the command to run next",
+            ),
+            (
+                "maint diagnose --bundle support.tar.gz --redact-hosts",
+                "Also pack a redacted support bundle to attach to a ticket",
+            ),
+            (
+                "maint --format markdown diagnose",
+                "The report as Markdown, to paste into a ticket",
+            ),
+        ],
         "completions" => &[
             (
                 "maint completions bash > /etc/bash_completion.d/maint",

@@ -53,13 +53,10 @@ pub fn parse_args(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
 ) -> Result<Cli, ExitCode> {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    // `maint __statvfs PATH` is maint's own helper process (see
-    // probe::disk::usage_isolated), not part of the command line people use.
-    if let [_, helper, path] = args.as_slice()
-        && helper == "__statvfs"
-    {
-        let (line, ok) = probe::disk::helper_main(std::path::Path::new(path));
-        println!("{line}");
+    // `maint __statvfs PATH` and its kin are maint's own helper processes
+    // (see probe::isolated), not part of the command line people use.
+    if let Some((output, ok)) = probe::isolated::helper_main(&args) {
+        print!("{output}");
         return Err(if ok { ExitCode::Ok } else { ExitCode::Warning });
     }
     match Cli::try_parse_from(args) {
@@ -201,6 +198,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
     let outcome = match &cli.command {
         Command::Health(args) => commands::health::execute(args, &context),
+        Command::Diagnose(args) => commands::diagnose::execute(args, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -220,7 +218,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
 fn command_kind(command: &Command) -> Kind {
     match command {
-        Command::Health(_) => Kind::Check,
+        Command::Health(_) | Command::Diagnose(_) => Kind::Check,
         Command::Completions(_) => Kind::Action,
     }
 }

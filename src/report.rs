@@ -294,6 +294,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     pub sections: Vec<Section>,
     pub metrics: Vec<Metric>,
+    /// A plan or inventory (`health --list`) rather than a verdict: tables
+    /// show no status line for it.
+    pub listing: bool,
 }
 
 impl Report {
@@ -306,6 +309,7 @@ impl Report {
             checks: Vec::new(),
             sections: Vec::new(),
             metrics: Vec::new(),
+            listing: false,
         }
     }
 

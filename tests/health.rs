@@ -270,7 +270,7 @@ fn a_hung_mount_is_unknown_and_the_run_still_ends() {
     assert_eq!(check["status"], "UNKNOWN");
     assert_eq!(
         check["message"],
-        "statvfs did not return within 1.0 s: a hung network mount?"
+        "statvfs gave no answer within 1.0 s: a hung mount?"
     );
     assert_eq!(
         check["hint"],

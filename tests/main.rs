@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod config;
+mod diagnose;
 mod generated;
 mod health;
 mod health_postgres;

@@ -195,7 +195,7 @@ impl Settings {
         let inodes = levels("inodes")?;
         let filesystems = disk::filesystems(&health.mounts, &health.exclude_mounts)
             .context("cannot read the mount table /proc/self/mountinfo")?;
-        let helper = std::env::current_exe().ok();
+        let helper = crate::probe::isolated::helper_binary();
         for mount in filesystems {
             let point = mount.mount_point.display().to_string();
             probes.push(Probe::new(
@@ -630,6 +630,7 @@ pub fn execute(args: &HealthArgs, context: &super::Context) -> super::Outcome {
 /// Lists the plan without running it.
 pub fn list(settings: &Settings) -> Report {
     let mut report = Report::new("health", Kind::Check, chrono::Utc::now());
+    report.listing = true;
     let rows = settings
         .probes
         .iter()
@@ -884,7 +885,7 @@ fn filesystem_checks(
         Err(err) => {
             let message = err.to_string();
             let hint = match err {
-                disk::UsageError::Hung(_) => {
+                disk::UsageError::Isolated(crate::probe::isolated::IsolatedError::Hung(_)) => {
                     format!("mount | grep ' {point} '; for a dead network mount: umount -l {point}")
                 }
                 _ => format!("mount | grep ' {point} '"),

@@ -2,12 +2,10 @@
 //! way `df` computes it.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::units::human_duration;
+use super::isolated::{self, IsolatedError};
 
 use super::mounts::{self, Mount};
 
@@ -127,16 +125,16 @@ fn raw_statvfs(path: &Path) -> std::io::Result<[u64; 6]> {
     ])
 }
 
-/// The hidden `maint __statvfs PATH` helper: one line, `ok` and the six
-/// figures, or `err`, the errno and the message (exit code 1).
-pub fn helper_main(path: &Path) -> (String, bool) {
+/// The `maint __statvfs PATH` helper: one line, `ok` and the six figures,
+/// or `err`, the errno and the message.
+pub fn statvfs_helper(path: &Path) -> (String, bool) {
     match raw_statvfs(path) {
         Ok(figures) => (
-            format!("ok {}", figures.map(|n| n.to_string()).join(" ")),
+            format!("ok {}\n", figures.map(|n| n.to_string()).join(" ")),
             true,
         ),
         Err(err) => (
-            format!("err {} {err}", err.raw_os_error().unwrap_or(0)),
+            format!("err {} {err}\n", err.raw_os_error().unwrap_or(0)),
             false,
         ),
     }
@@ -146,49 +144,15 @@ pub fn helper_main(path: &Path) -> (String, bool) {
 pub enum UsageError {
     #[error("statvfs failed: {0}")]
     Io(#[from] std::io::Error),
-    #[error("statvfs did not return within {}: a hung network mount?", human_duration(*.0))]
-    Hung(Duration),
-    #[error("the statvfs helper failed: {0}")]
+    #[error("statvfs gave {0}")]
+    Isolated(#[from] IsolatedError),
+    #[error("the statvfs helper said {0:?}")]
     Helper(String),
 }
 
-/// [`usage`], run in a child process (`helper __statvfs PATH`, `helper`
-/// being this binary). A statvfs stuck on a dead mount sleeps in the kernel
-/// uninterruptibly, and a thread in that state keeps its whole process, and
-/// the pipe it writes the report to, from ending: `$(maint health)` would
-/// hang with the report already written. A stuck child is abandoned instead.
+/// [`usage`], run in a child process: see [`super::isolated`].
 pub fn usage_isolated(helper: &Path, path: &Path, timeout: Duration) -> Result<Usage, UsageError> {
-    let mut child = Command::new(helper)
-        .arg("__statvfs")
-        .arg(path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|err| UsageError::Helper(format!("cannot start {}: {err}", helper.display())))?;
-    let started = Instant::now();
-    let mut pause = Duration::from_micros(500);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() >= timeout => {
-                // The kill lands when the kernel lets go; nobody waits for it.
-                let _ = child.kill();
-                return Err(UsageError::Hung(timeout));
-            }
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(10));
-            }
-            Err(err) => return Err(UsageError::Helper(err.to_string())),
-        }
-    }
-    let mut line = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        stdout
-            .read_to_string(&mut line)
-            .map_err(|err| UsageError::Helper(err.to_string()))?;
-    }
+    let line = isolated::run(helper, "statvfs", &[path.into()], timeout)?;
     parse_helper_line(&line)
 }
 
@@ -198,7 +162,7 @@ fn parse_helper_line(line: &str) -> Result<Usage, UsageError> {
         Some("ok") => {
             let numbers: Vec<u64> = words.filter_map(|w| w.parse().ok()).collect();
             let [fragment, blocks, free, available, files, files_free] = numbers[..] else {
-                return Err(UsageError::Helper(format!("unexpected answer {line:?}")));
+                return Err(UsageError::Helper(line.to_owned()));
             };
             Ok(compute(
                 fragment, blocks, free, available, files, files_free,
@@ -208,7 +172,7 @@ fn parse_helper_line(line: &str) -> Result<Usage, UsageError> {
             let errno = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
             Err(UsageError::Io(std::io::Error::from_raw_os_error(errno)))
         }
-        _ => Err(UsageError::Helper(format!("unexpected answer {line:?}"))),
+        _ => Err(UsageError::Helper(line.to_owned())),
     }
 }
 
@@ -237,6 +201,137 @@ fn compute(
         inodes_used,
         inodes_percent: (files > 0).then(|| inodes_used as f64 * 100.0 / files as f64),
     }
+}
+
+/// What a bounded walk found under one folder.
+#[derive(Clone, Debug)]
+pub struct FolderSizes {
+    /// The folders (and files) right below the root, biggest first, with the
+    /// disk space of everything inside them.
+    pub children: Vec<(PathBuf, u64)>,
+    pub total_bytes: u64,
+    pub entries: usize,
+    /// False when the walk stopped at its entry or time budget.
+    pub complete: bool,
+}
+
+/// Sizes up what is directly below `root`, like `du -x --max-depth=1`, but
+/// stops after `max_entries` entries or at `deadline` and says so. Counts
+/// allocated blocks, as du does, and stays on the root's filesystem.
+pub fn folder_sizes(
+    root: &Path,
+    max_entries: usize,
+    deadline: Instant,
+) -> std::io::Result<FolderSizes> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(root)?;
+    let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
+    let mut entries = 0;
+    let mut complete = true;
+    for entry in walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .same_file_system(true)
+    {
+        let Ok(entry) = entry else { continue };
+        entries += 1;
+        if entries >= max_entries || (entries % 256 == 0 && Instant::now() >= deadline) {
+            complete = false;
+            break;
+        }
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        let Some(child) = entry
+            .path()
+            .strip_prefix(root)
+            .ok()
+            .and_then(|r| r.components().next())
+        else {
+            continue;
+        };
+        *sizes.entry(root.join(child)).or_default() += metadata.blocks() * 512;
+    }
+    let total_bytes = sizes.values().sum();
+    let mut children: Vec<(PathBuf, u64)> = sizes.into_iter().collect();
+    children.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(FolderSizes {
+        children,
+        total_bytes,
+        entries,
+        complete,
+    })
+}
+
+/// The `maint __folders PATH MAX_ENTRIES BUDGET_MS` helper: a first line
+/// `ok TOTAL ENTRIES COMPLETE`, then `SIZE PATH` per child, biggest first.
+pub fn folders_helper(path: &Path, max_entries: usize, budget: Duration) -> (String, bool) {
+    match folder_sizes(path, max_entries, Instant::now() + budget) {
+        Ok(sizes) => {
+            let mut out = format!(
+                "ok {} {} {}\n",
+                sizes.total_bytes, sizes.entries, sizes.complete
+            );
+            for (child, bytes) in sizes.children.iter().take(50) {
+                out.push_str(&format!("{bytes} {}\n", child.display()));
+            }
+            (out, true)
+        }
+        Err(err) => (
+            format!("err {} {err}\n", err.raw_os_error().unwrap_or(0)),
+            false,
+        ),
+    }
+}
+
+/// [`folder_sizes`], run in a child process (see [`super::isolated`]): the
+/// walk gets most of `timeout` as its budget, and a child that hangs on a dead
+/// mount is abandoned when `timeout` passes.
+pub fn folder_sizes_isolated(
+    helper: &Path,
+    path: &Path,
+    max_entries: usize,
+    timeout: Duration,
+) -> Result<FolderSizes, FoldersError> {
+    let budget = timeout.mul_f64(0.8);
+    let output = isolated::run(
+        helper,
+        "folders",
+        &[
+            path.into(),
+            max_entries.to_string().into(),
+            budget.as_millis().to_string().into(),
+        ],
+        timeout,
+    )?;
+    let mut lines = output.lines();
+    let head: Vec<&str> = lines.next().unwrap_or_default().splitn(4, ' ').collect();
+    match head.as_slice() {
+        ["ok", total, entries, complete] => Ok(FolderSizes {
+            total_bytes: total.parse().unwrap_or(0),
+            entries: entries.parse().unwrap_or(0),
+            complete: *complete == "true",
+            children: lines
+                .filter_map(|line| {
+                    let (bytes, child) = line.split_once(' ')?;
+                    Some((PathBuf::from(child), bytes.parse().ok()?))
+                })
+                .collect(),
+        }),
+        ["err", errno, ..] => Err(FoldersError::Io(std::io::Error::from_raw_os_error(
+            errno.parse().unwrap_or(0),
+        ))),
+        _ => Err(FoldersError::Helper(output.trim().to_owned())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FoldersError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the walk gave {0}")]
+    Isolated(#[from] IsolatedError),
+    #[error("the folder helper said {0:?}")]
+    Helper(String),
 }
 
 #[cfg(test)]
@@ -286,17 +381,36 @@ mod tests {
 
     #[test]
     fn helper_lines_round_trip() {
-        let (line, ok) = helper_main(Path::new("/"));
+        let (line, ok) = statvfs_helper(Path::new("/"));
         assert!(ok);
         let usage = parse_helper_line(&line).unwrap();
         assert!(usage.size_bytes > 0);
-        let (line, ok) = helper_main(Path::new("/no/such/mount"));
+        let (line, ok) = statvfs_helper(Path::new("/no/such/mount"));
         assert!(!ok);
         let err = parse_helper_line(&line).unwrap_err();
         assert_eq!(
             err.to_string(),
             "statvfs failed: No such file or directory (os error 2)"
         );
+    }
+
+    #[test]
+    fn folder_sizes_sum_below_each_child_and_stop_at_the_budget() {
+        let root = std::env::temp_dir().join(format!("maint-du-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("big/deeper")).unwrap();
+        std::fs::create_dir_all(root.join("small")).unwrap();
+        std::fs::write(root.join("big/deeper/blob"), vec![1u8; 256 * 1024]).unwrap();
+        std::fs::write(root.join("small/note"), b"x").unwrap();
+        let far = Instant::now() + Duration::from_secs(60);
+        let sizes = folder_sizes(&root, 10_000, far).unwrap();
+        assert!(sizes.complete);
+        assert_eq!(sizes.children[0].0, root.join("big"));
+        assert!(sizes.children[0].1 >= 256 * 1024);
+        assert_eq!(sizes.children[1].0, root.join("small"));
+        assert!(!folder_sizes(&root, 2, far).unwrap().complete);
+        assert!(folder_sizes(&root.join("missing"), 10, far).is_err());
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     #[test]

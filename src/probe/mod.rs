@@ -4,9 +4,12 @@
 pub mod cgroup;
 pub mod disk;
 pub mod http;
+pub mod isolated;
+pub mod kernel;
 pub mod mounts;
 pub mod postgres;
 pub mod process;
 pub mod redis;
 pub mod system;
+pub mod systemd;
 pub mod tcp;

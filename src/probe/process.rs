@@ -78,3 +78,43 @@ mod tests {
         assert!(!processes.iter().any(|p| p.pid == std::process::id()));
     }
 }
+
+#[derive(Clone, Debug)]
+pub struct ProcessUsage {
+    pub pid: u32,
+    pub name: String,
+    pub command_line: String,
+    /// Percent of one core over the sample (may exceed 100 on several cores).
+    pub cpu_percent: f64,
+    pub memory_bytes: u64,
+}
+
+/// Every process with its CPU use over `sample` and its resident memory.
+pub fn usage(sample: std::time::Duration) -> Result<Vec<ProcessUsage>, super::system::SystemError> {
+    let kind = ProcessRefreshKind::nothing()
+        .with_cpu()
+        .with_memory()
+        .with_cmd(UpdateKind::OnlyIfNotSet);
+    let mut system =
+        System::new().map_err(|err| super::system::SystemError::new("processes", err))?;
+    system.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+    std::thread::sleep(sample.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
+    system.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+    Ok(system
+        .processes()
+        .values()
+        .filter(|p| p.thread_kind().is_none())
+        .map(|p| ProcessUsage {
+            pid: p.pid().as_u32(),
+            name: p.name().to_string_lossy().into_owned(),
+            command_line: p
+                .cmd()
+                .iter()
+                .map(|arg| arg.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            cpu_percent: f64::from(p.cpu_usage()),
+            memory_bytes: p.memory(),
+        })
+        .collect())
+}

@@ -167,6 +167,70 @@ pub fn load() -> Result<Load, SystemError> {
     })
 }
 
+/// What a support engineer asks first about a machine.
+#[derive(Clone, Debug)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub os: String,
+    pub kernel: String,
+    pub uptime: Duration,
+    pub cpus: usize,
+    pub memory_total: u64,
+    /// "docker", "podman", "kubernetes", "lxc", "systemd-nspawn", when one is recognised.
+    pub container: Option<String>,
+}
+
+pub fn host_info() -> HostInfo {
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                line.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let uname = rustix::system::uname();
+    let uptime = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(Duration::ZERO, Duration::from_secs_f64);
+    let memory_total = System::new()
+        .map(|mut system| {
+            system.refresh_memory();
+            system.total_memory()
+        })
+        .unwrap_or(0);
+    HostInfo {
+        hostname: uname.nodename().to_string_lossy().into_owned(),
+        os,
+        kernel: uname.release().to_string_lossy().into_owned(),
+        uptime,
+        cpus: load().map_or(1, |l| l.cores),
+        memory_total,
+        container: container_kind(),
+    }
+}
+
+/// The container runtime this process runs under, from the marks each leaves.
+fn container_kind() -> Option<String> {
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        return Some("kubernetes".to_owned());
+    }
+    if std::path::Path::new("/.dockerenv").exists() {
+        return Some("docker".to_owned());
+    }
+    if std::path::Path::new("/run/.containerenv").exists() {
+        return Some("podman".to_owned());
+    }
+    // PID 1's environment names the runtime for lxc and systemd-nspawn.
+    let environ = std::fs::read("/proc/1/environ").unwrap_or_default();
+    environ
+        .split(|b| *b == 0)
+        .find_map(|entry| entry.strip_prefix(b"container="))
+        .map(|value| String::from_utf8_lossy(value).into_owned())
+}
+
 pub fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0

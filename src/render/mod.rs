@@ -1,11 +1,12 @@
 //! The only place that turns a [`Report`] into text. Commands never print;
 //! `maint::run` hands their report to [`render`] and writes the result.
 
+mod markdown;
 mod nagios;
 mod prometheus;
 mod table;
 
-use crate::report::{Report, Unit};
+use crate::report::{Cell, Direction, Report, Threshold, Unit};
 use crate::units::{human_bytes, human_duration, trim_number};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -18,6 +19,8 @@ pub enum Format {
     Prometheus,
     /// One Nagios/Icinga plugin status line with performance data
     Nagios,
+    /// Markdown tables, for pasting into a ticket
+    Markdown,
 }
 
 /// How a table should look where it is going.
@@ -40,6 +43,7 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
         }
         Format::Prometheus => prometheus::render(report),
         Format::Nagios => nagios::render(report),
+        Format::Markdown => markdown::render(report),
     }
 }
 
@@ -52,5 +56,37 @@ pub fn format_value(value: f64, unit: Option<Unit>) -> String {
         Some(Unit::Days) => format!("{} d", trim_number(value, 1)),
         Some(Unit::PerCore) => trim_number(value, 2),
         Some(Unit::Count) | None => trim_number(value, 2),
+    }
+}
+
+/// `80/90 %` above, `≤60/30 d` below: warning level, then critical.
+pub fn format_limit(threshold: &Threshold, unit: Option<Unit>) -> String {
+    let level = |limit: Option<f64>| match limit {
+        Some(limit) => format_value(limit, unit),
+        None => "-".to_owned(),
+    };
+    let warn = level(threshold.warning);
+    let crit = level(threshold.critical);
+    // Show the unit once: "80/90 %" reads better than "80 %/90 %".
+    let text = match (warn.rsplit_once(' '), crit.rsplit_once(' ')) {
+        (Some((w, wu)), Some((c, cu))) if wu == cu => format!("{w}/{c} {cu}"),
+        _ => format!("{warn}/{crit}"),
+    };
+    match threshold.direction {
+        Direction::Above => text,
+        Direction::Below => format!("≤{text}"),
+    }
+}
+
+/// A section cell for people.
+pub fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => text.clone(),
+        Cell::Integer(value) => value.to_string(),
+        Cell::Number(value) => trim_number(*value, 2),
+        Cell::Bytes(value) => human_bytes(*value),
+        Cell::Duration(value) => human_duration(*value),
+        Cell::Time(value) => value.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Cell::Empty => String::new(),
     }
 }

@@ -2,14 +2,13 @@
 
 use comfy_table::{Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{Style, format_value};
-use crate::report::{Cell, Check, Direction, Report, Section, Status, Threshold};
-use crate::units::{human_bytes, human_duration, trim_number};
+use super::{Style, cell_text, format_limit, format_value};
+use crate::report::{Cell, Check, Report, Section, Status};
+use crate::units::human_duration;
 
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
-    // A listing (no checks, only tables) has no verdict to give.
-    if !report.checks.is_empty() || report.sections.is_empty() {
+    if !report.listing {
         out.push_str(&verdict_line(report, style));
         out.push('\n');
     }
@@ -29,7 +28,11 @@ pub fn render(report: &Report, style: &Style) -> String {
         }
         out.push_str(&section.title);
         out.push('\n');
-        push_table(&mut out, &section_table(section, style));
+        if section.rows.is_empty() {
+            out.push_str("  (none)\n");
+        } else {
+            push_table(&mut out, &section_table(section, style));
+        }
     }
     out
 }
@@ -146,7 +149,7 @@ fn checks_table(checks: &[Check], style: &Style) -> Table {
             .unwrap_or_default();
         let limit = check
             .threshold
-            .map(|t| format_limit(&t, check))
+            .map(|t| format_limit(&t, check.unit))
             .unwrap_or_default();
         let mut row = vec![
             status,
@@ -168,25 +171,6 @@ fn checks_table(checks: &[Check], style: &Style) -> Table {
         }
     }
     table
-}
-
-/// `80/90 %` above, `≤60/30 d` below: warning level, then critical.
-fn format_limit(threshold: &Threshold, check: &Check) -> String {
-    let level = |limit: Option<f64>| match limit {
-        Some(limit) => format_value(limit, check.unit),
-        None => "-".to_owned(),
-    };
-    let warn = level(threshold.warning);
-    let crit = level(threshold.critical);
-    // Show the unit once: "80/90 %" reads better than "80 %/90 %".
-    let text = match (warn.rsplit_once(' '), crit.rsplit_once(' ')) {
-        (Some((w, wu)), Some((c, cu))) if wu == cu => format!("{w}/{c} {cu}"),
-        _ => format!("{warn}/{crit}"),
-    };
-    match threshold.direction {
-        Direction::Above => text,
-        Direction::Below => format!("≤{text}"),
-    }
 }
 
 fn section_table(section: &Section, style: &Style) -> Table {
@@ -211,22 +195,10 @@ fn section_table(section: &Section, style: &Style) -> Table {
     table
 }
 
-fn cell_text(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(text) => text.clone(),
-        Cell::Integer(value) => value.to_string(),
-        Cell::Number(value) => trim_number(*value, 2),
-        Cell::Bytes(value) => human_bytes(*value),
-        Cell::Duration(value) => human_duration(*value),
-        Cell::Time(value) => value.format("%Y-%m-%d %H:%M:%S").to_string(),
-        Cell::Empty => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Kind, Unit};
+    use crate::report::{Kind, Threshold, Unit};
     use chrono::TimeZone;
     use std::time::Duration;
 

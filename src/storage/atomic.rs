@@ -47,16 +47,21 @@ fn temporary_name(path: &Path) -> PathBuf {
 /// Replaces `path` with `contents` atomically. The new file keeps the mode of
 /// the file it replaces, or gets 0644 (less the umask) when there was none.
 pub fn write(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mode = fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    write_with_mode(path, contents, mode)
+}
+
+/// [`write`] with a mode of the caller's choosing (0600 for anything private).
+pub fn write_with_mode(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
     let temporary = temporary_name(path);
-    let result = write_then_rename(&temporary, path, contents);
+    let result = write_then_rename(&temporary, path, contents, mode);
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
     }
     result
 }
 
-fn write_then_rename(temporary: &Path, path: &Path, contents: &[u8]) -> io::Result<()> {
-    let mode = fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+fn write_then_rename(temporary: &Path, path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)

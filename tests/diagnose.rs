@@ -1,0 +1,355 @@
+//! `maint diagnose`: sections from every collector, findings worst first
+//! with reasons and commands, a redacted support bundle, and a deadline that
+//! holds when a collector hangs.
+
+use std::path::Path;
+
+use crate::support::maint;
+use crate::support::postgres;
+use crate::support::redis::{self, Redis};
+
+/// Keeps the test about what it plants: the machine's own CPU and load
+/// depend on whatever else runs while the tests do.
+const QUIET_HOST: &str = "[health]\nskip = [\"cpu\", \"load\"]\n";
+
+fn folders_config(dir: &Path) -> String {
+    format!("[diagnose]\npaths = [\"{}\"]\n", dir.display())
+}
+
+#[test]
+fn zero_config_gathers_every_section() {
+    let out = maint().args(["--format", "json", "diagnose"]).run();
+    let json = out.json();
+    assert_eq!(json["command"], "diagnose");
+    for section in [
+        "host",
+        "health",
+        "processes",
+        "folders",
+        "kernel",
+        "services",
+        "system_logs",
+    ] {
+        assert!(
+            json["sections"][section].is_array(),
+            "no {section} section in {}",
+            out.stdout
+        );
+    }
+    let host = json["sections"]["host"].as_array().unwrap();
+    assert!(host.iter().any(|row| row["key"] == "kernel"));
+    assert!(
+        json["sections"]["health"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["check"] == "disk:/")
+    );
+    // Findings are the checks; worst first.
+    let ranks: Vec<u8> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match c["status"].as_str().unwrap() {
+            "CRITICAL" => 3,
+            "WARNING" => 2,
+            _ => 1,
+        })
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
+}
+
+#[test]
+fn a_healthy_setup_has_no_findings() {
+    let command = maint();
+    let config = format!(
+        "{QUIET_HOST}{}[postgres]\nurl = \"{}\"\n[redis]\nurl = \"{}\"\n",
+        folders_config(command.dir()),
+        postgres::shared().url(),
+        redis::shared().url()
+    );
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run();
+    out.code(0).nowhere(postgres::PASSWORD);
+    assert_eq!(
+        out.json()["checks"],
+        serde_json::json!([]),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.json()["sections"]["redis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["key"] == "version")
+    );
+}
+
+#[test]
+fn a_stopped_redis_is_a_critical_finding_with_the_command_to_run() {
+    let mut server = Redis::start(&[]);
+    let port = server.port;
+    server.stop();
+    let command = maint();
+    let config = format!(
+        "{QUIET_HOST}{}[redis]\nurl = \"redis://127.0.0.1:{port}\"\n",
+        folders_config(command.dir())
+    );
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run();
+    out.code(2);
+    let finding = out.check("redis");
+    assert_eq!(finding["status"], "CRITICAL");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("connection refused"), "{message}");
+    assert!(
+        message.ends_with("the application loses its cache or queue and slows down or fails"),
+        "{message}"
+    );
+    assert_eq!(
+        finding["hint"],
+        format!("redis-cli -h 127.0.0.1 -p {port} ping; systemctl status redis-server")
+    );
+    // The worst finding comes first.
+    assert_eq!(out.json()["checks"][0]["status"], "CRITICAL");
+}
+
+#[test]
+fn a_full_disk_is_a_finding_that_says_why_it_matters() {
+    let command = maint();
+    let config = format!(
+        "[health]\nskip = [\"cpu\", \"load\"]\ndisk = {{ warn = 0, crit = 0 }}\n{}",
+        folders_config(command.dir())
+    );
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run();
+    out.code(2);
+    let finding = out.check("disk:/");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("when it fills, writes fail: databases stop and logs are lost")
+    );
+    assert!(
+        finding["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("du -xh --max-depth=2 /")
+    );
+}
+
+#[test]
+fn markdown_is_ready_for_a_ticket() {
+    let command = maint();
+    let config = format!("{QUIET_HOST}{}", folders_config(command.dir()));
+    let out = command
+        .config(&config)
+        .args(["--format", "markdown", "diagnose"])
+        .run();
+    assert!(
+        out.stdout.starts_with("## maint diagnose: "),
+        "{}",
+        out.stdout
+    );
+    out.stdout_has("### Host\n\n| WHAT | VALUE |\n|---|---|\n");
+}
+
+fn unpack(bundle: &Path, dir: &Path) -> Vec<(String, String)> {
+    let into = dir.join("unpacked");
+    std::fs::create_dir(&into).unwrap();
+    let into = into.as_path();
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(bundle)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .unwrap();
+    assert!(status.success(), "GNU tar cannot read the bundle");
+    walkdir::WalkDir::new(into)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e.path().strip_prefix(into).unwrap().display().to_string();
+            (
+                name,
+                String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_bundle_carries_the_report_and_config_but_no_secret() {
+    let command = maint();
+    let config = format!(
+        "{QUIET_HOST}{}[redis]\nurl = \"redis://:planted-redis-secret@127.0.0.1:{}\"\n\
+         [[health.http]]\nname = \"api\"\nurl = \"http://svc:planted-http-secret@db.internal.example:1/health\"\n",
+        folders_config(command.dir()),
+        redis::shared().port
+    );
+    let bundle = command.path("support.tar.gz");
+    let out = command
+        .config(&config)
+        .args(["diagnose", "--bundle"])
+        .arg(&bundle)
+        .run();
+    out.nowhere("planted-redis-secret")
+        .nowhere("planted-http-secret");
+    let files = unpack(&bundle, out.dir.path());
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in [
+        "report.txt",
+        "report.json",
+        "report.md",
+        "config/maint.toml",
+        "manifest.json",
+    ] {
+        assert!(
+            names.iter().any(|n| n.ends_with(expected)),
+            "{expected} not in {names:?}"
+        );
+    }
+    for (name, text) in &files {
+        assert!(!text.contains("planted-redis-secret"), "secret in {name}");
+        assert!(!text.contains("planted-http-secret"), "secret in {name}");
+    }
+    let config_copy = &files
+        .iter()
+        .find(|(n, _)| n.ends_with("config/maint.toml"))
+        .unwrap()
+        .1;
+    assert!(
+        config_copy.contains("redis://:***@127.0.0.1:"),
+        "{config_copy}"
+    );
+    // Without --redact-hosts the host names stay, so the bundle is useful.
+    assert!(config_copy.contains("db.internal.example"));
+}
+
+#[test]
+fn redact_hosts_replaces_names_and_addresses_consistently() {
+    let command = maint();
+    let config = format!(
+        "{QUIET_HOST}{}[[health.http]]\nname = \"api\"\nurl = \"http://db.internal.example:1/health\"\n\
+         [[health.tcp]]\nname = \"lan\"\naddress = \"10.9.8.7:1\"\ntimeout = \"200ms\"\n",
+        folders_config(command.dir())
+    );
+    let bundle = command.path("support.tar.gz");
+    let out = command
+        .config(&config)
+        .args(["diagnose", "--redact-hosts", "--bundle"])
+        .arg(&bundle)
+        .run();
+    let files = unpack(&bundle, out.dir.path());
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    for (name, text) in &files {
+        assert!(!text.contains("db.internal.example"), "host name in {name}");
+        assert!(!text.contains("10.9.8.7"), "address in {name}");
+        if hostname.trim().len() > 3 {
+            assert!(
+                !text.contains(hostname.trim()),
+                "this host's name in {name}"
+            );
+        }
+    }
+    let config_copy = &files
+        .iter()
+        .find(|(n, _)| n.ends_with("config/maint.toml"))
+        .unwrap()
+        .1;
+    let report = &files
+        .iter()
+        .find(|(n, _)| n.ends_with("report.txt"))
+        .unwrap()
+        .1;
+    // The same host gets the same pseudonym in every file.
+    let pseudonym = config_copy
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap()
+        .to_owned();
+    assert!(pseudonym.starts_with("host-"), "{config_copy}");
+    assert!(
+        report.contains(&format!("http://{pseudonym}:1/health")),
+        "{report}"
+    );
+}
+
+#[test]
+fn bad_input_fails_before_gathering() {
+    maint()
+        .args(["diagnose", "--bundle", "no/such/folder/b.tar.gz"])
+        .run()
+        .code(3)
+        .stdout_is("")
+        .one_error_line("cannot write --bundle no/such/folder/b.tar.gz");
+    maint()
+        .args(["diagnose", "--redact-hosts"])
+        .run()
+        .code(3)
+        .one_error_line("--bundle <FILE>");
+    maint()
+        .args(["diagnose", "--since", "a while"])
+        .run()
+        .code(3)
+        .one_error_line("invalid duration \"a while\"");
+}
+
+#[test]
+fn a_hung_collector_does_not_delay_the_report() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: mounting a FUSE filesystem in a private namespace needs root");
+        return;
+    }
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hangfs.py");
+    let command = maint();
+    let mount_point = command.path("hung");
+    std::fs::create_dir(&mount_point).unwrap();
+    let point = mount_point.display().to_string();
+    let config = format!(
+        "{QUIET_HOST}[health.disk]\nwarn = 100\ncrit = 100\n[diagnose]\npaths = [\"{point}\"]\ntimeout = \"1s\"\ndeadline = \"2s\"\n"
+    );
+    let script = format!(
+        r#"/usr/bin/python3 {fixture} {point} & fs=$!
+        for _ in $(seq 100); do grep -q " {point} " /proc/self/mountinfo && break; sleep 0.05; done
+        timeout -s KILL 20 "$@"; code=$?
+        kill -9 $fs; exit $code"#
+    );
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run_via(&[
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            "sh",
+        ]);
+    assert!(out.elapsed.as_secs_f64() < 8.0, "took {:?}", out.elapsed);
+    out.code(3);
+    let finding = out.check(&format!("folders:{point}"));
+    assert_eq!(finding["status"], "UNKNOWN");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("gave no answer within"),
+        "{finding}"
+    );
+    // The other sections still arrived.
+    assert!(out.json()["sections"]["host"].as_array().unwrap().len() > 3);
+}
