@@ -12,3 +12,4 @@ mod health_postgres;
 mod health_redis;
 mod health_services;
 mod output;
+mod schema;
