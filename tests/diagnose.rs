@@ -108,9 +108,13 @@ fn a_stopped_redis_is_a_critical_finding_with_the_command_to_run() {
     let message = finding["message"].as_str().unwrap();
     assert!(message.contains("connection refused"), "{message}");
     assert!(
-        message.ends_with("the application loses its cache or queue and slows down or fails"),
+        message.ends_with(
+            "is redis-server running? The application loses its cache or queue and slows down or fails."
+        ),
         "{message}"
     );
+    // What cannot be measured without Redis is not repeated as findings of its own.
+    assert_eq!(out.json()["summary"]["unknown"], 0);
     assert_eq!(
         finding["hint"],
         format!("redis-cli -h 127.0.0.1 -p {port} ping; systemctl status redis-server")
@@ -136,7 +140,7 @@ fn a_full_disk_is_a_finding_that_says_why_it_matters() {
         finding["message"]
             .as_str()
             .unwrap()
-            .ends_with("when it fills, writes fail: databases stop and logs are lost")
+            .ends_with(". When it fills, writes fail: databases stop and logs are lost.")
     );
     assert!(
         finding["hint"]

@@ -380,6 +380,20 @@ fn collect_host() -> Collected {
     }
 }
 
+/// "what is wrong. Why it matters." as two sentences.
+fn with_reason(message: &str, why: &str) -> String {
+    let mut why = why.to_owned();
+    if let Some(first) = why.get(..1) {
+        why.replace_range(..1, &first.to_uppercase());
+    }
+    let stop = if message.ends_with(['.', '?', '!']) {
+        ""
+    } else {
+        "."
+    };
+    format!("{message}{stop} {why}.")
+}
+
 /// Why a health check's problem matters, by the kind of check.
 fn why_it_matters(check: &str) -> &'static str {
     let kind = check.split(':').next().unwrap_or(check);
@@ -422,13 +436,26 @@ fn collect_health(settings: super::health::Settings) -> Collected {
             ]
         })
         .collect();
+    // "redis:memory: not measured" adds nothing when "redis" itself is a finding.
+    let failed_parents: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|check| check.status != Status::Ok && !check.name.contains(':'))
+        .map(|check| check.name.clone())
+        .collect();
     let findings = report
         .checks
         .into_iter()
         .filter(|check| check.status != Status::Ok)
+        .filter(|check| {
+            let parent = check.name.split(':').next().unwrap_or_default();
+            !(check.status == Status::Unknown
+                && check.name.contains(':')
+                && failed_parents.iter().any(|p| p == parent))
+        })
         .map(|mut check| {
             if check.status != Status::Unknown {
-                check.message = format!("{}: {}", check.message, why_it_matters(&check.name));
+                check.message = with_reason(&check.message, why_it_matters(&check.name));
             }
             check
         })
