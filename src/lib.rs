@@ -7,6 +7,7 @@
 //! a [`report::Report`], and hands it to [`render`]. Exit codes come from
 //! [`exit`] and nowhere else.
 
+pub mod certcheck;
 pub mod cli;
 pub mod commands;
 pub mod config;

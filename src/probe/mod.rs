@@ -10,3 +10,4 @@ pub mod process;
 pub mod redis;
 pub mod system;
 pub mod tcp;
+pub mod x509;
