@@ -10,4 +10,5 @@ pub mod process;
 pub mod redis;
 pub mod system;
 pub mod tcp;
+pub mod tls;
 pub mod x509;
