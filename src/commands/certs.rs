@@ -765,18 +765,19 @@ pub fn run(settings: Settings) -> Report {
             ));
         }
         let labels: &[(&str, &str)] = &[("target", &label)];
-        if let Some((days, not_after)) = certcheck::earliest_expiry(&probed.certificates, now) {
+        if let Some((_, not_after)) = certcheck::earliest_expiry(&probed.certificates, now) {
             report.metrics.push(Metric::new(
                 "maint_cert_not_after_timestamp_seconds",
                 "When the first certificate of the target to expire expires, as Unix time.",
                 labels,
                 not_after.timestamp() as f64,
             ));
+            // "Days left" in the base unit Prometheus wants (promtool rejects `_days`).
             report.metrics.push(Metric::new(
-                "maint_cert_days_left",
-                "Days until the first certificate of the target to expire expires.",
+                "maint_cert_time_left_seconds",
+                "Time until the first certificate of the target to expire expires; negative once expired.",
                 labels,
-                round1(days),
+                (not_after - now).num_seconds() as f64,
             ));
         }
         report.metrics.push(Metric::new(
@@ -790,7 +791,7 @@ pub fn run(settings: Settings) -> Report {
     // One family at a time in the text exposition.
     report.metrics.sort_by_key(|m| match m.name.as_str() {
         "maint_cert_not_after_timestamp_seconds" => 0,
-        "maint_cert_days_left" => 1,
+        "maint_cert_time_left_seconds" => 1,
         _ => 2,
     });
     report.sections.push(Section {
