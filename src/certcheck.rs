@@ -106,7 +106,11 @@ pub struct Expectations<'a> {
 }
 
 /// The findings about `chain` at `now`, worst first; none means all is well.
-pub fn assess(chain: &[Certificate], expect: &Expectations<'_>, now: DateTime<Utc>) -> Vec<Finding> {
+pub fn assess(
+    chain: &[Certificate],
+    expect: &Expectations<'_>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, certificate) in chain.iter().enumerate() {
         judge_validity(index, certificate, &expect.levels, now, &mut findings);
@@ -293,7 +297,10 @@ fn judge_name(leaf: &Certificate, name: &str, findings: &mut Vec<Finding>) {
             Code::HostnameMismatch,
             Status::Critical,
             Some(0),
-            format!("{name} is not among the names of #0 {}: {names}", leaf.subject_short()),
+            format!(
+                "{name} is not among the names of #0 {}: {names}",
+                leaf.subject_short()
+            ),
         ));
     }
 }
@@ -319,7 +326,10 @@ fn issuer_path(chain: &[Certificate]) -> Vec<usize> {
 fn judge_chain(chain: &[Certificate], roots: &Roots, findings: &mut Vec<Finding>) {
     let leaf = &chain[0];
     let path = issuer_path(chain);
-    let in_order = path.iter().enumerate().all(|(position, index)| position == *index);
+    let in_order = path
+        .iter()
+        .enumerate()
+        .all(|(position, index)| position == *index);
     if !in_order {
         let sent: Vec<String> = path.iter().map(|i| format!("#{i}")).collect();
         findings.push(Finding::new(
@@ -390,9 +400,9 @@ fn judge_chain(chain: &[Certificate], roots: &Roots, findings: &mut Vec<Finding>
         ));
         return;
     }
-    let already_explained = findings.iter().any(|f| {
-        f.code == Code::WeakSignature.as_str() || f.code == Code::WeakKey.as_str()
-    });
+    let already_explained = findings
+        .iter()
+        .any(|f| f.code == Code::WeakSignature.as_str() || f.code == Code::WeakKey.as_str());
     let message = match trust {
         Err(webpki::Error::UnknownIssuer) => {
             if top.is_self_issued() {
@@ -430,7 +440,12 @@ fn judge_chain(chain: &[Certificate], roots: &Roots, findings: &mut Vec<Finding>
         Err(other) => format!("the chain is not trusted by {}: {other}", roots.source),
         Ok(()) => unreachable!("handled above"),
     };
-    findings.push(Finding::new(Code::Untrusted, Status::Critical, None, message));
+    findings.push(Finding::new(
+        Code::Untrusted,
+        Status::Critical,
+        None,
+        message,
+    ));
 }
 
 /// webpki's verdict on the chain, at a moment when every certificate in it
@@ -441,8 +456,7 @@ fn verify(chain: &[Certificate], roots: &Roots) -> Result<(), webpki::Error> {
         .iter()
         .filter_map(|root| webpki::anchor_from_trusted_cert(&root.der).ok())
         .collect();
-    let intermediates: Vec<CertificateDer<'_>> =
-        chain[1..].iter().map(|c| c.der.clone()).collect();
+    let intermediates: Vec<CertificateDer<'_>> = chain[1..].iter().map(|c| c.der.clone()).collect();
     let start = chain.iter().map(|c| c.not_before).max().unwrap_or_default();
     let end = chain.iter().map(|c| c.not_after).min().unwrap_or_default();
     let now = Utc::now();
@@ -516,7 +530,11 @@ mod tests {
         read_certificates(pems.concat().as_bytes()).unwrap()
     }
 
-    fn codes(chain: &[Certificate], roots: Option<&Roots>, name: Option<&str>) -> Vec<&'static str> {
+    fn codes(
+        chain: &[Certificate],
+        roots: Option<&Roots>,
+        name: Option<&str>,
+    ) -> Vec<&'static str> {
         let expect = Expectations {
             levels: Levels::default(),
             name,
@@ -542,17 +560,32 @@ mod tests {
         let good = leaf("www.test", &intermediate, (-10, 200));
         let name = Some("www.test");
         assert!(codes(&certs(&[&good, &intermediate.pem]), Some(&roots), name).is_empty());
-        assert_eq!(codes(&certs(&[&good]), Some(&roots), name), ["chain_incomplete"]);
         assert_eq!(
-            codes(&certs(&[&good, &root.pem, &intermediate.pem]), Some(&roots), name),
+            codes(&certs(&[&good]), Some(&roots), name),
+            ["chain_incomplete"]
+        );
+        assert_eq!(
+            codes(
+                &certs(&[&good, &root.pem, &intermediate.pem]),
+                Some(&roots),
+                name
+            ),
             ["chain_order", "root_sent"]
         );
         assert_eq!(
-            codes(&certs(&[&good, &intermediate.pem, &root.pem]), Some(&roots), name),
+            codes(
+                &certs(&[&good, &intermediate.pem, &root.pem]),
+                Some(&roots),
+                name
+            ),
             ["root_sent"]
         );
         assert_eq!(
-            codes(&certs(&[&good, &intermediate.pem]), Some(&roots), Some("other.test")),
+            codes(
+                &certs(&[&good, &intermediate.pem]),
+                Some(&roots),
+                Some("other.test")
+            ),
             ["hostname_mismatch"]
         );
         let elsewhere = Roots {
@@ -577,7 +610,10 @@ mod tests {
         let expired = leaf("a.test", &root, (-300, -1));
         assert_eq!(codes(&certs(&[&expired]), Some(&roots), None), ["expired"]);
         let future = leaf("a.test", &root, (2, 300));
-        assert_eq!(codes(&certs(&[&future]), Some(&roots), None), ["not_yet_valid"]);
+        assert_eq!(
+            codes(&certs(&[&future]), Some(&roots), None),
+            ["not_yet_valid"]
+        );
         let chain = certs(&[&soon]);
         let expect = Expectations {
             levels: Levels::default(),
@@ -601,12 +637,18 @@ mod tests {
             roots: None,
             key: None,
         };
-        assert_eq!(assess(&short, &expect, Utc::now())[0].status, Status::Critical);
+        assert_eq!(
+            assess(&short, &expect, Utc::now())[0].status,
+            Status::Critical
+        );
         expect.levels.lifetime_percent = Some((33.0, 15.0));
         assert!(assess(&short, &expect, Utc::now()).is_empty());
         // 1 day of 7 left: 14 %.
         let ending = certs(&[&leaf("s.test", &root, (-6, 1))]);
-        assert_eq!(assess(&ending, &expect, Utc::now())[0].status, Status::Critical);
+        assert_eq!(
+            assess(&ending, &expect, Utc::now())[0].status,
+            Status::Critical
+        );
     }
 
     #[test]
@@ -622,7 +664,10 @@ mod tests {
             source: "r".into(),
             certificates: certs(&[&ca("Root", None).pem]),
         };
-        assert_eq!(codes(&chain, Some(&system), Some("self.test")), ["self_signed"]);
+        assert_eq!(
+            codes(&chain, Some(&system), Some("self.test")),
+            ["self_signed"]
+        );
         let own = Roots {
             source: "own".into(),
             certificates: chain.clone(),

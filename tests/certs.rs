@@ -41,7 +41,10 @@ fn status(out: &Output, target: &str) -> String {
 
 /// Serves `leaf` followed by the intermediate.
 fn serve_chain(pki: &Pki, leaf: &crate::support::tls::Leaf) -> TlsServer {
-    TlsServer::start(&format!("{}{}", leaf.pem, pki.intermediate.pem), &leaf.key_pem)
+    TlsServer::start(
+        &format!("{}{}", leaf.pem, pki.intermediate.pem),
+        &leaf.key_pem,
+    )
 }
 
 #[test]
@@ -74,7 +77,10 @@ fn endpoints_yield_one_finding_code_per_problem_in_input_order() {
     ];
     let command = maint();
     let root = write(command.dir(), "root.pem", &pki.root.pem);
-    let targets: Vec<String> = cases.iter().map(|(p, ..)| format!("localhost:{p}")).collect();
+    let targets: Vec<String> = cases
+        .iter()
+        .map(|(p, ..)| format!("localhost:{p}"))
+        .collect();
     let out = command
         .args(["--format", "json", "certs", "check", "--ca-file"])
         .arg(&root)
@@ -96,7 +102,10 @@ fn endpoints_yield_one_finding_code_per_problem_in_input_order() {
     assert_eq!(finding["severity"], "WARNING");
     assert_eq!(finding["certificate"], 0);
     assert!(
-        finding["message"].as_str().unwrap().contains("expires in 44 days"),
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("expires in 44 days"),
         "{finding}"
     );
     let rows = out.json()["sections"]["certificates"].clone();
@@ -168,7 +177,10 @@ fn weak_keys_and_sha1_signatures_are_found() {
         &["-cert_chain", chain, "-cipher", "DEFAULT@SECLEVEL=0"],
     );
     let sha1 = pki.openssl_leaf(dir.path(), "rsa:2048", "sha1");
-    let sha1 = OpensslServer::start(&sha1, &["-cert_chain", chain, "-cipher", "DEFAULT@SECLEVEL=0"]);
+    let sha1 = OpensslServer::start(
+        &sha1,
+        &["-cert_chain", chain, "-cipher", "DEFAULT@SECLEVEL=0"],
+    );
     let command = maint();
     let root = write(command.dir(), "root.pem", &pki.root.pem);
     let weak_target = format!("localhost:{}", weak.port);
@@ -289,7 +301,10 @@ fn unreachable_endpoints_say_why_within_the_deadline() {
     );
     assert_eq!(
         out.check(&closed)["hint"],
-        format!("nc -vz -w 5 127.0.0.1 {}", closed.rsplit(':').next().unwrap())
+        format!(
+            "nc -vz -w 5 127.0.0.1 {}",
+            closed.rsplit(':').next().unwrap()
+        )
     );
 }
 
@@ -319,14 +334,25 @@ fn connect_address_sni_and_verified_name_can_differ() {
     assert_eq!(server.sni().as_deref(), Some("www.test"));
     let out = maint()
         .args(["--format", "json", "certs", "check", "--sni", "other.test"])
-        .args(["--connect", &format!("127.0.0.1:{}", server.port), "--ca-file"])
+        .args([
+            "--connect",
+            &format!("127.0.0.1:{}", server.port),
+            "--ca-file",
+        ])
         .arg(&root)
         .arg("www.test")
         .run();
     out.code(0);
     assert_eq!(server.sni().as_deref(), Some("other.test"));
     maint()
-        .args(["certs", "check", "--connect", "127.0.0.1", "a.test", "b.test"])
+        .args([
+            "certs",
+            "check",
+            "--connect",
+            "127.0.0.1",
+            "a.test",
+            "b.test",
+        ])
         .run()
         .code(3)
         .one_error_line("--connect names one address, but 2 targets are given");
@@ -339,14 +365,29 @@ fn files_in_pem_der_and_bundles() {
     let command = maint();
     let dir = command.dir().to_owned();
     write(&dir, "root.pem", &pki.root.pem);
-    write(&dir, "fullchain.pem", &format!("{}{}", leaf.pem, pki.intermediate.pem));
-    write(&dir, "cas.pem", &format!("{}{}", pki.intermediate.pem, pki.root.pem));
+    write(
+        &dir,
+        "fullchain.pem",
+        &format!("{}{}", leaf.pem, pki.intermediate.pem),
+    );
+    write(
+        &dir,
+        "cas.pem",
+        &format!("{}{}", pki.intermediate.pem, pki.root.pem),
+    );
     let der = maint::probe::x509::read_certificates(leaf.pem.as_bytes()).unwrap()[0]
         .der
         .to_vec();
     std::fs::write(dir.join("leaf.der"), der).unwrap();
     let out = command
-        .args(["--format", "json", "certs", "check", "--ca-file", "root.pem"])
+        .args([
+            "--format",
+            "json",
+            "certs",
+            "check",
+            "--ca-file",
+            "root.pem",
+        ])
         .args(["fullchain.pem", "cas.pem", "leaf.der"])
         .run();
     out.code(2);
@@ -402,7 +443,9 @@ fn garbage_in_a_pem_file_is_one_clear_error() {
         .args(["certs", "check", "broken.pem"])
         .run()
         .code(3)
-        .one_error_line("cannot check broken.pem: certificate block 1 (line 1) is damaged: bad base64");
+        .one_error_line(
+            "cannot check broken.pem: certificate block 1 (line 1) is damaged: bad base64",
+        );
 }
 
 #[test]
@@ -441,7 +484,9 @@ fn a_folder_skips_files_that_hold_no_certificate() {
             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         );
     std::fs::write(command.path("tls/blob.bin"), [0u8, 159, 146, 150, 255]).unwrap();
-    let out = command.args(["--format", "json", "certs", "check", "tls"]).run();
+    let out = command
+        .args(["--format", "json", "certs", "check", "tls"])
+        .run();
     assert_eq!(
         out.check_names(),
         ["tls/damaged.pem", "tls/site.pem", "tls/sub/soon.crt"]
@@ -468,7 +513,9 @@ fn a_private_key_must_belong_to_the_certificate() {
         maint()
             .file("cert.pem", &leaf.pem)
             .file("key.pem", key)
-            .args(["--format", "json", "certs", "check", "cert.pem", "--key", "key.pem"])
+            .args([
+                "--format", "json", "certs", "check", "cert.pem", "--key", "key.pem",
+            ])
             .run()
     };
     run(&leaf.key_pem).code(0);
@@ -513,7 +560,9 @@ fn config_lists_targets_with_their_own_levels() {
         .args(["certs", "check"])
         .run()
         .code(3)
-        .one_error_line("line 3, key `certs.target[0].days_left`: warn (5) must be at least crit (10)");
+        .one_error_line(
+            "line 3, key `certs.target[0].days_left`: warn (5) must be at least crit (10)",
+        );
     maint()
         .config("[certs]\ntargets = [\n  \"gone.pem\",\n]\n")
         .args(["certs", "check"])
@@ -544,7 +593,15 @@ fn a_share_of_the_lifetime_judges_short_lived_certificates() {
         .code(2);
     maint()
         .file("short.pem", &short.pem)
-        .args(["certs", "check", "short.pem", "--warn-percent", "33", "--crit-percent", "15"])
+        .args([
+            "certs",
+            "check",
+            "short.pem",
+            "--warn-percent",
+            "33",
+            "--crit-percent",
+            "15",
+        ])
         .run()
         .code(0);
 }
@@ -568,7 +625,9 @@ fn prometheus_and_nagios_output() {
             "maint_cert_status{{command=\"certs\",target=\"{target}\"}} 0"
         ))
         .stdout_has("maint_cert_status{command=\"certs\",target=\"no-such-host.invalid\"} 3")
-        .stdout_has("maint_cert_not_after_timestamp_seconds{command=\"certs\",target=\"soon.pem\"} ");
+        .stdout_has(
+            "maint_cert_not_after_timestamp_seconds{command=\"certs\",target=\"soon.pem\"} ",
+        );
     crate::output::promtool_check(&out.stdout);
     let out = maint()
         .file("soon.pem", &soon.pem)
@@ -577,8 +636,9 @@ fn prometheus_and_nagios_output() {
     out.code(1);
     assert_eq!(out.stdout.lines().count(), 1);
     assert!(
-        out.stdout
-            .starts_with("MAINT CERTS WARNING - soon.pem WARNING: days_left: #0 CN=localhost expires in 44 days"),
+        out.stdout.starts_with(
+            "MAINT CERTS WARNING - soon.pem WARNING: days_left: #0 CN=localhost expires in 44 days"
+        ),
         "{}",
         out.stdout
     );
@@ -596,6 +656,8 @@ fn the_table_shows_target_subject_issuer_expiry_and_findings() {
     out.code(1)
         .stdout_has("maint certs: WARNING (1 warning)")
         .stdout_has(" TARGET    #  SUBJECT       ISSUER                      NOT AFTER (UTC)")
-        .stdout_has("Next steps:\n  soon.pem: openssl x509 -in soon.pem -noout -subject -issuer -dates");
+        .stdout_has(
+            "Next steps:\n  soon.pem: openssl x509 -in soon.pem -noout -subject -issuer -dates",
+        );
     assert!(Path::new(&out.dir.path().join("soon.pem")).exists());
 }

@@ -67,7 +67,10 @@ struct Target {
 /// What an operator would run to look at a target themselves.
 #[derive(Clone)]
 enum HintBase {
-    File { path: String, key: Option<String> },
+    File {
+        path: String,
+        key: Option<String>,
+    },
     Endpoint {
         host: String,
         port: u16,
@@ -89,7 +92,10 @@ enum Source {
     /// Read while resolving; a damaged certificate file found in a folder
     /// is reported as that target's result.
     File(Result<Vec<Certificate>, String>),
-    Endpoint { endpoint: Endpoint, timeout: Duration },
+    Endpoint {
+        endpoint: Endpoint,
+        timeout: Duration,
+    },
 }
 
 /// Why a target yielded no certificate to judge.
@@ -173,7 +179,9 @@ impl Settings {
             (None, Some(spanned)) => {
                 let jobs = *spanned.get_ref();
                 if jobs == 0 {
-                    return Err(loaded.invalid("certs.jobs", spanned, "must be at least 1").into());
+                    return Err(loaded
+                        .invalid("certs.jobs", spanned, "must be at least 1")
+                        .into());
                 }
                 jobs
             }
@@ -187,7 +195,12 @@ impl Settings {
             system_roots: None,
             file_roots: HashMap::new(),
         };
-        let base_levels = resolver.levels(Levels::default(), "certs", &certs.days_left, &certs.lifetime_left)?;
+        let base_levels = resolver.levels(
+            Levels::default(),
+            "certs",
+            &certs.days_left,
+            &certs.lifetime_left,
+        )?;
         let mut targets = Vec::new();
         for item in &written {
             let entry = certs
@@ -202,7 +215,9 @@ impl Settings {
                 "--key names one private key, but {} certificates targets are to be checked",
                 targets.len()
             )
-            .context(Hint::new("give one TARGET with --key, or set `key` per target in [[certs.target]]")));
+            .context(Hint::new(
+                "give one TARGET with --key, or set `key` per target in [[certs.target]]",
+            )));
         }
         Ok(Settings { jobs, targets })
     }
@@ -244,7 +259,9 @@ impl Resolver<'_> {
                 (Some(w), Some(c)) => (w, c),
                 (Some(w), None) => (w, w / 2.0),
                 (None, Some(c)) => (c * 2.0, c),
-                (None, None) => unreachable!("a levels table sets at least one level or none at all"),
+                (None, None) => {
+                    unreachable!("a levels table sets at least one level or none at all")
+                }
             };
             if warn < crit || crit < 0.0 || warn > 100.0 {
                 return Err(self
@@ -271,7 +288,9 @@ impl Resolver<'_> {
                 levels.warn_days,
                 levels.crit_days
             )
-            .context(Hint::new("--warn-days must be at least --crit-days (e.g. --warn-days 60 --crit-days 30)")));
+            .context(Hint::new(
+                "--warn-days must be at least --crit-days (e.g. --warn-days 60 --crit-days 30)",
+            )));
         }
         if args.warn_percent.is_some() || args.crit_percent.is_some() {
             let (old_warn, old_crit) = levels.lifetime_percent.unzip();
@@ -289,7 +308,9 @@ impl Resolver<'_> {
                     pair.0,
                     pair.1
                 )
-                .context(Hint::new("the warning share of the lifetime must be at least the critical one")));
+                .context(Hint::new(
+                    "the warning share of the lifetime must be at least the critical one",
+                )));
             }
             levels.lifetime_percent = Some(pair);
         }
@@ -400,9 +421,11 @@ impl Resolver<'_> {
             return self.file_targets(path, entry, levels, timeout, &where_written);
         }
         if !is_url && looks_like_a_path(text) {
-            return Err(where_written(format!("{text}: no such file or folder")).context(Hint::new(
-                "check the path; an endpoint is written host, host:port or https://host",
-            )));
+            return Err(
+                where_written(format!("{text}: no such file or folder")).context(Hint::new(
+                    "check the path; an endpoint is written host, host:port or https://host",
+                )),
+            );
         }
         let spec = tls::parse_endpoint(text)
             .map_err(where_written)
@@ -419,7 +442,9 @@ impl Resolver<'_> {
                     .ok()
                     .filter(|_| !address.contains("://"))
                     .ok_or_else(|| anyhow!("--connect {address:?} is not host or host:port"))
-                    .context(Hint::new("write --connect 10.0.0.5 or --connect 10.0.0.5:8443"))?;
+                    .context(Hint::new(
+                        "write --connect 10.0.0.5 or --connect 10.0.0.5:8443",
+                    ))?;
                 let has_port = if address.starts_with('[') {
                     address.contains("]:")
                 } else {
@@ -492,14 +517,17 @@ impl Resolver<'_> {
         if path.is_dir() {
             let mut found = Vec::new();
             walk(path, 0, &mut found)
-                .map_err(|err| where_written(format!("cannot read folder {}: {err}", path.display())))
+                .map_err(|err| {
+                    where_written(format!("cannot read folder {}: {err}", path.display()))
+                })
                 .context(Hint::new("check the folder's permissions"))?;
             for file in found {
                 match x509::read_limited(&file) {
                     Ok(bytes) => match x509::read_certificates(&bytes) {
                         Ok(certificates) => files.push((file, Ok(certificates))),
                         Err(err) if err.is_not_a_certificate() => {
-                            self.context.note(|| format!("certs: skipped {}: {err}", file.display()));
+                            self.context
+                                .note(|| format!("certs: skipped {}: {err}", file.display()));
                         }
                         Err(err) => files.push((file, Err(err.to_string()))),
                     },
@@ -532,7 +560,11 @@ impl Resolver<'_> {
                 certs.first().is_some_and(|first| !first.is_ca)
                     && (certs.len() > 1 || explicit_roots)
             });
-            let roots = if is_chain { Some(self.roots(entry)?) } else { None };
+            let roots = if is_chain {
+                Some(self.roots(entry)?)
+            } else {
+                None
+            };
             let shown = file.display().to_string();
             targets.push(Target {
                 label: shown.clone(),
@@ -558,12 +590,21 @@ impl Resolver<'_> {
 /// Whether a target that does not exist was meant as a file rather than a host.
 fn looks_like_a_path(text: &str) -> bool {
     const EXTENSIONS: &[&str] = &[
-        ".pem", ".crt", ".cer", ".der", ".key", ".p7b", ".ca-bundle", ".chain",
+        ".pem",
+        ".crt",
+        ".cer",
+        ".der",
+        ".key",
+        ".p7b",
+        ".ca-bundle",
+        ".chain",
     ];
     text.contains('/')
         || text.starts_with('.')
         || text.starts_with('~')
-        || EXTENSIONS.iter().any(|ext| text.to_ascii_lowercase().ends_with(ext))
+        || EXTENSIONS
+            .iter()
+            .any(|ext| text.to_ascii_lowercase().ends_with(ext))
 }
 
 /// Regular files under `folder`, by name, following links to files (but
@@ -615,7 +656,9 @@ impl Work {
                                 probed.failure = Some(Failure {
                                     code: "unreadable",
                                     status: Status::Unknown,
-                                    message: format!("certificate #{index} sent by the server cannot be parsed: {err}"),
+                                    message: format!(
+                                        "certificate #{index} sent by the server cannot be parsed: {err}"
+                                    ),
                                 });
                                 break;
                             }
@@ -743,17 +786,25 @@ pub fn run(settings: Settings) -> Report {
                 Cell::Text(certificate.issuer_short()),
                 Cell::Time(certificate.not_after),
                 Cell::Number(round1(certificate.days_left(now))),
-                Cell::Text(if certificate.key.kind == "RSA" || certificate.key.kind == "DSA" {
-                    format!("{} {}", certificate.key.kind, certificate.key.bits)
-                } else {
-                    certificate.key.kind.clone()
-                }),
+                Cell::Text(
+                    if certificate.key.kind == "RSA" || certificate.key.kind == "DSA" {
+                        format!("{} {}", certificate.key.kind, certificate.key.bits)
+                    } else {
+                        certificate.key.kind.clone()
+                    },
+                ),
                 Cell::Text(certificate.signature.name.clone()),
                 Cell::Text(codes.join(" ")),
             ]);
         }
         if let Some(failure) = &probed.failure {
-            finding_rows.push(finding_row(&label, failure.code, failure.status, None, &failure.message));
+            finding_rows.push(finding_row(
+                &label,
+                failure.code,
+                failure.status,
+                None,
+                &failure.message,
+            ));
         }
         for finding in &probed.findings {
             finding_rows.push(finding_row(
@@ -978,7 +1029,9 @@ impl HintBase {
                     Starttls::Postgres => client.push_str(" -starttls postgres"),
                 }
                 match code {
-                    "tls_version" => format!("enable TLS 1.2 or 1.3 on the server; check with {client} -tls1_2 </dev/null"),
+                    "tls_version" => format!(
+                        "enable TLS 1.2 or 1.3 on the server; check with {client} -tls1_2 </dev/null"
+                    ),
                     "days_left" | "expired" | "not_yet_valid" => format!(
                         "{client} </dev/null 2>/dev/null | openssl x509 -noout -subject -dates"
                     ),

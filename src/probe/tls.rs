@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::{AlertDescription, ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use rustls::{
+    AlertDescription, ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme,
+};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::units::human_duration;
@@ -327,7 +329,9 @@ fn smtp_reply(stream: &mut TcpStream, clock: &Clock) -> Result<(u16, Vec<String>
         if byte[0] != b'\n' {
             line.push(byte[0]);
             if line.len() > 4096 {
-                return Err(TlsError::Starttls("a reply line is too long: not SMTP".into()));
+                return Err(TlsError::Starttls(
+                    "a reply line is too long: not SMTP".into(),
+                ));
             }
             continue;
         }
@@ -599,11 +603,22 @@ mod tests {
         assert_eq!(spec("::1").port, 443);
         assert_eq!(spec("https://example.com/path").port, 443);
         assert_eq!(spec("smtp://mail.example.com").port, 25);
-        assert_eq!(spec("smtp://mail.example.com:2525").starttls, Starttls::Smtp);
+        assert_eq!(
+            spec("smtp://mail.example.com:2525").starttls,
+            Starttls::Smtp
+        );
         let db = spec("postgres://app:secret@db.example.com/app");
         assert_eq!((db.host.as_str(), db.port), ("db.example.com", 5432));
-        assert!(parse_endpoint("ftp://x").unwrap_err().contains("known schemes"));
-        assert!(parse_endpoint("postgres://app:secret@/x").unwrap_err().contains("***"));
+        assert!(
+            parse_endpoint("ftp://x")
+                .unwrap_err()
+                .contains("known schemes")
+        );
+        assert!(
+            parse_endpoint("postgres://app:secret@/x")
+                .unwrap_err()
+                .contains("***")
+        );
         assert!(parse_endpoint("example.com:http").is_err());
         assert!(parse_endpoint("example.com:0").is_err());
         assert!(parse_endpoint("bad host").is_err());
@@ -630,8 +645,12 @@ mod tests {
         };
         let err = fetch_chain(&endpoint("127.0.0.1"), Duration::from_secs(5)).unwrap_err();
         assert!(matches!(err, TlsError::Refused(_)), "{err}");
-        let err = fetch_chain(&endpoint("no-such-host.invalid"), Duration::from_secs(5)).unwrap_err();
-        assert!(matches!(err, TlsError::Dns(_) | TlsError::Timeout { .. }), "{err}");
+        let err =
+            fetch_chain(&endpoint("no-such-host.invalid"), Duration::from_secs(5)).unwrap_err();
+        assert!(
+            matches!(err, TlsError::Dns(_) | TlsError::Timeout { .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -646,7 +665,13 @@ mod tests {
         };
         let err = fetch_chain(&endpoint, Duration::from_millis(300)).unwrap_err();
         assert!(
-            matches!(err, TlsError::Timeout { stage: Stage::Handshake, .. }),
+            matches!(
+                err,
+                TlsError::Timeout {
+                    stage: Stage::Handshake,
+                    ..
+                }
+            ),
             "{err}"
         );
         drop(listener);

@@ -198,7 +198,10 @@ pub fn read_limited(path: &Path) -> Result<Vec<u8>, FileError> {
 /// The public half of a key, in the form both a certificate and a private key yield.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyMaterial {
-    Rsa { modulus: Vec<u8>, exponent: Vec<u8> },
+    Rsa {
+        modulus: Vec<u8>,
+        exponent: Vec<u8>,
+    },
     /// An EC point or an Ed25519/Ed448 public key, as encoded in the SPKI.
     Raw(Vec<u8>),
 }
@@ -532,7 +535,9 @@ fn der_children(content: &[u8]) -> Option<Vec<(u8, &[u8])>> {
     let mut children = Vec::new();
     while !rest.is_empty() {
         let (tag, header, length) = der_header(rest)?;
-        let end = header.checked_add(length).filter(|end| *end <= rest.len())?;
+        let end = header
+            .checked_add(length)
+            .filter(|end| *end <= rest.len())?;
         children.push((tag, &rest[header..end]));
         rest = &rest[end..];
     }
@@ -763,7 +768,9 @@ mod tests {
         let (pem, _) = generated("trusted.example");
         let mut der = read_certificates(pem.as_bytes()).unwrap()[0].der.to_vec();
         // OpenSSL appends its trust settings (an X509_CERT_AUX sequence).
-        der.extend_from_slice(&[0x30, 0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2b, 6, 1, 5, 5, 7, 3, 1]);
+        der.extend_from_slice(&[
+            0x30, 0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2b, 6, 1, 5, 5, 7, 3, 1,
+        ]);
         let text = format!(
             "-----BEGIN TRUSTED CERTIFICATE-----\n{}\n-----END TRUSTED CERTIFICATE-----\n",
             data_encoding::BASE64.encode(&der)
@@ -797,7 +804,17 @@ mod tests {
         );
         let damaged = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
         let err = read_certificates(damaged.as_bytes()).unwrap_err();
-        assert!(matches!(err, ReadError::Damaged { block: 1, line: 1, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ReadError::Damaged {
+                    block: 1,
+                    line: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(!err.is_not_a_certificate());
     }
 

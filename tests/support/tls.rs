@@ -16,9 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use rustls::ServerConfig;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
@@ -131,14 +129,35 @@ impl Pki {
         )
         .unwrap();
         openssl(&[
-            "req", "-new", "-newkey", key, "-nodes", "-subj", "/CN=localhost",
-            "-keyout", path(&file("leaf.key")), "-out", path(&file("leaf.csr")),
+            "req",
+            "-new",
+            "-newkey",
+            key,
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            path(&file("leaf.key")),
+            "-out",
+            path(&file("leaf.csr")),
         ]);
         openssl(&[
-            "x509", "-req", "-in", path(&file("leaf.csr")), "-CA", path(&file("ca.pem")),
-            "-CAkey", path(&file("ca.key")), "-CAcreateserial", "-days", "200",
-            &format!("-{digest}"), "-extfile", path(&file("ext.cnf")),
-            "-out", path(&file("leaf.pem")),
+            "x509",
+            "-req",
+            "-in",
+            path(&file("leaf.csr")),
+            "-CA",
+            path(&file("ca.pem")),
+            "-CAkey",
+            path(&file("ca.key")),
+            "-CAcreateserial",
+            "-days",
+            "200",
+            &format!("-{digest}"),
+            "-extfile",
+            path(&file("ext.cnf")),
+            "-out",
+            path(&file("leaf.pem")),
         ]);
         Leaf {
             pem: std::fs::read_to_string(file("leaf.pem")).unwrap(),
@@ -173,7 +192,9 @@ fn ders(pem: &str) -> Vec<CertificateDer<'static>> {
 }
 
 fn private_key(pem: &str) -> PrivateKeyDer<'static> {
-    let der = KeyPair::from_pem(pem).expect("an rcgen key").serialize_der();
+    let der = KeyPair::from_pem(pem)
+        .expect("an rcgen key")
+        .serialize_der();
     PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der))
 }
 
@@ -198,14 +219,12 @@ impl TlsServer {
 
     fn serve(chain: &str, key_pem: &str, smtp: bool) -> TlsServer {
         let config = Arc::new(
-            ServerConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(ders(chain), private_key(key_pem))
-            .expect("a usable certificate and key"),
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(ders(chain), private_key(key_pem))
+                .expect("a usable certificate and key"),
         );
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
