@@ -316,6 +316,16 @@ fn a_host_that_does_not_resolve_alone_is_unknown() {
         .code(3)
         .stdout_has("UNKNOWN")
         .stdout_has("cannot resolve host no-such-host.invalid");
+    maint()
+        .args([
+            "certs",
+            "check",
+            "postgres://app:hunter2@no-such-host.invalid/app",
+        ])
+        .run()
+        .code(3)
+        .stdout_has("postgres://app:***@no-such-host.invalid/app")
+        .nowhere("hunter2");
 }
 
 #[test]

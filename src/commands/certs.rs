@@ -217,7 +217,7 @@ impl Settings {
         }
         if args.key.is_some() && targets.len() > 1 {
             return Err(anyhow!(
-                "--key names one private key, but {} certificates targets are to be checked",
+                "--key names one private key, but {} targets are to be checked",
                 targets.len()
             )
             .context(Hint::new(
