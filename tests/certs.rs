@@ -671,3 +671,23 @@ fn the_table_shows_target_subject_issuer_expiry_and_findings() {
         );
     assert!(Path::new(&out.dir.path().join("soon.pem")).exists());
 }
+
+#[test]
+fn bad_roots_and_keys_stop_before_anything_is_probed() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(LOCAL, (-10, 200));
+    maint()
+        .file("cert.pem", &leaf.pem)
+        .args(["certs", "check", "cert.pem", "--ca-file", "missing-ca.pem"])
+        .run()
+        .code(3)
+        .one_error_line("--ca-file: cannot read missing-ca.pem: No such file or directory");
+    maint()
+        .file("a.pem", &leaf.pem)
+        .file("b.pem", &leaf.pem)
+        .file("key.pem", &leaf.key_pem)
+        .args(["certs", "check", "a.pem", "b.pem", "--key", "key.pem"])
+        .run()
+        .code(3)
+        .one_error_line("--key names one private key, but 2 targets are to be checked");
+}
