@@ -40,6 +40,7 @@ complete -c maint -n "__fish_maint_needs_command" -s h -l help -d 'Print help (s
 complete -c maint -n "__fish_maint_needs_command" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_needs_command" -f -a "health" -d 'Check local resources and the configured services, and give one verdict'
 complete -c maint -n "__fish_maint_needs_command" -f -a "diagnose" -d 'Troubleshoot this server in one run: what is wrong, why it matters, what to run next'
+complete -c maint -n "__fish_maint_needs_command" -f -a "certs" -d 'Certificates: files, folders and live TLS endpoints'
 complete -c maint -n "__fish_maint_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c maint -n "__fish_maint_using_subcommand health" -l only -d 'Run only checks with this name (`disk:/`), kind (`disk`) or glob (`http:*`); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand health" -l skip -d 'Do not run checks with this name, kind or glob; repeatable' -r
@@ -82,6 +83,45 @@ complete -c maint -n "__fish_maint_using_subcommand diagnose" -s q -l quiet -d '
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -f -a "check" -d 'Check certificates: expiry, names, chains, keys and signatures'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l warn-days -d 'Fewer days left than this is a WARNING [default: 60]' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l crit-days -d 'Fewer days left than this is CRITICAL [default: 30]' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l warn-percent -d 'For short-lived certificates: less than N % of the lifetime left is a WARNING, when the days left say so too' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l crit-percent -d 'Less than N % of the lifetime left is CRITICAL, when the days left say so too' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l timeout -d 'Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l jobs -d 'Endpoints probed at once; one still waiting after 0.5 s lets the next start and waits on alone until its deadline [default: 16]' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l ca-file -d 'Trust the roots in FILE instead of the system\'s' -r -F
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l key -d 'The private key that must belong to the certificate (one TARGET only)' -r -F
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l sni -d 'Send NAME as SNI instead of the endpoint\'s host (which is still the name verified)' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l connect -d 'Connect to ADDR (`host` or `host:port`) instead of the endpoint\'s own address; the endpoint\'s name is still sent and verified (one TARGET only)' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'

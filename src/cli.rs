@@ -83,6 +83,7 @@ pub enum Command {
     Health(HealthArgs),
     #[command(after_long_help = crate::help::after_help("diagnose"))]
     Diagnose(DiagnoseArgs),
+    Certs(CertsArgs),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
@@ -93,6 +94,7 @@ impl Command {
         match self {
             Command::Health(_) => "health",
             Command::Diagnose(_) => "diagnose",
+            Command::Certs(_) => "certs",
             Command::Completions(_) => "completions",
         }
     }
@@ -171,6 +173,91 @@ pub struct DiagnoseArgs {
     /// Finish by this time whatever is still being gathered [default: 5s]
     #[arg(long, value_name = "DUR")]
     pub deadline: Option<Span>,
+}
+
+/// Certificates: files, folders and live TLS endpoints.
+#[derive(Debug, Args)]
+pub struct CertsArgs {
+    #[command(subcommand)]
+    pub command: CertsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    Check(CertsCheckArgs),
+}
+
+/// Check certificates: expiry, names, chains, keys and signatures.
+///
+/// TARGET is a certificate file (PEM or DER; every certificate of a bundle
+/// is judged), a folder (searched through; files holding no certificate
+/// are skipped), or an endpoint: `host`, `host:port` (443 by default),
+/// `https://host[:port]`, `smtp://host[:port]` (STARTTLS), `smtps://host`,
+/// `postgres://host[:port]` (STARTTLS). Without a scheme, ports 25 and 587
+/// speak SMTP STARTTLS and 5432 PostgreSQL's. Without TARGET, the targets
+/// of `[certs]` in maint.toml are checked.
+///
+/// Each finding has a stable code: days_left, expired, not_yet_valid,
+/// hostname_mismatch, untrusted, chain_incomplete, chain_order, root_sent,
+/// self_signed, weak_key, weak_signature, key_mismatch; and for endpoints
+/// that could not be read: dns, refused, timeout, closed, starttls,
+/// tls_version, handshake. The worst target decides the exit code.
+#[derive(Debug, Args)]
+pub struct CertsCheckArgs {
+    /// Certificate files, folders and endpoints [default: [certs] targets]
+    #[arg(value_name = "TARGET", value_hint = clap::ValueHint::AnyPath)]
+    pub targets: Vec<String>,
+
+    /// Fewer days left than this is a WARNING [default: 60]
+    #[arg(long, value_name = "N")]
+    pub warn_days: Option<u32>,
+
+    /// Fewer days left than this is CRITICAL [default: 30]
+    #[arg(long, value_name = "N")]
+    pub crit_days: Option<u32>,
+
+    /// For short-lived certificates: less than N % of the lifetime left is a
+    /// WARNING, when the days left say so too
+    #[arg(long, value_name = "N", value_parser = percent)]
+    pub warn_percent: Option<f64>,
+
+    /// Less than N % of the lifetime left is CRITICAL, when the days left say so too
+    #[arg(long, value_name = "N", value_parser = percent)]
+    pub crit_percent: Option<f64>,
+
+    /// Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<Span>,
+
+    /// Endpoints probed at once; one still waiting after 0.5 s lets the next
+    /// start and waits on alone until its deadline [default: 16]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+
+    /// Trust the roots in FILE instead of the system's
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub ca_file: Option<PathBuf>,
+
+    /// The private key that must belong to the certificate (one TARGET only)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub key: Option<PathBuf>,
+
+    /// Send NAME as SNI instead of the endpoint's host (which is still the name verified)
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// Connect to ADDR (`host` or `host:port`) instead of the endpoint's own
+    /// address; the endpoint's name is still sent and verified (one TARGET only)
+    #[arg(long, value_name = "ADDR")]
+    pub connect: Option<String>,
+}
+
+fn percent(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| (0.0..=100.0).contains(n))
+        .ok_or_else(|| format!("{text:?} is not a percentage from 0 to 100"))
 }
 
 /// Print a shell completion script to standard output.

@@ -176,6 +176,7 @@ pub struct Config {
     /// Present (even empty) means "this host runs Redis": health checks it.
     pub redis: Option<RedisConfig>,
     pub diagnose: DiagnoseConfig,
+    pub certs: CertsConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -306,6 +307,51 @@ pub struct RedisConfig {
     pub clients: Levels,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CertsConfig {
+    /// Files, folders and endpoints `maint certs check` checks when given no TARGET.
+    pub targets: Vec<Spanned<CertTarget>>,
+    /// Days left before expiry (DESIGN.md: warn 60, crit 30).
+    pub days_left: Levels,
+    /// Percent of the whole lifetime left, for short-lived certificates.
+    pub lifetime_left: Levels,
+    /// One deadline per endpoint: DNS, connect, STARTTLS and handshake.
+    pub timeout: Option<Span>,
+    /// Endpoints probed at once.
+    pub jobs: Option<Spanned<usize>>,
+    /// Roots to trust instead of the system's.
+    pub ca_file: Option<PathBuf>,
+    /// Per-target settings; each is also a target.
+    pub target: Vec<CertTargetConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertTargetConfig {
+    pub target: Spanned<CertTarget>,
+    /// Connect here instead (`host:port` or `host`); the target's name is still the one verified.
+    pub connect: Option<String>,
+    /// The SNI name to send, when not the target's host.
+    pub sni: Option<String>,
+    /// `smtp`, `postgres` or `none`; by default from the scheme or port.
+    pub starttls: Option<StarttlsName>,
+    pub days_left: Levels,
+    pub lifetime_left: Levels,
+    pub timeout: Option<Span>,
+    /// The private key that must match the certificate.
+    pub key: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StarttlsName {
+    None,
+    Smtp,
+    Postgres,
+}
+
 /// Defines a string newtype that validates itself while the config is
 /// parsed, so a bad value is reported with its line.
 macro_rules! validated_string {
@@ -389,6 +435,22 @@ validated_string!(
         text.into_connection_info()
             .map(drop)
             .map_err(|err| format!("invalid Redis URL {:?}: {err}", crate::redact::url(text)))
+    }
+);
+
+validated_string!(
+    /// A certificate file, folder or endpoint; URLs are checked for a known
+    /// scheme and a port here, paths when the command runs.
+    CertTarget,
+    |text| {
+        if text.trim().is_empty() {
+            return Err("a target is empty".into());
+        }
+        if text.contains("://") {
+            crate::probe::tls::parse_endpoint(text).map(drop)
+        } else {
+            Ok(())
+        }
     }
 );
 

@@ -59,6 +59,28 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "The report as Markdown, to paste into a ticket",
             ),
         ],
+        "certs" | "certs check" => &[
+            (
+                "maint certs check /etc/letsencrypt/live www.example.com mail.example.com:587",
+                "A folder of certificates, a web server, and SMTP with STARTTLS",
+            ),
+            (
+                "maint certs check www.example.com --connect 10.0.0.5",
+                "One backend behind a load balancer; SNI and the verified name stay www.example.com",
+            ),
+            (
+                "maint certs check site.pem --key site.key",
+                "Does the private key belong to the certificate?",
+            ),
+            (
+                "maint certs check --warn-days 30 --crit-days 14 --ca-file private-ca.pem db.internal:5432",
+                "PostgreSQL's certificate via STARTTLS, against a private CA",
+            ),
+            (
+                "maint --format prometheus --output /var/lib/node_exporter/textfile/certs.prom certs check",
+                "The [certs] targets of maint.toml, as metrics for alerting",
+            ),
+        ],
         "completions" => &[
             (
                 "maint completions bash > /etc/bash_completion.d/maint",

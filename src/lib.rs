@@ -7,6 +7,7 @@
 //! a [`report::Report`], and hands it to [`render`]. Exit codes come from
 //! [`exit`] and nowhere else.
 
+pub mod certcheck;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -199,6 +200,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let outcome = match &cli.command {
         Command::Health(args) => commands::health::execute(args, &context),
         Command::Diagnose(args) => commands::diagnose::execute(args, &context),
+        Command::Certs(args) => commands::certs::execute(args, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -218,7 +220,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
 fn command_kind(command: &Command) -> Kind {
     match command {
-        Command::Health(_) | Command::Diagnose(_) => Kind::Check,
+        Command::Health(_) | Command::Diagnose(_) | Command::Certs(_) => Kind::Check,
         Command::Completions(_) => Kind::Action,
     }
 }

@@ -5,6 +5,11 @@
 //! until the blocking call it is stuck in returns (a `statvfs` on a hung NFS
 //! mount, a DNS lookup), but the run no longer waits for it, and its slot is
 //! given to the next job. The process exits without joining such threads.
+//!
+//! A job may also give its slot up early ([`Job::patience`]) and go on
+//! waiting on its own thread: a probe of a silent host then stops keeping
+//! the next probes from starting, while the pool still bounds how many
+//! start at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -13,6 +18,9 @@ use std::time::{Duration, Instant};
 
 pub struct Job<T> {
     pub timeout: Duration,
+    /// Running longer than this, the job no longer holds a slot (None: it
+    /// holds one until it ends).
+    pub patience: Option<Duration>,
     pub work: Box<dyn FnOnce() -> T + Send + 'static>,
 }
 
@@ -20,8 +28,15 @@ impl<T> Job<T> {
     pub fn new(timeout: Duration, work: impl FnOnce() -> T + Send + 'static) -> Self {
         Job {
             timeout,
+            patience: None,
             work: Box::new(work),
         }
+    }
+
+    /// Frees the job's slot after `patience` while it runs on to its timeout.
+    pub fn patience(mut self, patience: Duration) -> Self {
+        self.patience = Some(patience);
+        self
     }
 }
 
@@ -54,12 +69,18 @@ pub fn run_all<T: Send + 'static>(
     let max_running = max_running.max(1);
     let mut outcomes: Vec<Option<Outcome<T>>> = jobs.iter().map(|_| None).collect();
     let mut waiting: VecDeque<(usize, Job<T>)> = jobs.into_iter().enumerate().collect();
-    // index -> (started, time limit)
-    let mut running: HashMap<usize, (Instant, Duration)> = HashMap::new();
+    // index -> (started, time limit, until when it holds a slot)
+    let mut running: HashMap<usize, (Instant, Duration, Option<Instant>)> = HashMap::new();
+    let holding = |running: &HashMap<usize, (Instant, Duration, Option<Instant>)>, now: Instant| {
+        running
+            .values()
+            .filter(|(.., until)| until.is_none_or(|until| now < until))
+            .count()
+    };
     let (sender, receiver) = mpsc::channel::<(usize, Result<T, String>)>();
 
     loop {
-        while running.len() < max_running {
+        while holding(&running, Instant::now()) < max_running {
             let Some((index, job)) = waiting.pop_front() else {
                 break;
             };
@@ -74,7 +95,9 @@ pub fn run_all<T: Send + 'static>(
                 });
             match spawned {
                 Ok(_) => {
-                    running.insert(index, (Instant::now(), job.timeout));
+                    let now = Instant::now();
+                    let until = job.patience.map(|patience| now + patience);
+                    running.insert(index, (now, job.timeout, until));
                 }
                 Err(err) => {
                     outcomes[index] = Some(Outcome::Panicked {
@@ -88,16 +111,23 @@ pub fn run_all<T: Send + 'static>(
         }
 
         let now = Instant::now();
+        // Wake for the next time limit, and for the next slot given up
+        // while jobs wait for one.
+        let next_release = running
+            .values()
+            .filter_map(|(.., until)| *until)
+            .filter(|until| *until > now && !waiting.is_empty());
         let next_limit = running
             .values()
-            .map(|(started, limit)| *started + *limit)
+            .map(|(started, limit, _)| *started + *limit)
+            .chain(next_release)
             .min()
             .unwrap_or(deadline)
             .min(deadline);
         match receiver.recv_timeout(next_limit.saturating_duration_since(now)) {
             Ok((index, result)) => {
                 // A result from a job already given up on is dropped.
-                if let Some((started, _)) = running.remove(&index) {
+                if let Some((started, ..)) = running.remove(&index) {
                     outcomes[index] = Some(match result {
                         Ok(value) => Outcome::Done {
                             value,
@@ -121,7 +151,7 @@ pub fn run_all<T: Send + 'static>(
             }
             break;
         }
-        running.retain(|index, (started, limit)| {
+        running.retain(|index, (started, limit, _)| {
             let expired = now >= *started + *limit;
             if expired {
                 outcomes[*index] = Some(Outcome::TimedOut { limit: *limit });
@@ -192,6 +222,29 @@ mod tests {
             }
         );
         assert!(matches!(outcomes[1], Outcome::Done { value: "quick", .. }));
+    }
+
+    #[test]
+    fn a_patient_job_gives_its_slot_up_and_still_finishes() {
+        let started = Instant::now();
+        let jobs = vec![
+            Job::new(Duration::from_secs(5), move || {
+                sleep(Duration::from_millis(300));
+                started.elapsed()
+            })
+            .patience(Duration::from_millis(20)),
+            Job::new(Duration::from_secs(5), move || started.elapsed()),
+        ];
+        let ended: Vec<Duration> = run_all(jobs, 1, far())
+            .into_iter()
+            .map(|o| match o {
+                Outcome::Done { value, .. } => value,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // With one slot, the second job ran while the first still waited.
+        assert!(ended[1] < ended[0], "{ended:?}");
+        assert!(ended[0] >= Duration::from_millis(300));
     }
 
     #[test]

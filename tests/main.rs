@@ -3,6 +3,7 @@
 
 mod support;
 
+mod certs;
 mod cli;
 mod config;
 mod diagnose;

@@ -2,6 +2,7 @@
 //! config (failing before any side effect), does its work through the probes
 //! and storage modules, and returns a [`Report`]; none prints.
 
+pub mod certs;
 pub mod diagnose;
 pub mod health;
 

@@ -13,3 +13,5 @@ pub mod redis;
 pub mod system;
 pub mod systemd;
 pub mod tcp;
+pub mod tls;
+pub mod x509;

@@ -1,5 +1,5 @@
 //! Shared test machinery: the hermetic command builder and the throwaway
-//! servers (PostgreSQL, Redis, HTTP) that tests talk to over real connections.
+//! servers (PostgreSQL, Redis, HTTP, TLS) that tests talk to over real connections.
 
 #![allow(dead_code)]
 
@@ -8,5 +8,6 @@ pub mod command;
 pub mod http;
 pub mod postgres;
 pub mod redis;
+pub mod tls;
 
 pub use command::maint;

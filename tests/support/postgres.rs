@@ -125,6 +125,13 @@ fn run(command: &mut Command, what: &str) {
 impl Postgres {
     /// A new server of the caller's own, stopped when dropped.
     pub fn start() -> Postgres {
+        Postgres::start_with(&[], &[])
+    }
+
+    /// A server of the caller's own with extra `settings` (name, value) and
+    /// `files` (name, contents) written into its data folder, mode 0600,
+    /// before it starts: `ssl=on` with `server.crt` and `server.key`, say.
+    pub fn start_with(settings: &[(&str, &str)], files: &[(&str, &[u8])]) -> Postgres {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("maint-pg-")
@@ -160,12 +167,27 @@ impl Postgres {
                 .arg(format!("--pwfile={}", pwfile.display())),
             "initdb",
         );
+        for (name, contents) in files {
+            use std::os::unix::fs::PermissionsExt;
+            let file = data.join(name);
+            std::fs::write(&file, contents).expect("write a file into the data folder");
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod 0600");
+            if root {
+                let (uid, gid) = postgres_ids();
+                std::os::unix::fs::chown(&file, Some(uid), Some(gid)).expect("chown");
+            }
+        }
+        let extra: String = settings
+            .iter()
+            .map(|(name, value)| format!(" -c {name}={value}"))
+            .collect();
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
             let options = format!(
                 "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
-                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50",
+                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50{extra}",
                 dir.path().display()
             );
             let output = as_user("postgres", &bin.join("pg_ctl"))

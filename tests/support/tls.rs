@@ -1,0 +1,374 @@
+//! Certificates made at test time (relative to now) and the TLS servers
+//! that serve them on 127.0.0.1:
+//!
+//! - [`Pki`]: a root and an intermediate CA (rcgen), and leaves they sign
+//!   with any validity, names or issuer; [`Pki::openssl_leaf`] for what
+//!   rcgen cannot make (RSA 1024 keys, SHA-1 signatures).
+//! - [`TlsServer`]: a rustls server thread sending any chain, recording the
+//!   SNI name it was sent; [`TlsServer::smtp`] speaks SMTP STARTTLS first.
+//! - [`OpensslServer`]: `openssl s_server` for weak keys and TLS 1.0.
+//! - [`silent_port`]: accepts TCP connections and never says anything.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+use rustls::ServerConfig;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::OffsetDateTime;
+
+use super::command::{free_port, wait_for};
+
+/// A certificate and its key, as PEM.
+pub struct Leaf {
+    pub pem: String,
+    pub key_pem: String,
+}
+
+pub struct Ca {
+    pub pem: String,
+    pub key_pem: String,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+/// A root CA and an intermediate it signed.
+pub struct Pki {
+    pub root: Ca,
+    pub intermediate: Ca,
+}
+
+fn ca(name: &str, parent: Option<&Ca>, days: Days) -> Ca {
+    let key = KeyPair::generate().expect("generate a key");
+    let mut params = CertificateParams::new(Vec::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now + time::Duration::days(days.0);
+    params.not_after = now + time::Duration::days(days.1);
+    let cert = match parent {
+        Some(parent) => params.signed_by(&key, &parent.issuer),
+        None => params.self_signed(&key),
+    }
+    .expect("sign the CA");
+    Ca {
+        pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        issuer: Issuer::new(params, key),
+    }
+}
+
+/// Validity in days from now: (not before, not after).
+pub type Days = (i64, i64);
+
+fn leaf_params(names: &[&str], days: Days) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::new()).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
+    for name in names {
+        params.subject_alt_names.push(match name.parse() {
+            Ok(ip) => SanType::IpAddress(ip),
+            Err(_) => SanType::DnsName((*name).try_into().expect("a DNS name")),
+        });
+    }
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now + time::Duration::days(days.0);
+    params.not_after = now + time::Duration::days(days.1);
+    params
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        Pki::with_intermediate((-30, 3650))
+    }
+
+    /// A PKI whose intermediate is valid for `days`.
+    pub fn with_intermediate(days: Days) -> Pki {
+        let root = ca("maint test root", None, (-30, 7300));
+        let intermediate = ca("maint test intermediate", Some(&root), days);
+        Pki { root, intermediate }
+    }
+
+    /// A leaf for `names` signed by the intermediate.
+    pub fn leaf(&self, names: &[&str], days: Days) -> Leaf {
+        let key = KeyPair::generate().expect("generate a key");
+        let cert = leaf_params(names, days)
+            .signed_by(&key, &self.intermediate.issuer)
+            .expect("sign the leaf");
+        Leaf {
+            pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// A leaf signed by itself.
+    pub fn self_signed(names: &[&str], days: Days) -> Leaf {
+        let key = KeyPair::generate().expect("generate a key");
+        let cert = leaf_params(names, days)
+            .self_signed(&key)
+            .expect("self-sign the leaf");
+        Leaf {
+            pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// A leaf for localhost and 127.0.0.1 made by the openssl CLI and signed by
+    /// the intermediate: `key` like `rsa:1024`, `digest` like `sha1`.
+    pub fn openssl_leaf(&self, dir: &Path, key: &str, digest: &str) -> Leaf {
+        let file = |name: &str| dir.join(name);
+        std::fs::write(file("ca.pem"), &self.intermediate.pem).unwrap();
+        std::fs::write(file("ca.key"), &self.intermediate.key_pem).unwrap();
+        std::fs::write(
+            file("ext.cnf"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .unwrap();
+        openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            key,
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            path(&file("leaf.key")),
+            "-out",
+            path(&file("leaf.csr")),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            path(&file("leaf.csr")),
+            "-CA",
+            path(&file("ca.pem")),
+            "-CAkey",
+            path(&file("ca.key")),
+            "-CAcreateserial",
+            "-days",
+            "200",
+            &format!("-{digest}"),
+            "-extfile",
+            path(&file("ext.cnf")),
+            "-out",
+            path(&file("leaf.pem")),
+        ]);
+        Leaf {
+            pem: std::fs::read_to_string(file("leaf.pem")).unwrap(),
+            key_pem: std::fs::read_to_string(file("leaf.key")).unwrap(),
+        }
+    }
+}
+
+fn path(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the openssl command line tool is needed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn ders(pem: &str) -> Vec<CertificateDer<'static>> {
+    maint::probe::x509::read_certificates(pem.as_bytes())
+        .expect("test certificates parse")
+        .into_iter()
+        .map(|c| c.der)
+        .collect()
+}
+
+fn private_key(pem: &str) -> PrivateKeyDer<'static> {
+    let der = KeyPair::from_pem(pem)
+        .expect("an rcgen key")
+        .serialize_der();
+    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der))
+}
+
+/// A rustls server thread on 127.0.0.1 sending `chain`; it lives until the
+/// test process ends.
+pub struct TlsServer {
+    pub port: u16,
+    /// The SNI name of the latest handshake.
+    pub sni: Arc<Mutex<Option<String>>>,
+}
+
+impl TlsServer {
+    /// Sends the certificates of `chain` (PEM, concatenated) in that order.
+    pub fn start(chain: &str, key_pem: &str) -> TlsServer {
+        TlsServer::serve(chain, key_pem, false)
+    }
+
+    /// Greets as SMTP and starts TLS after EHLO and STARTTLS.
+    pub fn smtp(chain: &str, key_pem: &str) -> TlsServer {
+        TlsServer::serve(chain, key_pem, true)
+    }
+
+    fn serve(chain: &str, key_pem: &str, smtp: bool) -> TlsServer {
+        let config = Arc::new(
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(ders(chain), private_key(key_pem))
+                .expect("a usable certificate and key"),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let sni = Arc::new(Mutex::new(None));
+        let seen = sni.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let config = config.clone();
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let _ = handle(stream, &config, &seen, smtp);
+                });
+            }
+        });
+        TlsServer { port, sni }
+    }
+
+    pub fn sni(&self) -> Option<String> {
+        self.sni.lock().unwrap().clone()
+    }
+}
+
+fn handle(
+    mut stream: TcpStream,
+    config: &Arc<ServerConfig>,
+    seen: &Mutex<Option<String>>,
+    smtp: bool,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    if smtp {
+        stream.write_all(b"220 test.invalid ESMTP\r\n")?;
+        let mut reader = BufReader::new(stream.try_clone()?);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let command = line.trim().to_ascii_uppercase();
+            if command.starts_with("EHLO") {
+                stream.write_all(b"250-test.invalid\r\n250-PIPELINING\r\n250 STARTTLS\r\n")?;
+            } else if command == "STARTTLS" {
+                stream.write_all(b"220 2.0.0 Ready to start TLS\r\n")?;
+                break;
+            } else {
+                stream.write_all(b"502 5.5.2 Error: command not recognized\r\n")?;
+            }
+        }
+    }
+    let mut connection =
+        rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+    while connection.is_handshaking() {
+        connection.complete_io(&mut stream)?;
+        if let Some(name) = connection.server_name() {
+            *seen.lock().unwrap() = Some(name.to_owned());
+        }
+    }
+    connection.send_close_notify();
+    let _ = connection.complete_io(&mut stream);
+    Ok(())
+}
+
+/// `openssl s_server` on a free port with extra arguments; stopped when dropped.
+pub struct OpensslServer {
+    pub port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl OpensslServer {
+    pub fn start(leaf: &Leaf, extra: &[&str]) -> OpensslServer {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
+        std::fs::write(&cert, &leaf.pem).unwrap();
+        std::fs::write(&key, &leaf.key_pem).unwrap();
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new("openssl")
+                .args(["s_server", "-quiet", "-www", "-accept"])
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("-cert")
+                .arg(&cert)
+                .arg("-key")
+                .arg(&key)
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("the openssl command line tool is needed");
+            if wait_for(Duration::from_secs(5), || {
+                TcpStream::connect(("127.0.0.1", port)).is_ok()
+            }) {
+                return OpensslServer {
+                    port,
+                    child,
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("openssl s_server {extra:?} did not start");
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that accepts TCP connections and never answers them.
+pub fn silent_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+/// A port that greets every connection with `banner` in plain text (an SMTP
+/// server where TLS was expected) and then waits.
+pub fn plain_text_port(banner: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(banner.as_bytes());
+            held.push(stream);
+        }
+    });
+    port
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
