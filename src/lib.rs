@@ -200,6 +200,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
     let outcome = match &cli.command {
         Command::Health(args) => commands::health::execute(args, &context),
+        Command::Db(command) => commands::db::execute(command, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -219,7 +220,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
 fn command_kind(command: &Command) -> Kind {
     match command {
-        Command::Health(_) => Kind::Check,
+        Command::Health(_) | Command::Db(cli::DbCommand::Report(_)) => Kind::Check,
+        Command::Db(cli::DbCommand::Vacuum(_) | cli::DbCommand::Prune(_)) => Kind::Action,
         Command::Completions(_) => Kind::Action,
     }
 }

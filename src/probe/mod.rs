@@ -5,6 +5,7 @@ pub mod cgroup;
 pub mod disk;
 pub mod http;
 pub mod mounts;
+pub mod pgstats;
 pub mod postgres;
 pub mod process;
 pub mod redis;
