@@ -332,7 +332,7 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
     }
     let mode = settings.mode;
     let finished = runner::run(sessions, planned.clone(), deadline, |session, item, signal| {
-        let result = vacuum_one(session, item, signal);
+        let result = vacuum_one(session, item.candidate.table.oid, &item.sql, signal);
         context.note(|| {
             format!(
                 "{}: {} in {}",
@@ -420,9 +420,8 @@ fn measure(client: &mut Client, oid: u32) -> Result<Option<Measure>, postgres::E
 }
 
 /// Runs one table's statement alone and reads what the server said about it.
-pub fn vacuum_one(session: &mut Session, item: &Planned, signal: &Signal<'_>) -> TableResult {
+pub fn vacuum_one(session: &mut Session, oid: u32, sql: &str, signal: &Signal<'_>) -> TableResult {
     let clock = Instant::now();
-    let oid = item.candidate.table.oid;
     let finish = |outcome, before, after| TableResult {
         outcome,
         elapsed: clock.elapsed(),
@@ -444,10 +443,10 @@ pub fn vacuum_one(session: &mut Session, item: &Planned, signal: &Signal<'_>) ->
         return finish(TableOutcome::Cancelled, Some(before), None);
     }
     session.take_notices();
-    let result = session.client.batch_execute(&item.sql);
+    let result = session.client.batch_execute(sql);
     let notices = session.take_notices();
     let outcome = match result {
-        Err(err) => classify(&err, signal, verb_of(&item.sql)),
+        Err(err) => classify(&err, signal, verb_of(sql)),
         Ok(()) => notices
             .iter()
             .find_map(skip_notice)
