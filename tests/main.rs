@@ -5,6 +5,8 @@ mod support;
 
 mod cli;
 mod config;
+mod db;
+mod db_tls;
 mod generated;
 mod health;
 mod health_postgres;

@@ -293,7 +293,9 @@ impl Table {
 
     /// Bytes the dead tuples take, estimated from the average row size.
     pub fn dead_bytes(&self, block_size: i64) -> f64 {
-        let rows = self.rows().max((self.live_tuples + self.dead_tuples) as f64);
+        let rows = self
+            .rows()
+            .max((self.live_tuples + self.dead_tuples) as f64);
         let per_row = if self.heap_pages > 0 && rows > 0.0 {
             (self.heap_pages * block_size) as f64 / rows
         } else {
@@ -423,11 +425,24 @@ impl Default for Criteria {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reason {
     /// Close to a forced anti-wraparound vacuum.
-    Wraparound { xid_age: i64, mxid_age: i64 },
-    DeadTuples { dead: i64, ratio: f64 },
+    Wraparound {
+        xid_age: i64,
+        mxid_age: i64,
+    },
+    DeadTuples {
+        dead: i64,
+        ratio: f64,
+    },
     /// More dead (or inserted) tuples than its own autovacuum settings allow.
-    AutovacuumOverdue { dead: i64, threshold: f64, disabled: bool },
-    StaleStatistics { modified: i64, never_analyzed: bool },
+    AutovacuumOverdue {
+        dead: i64,
+        threshold: f64,
+        disabled: bool,
+    },
+    StaleStatistics {
+        modified: i64,
+        never_analyzed: bool,
+    },
     Named,
 }
 
@@ -567,7 +582,11 @@ pub fn sort_by_priority(candidates: &mut [Candidate], block_size: i64) {
                     .partial_cmp(&a.dead_bytes)
                     .unwrap_or(Ordering::Equal)
             })
-            .then_with(|| b.table.total_bytes(block_size).cmp(&a.table.total_bytes(block_size)))
+            .then_with(|| {
+                b.table
+                    .total_bytes(block_size)
+                    .cmp(&a.table.total_bytes(block_size))
+            })
             .then_with(|| a.table.qualified.cmp(&b.table.qualified))
     });
 }
@@ -606,13 +625,14 @@ impl HolderKind {
 /// holding back cleanup, oldest xmin first (at most one of each kind).
 pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Error> {
     let rows = client.query(
-        "(SELECT 1, pid::text, age(backend_xmin)::int8,
+        "(SELECT 1, pid::text, greatest(age(backend_xmin), age(backend_xid))::int8,
                  extract(epoch FROM clock_timestamp() - xact_start)::float8,
                  concat_ws(', ', 'user ' || usename, nullif(application_name, ''), state,
                            left(regexp_replace(query, '\\s+', ' ', 'g'), 80))
             FROM pg_stat_activity
-           WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
-           ORDER BY age(backend_xmin) DESC LIMIT 1)
+           WHERE (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
+             AND pid <> pg_backend_pid()
+           ORDER BY 3 DESC LIMIT 1)
          UNION ALL
          (SELECT 2, slot_name::text, greatest(age(xmin), age(catalog_xmin))::int8, NULL::float8,
                  concat_ws(', ', slot_type, CASE WHEN active THEN 'active' ELSE 'inactive' END,

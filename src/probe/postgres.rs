@@ -82,7 +82,9 @@ pub struct TlsSettings {
 
 /// A connection string split into what the `postgres` crate parses and the
 /// TLS settings it does not understand.
-pub fn parse_url(text: &str) -> Result<(postgres::Config, Option<SslMode>, Option<PathBuf>), String> {
+pub fn parse_url(
+    text: &str,
+) -> Result<(postgres::Config, Option<SslMode>, Option<PathBuf>), String> {
     let invalid = |err: &dyn fmt::Display| {
         format!(
             "invalid PostgreSQL URL {:?}: {err}",
@@ -479,7 +481,10 @@ fn root_store(file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
                 .and_then(Iterator::collect)
                 .map_err(|err| {
-                    format!("cannot read root certificate file {}: {err}", path.display())
+                    format!(
+                        "cannot read root certificate file {}: {err}",
+                        path.display()
+                    )
                 })?;
             roots.add_parsable_certificates(certs);
             if roots.is_empty() {

@@ -47,7 +47,9 @@ impl Settings {
             (Some(batch), _) => {
                 if batch == 0 || batch > MAX_BATCH {
                     return Err(anyhow::anyhow!("--batch {batch}: must be 1 to {MAX_BATCH}")
-                        .context(Hint::new("--batch 5000 is a good size: short locks, few round trips")));
+                        .context(Hint::new(
+                            "--batch 5000 is a good size: short locks, few round trips",
+                        )));
                 }
                 batch
             }
@@ -55,7 +57,11 @@ impl Settings {
                 let batch = *spanned.get_ref();
                 if batch == 0 || batch > MAX_BATCH {
                     return Err(loaded
-                        .invalid("postgres.prune.batch", spanned, format!("must be 1 to {MAX_BATCH}"))
+                        .invalid(
+                            "postgres.prune.batch",
+                            spanned,
+                            format!("must be 1 to {MAX_BATCH}"),
+                        )
                         .into());
                 }
                 batch
@@ -132,7 +138,9 @@ fn column_info(
             "--column {column:?} of {} is {type_name}, not a timestamp or date",
             table.qualified
         )
-        .context(Hint::new("name the column that holds when the row was written")));
+        .context(Hint::new(
+            "name the column that holds when the row was written",
+        )));
     }
     Ok(ColumnInfo {
         quoted: row.get(0),
@@ -148,10 +156,10 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     let target = &settings.target;
     let (mut client, server) = open(target).map_err(Failed::Setup)?;
     require_primary(&server, target, "DELETE").map_err(Failed::Setup)?;
-    let table = resolve_table(&mut client, target, "--table", &settings.table)
-        .map_err(Failed::Setup)?;
-    let column = column_info(&mut client, target, &table, &settings.column)
-        .map_err(Failed::Setup)?;
+    let table =
+        resolve_table(&mut client, target, "--table", &settings.table).map_err(Failed::Setup)?;
+    let column =
+        column_info(&mut client, target, &table, &settings.column).map_err(Failed::Setup)?;
     let allowed = client
         .query_one(
             "SELECT has_table_privilege($1::oid, 'SELECT') AND has_table_privilege($1::oid, 'DELETE')",
@@ -243,7 +251,9 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
                 Cell::Integer(count),
                 Cell::Integer(batches as i64),
                 Cell::Text(shown_sql),
-                Cell::Text("ROW EXCLUSIVE, and the deleted rows (reads and writes go on)".to_owned()),
+                Cell::Text(
+                    "ROW EXCLUSIVE, and the deleted rows (reads and writes go on)".to_owned(),
+                ),
             ]],
         });
         report.duration = clock.elapsed();
@@ -279,7 +289,10 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
         ),
     )
     .with_value(progress.deleted as f64, Unit::Count);
-    let failure = progress.error.clone().or_else(|| finished.stop.as_ref().map(Stop::describe));
+    let failure = progress
+        .error
+        .clone()
+        .or_else(|| finished.stop.as_ref().map(Stop::describe));
     if let Some(why) = &failure {
         let status = match finished.stop {
             Some(Stop::Deadline(_)) => Status::Warning,
@@ -300,7 +313,9 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     report.checks.extend(index_warning);
 
     if settings.vacuum && failure.is_none() {
-        report.checks.push(vacuum_after(target, &table, &server, &settings));
+        report
+            .checks
+            .push(vacuum_after(target, &table, &server, &settings));
     }
     report.metrics.push(Metric::new(
         "maint_db_prune_deleted_rows",
@@ -352,7 +367,10 @@ fn delete_batches(
                     )
                 });
             }
-            Err(err) if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) && lock_waits < LOCK_RETRIES => {
+            Err(err)
+                if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+                    && lock_waits < LOCK_RETRIES =>
+            {
                 lock_waits += 1;
             }
             Err(err) if err.code() == Some(&SqlState::QUERY_CANCELED) && signal.stopping() => break,
@@ -376,11 +394,18 @@ fn db_message(err: &postgres::Error) -> String {
 }
 
 /// `--vacuum`: the same statement and notice handling as `db vacuum`.
-fn vacuum_after(target: &Target, table: &NamedTable, server: &pgstats::Server, settings: &Settings) -> Check {
+fn vacuum_after(
+    target: &Target,
+    table: &NamedTable,
+    server: &pgstats::Server,
+    settings: &Settings,
+) -> Check {
     let name = format!("vacuum:{}", table.qualified);
     let session = match target.session(&[("lock_timeout", millis(settings.lock_timeout))]) {
         Ok(session) => session,
-        Err(err) => return Check::new(name, Status::Critical, err.to_string()).with_hint(err.hint()),
+        Err(err) => {
+            return Check::new(name, Status::Critical, err.to_string()).with_hint(err.hint());
+        }
     };
     let (sql, _) = vacuum::statement(Mode::Vacuum, &table.qualified, server);
     let finished = runner::run(vec![session], vec![()], None, |session, (), signal| {
@@ -397,11 +422,20 @@ fn vacuum_after(target: &Target, table: &NamedTable, server: &pgstats::Server, s
         TableOutcome::Done => Check::new(
             name,
             Status::Ok,
-            format!("VACUUM (ANALYZE) in {}{figures}", human_duration(result.elapsed)),
+            format!(
+                "VACUUM (ANALYZE) in {}{figures}",
+                human_duration(result.elapsed)
+            ),
         ),
-        TableOutcome::Skipped(why) => Check::new(name, Status::Warning, format!("VACUUM skipped: {why}"))
-            .with_hint(format!("maint db vacuum --table '{}'", table.qualified)),
-        other => Check::new(name, Status::Warning, format!("VACUUM did not finish: {other:?}"))
-            .with_hint(format!("maint db vacuum --table '{}'", table.qualified)),
+        TableOutcome::Skipped(why) => {
+            Check::new(name, Status::Warning, format!("VACUUM skipped: {why}"))
+                .with_hint(format!("maint db vacuum --table '{}'", table.qualified))
+        }
+        other => Check::new(
+            name,
+            Status::Warning,
+            format!("VACUUM did not finish: {other:?}"),
+        )
+        .with_hint(format!("maint db vacuum --table '{}'", table.qualified)),
     }
 }

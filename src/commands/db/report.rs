@@ -34,7 +34,12 @@ struct Thresholds {
     oldest_transaction: Threshold,
 }
 
-fn levels(loaded: &Loaded, key: &str, configured: &Levels, default: Threshold) -> Result<Threshold> {
+fn levels(
+    loaded: &Loaded,
+    key: &str,
+    configured: &Levels,
+    default: Threshold,
+) -> Result<Threshold> {
     match configured {
         Some(spanned) => ConfiguredLevels::Number(spanned).apply(default, loaded, key),
         None => Ok(default),
@@ -110,8 +115,8 @@ pub fn gather(target: &Target) -> Result<Facts> {
     let fail = |doing: &'static str| move |err: postgres::Error| query_error(&err, target, doing);
     let tables =
         pgstats::tables(&mut client, &server, true).map_err(fail("reading table statistics"))?;
-    let holders = pgstats::cleanup_holders(&mut client)
-        .map_err(fail("reading what holds back cleanup"))?;
+    let holders =
+        pgstats::cleanup_holders(&mut client).map_err(fail("reading what holds back cleanup"))?;
     let unused = pgstats::unused_indexes(&mut client, server.block_size)
         .map_err(fail("reading index statistics"))?;
     let invalid = pgstats::invalid_indexes(&mut client, server.block_size)
@@ -136,11 +141,7 @@ pub fn execute(args: &DbReportArgs, context: &Context) -> Outcome {
     let thresholds = Thresholds::resolve(loaded).map_err(Failed::Setup)?;
     let top = args
         .top
-        .or(loaded
-            .config
-            .postgres
-            .as_ref()
-            .and_then(|p| p.report.top))
+        .or(loaded.config.postgres.as_ref().and_then(|p| p.report.top))
         .unwrap_or(DEFAULT_TOP);
     let facts = gather(&target).map_err(Failed::Setup)?;
     let mut report = Report::new("db report", Kind::Check, started_at);
@@ -394,7 +395,10 @@ fn ago(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
     match time {
         Some(time) => {
             let elapsed = (chrono::Utc::now() - time).to_std().unwrap_or_default();
-            format!("{} ago", human_duration(Duration::from_secs(elapsed.as_secs())))
+            format!(
+                "{} ago",
+                human_duration(Duration::from_secs(elapsed.as_secs()))
+            )
         }
         None => "never".to_owned(),
     }
@@ -436,7 +440,11 @@ fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, ta
         report.checks.push(
             Check::new(
                 "db:replication_slot",
-                if inactive { Status::Warning } else { Status::Ok },
+                if inactive {
+                    Status::Warning
+                } else {
+                    Status::Ok
+                },
                 format!(
                     "slot {} holds back cleanup by {} transactions ({})",
                     h.name, h.xmin_age, h.detail

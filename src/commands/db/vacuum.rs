@@ -11,8 +11,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use postgres::error::{DbError, SqlState};
 use postgres::Client;
+use postgres::error::{DbError, SqlState};
 
 use super::runner::{self, Signal, Step, Stop};
 use super::{NamedTable, millis, open, query_error, require_primary, resolve_table, target};
@@ -95,8 +95,9 @@ impl Settings {
         }
         if let Some(ratio) = args.dead_ratio {
             criteria.dead_ratio = percent(ratio).map_err(|m| {
-                anyhow::anyhow!("--dead-ratio {ratio}: {m}")
-                    .context(Hint::new("--dead-ratio 20 chooses tables with 20 % dead tuples"))
+                anyhow::anyhow!("--dead-ratio {ratio}: {m}").context(Hint::new(
+                    "--dead-ratio 20 chooses tables with 20 % dead tuples",
+                ))
             })?;
         }
         if let Some(spanned) = vacuum.and_then(|v| v.min_dead_tuples.as_ref()) {
@@ -212,8 +213,7 @@ pub fn plan(
     let mut chosen: Vec<Candidate> = if named.is_empty() {
         let in_scope = |t: &pgstats::Table| {
             !excluded.contains(&t.oid)
-                && (settings.schemas.is_empty()
-                    || settings.schemas.iter().any(|s| *s == t.schema))
+                && (settings.schemas.is_empty() || settings.schemas.iter().any(|s| *s == t.schema))
         };
         pgstats::candidates(
             tables.into_iter().filter(in_scope).collect(),
@@ -319,7 +319,12 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
     let remaining = settings
         .max_duration
         .map(|limit| limit.saturating_sub(clock.elapsed()) + Duration::from_secs(1));
-    match settings.statement_timeout.into_iter().chain(remaining).min() {
+    match settings
+        .statement_timeout
+        .into_iter()
+        .chain(remaining)
+        .min()
+    {
         Some(limit) => session_settings.push(("statement_timeout", millis(limit))),
         None => session_settings.push(("statement_timeout", "0".to_owned())),
     }
@@ -331,21 +336,26 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
         sessions.push(session);
     }
     let mode = settings.mode;
-    let finished = runner::run(sessions, planned.clone(), deadline, |session, item, signal| {
-        let result = vacuum_one(session, item.candidate.table.oid, &item.sql, signal);
-        context.note(|| {
-            format!(
-                "{}: {} in {}",
-                item.candidate.table.qualified,
-                result.outcome.word(),
-                human_duration(result.elapsed)
-            )
-        });
-        match result.outcome.clone() {
-            TableOutcome::Lost(message) => Step::Fatal(result, message),
-            _ => Step::Done(result),
-        }
-    });
+    let finished = runner::run(
+        sessions,
+        planned.clone(),
+        deadline,
+        |session, item, signal| {
+            let result = vacuum_one(session, item.candidate.table.oid, &item.sql, signal);
+            context.note(|| {
+                format!(
+                    "{}: {} in {}",
+                    item.candidate.table.qualified,
+                    result.outcome.word(),
+                    human_duration(result.elapsed)
+                )
+            });
+            match result.outcome.clone() {
+                TableOutcome::Lost(message) => Step::Fatal(result, message),
+                _ => Step::Done(result),
+            }
+        },
+    );
     if finished.stop.is_none() && server.version_num >= 160_000 && mode != Mode::AnalyzeOnly {
         // The per-table statements skipped this (SKIP_DATABASE_STATS).
         if let Ok((mut client, _)) = target.connect() {
