@@ -316,7 +316,7 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
     // Sections.
     let mut shown: Vec<&Table> = chosen.iter().map(|c| &c.table).collect();
     let mut by_size: Vec<&Table> = facts.tables.iter().collect();
-    by_size.sort_by(|a, b| b.total_bytes(block).cmp(&a.total_bytes(block)));
+    by_size.sort_by_key(|t| std::cmp::Reverse(t.total_bytes(block)));
     for t in by_size {
         if shown.len() >= top {
             break;

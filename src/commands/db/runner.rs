@@ -97,7 +97,9 @@ where
                 let signal = Signal { stopping };
                 loop {
                     let next = {
-                        let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut queue = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         if stopping.load(Ordering::SeqCst) {
                             None
                         } else {
@@ -165,7 +167,7 @@ where
 
     let not_started = queue
         .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .into_iter()
         .collect();
     Finished {

@@ -213,7 +213,7 @@ pub fn plan(
     let mut chosen: Vec<Candidate> = if named.is_empty() {
         let in_scope = |t: &pgstats::Table| {
             !excluded.contains(&t.oid)
-                && (settings.schemas.is_empty() || settings.schemas.iter().any(|s| *s == t.schema))
+                && (settings.schemas.is_empty() || settings.schemas.contains(&t.schema))
         };
         pgstats::candidates(
             tables.into_iter().filter(in_scope).collect(),
