@@ -41,6 +41,7 @@ complete -c maint -n "__fish_maint_needs_command" -s V -l version -d 'Print vers
 complete -c maint -n "__fish_maint_needs_command" -f -a "health" -d 'Check local resources and the configured services, and give one verdict'
 complete -c maint -n "__fish_maint_needs_command" -f -a "diagnose" -d 'Troubleshoot this server in one run: what is wrong, why it matters, what to run next'
 complete -c maint -n "__fish_maint_needs_command" -f -a "certs" -d 'Certificates: files, folders and live TLS endpoints'
+complete -c maint -n "__fish_maint_needs_command" -f -a "db" -d 'PostgreSQL maintenance: report, vacuum what needs it, prune old rows'
 complete -c maint -n "__fish_maint_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c maint -n "__fish_maint_using_subcommand health" -l only -d 'Run only checks with this name (`disk:/`), kind (`disk`) or glob (`http:*`); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand health" -l skip -d 'Do not run checks with this name, kind or glob; repeatable' -r
@@ -122,6 +123,90 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subco
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "report" -d 'Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and invalid indexes, what holds back cleanup, and slow statements (read-only)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "vacuum" -d 'Choose the tables that need it, VACUUM (ANALYZE) them safely, report what changed'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "prune" -d 'Delete rows older than a cutoff in small batches, the safe way to apply retention'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l url -d 'The database to report on (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l top -d 'How many tables (largest and most in need of vacuum) to list [default: 20]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l url -d 'The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l table -d 'Vacuum this table whatever its statistics say (schema.table; quote as in SQL); repeatable' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l schema -d 'Choose only among tables of this schema; repeatable' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l exclude -d 'Never vacuum this table; repeatable' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s j -l jobs -d 'Connections working through the plan at once [default: 1]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l lock-timeout -d 'Give up on a table whose lock is not granted within DUR [default: 5s]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l statement-timeout -d 'Cancel a table\'s statement after DUR [default: none]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l max-duration -d 'Stop (cancelling what runs) after DUR; tables not reached are reported' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l dead-ratio -d 'Choose tables with at least this share of dead tuples, in percent [default: 10]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l min-dead-tuples -d '...and at least this many dead tuples [default: 1000]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l dry-run -d 'Print the plan (each table, why, the exact SQL and the lock it takes) and change nothing'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l analyze-only -d 'Only ANALYZE (refresh planner statistics); choose tables by stale statistics'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l full -d 'VACUUM FULL: rewrite the named tables (--table) to give space back to the system. Takes an ACCESS EXCLUSIVE lock: nothing reads or writes the table meanwhile'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l yes -d 'Confirm --full'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l table -d 'The table to prune (schema.table; quote as in SQL)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l column -d 'The timestamp (or date) column that says how old a row is' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l older-than -d 'Delete rows whose column is older than this (30d, 12h, 2w)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l batch -d 'Rows per batch [default: 5000]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l lock-timeout -d 'Give up on a batch whose lock is not granted within DUR [default: 5s]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l max-duration -d 'Stop after DUR (between batches, cancelling a running one); the rest stays for the next run' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l dry-run -d 'Count the rows that would go, and delete nothing'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l vacuum -d 'VACUUM (ANALYZE) the table afterwards'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'

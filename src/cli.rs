@@ -83,7 +83,10 @@ pub enum Command {
     Health(HealthArgs),
     #[command(after_long_help = crate::help::after_help("diagnose"))]
     Diagnose(DiagnoseArgs),
+    #[command(after_long_help = crate::help::after_help("certs"))]
     Certs(CertsArgs),
+    #[command(subcommand, after_long_help = crate::help::after_help("db"))]
+    Db(DbCommand),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
@@ -95,6 +98,9 @@ impl Command {
             Command::Health(_) => "health",
             Command::Diagnose(_) => "diagnose",
             Command::Certs(_) => "certs",
+            Command::Db(DbCommand::Report(_)) => "db report",
+            Command::Db(DbCommand::Vacuum(_)) => "db vacuum",
+            Command::Db(DbCommand::Prune(_)) => "db prune",
             Command::Completions(_) => "completions",
         }
     }
@@ -184,6 +190,7 @@ pub struct CertsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {
+    #[command(after_long_help = crate::help::after_help("certs check"))]
     Check(CertsCheckArgs),
 }
 
@@ -258,6 +265,151 @@ fn percent(text: &str) -> Result<f64, String> {
         .ok()
         .filter(|n| (0.0..=100.0).contains(n))
         .ok_or_else(|| format!("{text:?} is not a percentage from 0 to 100"))
+}
+
+/// PostgreSQL maintenance: report, vacuum what needs it, prune old rows.
+///
+/// The server comes from --url, else `[postgres] url` in maint.toml, else
+/// the PG* variables and ~/.pgpass, as with psql.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    #[command(after_long_help = crate::help::after_help("db report"))]
+    Report(DbReportArgs),
+    #[command(after_long_help = crate::help::after_help("db vacuum"))]
+    Vacuum(DbVacuumArgs),
+    #[command(after_long_help = crate::help::after_help("db prune"))]
+    Prune(DbPruneArgs),
+}
+
+/// Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and
+/// invalid indexes, what holds back cleanup, and slow statements (read-only).
+///
+/// Sizes are the planner's page counts as of each table's last VACUUM or
+/// ANALYZE: reading them takes no lock, so a report never waits behind a
+/// migration. Slow statements come from pg_stat_statements when installed.
+#[derive(Debug, Args)]
+pub struct DbReportArgs {
+    /// The database to report on (postgres://user@host:port/db; sslmode=require for TLS)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<PostgresUrl>,
+
+    /// How many tables (largest and most in need of vacuum) to list [default: 20]
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+}
+
+/// Choose the tables that need it, VACUUM (ANALYZE) them safely, report what changed.
+///
+/// Without --table, tables are chosen by dead tuples (ratio and count),
+/// transaction-id age, stale statistics, or being past their own autovacuum
+/// thresholds; wraparound danger goes first, then estimated dead bytes,
+/// then size. Each table gets `VACUUM (ANALYZE, SKIP_LOCKED)` on its own,
+/// outside any transaction, under lock_timeout and statement_timeout; a
+/// table that is locked or not ours is reported skipped. Ctrl-C,
+/// --max-duration and errors cancel what runs on the server before maint exits.
+#[derive(Debug, Args)]
+pub struct DbVacuumArgs {
+    /// The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<PostgresUrl>,
+
+    /// Print the plan (each table, why, the exact SQL and the lock it takes) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Vacuum this table whatever its statistics say (schema.table; quote as in SQL); repeatable
+    #[arg(long, value_name = "T")]
+    pub table: Vec<String>,
+
+    /// Choose only among tables of this schema; repeatable
+    #[arg(long, value_name = "S")]
+    pub schema: Vec<String>,
+
+    /// Never vacuum this table; repeatable
+    #[arg(long, value_name = "T")]
+    pub exclude: Vec<String>,
+
+    /// Connections working through the plan at once [default: 1]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Only ANALYZE (refresh planner statistics); choose tables by stale statistics
+    #[arg(long, conflicts_with = "full")]
+    pub analyze_only: bool,
+
+    /// VACUUM FULL: rewrite the named tables (--table) to give space back to the
+    /// system. Takes an ACCESS EXCLUSIVE lock: nothing reads or writes the table meanwhile
+    #[arg(long, requires = "yes")]
+    pub full: bool,
+
+    /// Confirm --full
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Give up on a table whose lock is not granted within DUR [default: 5s]
+    #[arg(long, value_name = "DUR")]
+    pub lock_timeout: Option<Span>,
+
+    /// Cancel a table's statement after DUR [default: none]
+    #[arg(long, value_name = "DUR")]
+    pub statement_timeout: Option<Span>,
+
+    /// Stop (cancelling what runs) after DUR; tables not reached are reported
+    #[arg(long, value_name = "DUR")]
+    pub max_duration: Option<Span>,
+
+    /// Choose tables with at least this share of dead tuples, in percent [default: 10]
+    #[arg(long, value_name = "PCT")]
+    pub dead_ratio: Option<f64>,
+
+    /// ...and at least this many dead tuples [default: 1000]
+    #[arg(long, value_name = "N")]
+    pub min_dead_tuples: Option<i64>,
+}
+
+/// Delete rows older than a cutoff in small batches, the safe way to apply retention.
+///
+/// Each batch deletes at most --batch rows in its own transaction under a
+/// lock timeout, so locks are short and replication keeps up. --dry-run
+/// counts the rows first and changes nothing. Without an index on the
+/// column each batch scans the table: maint warns.
+#[derive(Debug, Args)]
+pub struct DbPruneArgs {
+    /// The database (postgres://user@host:port/db; sslmode=require for TLS)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<PostgresUrl>,
+
+    /// The table to prune (schema.table; quote as in SQL)
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// The timestamp (or date) column that says how old a row is
+    #[arg(long, value_name = "C")]
+    pub column: String,
+
+    /// Delete rows whose column is older than this (30d, 12h, 2w)
+    #[arg(long, value_name = "DUR")]
+    pub older_than: Span,
+
+    /// Rows per batch [default: 5000]
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u32>,
+
+    /// Count the rows that would go, and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// VACUUM (ANALYZE) the table afterwards
+    #[arg(long)]
+    pub vacuum: bool,
+
+    /// Give up on a batch whose lock is not granted within DUR [default: 5s]
+    #[arg(long, value_name = "DUR")]
+    pub lock_timeout: Option<Span>,
+
+    /// Stop after DUR (between batches, cancelling a running one); the rest stays for the next run
+    #[arg(long, value_name = "DUR")]
+    pub max_duration: Option<Span>,
 }
 
 /// Print a shell completion script to standard output.

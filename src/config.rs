@@ -294,6 +294,59 @@ pub struct PostgresConfig {
     pub connections: Levels,
     /// Age of the oldest open transaction.
     pub oldest_transaction: SpanLevels,
+    /// `maint db vacuum` and `db prune`: how long a statement waits for its lock.
+    pub lock_timeout: Option<Span>,
+    /// `maint db vacuum`: the longest one table's statement may run.
+    pub statement_timeout: Option<Span>,
+    pub vacuum: VacuumConfig,
+    pub report: DbReportConfig,
+    pub prune: PruneConfig,
+}
+
+/// `[postgres.vacuum]`: how `maint db vacuum` chooses tables.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VacuumConfig {
+    /// Dead tuples over all tuples, percent, from which a table is chosen.
+    pub dead_ratio: Option<Spanned<f64>>,
+    /// ...together with at least this many dead tuples.
+    pub min_dead_tuples: Option<Spanned<i64>>,
+    /// Transaction-id age from which a table is chosen (default: vacuum_freeze_table_age).
+    pub xid_age: Option<Spanned<i64>>,
+    /// Choose tables whose statistics are stale (more changed rows than autovacuum's analyze threshold).
+    pub stale_statistics: Option<bool>,
+    /// Choose tables past their own autovacuum thresholds.
+    pub autovacuum_overdue: Option<bool>,
+    pub jobs: Option<Spanned<usize>>,
+    pub max_duration: Option<Span>,
+    /// Only these schemas.
+    pub schema: Vec<String>,
+    /// Tables never vacuumed.
+    pub exclude: Vec<String>,
+}
+
+/// `[postgres.report]`: the thresholds of `maint db report`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DbReportConfig {
+    /// Tables listed.
+    pub top: Option<usize>,
+    /// Worst dead-tuple share of a table with at least 1000 dead tuples, percent.
+    pub dead_tuples: Levels,
+    /// Worst transaction-id age, percent of autovacuum_freeze_max_age.
+    pub wraparound: Levels,
+    /// Worst estimated bloat of a table of at least 8 MiB, percent of its heap.
+    pub bloat: Levels,
+    /// Mean time of the slowest statement in pg_stat_statements.
+    pub slow_query: SpanLevels,
+}
+
+/// `[postgres.prune]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PruneConfig {
+    /// Rows deleted per batch.
+    pub batch: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -420,11 +473,7 @@ validated_string!(
 validated_string!(
     /// A libpq connection URL or key=value string.
     PostgresUrl,
-    |text| {
-        text.parse::<postgres::Config>()
-            .map(drop)
-            .map_err(|err| format!("invalid PostgreSQL URL {:?}: {err}", crate::redact::url(text)))
-    }
+    |text| crate::probe::postgres::parse_url(text).map(drop)
 );
 
 validated_string!(

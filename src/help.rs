@@ -81,6 +81,48 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "The [certs] targets of maint.toml, as metrics for alerting",
             ),
         ],
+        "db" | "db report" => &[
+            (
+                "maint db report",
+                "Sizes, dead tuples, vacuum ages, bloat and index problems, read-only",
+            ),
+            (
+                "maint db report --url postgres://app@db.internal/app --top 20",
+                "The 20 tables most in need of attention on another server",
+            ),
+            (
+                "maint --format prometheus --output /var/lib/node_exporter/textfile/db.prom db report",
+                "As metrics",
+            ),
+        ],
+        "db vacuum" => &[
+            (
+                "maint db vacuum --dry-run",
+                "The plan: each table, why, the SQL and the lock it takes",
+            ),
+            (
+                "maint db vacuum",
+                "VACUUM (ANALYZE, SKIP_LOCKED) the tables that need it",
+            ),
+            (
+                "maint db vacuum --jobs 2 --max-duration 30m",
+                "Two sessions at once, stopping cleanly after 30 minutes",
+            ),
+            (
+                "maint db vacuum --table public.metrics --full --yes",
+                "VACUUM FULL one table (ACCESS EXCLUSIVE lock)",
+            ),
+        ],
+        "db prune" => &[
+            (
+                "maint db prune --table metrics --column timestamp --older-than 30d --dry-run",
+                "Count the rows a 30-day retention would delete",
+            ),
+            (
+                "maint db prune --table metrics --column timestamp --older-than 30d --vacuum",
+                "Delete them in batches of 5,000, then VACUUM (ANALYZE)",
+            ),
+        ],
         "completions" => &[
             (
                 "maint completions bash > /etc/bash_completion.d/maint",
@@ -125,7 +167,7 @@ pub fn exit_status(acts: bool) -> &'static [(&'static str, &'static str)] {
 
 /// Whether a command path changes things (an action) rather than observes.
 pub fn acts(command: &str) -> bool {
-    matches!(command, "completions")
+    matches!(command, "completions" | "db vacuum" | "db prune")
 }
 
 /// The text clap shows after `--help`.

@@ -201,6 +201,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Health(args) => commands::health::execute(args, &context),
         Command::Diagnose(args) => commands::diagnose::execute(args, &context),
         Command::Certs(args) => commands::certs::execute(args, &context),
+        Command::Db(command) => commands::db::execute(command, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -220,7 +221,11 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
 fn command_kind(command: &Command) -> Kind {
     match command {
-        Command::Health(_) | Command::Diagnose(_) | Command::Certs(_) => Kind::Check,
+        Command::Health(_)
+        | Command::Diagnose(_)
+        | Command::Certs(_)
+        | Command::Db(cli::DbCommand::Report(_)) => Kind::Check,
+        Command::Db(cli::DbCommand::Vacuum(_) | cli::DbCommand::Prune(_)) => Kind::Action,
         Command::Completions(_) => Kind::Action,
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::command::Output;
 use crate::support::maint;
-use crate::support::postgres::Postgres;
+use crate::support::postgres::{Postgres, write_server_file};
 use crate::support::tls::{OpensslServer, Pki, TlsServer, plain_text_port, silent_port, write};
 
 const LOCAL: &[&str] = &["localhost", "127.0.0.1"];
@@ -231,11 +231,11 @@ fn smtp_and_postgres_speak_starttls_first() {
     let chain = format!("{}{}", leaf.pem, pki.intermediate.pem);
     let smtp = TlsServer::smtp(&chain, &leaf.key_pem);
     let postgres = Postgres::start_with(
-        &[("ssl", "on")],
-        &[
-            ("server.crt", chain.as_bytes()),
-            ("server.key", leaf.key_pem.as_bytes()),
-        ],
+        |data| {
+            write_server_file(data, "server.crt", chain.as_bytes());
+            write_server_file(data, "server.key", leaf.key_pem.as_bytes());
+        },
+        &["ssl=on"],
     );
     let plain = Postgres::start();
     let command = maint();

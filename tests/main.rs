@@ -6,6 +6,8 @@ mod support;
 mod certs;
 mod cli;
 mod config;
+mod db;
+mod db_tls;
 mod diagnose;
 mod generated;
 mod health;

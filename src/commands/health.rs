@@ -477,7 +477,8 @@ fn check_order(threshold: &Threshold) -> Result<(), String> {
 }
 
 /// The `maint.toml` levels for a threshold key, whichever section holds them.
-enum ConfiguredLevels<'a> {
+/// Levels from `maint.toml`, applied over built-in ones (also used by `db report`).
+pub(crate) enum ConfiguredLevels<'a> {
     Number(&'a toml::Spanned<config::LevelsConfig<f64>>),
     Span(&'a toml::Spanned<config::LevelsConfig<Span>>),
 }
@@ -509,7 +510,12 @@ fn configured_levels<'a>(loaded: &'a Loaded, key: &str) -> Option<ConfiguredLeve
 }
 
 impl ConfiguredLevels<'_> {
-    fn apply(&self, mut threshold: Threshold, loaded: &Loaded, key: &str) -> Result<Threshold> {
+    pub(crate) fn apply(
+        &self,
+        mut threshold: Threshold,
+        loaded: &Loaded,
+        key: &str,
+    ) -> Result<Threshold> {
         let config_key = if key.contains('.') {
             key.to_owned()
         } else {

@@ -3,6 +3,7 @@
 //! and storage modules, and returns a [`Report`]; none prints.
 
 pub mod certs;
+pub mod db;
 pub mod diagnose;
 pub mod health;
 

@@ -125,31 +125,18 @@ fn run(command: &mut Command, what: &str) {
 impl Postgres {
     /// A new server of the caller's own, stopped when dropped.
     pub fn start() -> Postgres {
-        Postgres::start_with(&[], &[])
+        Postgres::start_with(|_| {}, &[])
     }
 
-    /// A server of the caller's own with extra `settings` (name, value) and
-    /// `files` (name, contents) written into its data folder, mode 0600,
-    /// before it starts: `ssl=on` with `server.crt` and `server.key`, say.
-    pub fn start_with(settings: &[(&str, &str)], files: &[(&str, &[u8])]) -> Postgres {
+    /// A new server of the caller's own, with `setup` run on the fresh data
+    /// folder (as root when the tests run as root: chown what you add to
+    /// `postgres`) before it starts with the extra `-c name=value` options.
+    pub fn start_with(setup: impl FnOnce(&Path), options: &[&str]) -> Postgres {
         let bin = bin_dir();
-        let dir = tempfile::Builder::new()
-            .prefix("maint-pg-")
-            .tempdir()
-            .expect("temporary folder for PostgreSQL");
-        let root = rustix::process::geteuid().is_root();
-        if root {
-            let (uid, gid) = postgres_ids();
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
-                .expect("chown the data folder");
-        }
+        let dir = owned_tempdir();
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, PASSWORD).expect("write the password file");
-        if root {
-            let (uid, gid) = postgres_ids();
-            std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid))
-                .expect("chown the password file");
-        }
+        chown_to_postgres(&pwfile);
         let data = dir.path().join("data");
         run(
             as_user("postgres", &bin.join("initdb"))
@@ -167,51 +154,48 @@ impl Postgres {
                 .arg(format!("--pwfile={}", pwfile.display())),
             "initdb",
         );
-        for (name, contents) in files {
-            use std::os::unix::fs::PermissionsExt;
-            let file = data.join(name);
-            std::fs::write(&file, contents).expect("write a file into the data folder");
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                .expect("chmod 0600");
-            if root {
-                let (uid, gid) = postgres_ids();
-                std::os::unix::fs::chown(&file, Some(uid), Some(gid)).expect("chown");
-            }
-        }
-        let extra: String = settings
-            .iter()
-            .map(|(name, value)| format!(" -c {name}={value}"))
-            .collect();
-        let mut last_error = String::new();
-        for _ in 0..5 {
-            let port = free_port();
-            let options = format!(
-                "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
-                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50{extra}",
-                dir.path().display()
-            );
-            let output = as_user("postgres", &bin.join("pg_ctl"))
+        setup(&data);
+        launch(bin, dir, data, options)
+    }
+
+    /// A hot standby of this (local) server: pg_basebackup -R from it,
+    /// started on a port of its own. Read-only; stopped when dropped.
+    pub fn standby(&self) -> Postgres {
+        let local = self
+            .local
+            .as_ref()
+            .expect("only a local server has a standby");
+        let socket_dir = local
+            .data
+            .parent()
+            .expect("the data folder is inside the server folder")
+            .to_path_buf();
+        let dir = owned_tempdir();
+        let data = dir.path().join("data");
+        run(
+            as_user("postgres", &local.bin.join("pg_basebackup"))
                 .arg("-D")
                 .arg(&data)
-                .arg("-l")
-                .arg(dir.path().join("log"))
-                .args(["-w", "-t", "30", "-o", &options, "start"])
-                .output()
-                .expect("run pg_ctl");
-            if output.status.success() {
-                return Postgres {
-                    port,
-                    url: format!("postgres://postgres:{PASSWORD}@127.0.0.1:{port}/postgres"),
-                    local: Some(Local {
-                        bin,
-                        data,
-                        dir: Some(dir),
-                    }),
-                };
-            }
-            last_error = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
-        }
-        panic!("PostgreSQL did not start:\n{last_error}");
+                .arg("-h")
+                .arg(&socket_dir)
+                .args([
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                    "-R",
+                    "-X",
+                    "stream",
+                ]),
+            "pg_basebackup",
+        );
+        launch(local.bin.clone(), dir, data, &[])
+    }
+
+    /// The folder of the server's Unix socket (trust authentication).
+    pub fn socket_dir(&self) -> Option<PathBuf> {
+        let local = self.local.as_ref()?;
+        local.data.parent().map(Path::to_path_buf)
     }
 
     /// A URL with the password, as an application would hold it.
@@ -260,6 +244,71 @@ impl Drop for Postgres {
                 .output();
         }
     }
+}
+
+fn owned_tempdir() -> TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("maint-pg-")
+        .tempdir()
+        .expect("temporary folder for PostgreSQL");
+    chown_to_postgres(dir.path());
+    dir
+}
+
+/// Writes a file the server reads (a certificate, a key) into its data
+/// folder: mode 0600 and owned by `postgres`, as the server insists for keys.
+pub fn write_server_file(data: &Path, name: &str, contents: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = data.join(name);
+    std::fs::write(&file, contents).expect("write a file into the data folder");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod 0600");
+    chown_to_postgres(&file);
+}
+
+/// Gives a file or folder to the `postgres` user when the tests run as root.
+pub fn chown_to_postgres(path: &Path) {
+    if rustix::process::geteuid().is_root() {
+        let (uid, gid) = postgres_ids();
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to postgres");
+    }
+}
+
+/// Starts the server in `data` on a free port, trying a few ports.
+fn launch(bin: PathBuf, dir: TempDir, data: PathBuf, extra: &[&str]) -> Postgres {
+    let mut last_error = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut options = format!(
+            "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
+             -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50",
+            dir.path().display()
+        );
+        for option in extra {
+            options.push_str(" -c ");
+            options.push_str(option);
+        }
+        let output = as_user("postgres", &bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(dir.path().join("log"))
+            .args(["-w", "-t", "30", "-o", &options, "start"])
+            .output()
+            .expect("run pg_ctl");
+        if output.status.success() {
+            return Postgres {
+                port,
+                url: format!("postgres://postgres:{PASSWORD}@127.0.0.1:{port}/postgres"),
+                local: Some(Local {
+                    bin,
+                    data,
+                    dir: Some(dir),
+                }),
+            };
+        }
+        last_error = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    }
+    panic!("PostgreSQL did not start:\n{last_error}");
 }
 
 fn postgres_ids() -> (u32, u32) {

@@ -1,0 +1,159 @@
+//! `maint db report | vacuum | prune`: PostgreSQL maintenance that picks
+//! the tables that need it and never surprises the operator. What the three
+//! share: where the server is, connecting with errors that say what to do,
+//! and resolving table names the way SQL does.
+
+pub mod prune;
+pub mod report;
+pub mod runner;
+pub mod vacuum;
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use postgres::Client;
+
+use super::{Context, Outcome};
+use crate::cli::DbCommand;
+use crate::config::{Loaded, PostgresConfig, PostgresUrl};
+use crate::error::Hint;
+use crate::probe::pgstats::Server;
+use crate::probe::postgres::{PgError, Target};
+
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn execute(command: &DbCommand, context: &Context) -> Outcome {
+    match command {
+        DbCommand::Report(args) => report::execute(args, context),
+        DbCommand::Vacuum(args) => vacuum::execute(args, context),
+        DbCommand::Prune(args) => prune::execute(args, context),
+    }
+}
+
+fn postgres_config(loaded: &Loaded) -> Option<&PostgresConfig> {
+    loaded.config.postgres.as_ref()
+}
+
+/// The server: `--url`, else `[postgres] url`, else the PG* variables and ~/.pgpass.
+pub(crate) fn target(url: Option<&PostgresUrl>, loaded: &Loaded) -> Result<Target> {
+    let config = postgres_config(loaded);
+    let url = url
+        .or_else(|| config.and_then(|c| c.url.as_ref()))
+        .map(|u| u.0.as_str());
+    let timeout = config
+        .and_then(|c| c.connect_timeout)
+        .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from);
+    Target::resolve(url, timeout)
+        .map_err(anyhow::Error::msg)
+        .context(Hint::new("fix --url or [postgres] url in maint.toml"))
+}
+
+/// A connection failure as one error line with what to do about it.
+pub(crate) fn connect_error(err: PgError) -> anyhow::Error {
+    let hint = err.hint();
+    anyhow::Error::new(err).context(Hint::new(hint))
+}
+
+/// A failed query, naming what was being done.
+pub(crate) fn query_error(err: &postgres::Error, target: &Target, doing: &str) -> anyhow::Error {
+    let message = err
+        .as_db_error()
+        .map(|db| db.message().to_owned())
+        .unwrap_or_else(|| err.to_string());
+    let hint = if err.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+        format!(
+            "connect as the table owner or a role with the needed grants (now {:?})",
+            target.user()
+        )
+    } else {
+        format!("psql '{}' and try it by hand", target.display)
+    };
+    anyhow::anyhow!("PostgreSQL at {}: {doing}: {message}", target.display).context(Hint::new(hint))
+}
+
+/// Connects and reads the server facts every db command needs.
+pub(crate) fn open(target: &Target) -> Result<(Client, Server)> {
+    let (mut client, _) = target.connect().map_err(connect_error)?;
+    let server = crate::probe::pgstats::server(&mut client)
+        .map_err(|err| query_error(&err, target, "reading server settings"))?;
+    Ok((client, server))
+}
+
+/// Vacuum and prune change things: a standby cannot, and says so late and
+/// obscurely ("cannot execute VACUUM during recovery"), so say it first.
+pub(crate) fn require_primary(server: &Server, target: &Target, command: &str) -> Result<()> {
+    if server.in_recovery {
+        return Err(anyhow::anyhow!(
+            "PostgreSQL at {} is a read-only standby (in recovery): {command} must run on the primary",
+            target.display
+        )
+        .context(Hint::new(
+            "point --url at the primary (SELECT pg_is_in_recovery() is false there)",
+        )));
+    }
+    Ok(())
+}
+
+/// A table named on the command line, as the server resolves it.
+#[derive(Clone, Debug)]
+pub struct NamedTable {
+    pub oid: u32,
+    /// Quoted where it must be: fit for SQL.
+    pub qualified: String,
+}
+
+/// Resolves `schema.table` (SQL quoting rules, search_path for bare names)
+/// to the table, or an error naming the flag and what to do.
+pub(crate) fn resolve_table(
+    client: &mut Client,
+    target: &Target,
+    flag: &str,
+    name: &str,
+) -> Result<NamedTable> {
+    let row = client
+        .query_opt(
+            "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.oid = to_regclass($1)",
+            &[&name],
+        )
+        .map_err(|err| {
+            let message = err
+                .as_db_error()
+                .map(|db| db.message().to_owned())
+                .unwrap_or_else(|| err.to_string());
+            anyhow::anyhow!("{flag} {name:?}: {message}").context(Hint::new(
+                "write schema.table, quoting names with capitals or symbols as in SQL: '\"My Schema\".\"Tab-le\"'",
+            ))
+        })?;
+    let Some(row) = row else {
+        return Err(anyhow::anyhow!(
+            "{flag} {name:?}: no such table in database {:?}",
+            target.dbname()
+        )
+        .context(Hint::new(format!(
+            "psql '{}' -c '\\dt *.*' lists the tables; quote names with capitals or symbols as in SQL",
+            target.display
+        ))));
+    };
+    let kind: String = row.get(2);
+    let kind = kind.chars().next().unwrap_or('?');
+    let qualified: String = row.get(1);
+    if !matches!(kind, 'r' | 'm' | 'p') {
+        return Err(
+            anyhow::anyhow!("{flag} {name:?}: {qualified} is not a table").context(Hint::new(
+                "name a table or materialized view (\\dt in psql lists them)",
+            )),
+        );
+    }
+    Ok(NamedTable {
+        oid: row.get(0),
+        qualified,
+    })
+}
+
+/// The seconds PostgreSQL settings take (`lock_timeout`, `statement_timeout`), in milliseconds.
+pub(crate) fn millis(duration: Duration) -> String {
+    format!("{}ms", duration.as_millis().max(1))
+}

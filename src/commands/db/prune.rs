@@ -1,0 +1,441 @@
+//! `maint db prune`: the maintenance guides' retention `DELETE ... WHERE
+//! timestamp < NOW() - INTERVAL '30 days'`, done safely: one cutoff fixed
+//! at the start, batches of `--batch` rows each in its own short
+//! transaction under a lock timeout, a dry-run count, a warning when the
+//! column has no index (each batch would scan the table), and an optional
+//! VACUUM afterwards. Stopping (Ctrl-C, --max-duration, an error) goes
+//! through the same cancel path as `db vacuum`; batches already committed
+//! stay deleted, which is what a retention job wants.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use postgres::error::SqlState;
+
+use super::runner::{self, Signal, Step, Stop};
+use super::vacuum::{self, Mode, TableOutcome};
+use super::{NamedTable, millis, open, query_error, require_primary, resolve_table, target};
+use crate::cli::DbPruneArgs;
+use crate::commands::{Context, Failed, Outcome};
+use crate::error::Hint;
+use crate::probe::pgstats;
+use crate::probe::postgres::{Session, Target};
+use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::units::{compact_duration, human_duration};
+
+const DEFAULT_BATCH: u32 = 5000;
+const MAX_BATCH: u32 = 1_000_000;
+/// A batch that waited too long for its lock is tried again this often.
+const LOCK_RETRIES: u32 = 3;
+
+pub struct Settings {
+    pub target: Target,
+    pub table: String,
+    pub column: String,
+    pub older_than: Duration,
+    pub batch: u32,
+    pub dry_run: bool,
+    pub vacuum: bool,
+    pub lock_timeout: Duration,
+    pub max_duration: Option<Duration>,
+}
+
+impl Settings {
+    pub fn resolve(args: &DbPruneArgs, loaded: &crate::config::Loaded) -> Result<Settings> {
+        let postgres = loaded.config.postgres.as_ref();
+        let batch = match (args.batch, postgres.and_then(|p| p.prune.batch.as_ref())) {
+            (Some(batch), _) => {
+                if batch == 0 || batch > MAX_BATCH {
+                    return Err(anyhow::anyhow!("--batch {batch}: must be 1 to {MAX_BATCH}")
+                        .context(Hint::new(
+                            "--batch 5000 is a good size: short locks, few round trips",
+                        )));
+                }
+                batch
+            }
+            (None, Some(spanned)) => {
+                let batch = *spanned.get_ref();
+                if batch == 0 || batch > MAX_BATCH {
+                    return Err(loaded
+                        .invalid(
+                            "postgres.prune.batch",
+                            spanned,
+                            format!("must be 1 to {MAX_BATCH}"),
+                        )
+                        .into());
+                }
+                batch
+            }
+            (None, None) => DEFAULT_BATCH,
+        };
+        if args.older_than.0.is_zero() {
+            return Err(anyhow::anyhow!(
+                "--older-than {}: must be more than zero (it would delete every row)",
+                args.older_than
+            )
+            .context(Hint::new("--older-than 30d keeps the last 30 days")));
+        }
+        Ok(Settings {
+            target: target(args.url.as_ref(), loaded)?,
+            table: args.table.clone(),
+            column: args.column.clone(),
+            older_than: args.older_than.0,
+            batch,
+            dry_run: args.dry_run,
+            vacuum: args.vacuum,
+            lock_timeout: args
+                .lock_timeout
+                .or(postgres.and_then(|p| p.lock_timeout))
+                .map_or(super::DEFAULT_LOCK_TIMEOUT, Duration::from),
+            max_duration: args.max_duration.map(Duration::from),
+        })
+    }
+}
+
+/// What prune found about the column before deleting anything.
+struct ColumnInfo {
+    quoted: String,
+    type_name: String,
+    indexed: bool,
+}
+
+fn column_info(
+    client: &mut postgres::Client,
+    target: &Target,
+    table: &NamedTable,
+    column: &str,
+) -> Result<ColumnInfo> {
+    // `"CreatedAt"` as in SQL, or the plain name as stored.
+    let name = column
+        .strip_prefix('"')
+        .and_then(|c| c.strip_suffix('"'))
+        .map_or_else(|| column.to_owned(), |c| c.replace("\"\"", "\""));
+    let row = client
+        .query_opt(
+            "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+                    a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype),
+                    EXISTS (SELECT 1 FROM pg_index i
+                             WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum
+                               AND i.indisvalid AND i.indpred IS NULL)
+               FROM pg_attribute a
+              WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&table.oid, &name],
+        )
+        .map_err(|err| query_error(&err, target, "looking up --column"))?;
+    let Some(row) = row else {
+        return Err(anyhow::anyhow!(
+            "--column {column:?}: {} has no such column",
+            table.qualified
+        )
+        .context(Hint::new(format!(
+            "psql '{}' -c '\\d {}' lists its columns",
+            target.display, table.qualified
+        ))));
+    };
+    let type_name: String = row.get(1);
+    if !row.get::<_, bool>(2) {
+        return Err(anyhow::anyhow!(
+            "--column {column:?} of {} is {type_name}, not a timestamp or date",
+            table.qualified
+        )
+        .context(Hint::new(
+            "name the column that holds when the row was written",
+        )));
+    }
+    Ok(ColumnInfo {
+        quoted: row.get(0),
+        type_name,
+        indexed: row.get(3),
+    })
+}
+
+pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
+    let started_at = chrono::Utc::now();
+    let clock = Instant::now();
+    let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
+    let target = &settings.target;
+    let (mut client, server) = open(target).map_err(Failed::Setup)?;
+    require_primary(&server, target, "DELETE").map_err(Failed::Setup)?;
+    let table =
+        resolve_table(&mut client, target, "--table", &settings.table).map_err(Failed::Setup)?;
+    let column =
+        column_info(&mut client, target, &table, &settings.column).map_err(Failed::Setup)?;
+    let allowed = client
+        .query_one(
+            "SELECT has_table_privilege($1::oid, 'SELECT') AND has_table_privilege($1::oid, 'DELETE')",
+            &[&table.oid],
+        )
+        .map_err(|err| Failed::Setup(query_error(&err, target, "checking privileges")))?;
+    if !allowed.get::<_, bool>(0) {
+        return Err(Failed::Setup(
+            anyhow::anyhow!(
+                "role {:?} may not SELECT and DELETE from {}: insufficient privileges",
+                server.user,
+                table.qualified
+            )
+            .context(Hint::new(format!(
+                "as its owner: GRANT SELECT, DELETE ON {} TO {}; or connect as the owner",
+                table.qualified, server.user
+            ))),
+        ));
+    }
+    // One cutoff for the whole run, so batches agree on what "old" means.
+    let cutoff_row = client
+        .query_one(
+            "SELECT (now() - make_interval(secs => $1))::text",
+            &[&settings.older_than.as_secs_f64()],
+        )
+        .map_err(|err| Failed::Setup(query_error(&err, target, "computing the cutoff")))?;
+    let cutoff: String = cutoff_row.get(0);
+    let condition = format!("{} < $1::text::timestamptz", column.quoted);
+    let batch_sql = format!(
+        "DELETE FROM {t} WHERE ctid = ANY (ARRAY (SELECT ctid FROM {t} WHERE {condition} LIMIT {n}))",
+        t = table.qualified,
+        n = settings.batch
+    );
+    let shown_sql = batch_sql.replace("$1::text::timestamptz", &format!("'{cutoff}'"));
+    let count_sql = format!("SELECT count(*) FROM {} WHERE {condition}", table.qualified);
+
+    let mut report = Report::new("db prune", Kind::Action, started_at);
+    let name = format!("prune:{}", table.qualified);
+    let index_warning = (!column.indexed).then(|| {
+        Check::new(
+            format!("{name}:index"),
+            Status::Warning,
+            format!(
+                "no index starts with {}: every batch scans the whole table",
+                column.quoted
+            ),
+        )
+        .with_hint(format!(
+            "CREATE INDEX CONCURRENTLY ON {} ({})",
+            table.qualified, column.quoted
+        ))
+    });
+    let describe = format!(
+        "{} older than {} ({} < '{cutoff}', {})",
+        table.qualified,
+        compact_duration(settings.older_than),
+        column.quoted,
+        column.type_name
+    );
+
+    if settings.dry_run {
+        let count: i64 = client
+            .query_one(&count_sql, &[&cutoff])
+            .map_err(|err| Failed::Setup(query_error(&err, target, "counting old rows")))?
+            .get(0);
+        let batches = (count as u64).div_ceil(u64::from(settings.batch));
+        report.checks.push(
+            Check::new(
+                name,
+                Status::Ok,
+                format!(
+                    "dry run: {count} rows of {describe} would be deleted in {batches} batches of at most {}; nothing was changed",
+                    settings.batch
+                ),
+            )
+            .with_value(count as f64, Unit::Count),
+        );
+        report.checks.extend(index_warning);
+        report.sections.push(Section {
+            name: "plan".to_owned(),
+            title: "Plan".to_owned(),
+            columns: vec![
+                Column::new("rows", "ROWS"),
+                Column::new("batches", "BATCHES"),
+                Column::new("sql", "SQL (each batch, its own transaction)"),
+                Column::new("lock", "LOCK"),
+            ],
+            rows: vec![vec![
+                Cell::Integer(count),
+                Cell::Integer(batches as i64),
+                Cell::Text(shown_sql),
+                Cell::Text(
+                    "ROW EXCLUSIVE, and the deleted rows (reads and writes go on)".to_owned(),
+                ),
+            ]],
+        });
+        report.duration = clock.elapsed();
+        return Ok(report);
+    }
+    drop(client);
+
+    crate::interrupt::install()
+        .map_err(|err| Failed::Setup(anyhow::Error::new(err).context("cannot catch Ctrl-C")))?;
+    let session = target
+        .session(&[
+            ("lock_timeout", millis(settings.lock_timeout)),
+            ("statement_timeout", "0".to_owned()),
+        ])
+        .map_err(|err| Failed::Setup(super::connect_error(err)))?;
+    let deadline = settings.max_duration.map(|limit| (clock + limit, limit));
+    let finished = runner::run(vec![session], vec![()], deadline, |session, (), signal| {
+        delete_batches(session, &batch_sql, &cutoff, signal, context)
+    });
+    let progress = finished
+        .results
+        .into_iter()
+        .next()
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+
+    let mut check = Check::new(
+        name.clone(),
+        Status::Ok,
+        format!(
+            "deleted {} rows of {describe} in {} batches",
+            progress.deleted, progress.batches
+        ),
+    )
+    .with_value(progress.deleted as f64, Unit::Count);
+    let failure = progress
+        .error
+        .clone()
+        .or_else(|| finished.stop.as_ref().map(Stop::describe));
+    if let Some(why) = &failure {
+        let status = match finished.stop {
+            Some(Stop::Deadline(_)) => Status::Warning,
+            _ => Status::Critical,
+        };
+        check.message = format!(
+            "stopped: {why}; {} (committed batches stay deleted, the rest is left for the next run)",
+            check.message
+        );
+        check = check.at_least(status).with_hint(format!(
+            "maint db prune --table '{}' --column '{}' --older-than {}",
+            table.qualified,
+            settings.column,
+            compact_duration(settings.older_than)
+        ));
+    }
+    report.checks.push(check);
+    report.checks.extend(index_warning);
+
+    if settings.vacuum && failure.is_none() {
+        report
+            .checks
+            .push(vacuum_after(target, &table, &server, &settings));
+    }
+    report.metrics.push(Metric::new(
+        "maint_db_prune_deleted_rows",
+        "Rows deleted by the last prune run",
+        &[("database", &server.database), ("table", &table.qualified)],
+        progress.deleted as f64,
+    ));
+    report.duration = clock.elapsed();
+    Ok(report)
+}
+
+#[derive(Debug, Default)]
+struct Progress {
+    deleted: u64,
+    batches: u64,
+    error: Option<String>,
+}
+
+fn delete_batches(
+    session: &mut Session,
+    sql: &str,
+    cutoff: &str,
+    signal: &Signal<'_>,
+    context: &Context,
+) -> Step<Progress> {
+    let mut progress = Progress::default();
+    let statement = match session.client.prepare(sql) {
+        Ok(statement) => statement,
+        Err(err) => {
+            progress.error = Some(format!("preparing the DELETE: {}", db_message(&err)));
+            return Step::Done(progress);
+        }
+    };
+    let mut lock_waits = 0;
+    let batch_clock = Instant::now();
+    while !signal.stopping() {
+        match session.client.execute(&statement, &[&cutoff]) {
+            Ok(0) => break,
+            Ok(rows) => {
+                progress.deleted += rows;
+                progress.batches += 1;
+                lock_waits = 0;
+                context.note(|| {
+                    format!(
+                        "batch {}: {rows} rows ({} so far, {})",
+                        progress.batches,
+                        progress.deleted,
+                        human_duration(batch_clock.elapsed())
+                    )
+                });
+            }
+            Err(err)
+                if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+                    && lock_waits < LOCK_RETRIES =>
+            {
+                lock_waits += 1;
+            }
+            Err(err) if err.code() == Some(&SqlState::QUERY_CANCELED) && signal.stopping() => break,
+            Err(err) => {
+                let message = db_message(&err);
+                if err.as_db_error().is_none() {
+                    return Step::Fatal(progress, format!("connection lost: {message}"));
+                }
+                progress.error = Some(format!("batch {} failed: {message}", progress.batches + 1));
+                break;
+            }
+        }
+    }
+    Step::Done(progress)
+}
+
+fn db_message(err: &postgres::Error) -> String {
+    err.as_db_error()
+        .map(|db| db.message().to_owned())
+        .unwrap_or_else(|| err.to_string())
+}
+
+/// `--vacuum`: the same statement and notice handling as `db vacuum`.
+fn vacuum_after(
+    target: &Target,
+    table: &NamedTable,
+    server: &pgstats::Server,
+    settings: &Settings,
+) -> Check {
+    let name = format!("vacuum:{}", table.qualified);
+    let session = match target.session(&[("lock_timeout", millis(settings.lock_timeout))]) {
+        Ok(session) => session,
+        Err(err) => {
+            return Check::new(name, Status::Critical, err.to_string()).with_hint(err.hint());
+        }
+    };
+    let (sql, _) = vacuum::statement(Mode::Vacuum, &table.qualified, server);
+    let finished = runner::run(vec![session], vec![()], None, |session, (), signal| {
+        Step::Done(vacuum::vacuum_one(session, table.oid, &sql, signal))
+    });
+    let Some((_, result)) = finished.results.into_iter().next() else {
+        return Check::new(name, Status::Warning, "VACUUM not run: interrupted");
+    };
+    let figures = match (result.before, result.after) {
+        (Some(b), Some(a)) => format!(": dead tuples {} -> {}", b.dead_tuples, a.dead_tuples),
+        _ => String::new(),
+    };
+    match result.outcome {
+        TableOutcome::Done => Check::new(
+            name,
+            Status::Ok,
+            format!(
+                "VACUUM (ANALYZE) in {}{figures}",
+                human_duration(result.elapsed)
+            ),
+        ),
+        TableOutcome::Skipped(why) => {
+            Check::new(name, Status::Warning, format!("VACUUM skipped: {why}"))
+                .with_hint(format!("maint db vacuum --table '{}'", table.qualified))
+        }
+        other => Check::new(
+            name,
+            Status::Warning,
+            format!("VACUUM did not finish: {other:?}"),
+        )
+        .with_hint(format!("maint db vacuum --table '{}'", table.qualified)),
+    }
+}

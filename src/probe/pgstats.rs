@@ -1,0 +1,945 @@
+//! What PostgreSQL's catalogs and statistics say about vacuuming: every
+//! table's size, dead tuples, vacuum and analyze times and transaction-id
+//! age in ONE catalog query (no per-table round trips, no relation locks,
+//! so 10,000 tables cost milliseconds and a table locked by a migration
+//! cannot stall it), what holds back cleanup, unused and invalid indexes,
+//! slow statements, and which tables need a VACUUM, in which order.
+//!
+//! `maint db report`, `maint db vacuum` and `maint diagnose` share this.
+
+use std::cmp::Ordering;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::Client;
+
+/// Server-wide settings the selection rules need, read in one query.
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub version_num: i32,
+    pub version: String,
+    pub database: String,
+    pub user: String,
+    pub superuser: bool,
+    pub in_recovery: bool,
+    pub block_size: i64,
+    pub autovacuum: bool,
+    pub defaults: AutovacuumSettings,
+    pub vacuum_freeze_table_age: i64,
+    pub vacuum_multixact_freeze_table_age: i64,
+    /// When this database's statistics were last reset; None if never.
+    pub stats_reset: Option<DateTime<Utc>>,
+    /// age(datfrozenxid) of this database.
+    pub database_xid_age: i64,
+}
+
+/// The autovacuum thresholds that apply to a table: the server's, or the
+/// table's own storage parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AutovacuumSettings {
+    pub enabled: bool,
+    pub vacuum_threshold: f64,
+    pub vacuum_scale_factor: f64,
+    /// Negative: insert-triggered vacuums are off (PostgreSQL 13+ only).
+    pub insert_threshold: f64,
+    pub insert_scale_factor: f64,
+    pub analyze_threshold: f64,
+    pub analyze_scale_factor: f64,
+    pub freeze_max_age: f64,
+    pub multixact_freeze_max_age: f64,
+}
+
+pub fn server(client: &mut Client) -> Result<Server, postgres::Error> {
+    let row = client.query_one(
+        "SELECT current_setting('server_version_num')::int4,
+                current_setting('server_version'),
+                current_database()::text,
+                current_user::text,
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+                pg_is_in_recovery(),
+                current_setting('block_size')::int8,
+                current_setting('autovacuum')::bool,
+                current_setting('autovacuum_vacuum_threshold')::float8,
+                current_setting('autovacuum_vacuum_scale_factor')::float8,
+                coalesce(current_setting('autovacuum_vacuum_insert_threshold', true), '-1')::float8,
+                coalesce(current_setting('autovacuum_vacuum_insert_scale_factor', true), '0')::float8,
+                current_setting('autovacuum_analyze_threshold')::float8,
+                current_setting('autovacuum_analyze_scale_factor')::float8,
+                current_setting('autovacuum_freeze_max_age')::float8,
+                current_setting('autovacuum_multixact_freeze_max_age')::float8,
+                current_setting('vacuum_freeze_table_age')::int8,
+                current_setting('vacuum_multixact_freeze_table_age')::int8,
+                (SELECT extract(epoch FROM stats_reset)::float8 FROM pg_stat_database
+                  WHERE datname = current_database()),
+                (SELECT age(datfrozenxid)::int8 FROM pg_database WHERE datname = current_database())",
+        &[],
+    )?;
+    let autovacuum: bool = row.get(7);
+    let defaults = AutovacuumSettings {
+        enabled: autovacuum,
+        vacuum_threshold: row.get(8),
+        vacuum_scale_factor: row.get(9),
+        insert_threshold: row.get(10),
+        insert_scale_factor: row.get(11),
+        analyze_threshold: row.get(12),
+        analyze_scale_factor: row.get(13),
+        freeze_max_age: row.get(14),
+        multixact_freeze_max_age: row.get(15),
+    };
+    let freeze_max = defaults.freeze_max_age as i64;
+    let mxid_freeze_max = defaults.multixact_freeze_max_age as i64;
+    Ok(Server {
+        version_num: row.get(0),
+        version: row.get(1),
+        database: row.get(2),
+        user: row.get(3),
+        superuser: row.get::<_, Option<bool>>(4).unwrap_or(false),
+        in_recovery: row.get(5),
+        block_size: row.get(6),
+        autovacuum,
+        defaults,
+        // PostgreSQL caps these at 95 % of the autovacuum limits.
+        vacuum_freeze_table_age: row.get::<_, i64>(16).min(freeze_max * 95 / 100),
+        vacuum_multixact_freeze_table_age: row.get::<_, i64>(17).min(mxid_freeze_max * 95 / 100),
+        stats_reset: row.get::<_, Option<f64>>(18).and_then(epoch_time),
+        database_xid_age: row.get::<_, Option<i64>>(19).unwrap_or(0),
+    })
+}
+
+fn epoch_time(seconds: f64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64)
+}
+
+/// One table (or materialized view) as the catalogs and statistics see it.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    /// `schema.name`, each part quoted only when it must be: safe to paste into SQL.
+    pub qualified: String,
+    pub materialized: bool,
+    pub heap_pages: i64,
+    /// The planner's row estimate; negative when never vacuumed or analyzed.
+    pub reltuples: f64,
+    pub toast_pages: i64,
+    pub index_pages: i64,
+    pub index_count: i64,
+    pub live_tuples: i64,
+    pub dead_tuples: i64,
+    pub modified_since_analyze: i64,
+    pub inserted_since_vacuum: i64,
+    pub last_vacuum: Option<DateTime<Utc>>,
+    pub last_autovacuum: Option<DateTime<Utc>>,
+    pub last_analyze: Option<DateTime<Utc>>,
+    pub last_autoanalyze: Option<DateTime<Utc>>,
+    pub xid_age: i64,
+    pub mxid_age: i64,
+    pub settings: AutovacuumSettings,
+    /// The current role may VACUUM it (owner, member of the owner, or superuser).
+    pub owned: bool,
+    /// Sum of the columns' average widths from pg_stats, when every column has statistics.
+    pub row_width: Option<f64>,
+    pub fillfactor: f64,
+}
+
+/// Every table of the current database in one query: catalogs and
+/// statistics functions only, no relation locks (so no waiting behind an
+/// ACCESS EXCLUSIVE lock), sizes from `relpages` as of the last
+/// VACUUM/ANALYZE. `with_widths` adds the per-column widths from pg_stats
+/// that the bloat estimate needs (slower; the report wants it, the vacuum
+/// plan does not).
+pub fn tables(
+    client: &mut Client,
+    server: &Server,
+    with_widths: bool,
+) -> Result<Vec<Table>, postgres::Error> {
+    let ins_since_vacuum = if server.version_num >= 130_000 {
+        "pg_stat_get_ins_since_vacuum(c.oid)"
+    } else {
+        "0::int8"
+    };
+    let widths = if with_widths {
+        "(SELECT CASE WHEN count(*) = count(s.avg_width) THEN sum(s.avg_width)::float8 END
+            FROM pg_attribute a
+            LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+                                 AND s.attname = a.attname AND NOT s.inherited
+           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
+    } else {
+        "NULL::float8"
+    };
+    let sql = format!(
+        "SELECT c.oid, n.nspname::text, c.relname::text,
+                quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+                c.relkind = 'm',
+                c.relpages::int8, c.reltuples::float8,
+                coalesce(t.relpages, 0)::int8,
+                coalesce(ix.pages, 0)::int8, coalesce(ix.count, 0)::int8,
+                pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid),
+                pg_stat_get_mod_since_analyze(c.oid), {ins_since_vacuum},
+                extract(epoch FROM pg_stat_get_last_vacuum_time(c.oid))::float8,
+                extract(epoch FROM pg_stat_get_last_autovacuum_time(c.oid))::float8,
+                extract(epoch FROM pg_stat_get_last_analyze_time(c.oid))::float8,
+                extract(epoch FROM pg_stat_get_last_autoanalyze_time(c.oid))::float8,
+                greatest(age(c.relfrozenxid), age(t.relfrozenxid))::int8,
+                greatest(mxid_age(c.relminmxid), mxid_age(t.relminmxid))::int8,
+                coalesce(c.reloptions, '{{}}')::text[],
+                pg_has_role(c.relowner, 'USAGE'),
+                {widths}
+           FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+           LEFT JOIN (SELECT i.indrelid, sum(ic.relpages) AS pages, count(*) AS count
+                        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                       GROUP BY i.indrelid) ix ON ix.indrelid = c.oid
+          WHERE c.relkind IN ('r', 'm')
+            AND c.relpersistence <> 't'
+            AND n.nspname <> 'information_schema'
+            AND n.nspname NOT LIKE 'pg\\_toast%'
+            AND n.nspname NOT LIKE 'pg\\_temp%'"
+    );
+    let rows = client.query(&sql, &[])?;
+    let mut tables = Vec::with_capacity(rows.len());
+    for row in rows {
+        let options: Vec<String> = row.get(20);
+        let (settings, fillfactor) = table_settings(&server.defaults, &options);
+        let time = |index: usize| row.get::<_, Option<f64>>(index).and_then(epoch_time);
+        tables.push(Table {
+            oid: row.get(0),
+            schema: row.get(1),
+            name: row.get(2),
+            qualified: row.get(3),
+            materialized: row.get(4),
+            heap_pages: row.get(5),
+            reltuples: row.get(6),
+            toast_pages: row.get(7),
+            index_pages: row.get(8),
+            index_count: row.get(9),
+            live_tuples: row.get(10),
+            dead_tuples: row.get(11),
+            modified_since_analyze: row.get(12),
+            inserted_since_vacuum: row.get(13),
+            last_vacuum: time(14),
+            last_autovacuum: time(15),
+            last_analyze: time(16),
+            last_autoanalyze: time(17),
+            xid_age: row.get::<_, Option<i64>>(18).unwrap_or(0),
+            mxid_age: row.get::<_, Option<i64>>(19).unwrap_or(0),
+            settings,
+            owned: server.superuser || row.get::<_, bool>(21),
+            row_width: row.get(22),
+            fillfactor,
+        });
+    }
+    Ok(tables)
+}
+
+/// A table's own `autovacuum_*` storage parameters over the server's.
+fn table_settings(defaults: &AutovacuumSettings, options: &[String]) -> (AutovacuumSettings, f64) {
+    let mut settings = *defaults;
+    let mut fillfactor = 100.0;
+    for option in options {
+        let Some((key, value)) = option.split_once('=') else {
+            continue;
+        };
+        let number = value.parse::<f64>().ok();
+        match (key, number) {
+            ("autovacuum_enabled", _) => {
+                settings.enabled = defaults.enabled && matches!(value, "true" | "on" | "1" | "yes");
+            }
+            ("autovacuum_vacuum_threshold", Some(v)) => settings.vacuum_threshold = v,
+            ("autovacuum_vacuum_scale_factor", Some(v)) => settings.vacuum_scale_factor = v,
+            ("autovacuum_vacuum_insert_threshold", Some(v)) => settings.insert_threshold = v,
+            ("autovacuum_vacuum_insert_scale_factor", Some(v)) => settings.insert_scale_factor = v,
+            ("autovacuum_analyze_threshold", Some(v)) => settings.analyze_threshold = v,
+            ("autovacuum_analyze_scale_factor", Some(v)) => settings.analyze_scale_factor = v,
+            // A table may only lower these (PostgreSQL ignores higher values).
+            ("autovacuum_freeze_max_age", Some(v)) => {
+                settings.freeze_max_age = v.min(defaults.freeze_max_age);
+            }
+            ("autovacuum_multixact_freeze_max_age", Some(v)) => {
+                settings.multixact_freeze_max_age = v.min(defaults.multixact_freeze_max_age);
+            }
+            ("fillfactor", Some(v)) => fillfactor = v,
+            _ => {}
+        }
+    }
+    (settings, fillfactor)
+}
+
+impl Table {
+    /// Rows as the planner last counted them (0 when never counted).
+    pub fn rows(&self) -> f64 {
+        self.reltuples.max(0.0)
+    }
+
+    pub fn heap_bytes(&self, block_size: i64) -> u64 {
+        (self.heap_pages.max(0) * block_size) as u64
+    }
+
+    pub fn total_bytes(&self, block_size: i64) -> u64 {
+        ((self.heap_pages + self.toast_pages + self.index_pages).max(0) * block_size) as u64
+    }
+
+    /// Dead tuples as a share of all tuples, 0..=1.
+    pub fn dead_ratio(&self) -> f64 {
+        let all = self.live_tuples + self.dead_tuples;
+        if all <= 0 {
+            0.0
+        } else {
+            self.dead_tuples as f64 / all as f64
+        }
+    }
+
+    /// Bytes the dead tuples take, estimated from the average row size.
+    pub fn dead_bytes(&self, block_size: i64) -> f64 {
+        let rows = self
+            .rows()
+            .max((self.live_tuples + self.dead_tuples) as f64);
+        let per_row = if self.heap_pages > 0 && rows > 0.0 {
+            (self.heap_pages * block_size) as f64 / rows
+        } else {
+            // Never vacuumed or analyzed: no page count yet; a small row.
+            64.0
+        };
+        self.dead_tuples as f64 * per_row
+    }
+
+    /// Transaction-id age as a share of the age at which autovacuum forces
+    /// an anti-wraparound vacuum (1.0 = forced now), the worse of xid and multixact.
+    pub fn wraparound_ratio(&self) -> f64 {
+        let xid = self.xid_age as f64 / self.settings.freeze_max_age.max(1.0);
+        let mxid = self.mxid_age as f64 / self.settings.multixact_freeze_max_age.max(1.0);
+        xid.max(mxid)
+    }
+
+    /// Dead tuples above which autovacuum would vacuum this table.
+    pub fn autovacuum_threshold(&self) -> f64 {
+        self.settings.vacuum_threshold + self.settings.vacuum_scale_factor * self.rows()
+    }
+
+    pub fn analyze_threshold(&self) -> f64 {
+        self.settings.analyze_threshold + self.settings.analyze_scale_factor * self.rows()
+    }
+
+    pub fn last_vacuumed(&self) -> Option<DateTime<Utc>> {
+        self.last_vacuum.max(self.last_autovacuum)
+    }
+
+    pub fn last_analyzed(&self) -> Option<DateTime<Utc>> {
+        self.last_analyze.max(self.last_autoanalyze)
+    }
+
+    /// Bloat: pages beyond what the rows need at the table's fill factor,
+    /// from the planner's row count and pg_stats widths.
+    pub fn bloat(&self, block_size: i64) -> Bloat {
+        let Some(width) = self.row_width else {
+            return Bloat {
+                bytes: None,
+                reliability: Reliability::Unknown,
+            };
+        };
+        if self.heap_pages <= 0 || self.reltuples < 0.0 {
+            return Bloat {
+                bytes: None,
+                reliability: Reliability::Unknown,
+            };
+        }
+        // Tuple header (23 bytes, aligned to 24) + line pointer (4) + MAXALIGN padding.
+        let tuple = 24.0 + 4.0 + width + 4.0;
+        let usable = (block_size as f64 - 24.0) * self.fillfactor / 100.0;
+        let per_page = (usable / tuple).floor().max(1.0);
+        let expected_pages = (self.reltuples / per_page).ceil();
+        let bloat_pages = (self.heap_pages as f64 - expected_pages).max(0.0);
+        let changed = self.modified_since_analyze as f64 / self.rows().max(1.0);
+        let reliability = if self.last_analyzed().is_none() {
+            Reliability::Unknown
+        } else if changed > 0.2 || self.dead_tuples > self.live_tuples {
+            // The row count and widths describe a table that has moved on.
+            Reliability::Rough
+        } else {
+            Reliability::Good
+        };
+        Bloat {
+            bytes: Some((bloat_pages * block_size as f64) as u64),
+            reliability,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bloat {
+    pub bytes: Option<u64>,
+    pub reliability: Reliability,
+}
+
+/// How far an estimate can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reliability {
+    /// Statistics are recent and cover every column.
+    Good,
+    /// Statistics exist but the table changed a lot since.
+    Rough,
+    /// No statistics: never analyzed, or a column without statistics.
+    Unknown,
+}
+
+impl Reliability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reliability::Good => "good",
+            Reliability::Rough => "rough",
+            Reliability::Unknown => "unknown",
+        }
+    }
+}
+
+/// What makes a table worth a VACUUM; defaults are in [`Criteria::default`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Criteria {
+    /// Dead tuples over all tuples, 0..=1, together with `min_dead_tuples`.
+    pub dead_ratio: f64,
+    pub min_dead_tuples: i64,
+    /// Transaction-id age from which a table is selected; None: the server's
+    /// vacuum_freeze_table_age (from there a VACUUM freezes the whole table).
+    pub xid_age: Option<i64>,
+    /// Select tables whose statistics are stale (autovacuum would analyze them).
+    pub stale_statistics: bool,
+    /// Select tables past their own autovacuum thresholds.
+    pub autovacuum_overdue: bool,
+}
+
+impl Default for Criteria {
+    fn default() -> Self {
+        Criteria {
+            dead_ratio: 0.10,
+            min_dead_tuples: 1000,
+            xid_age: None,
+            stale_statistics: true,
+            autovacuum_overdue: true,
+        }
+    }
+}
+
+/// Why a table was selected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// Close to a forced anti-wraparound vacuum.
+    Wraparound {
+        xid_age: i64,
+        mxid_age: i64,
+    },
+    DeadTuples {
+        dead: i64,
+        ratio: f64,
+    },
+    /// More dead (or inserted) tuples than its own autovacuum settings allow.
+    AutovacuumOverdue {
+        dead: i64,
+        threshold: f64,
+        disabled: bool,
+    },
+    StaleStatistics {
+        modified: i64,
+        never_analyzed: bool,
+    },
+    Named,
+}
+
+impl Reason {
+    pub fn describe(&self) -> String {
+        match self {
+            Reason::Wraparound { xid_age, mxid_age } => {
+                format!("xid age {xid_age}, multixact age {mxid_age}")
+            }
+            Reason::DeadTuples { dead, ratio } => {
+                format!("{dead} dead tuples ({:.0} %)", ratio * 100.0)
+            }
+            Reason::AutovacuumOverdue {
+                dead,
+                threshold,
+                disabled,
+            } => {
+                let why = if *disabled {
+                    "autovacuum disabled"
+                } else {
+                    "autovacuum overdue"
+                };
+                format!("{why}: {dead} dead > threshold {threshold:.0}")
+            }
+            Reason::StaleStatistics {
+                modified,
+                never_analyzed,
+            } => {
+                if *never_analyzed {
+                    format!("never analyzed, {modified} rows changed")
+                } else {
+                    format!("stale statistics: {modified} rows changed since ANALYZE")
+                }
+            }
+            Reason::Named => "named".to_owned(),
+        }
+    }
+}
+
+/// A table chosen for a VACUUM, with why and how urgently.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub table: Table,
+    pub reasons: Vec<Reason>,
+    /// Estimated bytes of dead tuples.
+    pub dead_bytes: f64,
+    pub wraparound: bool,
+}
+
+/// Why `table` needs a VACUUM (or ANALYZE), by `criteria`; empty if it does not.
+pub fn reasons(table: &Table, server: &Server, criteria: &Criteria) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    let xid_limit = criteria.xid_age.unwrap_or(server.vacuum_freeze_table_age);
+    let mxid_limit = criteria
+        .xid_age
+        .unwrap_or(server.vacuum_multixact_freeze_table_age);
+    if table.xid_age >= xid_limit || table.mxid_age >= mxid_limit {
+        reasons.push(Reason::Wraparound {
+            xid_age: table.xid_age,
+            mxid_age: table.mxid_age,
+        });
+    }
+    if table.dead_tuples >= criteria.min_dead_tuples && table.dead_ratio() >= criteria.dead_ratio {
+        reasons.push(Reason::DeadTuples {
+            dead: table.dead_tuples,
+            ratio: table.dead_ratio(),
+        });
+    }
+    if criteria.autovacuum_overdue {
+        let threshold = table.autovacuum_threshold();
+        let inserts_due = table.settings.insert_threshold >= 0.0
+            && table.inserted_since_vacuum as f64
+                > table.settings.insert_threshold
+                    + table.settings.insert_scale_factor * table.rows();
+        if table.dead_tuples as f64 > threshold || inserts_due {
+            reasons.push(Reason::AutovacuumOverdue {
+                dead: table.dead_tuples,
+                threshold,
+                disabled: !table.settings.enabled,
+            });
+        }
+    }
+    if criteria.stale_statistics {
+        let never = table.last_analyzed().is_none();
+        if table.modified_since_analyze as f64 > table.analyze_threshold() {
+            reasons.push(Reason::StaleStatistics {
+                modified: table.modified_since_analyze,
+                never_analyzed: never,
+            });
+        }
+    }
+    reasons
+}
+
+/// The tables to vacuum, most urgent first: wraparound danger (by how close
+/// it is), then estimated dead bytes, then size.
+pub fn candidates(tables: Vec<Table>, server: &Server, criteria: &Criteria) -> Vec<Candidate> {
+    let mut chosen: Vec<Candidate> = tables
+        .into_iter()
+        .filter_map(|table| {
+            let reasons = reasons(&table, server, criteria);
+            (!reasons.is_empty()).then(|| candidate(table, reasons, server))
+        })
+        .collect();
+    sort_by_priority(&mut chosen, server.block_size);
+    chosen
+}
+
+pub fn candidate(table: Table, reasons: Vec<Reason>, server: &Server) -> Candidate {
+    let wraparound = reasons
+        .iter()
+        .any(|r| matches!(r, Reason::Wraparound { .. }));
+    Candidate {
+        dead_bytes: table.dead_bytes(server.block_size),
+        wraparound,
+        table,
+        reasons,
+    }
+}
+
+pub fn sort_by_priority(candidates: &mut [Candidate], block_size: i64) {
+    candidates.sort_by(|a, b| {
+        b.wraparound
+            .cmp(&a.wraparound)
+            .then_with(|| {
+                if a.wraparound && b.wraparound {
+                    b.table
+                        .wraparound_ratio()
+                        .partial_cmp(&a.table.wraparound_ratio())
+                        .unwrap_or(Ordering::Equal)
+                } else {
+                    Ordering::Equal
+                }
+            })
+            .then_with(|| {
+                b.dead_bytes
+                    .partial_cmp(&a.dead_bytes)
+                    .unwrap_or(Ordering::Equal)
+            })
+            .then_with(|| {
+                b.table
+                    .total_bytes(block_size)
+                    .cmp(&a.table.total_bytes(block_size))
+            })
+            .then_with(|| a.table.qualified.cmp(&b.table.qualified))
+    });
+}
+
+/// Something that keeps VACUUM from removing dead tuples newer than its xmin.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub kind: HolderKind,
+    /// pid, slot name or prepared transaction id.
+    pub name: String,
+    /// How many transactions old its xmin is.
+    pub xmin_age: i64,
+    /// How long it has been open (transactions and prepared ones).
+    pub open_for: Option<Duration>,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HolderKind {
+    Transaction,
+    ReplicationSlot,
+    PreparedTransaction,
+}
+
+impl HolderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HolderKind::Transaction => "transaction",
+            HolderKind::ReplicationSlot => "replication slot",
+            HolderKind::PreparedTransaction => "prepared transaction",
+        }
+    }
+}
+
+/// The oldest transaction, replication slot and prepared transaction
+/// holding back cleanup, oldest xmin first (at most one of each kind).
+pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Error> {
+    let rows = client.query(
+        "(SELECT 1, pid::text, greatest(age(backend_xmin), age(backend_xid))::int8,
+                 extract(epoch FROM clock_timestamp() - xact_start)::float8,
+                 concat_ws(', ', 'user ' || usename, nullif(application_name, ''), state,
+                           left(regexp_replace(query, '\\s+', ' ', 'g'), 80))
+            FROM pg_stat_activity
+           WHERE (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
+             AND pid <> pg_backend_pid()
+           ORDER BY 3 DESC LIMIT 1)
+         UNION ALL
+         (SELECT 2, slot_name::text, greatest(age(xmin), age(catalog_xmin))::int8, NULL::float8,
+                 concat_ws(', ', slot_type, CASE WHEN active THEN 'active' ELSE 'inactive' END,
+                           'database ' || database)
+            FROM pg_replication_slots
+           WHERE xmin IS NOT NULL OR catalog_xmin IS NOT NULL
+           ORDER BY 3 DESC LIMIT 1)
+         UNION ALL
+         (SELECT 3, gid, age(transaction)::int8,
+                 extract(epoch FROM clock_timestamp() - prepared)::float8,
+                 concat_ws(', ', 'owner ' || owner, 'database ' || database)
+            FROM pg_prepared_xacts
+           ORDER BY age(transaction) DESC LIMIT 1)
+         ORDER BY 3 DESC",
+        &[],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Holder {
+            kind: match row.get::<_, i32>(0) {
+                1 => HolderKind::Transaction,
+                2 => HolderKind::ReplicationSlot,
+                _ => HolderKind::PreparedTransaction,
+            },
+            name: row.get(1),
+            xmin_age: row.get::<_, Option<i64>>(2).unwrap_or(0),
+            open_for: row
+                .get::<_, Option<f64>>(3)
+                .map(|s| Duration::from_secs_f64(s.max(0.0))),
+            detail: row.get::<_, Option<String>>(4).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// An index that no query used since the statistics were reset.
+#[derive(Clone, Debug)]
+pub struct IndexInfo {
+    pub schema: String,
+    pub table: String,
+    /// `schema.index`, quoted where it must be.
+    pub qualified: String,
+    pub bytes: u64,
+    pub scans: i64,
+    pub definition: String,
+}
+
+/// Indexes never scanned, leaving out those that enforce something (primary
+/// keys, unique indexes, constraint indexes), largest first.
+pub fn unused_indexes(
+    client: &mut Client,
+    block_size: i64,
+) -> Result<Vec<IndexInfo>, postgres::Error> {
+    index_query(
+        client,
+        block_size,
+        "pg_stat_get_numscans(i.indexrelid) = 0
+         AND i.indisvalid AND NOT i.indisprimary AND NOT i.indisunique AND NOT i.indisexclusion
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+    )
+}
+
+/// Indexes left invalid, as by a failed CREATE INDEX CONCURRENTLY or an
+/// interrupted REINDEX CONCURRENTLY (`*_ccnew`): written to, never used.
+pub fn invalid_indexes(
+    client: &mut Client,
+    block_size: i64,
+) -> Result<Vec<IndexInfo>, postgres::Error> {
+    index_query(client, block_size, "NOT i.indisvalid")
+}
+
+fn index_query(
+    client: &mut Client,
+    block_size: i64,
+    condition: &str,
+) -> Result<Vec<IndexInfo>, postgres::Error> {
+    let sql = format!(
+        "SELECT n.nspname::text, t.relname::text,
+                quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+                c.relpages::int8, pg_stat_get_numscans(i.indexrelid),
+                pg_get_indexdef(i.indexrelid)
+           FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_class t ON t.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+            AND n.nspname NOT LIKE 'pg\\_toast%'
+            AND {condition}
+          ORDER BY c.relpages DESC, 3"
+    );
+    Ok(client
+        .query(&sql, &[])?
+        .into_iter()
+        .map(|row| IndexInfo {
+            schema: row.get(0),
+            table: row.get(1),
+            qualified: row.get(2),
+            bytes: (row.get::<_, i64>(3).max(0) * block_size) as u64,
+            scans: row.get(4),
+            definition: row.get(5),
+        })
+        .collect())
+}
+
+/// A statement from pg_stat_statements.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub query: String,
+    pub calls: i64,
+    pub total: Duration,
+    pub mean: Duration,
+    pub rows: i64,
+}
+
+/// Why there are no slow statements to show.
+#[derive(Clone, Debug)]
+pub enum Statements {
+    NotInstalled,
+    /// Installed, but the library is not in shared_preload_libraries (or not readable).
+    Unavailable(String),
+    Top(Vec<Statement>),
+}
+
+/// The `limit` statements of this database with the most total execution
+/// time. The columns were renamed in pg_stat_statements 1.8 (PostgreSQL 13):
+/// `total_time` became `total_exec_time`.
+pub fn slow_statements(client: &mut Client, limit: i64) -> Result<Statements, postgres::Error> {
+    let found = client.query_opt(
+        "SELECT quote_ident(n.nspname), e.extversion
+           FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+          WHERE e.extname = 'pg_stat_statements'",
+        &[],
+    )?;
+    let Some(found) = found else {
+        return Ok(Statements::NotInstalled);
+    };
+    let schema: String = found.get(0);
+    let version: String = found.get(1);
+    let (major, minor) = version
+        .split_once('.')
+        .map(|(a, b)| (a.parse().unwrap_or(0), b.parse().unwrap_or(0)))
+        .unwrap_or((0, 0));
+    let (total, mean) = if (major, minor) >= (1, 8) {
+        ("total_exec_time", "mean_exec_time")
+    } else {
+        ("total_time", "mean_time")
+    };
+    let sql = format!(
+        "SELECT regexp_replace(query, '\\s+', ' ', 'g'), calls, {total}::float8, {mean}::float8, rows
+           FROM {schema}.pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query IS NOT NULL
+          ORDER BY {total} DESC
+          LIMIT $1"
+    );
+    match client.query(&sql, &[&limit]) {
+        Ok(rows) => Ok(Statements::Top(
+            rows.into_iter()
+                .map(|row| Statement {
+                    query: row.get(0),
+                    calls: row.get(1),
+                    total: Duration::from_secs_f64(row.get::<_, f64>(2).max(0.0) / 1000.0),
+                    mean: Duration::from_secs_f64(row.get::<_, f64>(3).max(0.0) / 1000.0),
+                    rows: row.get(4),
+                })
+                .collect(),
+        )),
+        // "must be loaded via shared_preload_libraries", or no privilege.
+        Err(err) if err.as_db_error().is_some() => Ok(Statements::Unavailable(
+            err.as_db_error()
+                .map(|db| db.message().to_owned())
+                .unwrap_or_default(),
+        )),
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server() -> Server {
+        Server {
+            version_num: 150_000,
+            version: "15".into(),
+            database: "app".into(),
+            user: "app".into(),
+            superuser: false,
+            in_recovery: false,
+            block_size: 8192,
+            autovacuum: true,
+            defaults: AutovacuumSettings {
+                enabled: true,
+                vacuum_threshold: 50.0,
+                vacuum_scale_factor: 0.2,
+                insert_threshold: 1000.0,
+                insert_scale_factor: 0.2,
+                analyze_threshold: 50.0,
+                analyze_scale_factor: 0.1,
+                freeze_max_age: 200_000_000.0,
+                multixact_freeze_max_age: 400_000_000.0,
+            },
+            vacuum_freeze_table_age: 150_000_000,
+            vacuum_multixact_freeze_table_age: 150_000_000,
+            stats_reset: None,
+            database_xid_age: 0,
+        }
+    }
+
+    fn table(name: &str, live: i64, dead: i64, pages: i64) -> Table {
+        Table {
+            oid: 1,
+            schema: "public".into(),
+            name: name.into(),
+            qualified: format!("public.{name}"),
+            materialized: false,
+            heap_pages: pages,
+            reltuples: live as f64,
+            toast_pages: 0,
+            index_pages: 0,
+            index_count: 0,
+            live_tuples: live,
+            dead_tuples: dead,
+            modified_since_analyze: 0,
+            inserted_since_vacuum: 0,
+            last_vacuum: None,
+            last_autovacuum: None,
+            last_analyze: Some(Utc::now()),
+            last_autoanalyze: None,
+            xid_age: 1000,
+            mxid_age: 1,
+            settings: server().defaults,
+            owned: true,
+            row_width: Some(40.0),
+            fillfactor: 100.0,
+        }
+    }
+
+    #[test]
+    fn clean_tables_are_left_alone_and_bloated_ones_chosen() {
+        let server = server();
+        let clean = table("clean", 100_000, 10, 1000);
+        assert!(reasons(&clean, &server, &Criteria::default()).is_empty());
+        let bloated = table("bloated", 20_000, 20_000, 200);
+        let why = reasons(&bloated, &server, &Criteria::default());
+        assert!(matches!(why[0], Reason::DeadTuples { dead: 20_000, .. }));
+        assert!(
+            why.iter()
+                .any(|r| matches!(r, Reason::AutovacuumOverdue { .. }))
+        );
+    }
+
+    #[test]
+    fn wraparound_comes_first_then_dead_bytes_then_size() {
+        let server = server();
+        let mut old = table("old", 10, 0, 1);
+        old.xid_age = 160_000_000;
+        let small_bloat = table("small", 10_000, 5_000, 50);
+        let big_bloat = table("big", 100_000, 50_000, 1000);
+        let chosen = candidates(
+            vec![small_bloat, old, big_bloat, table("clean", 10, 0, 1)],
+            &server,
+            &Criteria::default(),
+        );
+        let order: Vec<&str> = chosen.iter().map(|c| c.table.name.as_str()).collect();
+        assert_eq!(order, ["old", "big", "small"]);
+    }
+
+    #[test]
+    fn table_settings_override_the_server() {
+        let defaults = server().defaults;
+        let (settings, fillfactor) = table_settings(
+            &defaults,
+            &[
+                "autovacuum_enabled=false".into(),
+                "autovacuum_vacuum_threshold=10".into(),
+                "autovacuum_freeze_max_age=500000000".into(),
+                "fillfactor=70".into(),
+            ],
+        );
+        assert!(!settings.enabled);
+        assert_eq!(settings.vacuum_threshold, 10.0);
+        // Higher than the server's limit: PostgreSQL ignores it.
+        assert_eq!(settings.freeze_max_age, 200_000_000.0);
+        assert_eq!(fillfactor, 70.0);
+    }
+
+    #[test]
+    fn stale_statistics_select_for_analyze() {
+        let server = server();
+        let mut t = table("t", 1000, 0, 10);
+        t.modified_since_analyze = 500;
+        let why = reasons(&t, &server, &Criteria::default());
+        assert!(matches!(
+            why.as_slice(),
+            [Reason::StaleStatistics { modified: 500, .. }]
+        ));
+    }
+
+    #[test]
+    fn bloat_is_estimated_from_widths() {
+        let mut t = table("t", 10_000, 0, 200);
+        t.reltuples = 10_000.0;
+        // 72-byte tuples: 113 per page, 89 pages needed, 111 spare.
+        let bloat = t.bloat(8192);
+        assert_eq!(bloat.reliability, Reliability::Good);
+        assert_eq!(bloat.bytes, Some(111 * 8192));
+        t.row_width = None;
+        assert_eq!(t.bloat(8192).reliability, Reliability::Unknown);
+    }
+}

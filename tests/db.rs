@@ -1,0 +1,881 @@
+//! `maint db report | vacuum | prune` against real PostgreSQL servers:
+//! bloat made for real (autovacuum off, UPDATE and DELETE), the plan picks
+//! exactly those tables, dry runs change nothing, locked and foreign tables
+//! are reported skipped, cancelled runs leave nothing running, prune deletes
+//! exactly the old rows, and every bad input gets one clear error line.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ::postgres::{Client, NoTls};
+
+use crate::support::command::{free_port, wait_for};
+use crate::support::maint;
+use crate::support::postgres::{self, PASSWORD, Postgres};
+
+/// A database of the test's own in a server, dropped afterwards.
+struct Db {
+    url: String,
+    name: String,
+    admin: String,
+}
+
+impl Db {
+    fn new(server: &Postgres, tag: &str) -> Db {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "maint_{tag}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = server.client();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        let mut url = url::Url::parse(server.url()).unwrap();
+        url.set_path(&format!("/{name}"));
+        Db {
+            url: url.to_string(),
+            name,
+            admin: server.url().to_owned(),
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client::connect(&self.url, NoTls).expect("connect to the test database")
+    }
+
+    fn sql(&self, sql: &str) {
+        let mut client = self.client();
+        client
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).unwrap().get(0)
+    }
+
+    fn dead(&self, table: &str) -> i64 {
+        self.count(&format!(
+            "SELECT pg_stat_get_dead_tuples('{}'::regclass)",
+            table.replace('\'', "''")
+        ))
+    }
+
+    /// Statistics reach the shared counters when a session ends or idles:
+    /// wait until the bloat just made is visible.
+    fn wait_dead(&self, table: &str, at_least: i64) {
+        assert!(
+            wait_for(Duration::from_secs(10), || self.dead(table) >= at_least),
+            "{table} never showed {at_least} dead tuples (has {})",
+            self.dead(table)
+        );
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = Client::connect(&self.admin, NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A table of `rows` rows with autovacuum off, vacuumed and analyzed so its
+/// statistics are clean.
+fn clean_table(db: &Db, table: &str, rows: i64) {
+    db.sql(&format!(
+        "CREATE TABLE {table} (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+         INSERT INTO {table} SELECT g, 'row ' || g FROM generate_series(1, {rows}) g;"
+    ));
+    db.sql(&format!("VACUUM ANALYZE {table}"));
+}
+
+/// The rows of section `name` of a JSON report.
+fn section(out: &crate::support::command::Output, name: &str) -> Vec<serde_json::Value> {
+    out.json()["sections"][name]
+        .as_array()
+        .unwrap_or_else(|| panic!("no section {name}: {}", out.stdout))
+        .clone()
+}
+
+fn tables_of(rows: &[serde_json::Value]) -> Vec<String> {
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|r| r["table"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
+    let db = Db::new(postgres::shared(), "plan");
+    db.sql(r#"CREATE SCHEMA "My Schema""#);
+    for table in [
+        "public.clean_a",
+        "public.clean_b",
+        "public.updated",
+        "public.deleted",
+        r#""My Schema"."Tab-le""#,
+    ] {
+        clean_table(&db, table, 5000);
+    }
+    db.sql("UPDATE public.updated SET v = v || '!'");
+    db.sql("DELETE FROM public.deleted WHERE id % 2 = 0");
+    db.sql(r#"UPDATE "My Schema"."Tab-le" SET v = 'x'"#);
+    db.wait_dead("public.updated", 5000);
+    db.wait_dead("public.deleted", 2500);
+    db.wait_dead(r#""My Schema"."Tab-le""#, 5000);
+
+    let bloated = vec![
+        r#""My Schema"."Tab-le""#.to_owned(),
+        "public.deleted".to_owned(),
+        "public.updated".to_owned(),
+    ];
+    let dry = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--dry-run",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    dry.code(0).nowhere(PASSWORD);
+    let plan = section(&dry, "plan");
+    assert_eq!(tables_of(&plan), bloated, "{}", dry.stdout);
+    let first = &plan[0];
+    assert!(
+        first["sql"]
+            .as_str()
+            .unwrap()
+            .starts_with("VACUUM (ANALYZE, SKIP_LOCKED"),
+        "{first}"
+    );
+    assert!(
+        first["lock"]
+            .as_str()
+            .unwrap()
+            .starts_with("SHARE UPDATE EXCLUSIVE"),
+        "{first}"
+    );
+    assert!(
+        first["reasons"].as_str().unwrap().contains("dead tuples"),
+        "{first}"
+    );
+    // Most dead bytes first.
+    assert_ne!(plan[0]["table"], "public.deleted", "{}", dry.stdout);
+    // The dry run changed nothing.
+    assert_eq!(db.dead("public.updated"), 5000);
+    assert_eq!(db.dead("public.deleted"), 2500);
+
+    let run = maint()
+        .args([
+            "--format", "json", "db", "vacuum", "--jobs", "2", "--url", &db.url,
+        ])
+        .run();
+    run.code(0).nowhere(PASSWORD);
+    let rows = section(&run, "tables");
+    assert_eq!(tables_of(&rows), bloated, "{}", run.stdout);
+    for row in &rows {
+        assert_eq!(row["result"], "done", "{row}");
+        assert!(row["dead_tuples_before"].as_i64().unwrap() >= 2500, "{row}");
+        assert!(row["dead_tuples_after"].as_i64().unwrap() <= 10, "{row}");
+        assert!(row["bytes_before"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["bytes_after"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["duration_seconds"].is_number(), "{row}");
+    }
+    for table in &bloated {
+        assert!(db.dead(table) <= 10, "{table}: {}", db.dead(table));
+    }
+    // Now nothing needs it.
+    let again = maint()
+        .args(["--format", "json", "db", "vacuum", "--url", &db.url])
+        .run();
+    again.code(0);
+    assert!(
+        again.check("vacuum")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no table needs a VACUUM")
+    );
+}
+
+#[test]
+fn named_tables_exclusions_and_analyze_only() {
+    let db = Db::new(postgres::shared(), "named");
+    clean_table(&db, "public.a", 100);
+    clean_table(&db, "public.b", 100);
+    db.sql("UPDATE public.b SET v = 'changed'");
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--dry-run",
+            "--table",
+            "public.a",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(0);
+    let plan = section(&out, "plan");
+    assert_eq!(tables_of(&plan), ["public.a"]);
+    assert_eq!(plan[0]["reasons"], "named");
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--dry-run",
+            "--analyze-only",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(0);
+    let plan = section(&out, "plan");
+    assert_eq!(tables_of(&plan), ["public.b"], "{}", out.stdout);
+    assert_eq!(plan[0]["sql"], "ANALYZE (SKIP_LOCKED) public.b");
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--dry-run",
+            "--analyze-only",
+            "--exclude",
+            "b",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(0);
+    assert!(section(&out, "plan").is_empty(), "{}", out.stdout);
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--dry-run",
+            "--full",
+            "--yes",
+            "--table",
+            "public.a",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(0);
+    let plan = section(&out, "plan");
+    assert_eq!(
+        plan[0]["sql"],
+        "VACUUM (FULL, ANALYZE, SKIP_LOCKED) public.a"
+    );
+    assert!(
+        plan[0]["lock"]
+            .as_str()
+            .unwrap()
+            .starts_with("ACCESS EXCLUSIVE")
+    );
+    assert!(
+        out.check("plan")["message"]
+            .as_str()
+            .unwrap()
+            .contains("ACCESS EXCLUSIVE")
+    );
+}
+
+#[test]
+fn a_table_locked_by_another_session_is_reported_skipped() {
+    let db = Db::new(postgres::shared(), "locked");
+    clean_table(&db, "public.busy", 2000);
+    clean_table(&db, "public.free", 2000);
+    db.sql("UPDATE public.busy SET v = 'x'; UPDATE public.free SET v = 'x'");
+    db.wait_dead("public.busy", 2000);
+    db.wait_dead("public.free", 2000);
+    let mut holder = db.client();
+    // SHARE conflicts with VACUUM's SHARE UPDATE EXCLUSIVE; reads go on.
+    holder
+        .batch_execute("BEGIN; LOCK TABLE public.busy IN SHARE MODE")
+        .unwrap();
+    let out = maint()
+        .args(["--format", "json", "db", "vacuum", "--url", &db.url])
+        .run();
+    out.code(1);
+    let busy = out.check("public.busy");
+    assert_eq!(busy["status"], "WARNING");
+    assert!(
+        busy["message"]
+            .as_str()
+            .unwrap()
+            .contains("locked by another session"),
+        "{busy}"
+    );
+    assert!(
+        busy["hint"].as_str().unwrap().contains("pg_locks"),
+        "{busy}"
+    );
+    let rows = section(&out, "tables");
+    let result = |t: &str| rows.iter().find(|r| r["table"] == t).unwrap()["result"].clone();
+    assert_eq!(result("public.busy"), "skipped");
+    assert_eq!(result("public.free"), "done");
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert!(
+        db.dead("public.busy") >= 2000,
+        "the locked table was not vacuumed"
+    );
+}
+
+/// A session URL whose VACUUMs crawl (cost-based delay), so there is time to stop them.
+fn slow_vacuum_url(db: &Db) -> String {
+    // libpq URLs decode %20, not `+`, as a space.
+    format!(
+        "{}?options=-c%20vacuum_cost_delay%3D100%20-c%20vacuum_cost_limit%3D1",
+        db.url
+    )
+}
+
+fn ours_running(db: &Db) -> i64 {
+    db.count(&format!(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE application_name = 'maint' AND datname = '{}' AND state <> 'idle'",
+        db.name
+    ))
+}
+
+fn big_bloated_table(db: &Db) {
+    clean_table(db, "public.big", 50_000);
+    db.sql("UPDATE public.big SET v = v || ' updated'");
+    db.wait_dead("public.big", 50_000);
+}
+
+#[test]
+fn ctrl_c_cancels_the_server_side_vacuum() {
+    let db = Db::new(postgres::shared(), "cancel");
+    big_bloated_table(&db);
+    let child = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--url",
+            &slow_vacuum_url(&db),
+        ])
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(20), || db.count(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'maint'
+               AND datname = '{}' AND query LIKE 'VACUUM%' AND state = 'active'",
+            db.name
+        )) == 1),
+        "the VACUUM never started"
+    );
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // Right after maint exits, nothing of its is left on the server.
+    assert_eq!(ours_running(&db), 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let run = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "vacuum")
+        .unwrap()
+        .clone();
+    assert!(
+        run["message"].as_str().unwrap().contains("interrupted"),
+        "{run}"
+    );
+    let big = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "public.big")
+        .unwrap()
+        .clone();
+    assert!(
+        big["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cancelled on the server"),
+        "{big}"
+    );
+}
+
+#[test]
+fn max_duration_cancels_and_reports_what_was_not_done() {
+    let db = Db::new(postgres::shared(), "deadline");
+    big_bloated_table(&db);
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--max-duration",
+            "1s",
+            "--url",
+            &slow_vacuum_url(&db),
+        ])
+        .run();
+    assert_eq!(ours_running(&db), 0);
+    out.code(1);
+    assert!(
+        out.check("vacuum")["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-duration 1s reached")
+    );
+    assert!(
+        out.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        out.elapsed
+    );
+}
+
+#[test]
+fn prune_deletes_exactly_the_old_rows_in_batches() {
+    let db = Db::new(postgres::shared(), "prune");
+    db.sql(
+        "CREATE TABLE metrics (id serial PRIMARY KEY, \"timestamp\" timestamptz NOT NULL, v int);
+         INSERT INTO metrics (\"timestamp\", v) SELECT now() - interval '31 days' - g * interval '1 minute', g FROM generate_series(1, 1234) g;
+         INSERT INTO metrics (\"timestamp\", v) SELECT now() - interval '29 days' + g * interval '1 minute', g FROM generate_series(1, 567) g;",
+    );
+    let args = [
+        "db",
+        "prune",
+        "--table",
+        "metrics",
+        "--column",
+        "timestamp",
+        "--older-than",
+        "30d",
+        "--batch",
+        "100",
+    ];
+    let dry = maint()
+        .args(["--format", "json"])
+        .args(args)
+        .args(["--dry-run", "--url", &db.url])
+        .run();
+    // No index on the column: a warning says every batch scans the table.
+    dry.code(1);
+    assert_eq!(dry.check("prune:public.metrics")["value"], 1234.0);
+    assert!(
+        dry.check("prune:public.metrics:index")["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("CREATE INDEX CONCURRENTLY ON public.metrics")
+    );
+    assert_eq!(section(&dry, "plan")[0]["batches"], 13);
+    assert_eq!(db.count("SELECT count(*) FROM metrics"), 1234 + 567);
+
+    db.sql("CREATE INDEX ON metrics (\"timestamp\")");
+    let out = maint()
+        .args(["--format", "json"])
+        .args(args)
+        .args(["--vacuum", "--url", &db.url])
+        .run();
+    out.code(0).nowhere(PASSWORD);
+    let check = out.check("prune:public.metrics");
+    assert_eq!(check["value"], 1234.0);
+    assert!(
+        check["message"].as_str().unwrap().contains("in 13 batches"),
+        "{check}"
+    );
+    assert_eq!(out.check("vacuum:public.metrics")["status"], "OK");
+    assert_eq!(db.count("SELECT count(*) FROM metrics"), 567);
+    assert_eq!(
+        db.count("SELECT count(*) FROM metrics WHERE \"timestamp\" < now() - interval '30 days'"),
+        0
+    );
+}
+
+#[test]
+fn the_report_finds_bloat_unused_and_invalid_indexes_and_old_transactions() {
+    let db = Db::new(postgres::shared(), "report");
+    clean_table(&db, "public.bloated", 10_000);
+    db.sql("UPDATE public.bloated SET v = 'x'");
+    db.wait_dead("public.bloated", 10_000);
+    db.sql("CREATE INDEX never_used ON public.bloated (v)");
+    db.sql("CREATE TABLE dup (k int); INSERT INTO dup VALUES (1), (1);");
+    let mut client = db.client();
+    assert!(
+        client
+            .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY dup_k ON dup (k)")
+            .is_err()
+    );
+    let mut old = db.client();
+    old.batch_execute("BEGIN; SELECT txid_current()").unwrap();
+
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &db.url])
+        .run();
+    out.code(2).nowhere(PASSWORD);
+    let dead = out.check("db:dead_tuples");
+    assert_eq!(dead["status"], "CRITICAL", "{dead}");
+    assert!(
+        dead["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("public.bloated: 50 % dead"),
+        "{dead}"
+    );
+    assert_eq!(dead["hint"], "maint db vacuum --dry-run");
+    let unused = out.check("db:unused_indexes");
+    assert_eq!(unused["status"], "WARNING");
+    assert!(
+        unused["message"]
+            .as_str()
+            .unwrap()
+            .contains("public.never_used"),
+        "{unused}"
+    );
+    let unused_rows = section(&out, "unused_indexes");
+    assert!(
+        unused_rows
+            .iter()
+            .all(|r| r["index"] != "public.bloated_pkey"),
+        "primary keys are never unused: {unused_rows:?}"
+    );
+    let invalid = out.check("db:invalid_indexes");
+    assert_eq!(invalid["status"], "WARNING");
+    assert!(
+        invalid["message"]
+            .as_str()
+            .unwrap()
+            .contains("public.dup_k"),
+        "{invalid}"
+    );
+    let oldest = out.check("db:oldest_transaction");
+    assert!(
+        oldest["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds back cleanup"),
+        "{oldest}"
+    );
+    let holders = section(&out, "cleanup_holders");
+    assert_eq!(holders[0]["kind"], "transaction");
+    let tables = section(&out, "tables");
+    let row = tables
+        .iter()
+        .find(|r| r["table"] == "public.bloated")
+        .unwrap();
+    assert_eq!(row["dead_tuples"], 10_000);
+    assert!(row["heap_bytes"].as_u64().unwrap() > 0);
+    assert!(row["bloat_reliability"].is_string());
+    old.batch_execute("ROLLBACK").unwrap();
+
+    let prom = maint()
+        .args(["--format", "prometheus", "db", "report", "--url", &db.url])
+        .run();
+    prom.stdout_has("maint_db_table_dead_tuples{command=\"db report\",database=");
+    crate::output::promtool_check(&prom.stdout);
+}
+
+#[test]
+fn slow_statements_come_from_pg_stat_statements() {
+    let server = Postgres::start_with(|_| {}, &["shared_preload_libraries=pg_stat_statements"]);
+    let db = Db::new(&server, "statements");
+    db.sql("CREATE EXTENSION pg_stat_statements");
+    db.sql("SELECT pg_sleep(0.05)");
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &db.url])
+        .run();
+    assert!(out.code <= 2, "{}", out.stderr);
+    let slow = out.check("db:slow_queries");
+    assert!(
+        slow["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("slowest on average"),
+        "{slow}"
+    );
+    let rows = section(&out, "slow_queries");
+    assert!(
+        rows.iter()
+            .any(|r| r["query"].as_str().unwrap().contains("pg_sleep")),
+        "{rows:?}"
+    );
+}
+
+/// A role that owns nothing and may do nothing but connect.
+fn stranger(server: &Postgres, db: &Db) -> String {
+    let mut admin = server.client();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE stranger LOGIN PASSWORD '{PASSWORD}'; GRANT CONNECT ON DATABASE {} TO stranger",
+            db.name
+        ))
+        .unwrap();
+    db.sql("GRANT USAGE ON SCHEMA public TO stranger; GRANT SELECT ON ALL TABLES IN SCHEMA public TO stranger");
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_username("stranger").unwrap();
+    url.to_string()
+}
+
+#[test]
+fn tables_we_do_not_own_are_skipped_and_pruning_them_is_refused() {
+    let server = Postgres::start();
+    let db = Db::new(&server, "owner");
+    clean_table(&db, "public.theirs", 2000);
+    db.sql("UPDATE public.theirs SET v = 'x'");
+    db.sql("CREATE TABLE events (at timestamptz); INSERT INTO events VALUES (now() - interval '90 days')");
+    db.wait_dead("public.theirs", 2000);
+    let url = stranger(&server, &db);
+
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--table",
+            "public.theirs",
+            "--url",
+            &url,
+        ])
+        .run();
+    out.code(1).nowhere(PASSWORD);
+    let check = out.check("public.theirs");
+    assert_eq!(check["status"], "WARNING");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("not ours to vacuum"),
+        "{check}"
+    );
+    assert!(check["hint"].as_str().unwrap().contains("owner"), "{check}");
+    assert!(db.dead("public.theirs") >= 2000);
+
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "events",
+            "--column",
+            "at",
+            "--older-than",
+            "30d",
+            "--url",
+            &url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("role \"stranger\" may not SELECT and DELETE from public.events: insufficient privileges")
+        .stderr_has("hint: as its owner: GRANT SELECT, DELETE ON public.events TO stranger");
+    assert_eq!(db.count("SELECT count(*) FROM events"), 1);
+}
+
+#[test]
+fn a_standby_is_refused_with_a_clear_message() {
+    let primary = Postgres::start();
+    let standby = primary.standby();
+    let url = standby.url().to_owned();
+    let out = maint().args(["db", "vacuum", "--url", &url]).run();
+    out.code(3)
+        .one_error_line("is a read-only standby (in recovery): VACUUM must run on the primary")
+        .stderr_has("hint: point --url at the primary");
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "pg_catalog.pg_class",
+            "--column",
+            "x",
+            "--older-than",
+            "1d",
+            "--url",
+            &url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("read-only standby (in recovery): DELETE must run on the primary");
+    // The report only reads: it works on a standby.
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &url])
+        .run();
+    assert!(out.code <= 2, "{}", out.stderr);
+}
+
+#[test]
+fn connection_failures_are_one_clear_line() {
+    let down = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
+    for command in [
+        vec!["db", "report"],
+        vec!["db", "vacuum"],
+        vec![
+            "db",
+            "prune",
+            "--table",
+            "t",
+            "--column",
+            "c",
+            "--older-than",
+            "1d",
+        ],
+    ] {
+        let out = maint().args(&command).args(["--url", &down]).run();
+        out.code(3)
+            .one_error_line("connection refused")
+            .stderr_has("hint: pg_isready -h 127.0.0.1");
+    }
+
+    let server = Postgres::start();
+    let wrong = server.url_with_password(Some("not-the-password-0815"));
+    let out = maint().args(["db", "vacuum", "--url", &wrong]).run();
+    out.code(3)
+        .one_error_line("password authentication failed for user \"postgres\"")
+        .nowhere("not-the-password-0815")
+        .nowhere(PASSWORD);
+
+    let mut missing = url::Url::parse(postgres::shared().url()).unwrap();
+    missing.set_path("/no_such_database_here");
+    let out = maint()
+        .args(["db", "report", "--url", missing.as_str()])
+        .run();
+    out.code(3)
+        .one_error_line("database \"no_such_database_here\" does not exist")
+        .stderr_has("-l")
+        .nowhere(PASSWORD);
+}
+
+#[test]
+fn bad_names_and_flags_are_refused_before_anything_runs() {
+    let db = Db::new(postgres::shared(), "flags");
+    clean_table(&db, "public.t", 10);
+    let out = maint()
+        .args(["db", "vacuum", "--table", "public.nosuch", "--url", &db.url])
+        .run();
+    out.code(3)
+        .one_error_line("--table \"public.nosuch\": no such table in database");
+    let out = maint()
+        .args(["db", "vacuum", "--table", "My Schema.x", "--url", &db.url])
+        .run();
+    out.code(3)
+        .one_error_line("--table \"My Schema.x\": invalid name syntax");
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "nosuch",
+            "--column",
+            "c",
+            "--older-than",
+            "30d",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("--table \"nosuch\": no such table");
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "t",
+            "--column",
+            "at",
+            "--older-than",
+            "30d",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("--column \"at\": public.t has no such column");
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "t",
+            "--column",
+            "v",
+            "--older-than",
+            "30d",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("--column \"v\" of public.t is text, not a timestamp or date");
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "t",
+            "--column",
+            "c",
+            "--older-than",
+            "30 days",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("invalid value '30 days' for '--older-than <DUR>'");
+    let out = maint()
+        .args([
+            "db",
+            "prune",
+            "--table",
+            "t",
+            "--column",
+            "c",
+            "--older-than",
+            "0s",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(3)
+        .one_error_line("--older-than 0s: must be more than zero");
+    let out = maint()
+        .args(["db", "vacuum", "--full", "--yes", "--url", &db.url])
+        .run();
+    out.code(3)
+        .one_error_line("--full needs --table")
+        .stderr_has("hint: maint db vacuum --full --yes --table");
+    let out = maint()
+        .args([
+            "db", "vacuum", "--full", "--table", "public.t", "--url", &db.url,
+        ])
+        .run();
+    out.code(3).one_error_line("--yes");
+    let out = maint()
+        .args(["db", "vacuum", "--jobs", "0", "--url", &db.url])
+        .run();
+    out.code(3).one_error_line("--jobs 0: must be 1 to 64");
+}

@@ -1,0 +1,193 @@
+//! PostgreSQL over TLS: a throwaway server with ssl=on, a certificate
+//! authority and server certificate the test makes with the openssl CLI, and
+//! pg_hba.conf refusing plain TCP, so only a TLS connection gets in.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::maint;
+use crate::support::postgres::{PASSWORD, Postgres, chown_to_postgres};
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is needed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A server that accepts TCP only over TLS, and the CA file that signed its certificate.
+fn tls_server() -> (Postgres, tempfile::TempDir) {
+    let ca_dir = tempfile::tempdir().unwrap();
+    let ca = ca_dir.path().to_path_buf();
+    let server = Postgres::start_with(
+        |data| {
+            openssl(
+                &ca,
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=maint test CA",
+                ],
+            );
+            openssl(
+                &ca,
+                &[
+                    "req",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ],
+            );
+            std::fs::write(
+                ca.join("ext.cnf"),
+                "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+            )
+            .unwrap();
+            openssl(
+                &ca,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "server.csr",
+                    "-CA",
+                    "ca.crt",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    "server.crt",
+                    "-days",
+                    "2",
+                    "-extfile",
+                    "ext.cnf",
+                ],
+            );
+            for file in ["server.crt", "server.key"] {
+                let to = data.join(file);
+                std::fs::copy(ca.join(file), &to).unwrap();
+                std::fs::set_permissions(&to, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                    .unwrap();
+                chown_to_postgres(&to);
+            }
+            let hba = data.join("pg_hba.conf");
+            std::fs::write(
+                &hba,
+                "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 127.0.0.1/32 reject\n",
+            )
+            .unwrap();
+            chown_to_postgres(&hba);
+        },
+        &[
+            "ssl=on",
+            "ssl_cert_file=server.crt",
+            "ssl_key_file=server.key",
+        ],
+    );
+    (server, ca_dir)
+}
+
+#[test]
+fn sslmode_require_and_verify_full_connect_over_tls() {
+    let (server, ca) = tls_server();
+    let url = server.url();
+
+    // Plain TCP is refused by pg_hba.conf: this server takes TLS only.
+    let out = maint().args(["db", "report", "--url", url]).run();
+    out.code(3)
+        .one_error_line("no encryption")
+        .nowhere(PASSWORD);
+
+    let require = format!("{url}?sslmode=require");
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &require])
+        .run();
+    assert!(out.code <= 2, "{}", out.stderr);
+    out.nowhere(PASSWORD);
+    out.check("db:dead_tuples");
+
+    // PGSSLMODE does the same for a URL that does not say.
+    let out = maint()
+        .env("PGSSLMODE", "require")
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--dry-run",
+            "--url",
+            url,
+        ])
+        .run();
+    out.code(0);
+
+    // `maint health` shares the connection code.
+    let out = maint()
+        .args([
+            "--format",
+            "json",
+            "health",
+            "--only",
+            "postgres",
+            "--postgres",
+            &require,
+        ])
+        .run();
+    assert_eq!(out.check("postgres")["status"], "OK", "{}", out.stdout);
+
+    let ca_file = ca.path().join("ca.crt");
+    let full = format!(
+        "{url}?sslmode=verify-full&sslrootcert={}",
+        ca_file.display()
+    );
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &full])
+        .run();
+    assert!(out.code <= 2, "{}", out.stderr);
+
+    // verify-ca checks the chain but not the name.
+    let mut by_name = url::Url::parse(url).unwrap();
+    by_name.set_host(Some("localhost")).unwrap();
+    let ca_only = format!(
+        "{by_name}?sslmode=verify-ca&sslrootcert={}",
+        ca_file.display()
+    );
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &ca_only])
+        .run();
+    assert!(out.code <= 2, "{}", out.stderr);
+
+    // The system's roots do not know the test CA.
+    let untrusted = format!("{url}?sslmode=verify-full");
+    let out = maint().args(["db", "report", "--url", &untrusted]).run();
+    out.code(3)
+        .one_error_line("certificate")
+        .stderr_has("hint: check sslmode and sslrootcert")
+        .nowhere(PASSWORD);
+}
