@@ -209,7 +209,7 @@ pub enum CertsCommand {
 /// self_signed, weak_key, weak_signature, key_mismatch; and for endpoints
 /// that could not be read: dns, refused, timeout, closed, starttls,
 /// tls_version, handshake. The worst target decides the exit code.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct CertsCheckArgs {
     /// Certificate files, folders and endpoints [default: [certs] targets]
     #[arg(value_name = "TARGET", value_hint = clap::ValueHint::AnyPath)]
@@ -287,7 +287,7 @@ pub enum DbCommand {
 /// Sizes are the planner's page counts as of each table's last VACUUM or
 /// ANALYZE: reading them takes no lock, so a report never waits behind a
 /// migration. Slow statements come from pg_stat_statements when installed.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct DbReportArgs {
     /// The database to report on (postgres://user@host:port/db; sslmode=require for TLS)
     #[arg(long, value_name = "URL")]

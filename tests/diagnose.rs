@@ -357,3 +357,104 @@ fn a_hung_collector_does_not_delay_the_report() {
     // The other sections still arrived.
     assert!(out.json()["sections"]["host"].as_array().unwrap().len() > 3);
 }
+
+#[test]
+fn an_expiring_certificate_is_a_finding_with_the_command_to_run() {
+    let command = maint();
+    let cert = command.path("api.pem");
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "10",
+            "-subj",
+            "/CN=api.example.test",
+        ])
+        .arg("-keyout")
+        .arg(command.path("api.key"))
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let config = format!(
+        "{QUIET_HOST}{}[certs]\ntargets = [\"{}\"]\n",
+        folders_config(command.dir()),
+        cert.display()
+    );
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run();
+    out.code(2);
+    let finding = out.check(&format!("cert:{}", cert.display()));
+    assert_eq!(finding["status"], "CRITICAL");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("expires in"), "{message}");
+    assert!(message.ends_with(
+        "Clients refuse the connection once a certificate expires or cannot be trusted."
+    ));
+    assert_eq!(
+        finding["hint"],
+        format!("maint certs check {}", cert.display())
+    );
+    assert!(
+        out.json()["sections"]["certificates"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 1
+    );
+}
+
+#[test]
+fn a_bloated_table_is_a_finding_with_the_vacuum_to_run() {
+    let server = postgres::shared();
+    let database = format!("maint_diagnose_bloat_{}", std::process::id());
+    let mut admin = server.client();
+    // One statement per call: DROP and CREATE DATABASE refuse a transaction block.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {database}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .unwrap();
+    let url = format!("{}{database}", server.url().trim_end_matches("postgres"));
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE metrics (id int PRIMARY KEY, value text) WITH (autovacuum_enabled = false);
+             INSERT INTO metrics SELECT g, 'a' FROM generate_series(1, 20000) AS g;
+             UPDATE metrics SET value = 'b';
+             ANALYZE metrics;",
+        )
+        .unwrap();
+    drop(client);
+    let command = maint();
+    let config = format!(
+        "{QUIET_HOST}{}[postgres]\nurl = \"{url}\"\n",
+        folders_config(command.dir())
+    );
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run();
+    admin
+        .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
+        .unwrap();
+    let finding = out.check("db:dead_tuples");
+    assert_eq!(finding["status"], "CRITICAL");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("public.metrics: 50 % dead"),
+        "{finding}"
+    );
+    assert_eq!(finding["hint"], "maint db vacuum --table public.metrics");
+    out.nowhere(postgres::PASSWORD);
+}

@@ -42,6 +42,33 @@ fn every_command_output_matches_the_schema() {
             ],
         ),
         ("diagnose", vec!["diagnose".into()]),
+        (
+            "certs check",
+            vec![
+                "certs".into(),
+                "check".into(),
+                "no-such-host.invalid".into(),
+            ],
+        ),
+        (
+            "db report",
+            vec![
+                "db".into(),
+                "report".into(),
+                "--url".into(),
+                crate::support::postgres::shared().url().to_owned(),
+            ],
+        ),
+        (
+            "db vacuum --dry-run",
+            vec![
+                "db".into(),
+                "vacuum".into(),
+                "--dry-run".into(),
+                "--url".into(),
+                crate::support::postgres::shared().url().to_owned(),
+            ],
+        ),
     ];
     for (what, args) in cases {
         let out = maint().args(["--format", "json"]).args(args).run();

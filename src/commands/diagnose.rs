@@ -51,6 +51,10 @@ struct RunPlan {
     folders: Vec<PathBuf>,
     health: super::health::Settings,
     redis_url: Option<String>,
+    /// `maint db report`, when `[postgres]` is configured.
+    postgres: Option<super::db::report::Settings>,
+    /// `maint certs check` of the `[certs]` targets, or why it cannot run.
+    certs: Option<Result<super::certs::Settings, String>>,
 }
 
 impl Settings {
@@ -84,6 +88,27 @@ impl Settings {
                 .as_ref()
                 .map_or_else(redis::default_url, |url| url.0.clone())
         });
+        let postgres = loaded
+            .config
+            .postgres
+            .is_some()
+            .then(|| {
+                super::db::report::Settings::resolve(&crate::cli::DbReportArgs::default(), loaded)
+            })
+            .transpose()?;
+        let certs_config = &loaded.config.certs;
+        let certs =
+            (!certs_config.targets.is_empty() || !certs_config.target.is_empty()).then(|| {
+                let args = crate::cli::CertsCheckArgs {
+                    timeout: Some(crate::units::Span(
+                        timeout.saturating_sub(Duration::from_millis(300)),
+                    )),
+                    ..crate::cli::CertsCheckArgs::default()
+                };
+                // A certificate file that went missing is a finding here, not a reason to stop.
+                super::certs::Settings::resolve(&args, context)
+                    .map_err(|err| crate::error::describe(&err))
+            });
         let folders = if config.paths.is_empty() {
             vec![PathBuf::from("/var/log")]
         } else {
@@ -99,6 +124,8 @@ impl Settings {
                 folders,
                 health,
                 redis_url,
+                postgres,
+                certs,
             },
             bundle: args.bundle.clone(),
             redact_hosts: args.redact_hosts,
@@ -259,6 +286,31 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
             work: Box::new(collect_system_logs),
         },
     ];
+    if let Some(settings) = plan.postgres {
+        collectors.push(Collector {
+            name: "postgres",
+            title: "PostgreSQL (maint db report)",
+            columns: vec![
+                Column::new("status", "STATUS"),
+                Column::new("check", "CHECK"),
+                Column::new("message", "MESSAGE"),
+            ],
+            work: Box::new(move || collect_postgres(&settings)),
+        });
+    }
+    if let Some(settings) = plan.certs {
+        collectors.push(Collector {
+            name: "certificates",
+            title: "Certificates (maint certs check)",
+            columns: vec![
+                Column::new("target", "TARGET"),
+                Column::new("status", "STATUS"),
+                Column::new("days_left", "DAYS LEFT"),
+                Column::new("message", "MESSAGE"),
+            ],
+            work: Box::new(move || collect_certificates(settings)),
+        });
+    }
     if let Some(url) = plan.redis_url {
         let timeout = plan.timeout;
         collectors.push(Collector {
@@ -381,7 +433,10 @@ fn collect_host() -> Collected {
 }
 
 /// "what is wrong. Why it matters." as two sentences.
-fn with_reason(message: &str, why: &str) -> String {
+fn with_reason(message: &str, why: Option<&str>) -> String {
+    let Some(why) = why else {
+        return message.to_owned();
+    };
     let mut why = why.to_owned();
     if let Some(first) = why.get(..1) {
         why.replace_range(..1, &first.to_uppercase());
@@ -394,10 +449,28 @@ fn with_reason(message: &str, why: &str) -> String {
     format!("{message}{stop} {why}.")
 }
 
-/// Why a health check's problem matters, by the kind of check.
-fn why_it_matters(check: &str) -> &'static str {
+/// Why a check's problem matters, by the kind of check.
+fn why_it_matters(check: &str) -> Option<&'static str> {
     let kind = check.split(':').next().unwrap_or(check);
-    match (kind, check) {
+    Some(match (kind, check) {
+        (_, "db:dead_tuples") => {
+            "dead rows make every scan slower and the table larger until VACUUM reclaims them"
+        }
+        (_, "db:wraparound") => {
+            "near the limit PostgreSQL stops accepting writes to protect the data"
+        }
+        (_, "db:bloat") => "a bloated table wastes disk and slows every scan of it",
+        (_, "db:oldest_transaction") => {
+            "what it holds back cannot be vacuumed anywhere, so bloat grows until it ends"
+        }
+        (_, "db:invalid_indexes") => {
+            "an invalid index is maintained on every write and used by no read"
+        }
+        (_, "db:unused_indexes") => "an unused index costs every write and disk space for nothing",
+        (_, "db:slow_queries") => "slow statements hold connections and locks longer",
+        ("cert", _) => {
+            "clients refuse the connection once a certificate expires or cannot be trusted"
+        }
         (_, "postgres:connections") => {
             "at the limit new connections are refused and the application fails"
         }
@@ -419,8 +492,9 @@ fn why_it_matters(check: &str) -> &'static str {
         ("tcp", _) => "clients cannot connect",
         ("postgres", _) => "the application cannot read or write its data",
         ("redis", _) => "the application loses its cache or queue and slows down or fails",
-        _ => "it was flagged by maint health",
-    }
+        // The message already says it (db:autovacuum), or there is nothing general to add.
+        _ => return None,
+    })
 }
 
 fn collect_health(settings: super::health::Settings) -> Collected {
@@ -460,6 +534,104 @@ fn collect_health(settings: super::health::Settings) -> Collected {
             check
         })
         .collect();
+    Collected {
+        rows,
+        findings,
+        ..Collected::default()
+    }
+}
+
+/// Non-OK checks of another command's report, each with why it matters.
+fn findings_of(report: &Report) -> Vec<Check> {
+    report
+        .checks
+        .iter()
+        .filter(|check| check.status != Status::Ok)
+        .cloned()
+        .map(|mut check| {
+            if check.status != Status::Unknown {
+                check.message = with_reason(&check.message, why_it_matters(&check.name));
+            }
+            check
+        })
+        .collect()
+}
+
+fn status_rows(report: &Report) -> Vec<Vec<Cell>> {
+    report
+        .checks
+        .iter()
+        .map(|check| {
+            vec![
+                text(check.status.as_str()),
+                text(&check.name),
+                text(&check.message),
+            ]
+        })
+        .collect()
+}
+
+fn collect_postgres(settings: &super::db::report::Settings) -> Collected {
+    match super::db::report::run(settings) {
+        Ok(report) => Collected {
+            rows: status_rows(&report),
+            findings: findings_of(&report),
+            ..Collected::default()
+        },
+        // The health section reports, and explains, a server that cannot be reached.
+        Err(err) => Collected {
+            note: Some(format!(
+                "not available: {}",
+                crate::error::describe(&err).trim_start_matches("maint: error: ")
+            )),
+            ..Collected::default()
+        },
+    }
+}
+
+fn collect_certificates(settings: Result<super::certs::Settings, String>) -> Collected {
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(message) => {
+            let message = message.trim_start_matches("maint: error: ").to_owned();
+            return Collected {
+                findings: vec![
+                    Check::new(
+                        "cert:config",
+                        Status::Unknown,
+                        format!("the [certs] targets cannot be checked: {message}"),
+                    )
+                    .with_hint("maint certs check"),
+                ],
+                note: Some("not checked".to_owned()),
+                ..Collected::default()
+            };
+        }
+    };
+    let report = super::certs::run(settings);
+    let rows = report
+        .checks
+        .iter()
+        .map(|check| {
+            vec![
+                text(&check.name),
+                text(check.status.as_str()),
+                check
+                    .value
+                    .map_or(Cell::Empty, |days| Cell::Number(days.floor())),
+                text(&check.message),
+            ]
+        })
+        .collect();
+    // Named cert:TARGET, and pointing at the maint command that shows it all.
+    let mut renamed = report.clone();
+    for check in &mut renamed.checks {
+        let target = std::mem::take(&mut check.name);
+        check.hint = Some(format!("maint certs check {}", super::shell_word(&target)));
+        check.message = format!("{target}: {}", check.message);
+        check.name = format!("cert:{target}");
+    }
+    let findings = findings_of(&renamed);
     Collected {
         rows,
         findings,

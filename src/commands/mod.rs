@@ -59,3 +59,17 @@ impl Failed {
 }
 
 pub type Outcome = Result<Report, Failed>;
+
+/// Text as one shell word, for hints an operator pastes: quoted only when a
+/// shell would read it differently (`'"My Schema"."Tab-le"'`).
+pub fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:@=".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}

@@ -52,7 +52,8 @@ pub fn format_value(value: f64, unit: Option<Unit>) -> String {
     match unit {
         Some(Unit::Percent) => format!("{} %", trim_number(value, 1)),
         Some(Unit::Bytes) => human_bytes(value.max(0.0) as u64),
-        Some(Unit::Seconds) => human_duration(std::time::Duration::from_secs_f64(value.max(0.0))),
+        Some(Unit::Seconds) if value <= 0.0 => "0 s".to_owned(),
+        Some(Unit::Seconds) => human_duration(std::time::Duration::from_secs_f64(value)),
         Some(Unit::Days) => format!("{} d", trim_number(value, 1)),
         Some(Unit::PerCore) => trim_number(value, 2),
         Some(Unit::Count) | None => trim_number(value, 2),
@@ -61,9 +62,13 @@ pub fn format_value(value: f64, unit: Option<Unit>) -> String {
 
 /// `80/90 %` above, `≤60/30 d` below: warning level, then critical.
 pub fn format_limit(threshold: &Threshold, unit: Option<Unit>) -> String {
-    let level = |limit: Option<f64>| match limit {
-        Some(limit) => format_value(limit, unit),
-        None => "-".to_owned(),
+    let level = |limit: Option<f64>| match (limit, unit) {
+        // Limits are settings, shown as they are written: "1h", "500ms".
+        (Some(limit), Some(Unit::Seconds)) => {
+            crate::units::compact_duration(std::time::Duration::from_secs_f64(limit.max(0.0)))
+        }
+        (Some(limit), _) => format_value(limit, unit),
+        (None, _) => "-".to_owned(),
     };
     let warn = level(threshold.warning);
     let crit = level(threshold.critical);

@@ -133,19 +133,44 @@ pub fn gather(target: &Target) -> Result<Facts> {
     })
 }
 
+/// Everything `maint db report` needs, validated before it connects.
+pub struct Settings {
+    target: Target,
+    thresholds: Thresholds,
+    top: usize,
+}
+
+impl Settings {
+    pub fn resolve(args: &DbReportArgs, loaded: &Loaded) -> Result<Settings> {
+        Ok(Settings {
+            target: target(args.url.as_ref(), loaded)?,
+            thresholds: Thresholds::resolve(loaded)?,
+            top: args
+                .top
+                .or(loaded.config.postgres.as_ref().and_then(|p| p.report.top))
+                .unwrap_or(DEFAULT_TOP),
+        })
+    }
+}
+
 pub fn execute(args: &DbReportArgs, context: &Context) -> Outcome {
+    let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
+    run(&settings).map_err(Failed::Setup)
+}
+
+/// Reads the server and judges it; `maint diagnose` calls this too.
+pub fn run(settings: &Settings) -> Result<Report> {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    let loaded = context.config;
-    let target = target(args.url.as_ref(), loaded).map_err(Failed::Setup)?;
-    let thresholds = Thresholds::resolve(loaded).map_err(Failed::Setup)?;
-    let top = args
-        .top
-        .or(loaded.config.postgres.as_ref().and_then(|p| p.report.top))
-        .unwrap_or(DEFAULT_TOP);
-    let facts = gather(&target).map_err(Failed::Setup)?;
+    let facts = gather(&settings.target)?;
     let mut report = Report::new("db report", Kind::Check, started_at);
-    build(&mut report, &facts, &thresholds, &target, top);
+    build(
+        &mut report,
+        &facts,
+        &settings.thresholds,
+        &settings.target,
+        settings.top,
+    );
     report.duration = clock.elapsed();
     Ok(report)
 }
@@ -179,7 +204,10 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
                 ago(t.last_vacuumed())
             ),
         )
-        .with_hint("maint db vacuum --dry-run"),
+        .with_hint(format!(
+            "maint db vacuum --table {}",
+            crate::commands::shell_word(&t.qualified)
+        )),
         None => Check::measured(
             "db:dead_tuples",
             0.0,
