@@ -545,7 +545,7 @@ fn the_report_finds_bloat_unused_and_invalid_indexes_and_old_transactions() {
             .starts_with("public.bloated: 50 % dead"),
         "{dead}"
     );
-    assert_eq!(dead["hint"], "maint db vacuum --dry-run");
+    assert_eq!(dead["hint"], "maint db vacuum --table public.bloated");
     let unused = out.check("db:unused_indexes");
     assert_eq!(unused["status"], "WARNING");
     assert!(
