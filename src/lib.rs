@@ -14,6 +14,7 @@ pub mod error;
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod logscan;
 pub mod parallel;
 pub mod probe;
 pub mod redact;
