@@ -201,6 +201,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
     let outcome = match &cli.command {
         Command::Health(args) => commands::health::execute(args, &context),
+        Command::Logs(cli::LogsCommand::Analyze(args)) => commands::logs::execute(args, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -221,6 +222,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 fn command_kind(command: &Command) -> Kind {
     match command {
         Command::Health(_) => Kind::Check,
+        Command::Logs(_) => Kind::Check,
         Command::Completions(_) => Kind::Action,
     }
 }

@@ -10,4 +10,5 @@ mod health;
 mod health_postgres;
 mod health_redis;
 mod health_services;
+mod logs;
 mod output;

@@ -3,6 +3,7 @@
 //! and storage modules, and returns a [`Report`]; none prints.
 
 pub mod health;
+pub mod logs;
 
 use std::io::IsTerminal;
 

@@ -160,22 +160,9 @@ impl Tally {
     }
 }
 
-/// Newlines in `text`, counted 32 bytes at a time into byte-wide lanes,
-/// which compiles to SIMD compares without any `unsafe`.
+/// Newlines in `text` (memchr counts with SIMD).
 pub fn count_newlines(text: &[u8]) -> u64 {
-    let mut total = 0u64;
-    for block in text.chunks(32 * 255) {
-        let mut lanes = [0u8; 32];
-        let mut chunks = block.chunks_exact(32);
-        for chunk in &mut chunks {
-            for (lane, &b) in lanes.iter_mut().zip(chunk) {
-                *lane += u8::from(b == b'\n');
-            }
-        }
-        total += lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
-        total += chunks.remainder().iter().filter(|&&b| b == b'\n').count() as u64;
-    }
-    total
+    memchr::memchr_iter(b'\n', text).count() as u64
 }
 
 /// Lines in text that holds complete lines, the last perhaps without its newline.
@@ -186,6 +173,9 @@ fn count_lines(text: &[u8]) -> u64 {
 /// Scans consecutive text of one file.
 pub struct Worker<'a> {
     setup: Setup<'a>,
+    /// A clone per worker: each regex clone has its own cache pool, so
+    /// threads do not contend for one.
+    matcher: Matcher,
     parser: Option<Parser>,
     pub tally: Tally,
     /// Lines read, in the window or not.
@@ -208,6 +198,7 @@ impl<'a> Worker<'a> {
         let categories = setup.matcher.categories().len();
         Worker {
             setup,
+            matcher: setup.matcher.clone(),
             parser,
             tally: Tally::new(categories, setup.widths),
             lines_read: 0,
@@ -221,30 +212,32 @@ impl<'a> Worker<'a> {
 
     /// Takes complete lines (the last may lack its newline at the end of a file).
     pub fn feed(&mut self, text: &[u8]) {
-        self.lines_read += count_lines(text);
+        let lines = count_lines(text);
+        self.lines_read += lines;
         if self.stopped || text.is_empty() {
             return;
         }
         let Some(parser) = self.parser.take() else {
-            self.undated(text);
+            self.undated(text, Some(lines));
             return;
         };
-        self.feed_dated(text, &parser);
+        self.feed_dated(text, lines, &parser);
         self.parser = Some(parser);
     }
 
-    fn feed_dated(&mut self, text: &[u8], parser: &Parser) {
+    /// `lines`: how many lines `text` holds (counted once, by the caller).
+    fn feed_dated(&mut self, text: &[u8], lines: u64, parser: &Parser) {
         let mut start = 0;
         let mut end = text.len();
         if !self.seen_dated {
             match window::next_dated(text, 0, end, parser) {
                 Some((first, _)) => {
-                    self.undated(&text[..first]);
+                    self.undated(&text[..first], None);
                     start = first;
                     self.seen_dated = true;
                 }
                 None => {
-                    self.undated(text);
+                    self.undated(text, Some(lines));
                     return;
                 }
             }
@@ -265,20 +258,22 @@ impl<'a> Worker<'a> {
             self.stopped = true;
         }
         if start < end {
-            self.dated(&text[start..end], parser);
+            let whole = start == 0 && end == text.len();
+            let lines = if whole { lines } else { count_lines(&text[start..end]) };
+            self.dated(&text[start..end], lines, parser);
         }
     }
 
     /// Lines in the window with a known format: each counted line gets the
     /// time of its own timestamp, or of the dated line it continues.
-    fn dated(&mut self, text: &[u8], parser: &Parser) {
-        self.tally.lines += count_lines(text);
+    fn dated(&mut self, text: &[u8], lines: u64, parser: &Parser) {
+        self.tally.lines += lines;
         if let Some((_, first)) = window::next_dated(text, 0, text.len(), parser) {
             self.tally.seen(first);
         }
         // The last position whose time is known, and that time (-1: before the text).
         let mut known: (isize, Option<i64>) = (-1, self.carry_time);
-        let matcher = self.setup.matcher;
+        let matcher = &self.matcher;
         let tally = &mut self.tally;
         let scratch = &mut self.scratch;
         matcher.for_each_match(text, |start, end, mask| {
@@ -305,18 +300,18 @@ impl<'a> Worker<'a> {
 
     /// Lines whose time cannot be told: tallied apart, and counted like the
     /// rest only when there is no window they could fall outside of.
-    fn undated(&mut self, text: &[u8]) {
+    fn undated(&mut self, text: &[u8], lines: Option<u64>) {
         if text.is_empty() {
             return;
         }
-        let lines = count_lines(text);
+        let lines = lines.unwrap_or_else(|| count_lines(text));
         self.tally.undated_lines += lines;
         let in_window = !self.setup.window.is_bounded();
         if in_window {
             self.tally.lines += lines;
         }
         let tally = &mut self.tally;
-        self.setup.matcher.for_each_match(text, |start, end, mask| {
+        self.matcher.for_each_match(text, |start, end, mask| {
             let mut bits = mask;
             while bits != 0 {
                 tally.undated_counts[bits.trailing_zeros() as usize] += 1;
@@ -380,7 +375,7 @@ impl<'a> Worker<'a> {
     }
 
     pub fn matcher(&self) -> &Matcher {
-        self.setup.matcher
+        &self.matcher
     }
 }
 

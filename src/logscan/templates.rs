@@ -245,6 +245,11 @@ pub fn mask_variables(line: &[u8], out: &mut Vec<u8>) {
 }
 
 fn mask_word(word: &[u8], out: &mut Vec<u8>) {
+    // Most words have nothing variable in them: no digit, path or quote.
+    if !word.iter().any(|b| b.is_ascii_digit() || matches!(b, b'/' | b'"' | b'\'')) {
+        out.extend_from_slice(word);
+        return;
+    }
     let lead = word
         .iter()
         .take_while(|b| matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\''))
@@ -320,8 +325,12 @@ fn is_ip(v: &[u8]) -> bool {
         Some(colon) if v.iter().filter(|&&b| b == b':').count() == 1 && v[colon + 1..].iter().all(u8::is_ascii_digit) => &v[..colon],
         _ => v,
     };
-    let parts: Vec<&[u8]> = host.split(|&b| b == b'.').collect();
-    if parts.len() == 4 && parts.iter().all(|p| (1..=3).contains(&p.len()) && p.iter().all(u8::is_ascii_digit)) {
+    let mut parts = 0;
+    let ipv4 = host.split(|&b| b == b'.').all(|p| {
+        parts += 1;
+        (1..=3).contains(&p.len()) && p.iter().all(u8::is_ascii_digit)
+    });
+    if ipv4 && parts == 4 {
         return true;
     }
     // IPv6: hex groups and at least two colons.
