@@ -240,7 +240,7 @@ fn rotated_sets_read_oldest_first_with_multi_member_gzip_by_content() {
     assert_eq!(out.check("errors")["value"], 5.0);
     let files = out.json()["sections"]["files"].clone();
     let order: Vec<&str> = files.as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert_eq!(order, ["app.log.3", "app.log.2.gz", "app.log.1", "app.log"].map(|n| dir.join(n).display().to_string()));
+    assert_eq!(order, ["app.log.3", "app.log.2.gz", "app.log.1", "app.log"]);
     assert_eq!(files[0]["content"], "gzip");
     assert_eq!(files[0]["lines"], 2, "both gzip members are read");
 
@@ -324,7 +324,7 @@ fn templates_histogram_and_peak() {
 }
 
 fn errors_now(count: usize) -> String {
-    let stamp = Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let stamp = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     (0..count).map(|i| format!("{stamp} ERROR number {i}\n")).collect()
 }
 

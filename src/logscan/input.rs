@@ -115,7 +115,7 @@ fn siblings(path: &Path) -> Vec<PathBuf> {
         .filter_map(|entry| {
             let other = entry.file_name().to_string_lossy().into_owned();
             let (base, rotation) = rotation_of(&other);
-            (base == name && rotation.is_some()).then(|| dir.join(&other))
+            (base == name && rotation.is_some()).then(|| path.with_file_name(&other))
         })
         .collect();
     found.sort();

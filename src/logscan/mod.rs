@@ -710,6 +710,8 @@ fn scan_gzip(spec: &Spec, file: &LogFile, handle: &File, id: Identity, report: &
     };
     candidates.push((0, 0, String::new()));
     for (offset, hash, note) in candidates {
+        // The last bytes before where the scan starts, for the next run's line hash.
+        let mut before = Vec::new();
         let consumed = Arc::new(AtomicU64::new(0));
         let (mut feed, thread) = match decode(handle, &consumed) {
             Ok(started) => started,
@@ -721,7 +723,6 @@ fn scan_gzip(spec: &Spec, file: &LogFile, handle: &File, id: Identity, report: &
         // Skip what the last run read, checking that it is the same text.
         if offset > 0 {
             let mut left = offset;
-            let mut before = Vec::new();
             let mut scratch = vec![0u8; 1 << 20];
             while left > 0 {
                 let want = scratch.len().min(left as usize);
@@ -792,7 +793,9 @@ fn scan_gzip(spec: &Spec, file: &LogFile, handle: &File, id: Identity, report: &
                 report.lines
             ));
         }
-        record(out, file, &id, reached, state::tail_hash(&streamed.tail), true);
+        before.extend_from_slice(&streamed.tail);
+        let tail = &before[before.len().saturating_sub(state::TAIL + 1)..];
+        record(out, file, &id, reached, state::tail_hash(tail), true);
         return;
     }
 }
@@ -808,6 +811,66 @@ impl<R: Read> Read for ErrorAfter<R> {
         match self.error.take() {
             Some(err) => Err(err),
             None => self.inner.read(buf),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    fn spec<'a>(paths: Vec<PathBuf>, hook: &'a (dyn Fn(&Path) + Sync)) -> Spec<'a> {
+        Spec {
+            paths,
+            matcher: Matcher::new(
+                categories::DEFAULTS
+                    .iter()
+                    .map(|(n, p)| Category::new(n, p).unwrap())
+                    .collect(),
+            )
+            .unwrap(),
+            window: Window::default(),
+            widths: vec![3_600_000],
+            threads: 2,
+            previous: None,
+            incremental: false,
+            started_at: 0,
+            after_open: Some(hook),
+        }
+    }
+
+    #[test]
+    fn a_file_rotated_during_the_scan_is_read_to_its_end_and_the_new_one_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.log");
+        std::fs::write(&log, "2026-11-20T01:00:00Z ERROR a\n2026-11-20T01:00:01Z ERROR b\n2026-11-20T01:00:02Z ERROR c\n").unwrap();
+        let done = AtomicBool::new(false);
+        let rotate = |path: &Path| {
+            if path == log && !done.swap(true, Ordering::SeqCst) {
+                std::fs::rename(&log, dir.path().join("app.log.1")).unwrap();
+                std::fs::write(&log, "2026-11-20T01:00:03Z ERROR d\n2026-11-20T01:00:04Z WARN e\n").unwrap();
+            }
+        };
+        let scan = scan(&spec(vec![log.clone()], &rotate));
+        assert_eq!(scan.tally.counts[..2], [4, 1]);
+        assert_eq!(scan.files.len(), 2);
+        assert!(scan.files[0].notes.iter().any(|n| n.contains("rotated during the scan")), "{:?}", scan.files[0]);
+        assert_eq!(scan.files[1].outcome, Outcome::Read);
+    }
+
+    #[test]
+    fn a_file_truncated_during_the_scan_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.log");
+        std::fs::write(&log, "ERROR a\n".repeat(1000)).unwrap();
+        let truncate = |path: &Path| {
+            std::fs::File::options().write(true).open(path).unwrap().set_len(0).unwrap();
+        };
+        let scan = scan(&spec(vec![log], &truncate));
+        match &scan.files[0].outcome {
+            Outcome::Partial(reason) => assert!(reason.contains("truncated during the scan"), "{reason}"),
+            other => panic!("{other:?}"),
         }
     }
 }
