@@ -345,16 +345,13 @@ fn shell_quote(text: &str) -> String {
     }
 }
 
+/// The window in words, with a leading space (empty for all lines).
 fn window_text(settings: &Settings) -> String {
-    if settings.state.is_some() {
-        match settings.window.is_bounded() {
-            true => format!("new since the last run, {}", settings.window),
-            false => "new since the last run".to_owned(),
-        }
-    } else if settings.window.is_bounded() {
-        settings.window.to_string()
-    } else {
-        "in all lines".to_owned()
+    match (settings.state.is_some(), settings.window.is_bounded()) {
+        (true, true) => format!(" new since the last run, {}", settings.window),
+        (true, false) => " new since the last run".to_owned(),
+        (false, true) => format!(" {}", settings.window),
+        (false, false) => String::new(),
     }
 }
 
@@ -399,7 +396,7 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
 
     // The window itself: how many lines, and "none" as a result of its own.
     let lines_message = format!(
-        "{} lines {window} in {} of {} files ({} read)",
+        "{} lines{window} in {} of {} files ({} read)",
         tally.lines,
         read.len(),
         scan.files.len(),
@@ -422,7 +419,7 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
             .alerts
             .iter()
             .find(|a| a.category == category.name && a.per.is_none());
-        let mut message = format!("{count} lines match /{}/ {window}", category.pattern);
+        let mut message = format!("{count} lines match /{}/{window}", category.pattern);
         if let Some((start, peak)) = display.peak(index) {
             message.push_str(&format!(", peak {peak} in the {bucket} from {}", logscan::show_time(start)));
         }

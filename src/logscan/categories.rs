@@ -87,9 +87,27 @@ impl Category {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     categories: Vec<Category>,
-    /// Any category, in multi-line mode so `^` and `$` still mean line
-    /// start and end when searching a whole buffer.
-    any: Regex,
+    any: Any,
+}
+
+/// The search for "any category" over a whole buffer.
+#[derive(Debug, Clone)]
+enum Any {
+    /// Every category is a plain alternation of words (as the defaults
+    /// are): a SIMD multi-literal search, with no regex engine behind it.
+    Literals(aho_corasick::AhoCorasick),
+    /// The alternation of all categories, in multi-line mode so `^` and
+    /// `$` still mean line start and end when searching a whole buffer.
+    Regex(Regex),
+}
+
+/// The words of a pattern that is only `word|word|...` (no regex syntax).
+fn literals(pattern: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = pattern.split('|').collect();
+    let plain = |word: &&str| {
+        !word.is_empty() && !word.contains(['\\', '.', '+', '*', '?', '(', ')', '[', ']', '{', '}', '^', '$'])
+    };
+    words.iter().all(plain).then_some(words)
 }
 
 impl Matcher {
@@ -108,14 +126,26 @@ impl Matcher {
         } else {
             alternation
         };
-        let any = RegexBuilder::new(&alternation)
-            .unicode(false)
-            .multi_line(true)
-            .build()
-            .map_err(|err| PatternError::Regex {
-                pattern: alternation.clone(),
-                message: err.to_string(),
-            })?;
+        let words: Option<Vec<Vec<&str>>> = categories.iter().map(|c| literals(&c.pattern)).collect();
+        let literal = words.filter(|w| !w.is_empty()).and_then(|words| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(words.concat())
+                .ok()
+        });
+        let any = match literal {
+            Some(searcher) => Any::Literals(searcher),
+            None => Any::Regex(
+                RegexBuilder::new(&alternation)
+                    .unicode(false)
+                    .multi_line(true)
+                    .build()
+                    .map_err(|err| PatternError::Regex {
+                        pattern: alternation.clone(),
+                        message: err.to_string(),
+                    })?,
+            ),
+        };
         Ok(Matcher { categories, any })
     }
 
@@ -135,10 +165,15 @@ impl Matcher {
     pub fn for_each_match(&self, text: &[u8], mut found: impl FnMut(usize, usize, u64)) {
         let mut pos = 0;
         while pos < text.len() {
-            let Some(hit) = self.any.find_at(text, pos) else {
+            let hit = match &self.any {
+                Any::Literals(searcher) => searcher
+                    .find(aho_corasick::Input::new(text).span(pos..text.len()))
+                    .map(|m| m.start()),
+                Any::Regex(regex) => regex.find_at(text, pos).map(|m| m.start()),
+            };
+            let Some(at) = hit else {
                 break;
             };
-            let at = hit.start();
             let start = memchr::memrchr(b'\n', &text[pos..at]).map_or(pos, |i| pos + i + 1);
             if at == text.len() && (at == pos || text[at - 1] == b'\n') {
                 // An empty match after the last newline is not a line.
@@ -220,6 +255,20 @@ mod tests {
         assert_eq!(lines(&matcher, b"a\n\nb").len(), 3);
         let end = Matcher::new(vec![Category::new("end", "b$").unwrap()]).unwrap();
         assert_eq!(lines(&end, b"a\nab").len(), 1);
+    }
+
+    #[test]
+    fn plain_alternations_use_the_literal_search() {
+        assert!(matches!(defaults().any, Any::Literals(_)));
+        assert_eq!(literals("a b|c"), Some(vec!["a b", "c"]));
+        assert_eq!(literals("a|"), None);
+        assert_eq!(literals("a.b"), None);
+        let mixed = Matcher::new(vec![
+            Category::new("a", "ERROR").unwrap(),
+            Category::new("b", "^x").unwrap(),
+        ])
+        .unwrap();
+        assert!(matches!(mixed.any, Any::Regex(_)));
     }
 
     #[test]

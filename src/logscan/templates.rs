@@ -89,6 +89,9 @@ pub struct Templates {
     /// (token count, first token) -> templates in that leaf.
     tree: FastMap<(usize, Vec<u8>), Vec<u32>>,
     cache: FastMap<Box<[u8]>, u32>,
+    /// Lines that differ only in their digits share a template: a hash of
+    /// the line with its digits blanked finds it without masking at all.
+    raw_cache: FastMap<u64, u32>,
     overflow: Option<u32>,
     masked: Vec<u8>,
 }
@@ -100,6 +103,7 @@ impl Templates {
             templates: Vec::new(),
             tree: FastMap::default(),
             cache: FastMap::default(),
+            raw_cache: FastMap::default(),
             overflow: None,
             masked: Vec::with_capacity(256),
         }
@@ -111,9 +115,15 @@ impl Templates {
 
     /// Adds one line (without its timestamp) that matched the categories in `mask`.
     pub fn add(&mut self, text: &[u8], example: &[u8], mask: u64, time: Option<i64>) {
+        let text = &text[..text.len().min(MAX_LINE)];
+        let raw = digitless_hash(text);
+        if let Some(&id) = self.raw_cache.get(&raw) {
+            self.templates[id as usize].see(mask, time);
+            return;
+        }
         let mut masked = std::mem::take(&mut self.masked);
         masked.clear();
-        mask_variables(&text[..text.len().min(MAX_LINE)], &mut masked);
+        mask_variables(text, &mut masked);
         let id = match self.cache.get(masked.as_slice()) {
             Some(&id) => id,
             None => {
@@ -127,6 +137,10 @@ impl Templates {
             }
         };
         self.masked = masked;
+        if self.raw_cache.len() >= MAX_CACHED {
+            self.raw_cache.clear();
+        }
+        self.raw_cache.insert(raw, id);
         self.templates[id as usize].see(mask, time);
     }
 
@@ -139,11 +153,13 @@ impl Templates {
         let mut best: Option<(u32, f64)> = None;
         for &id in leaf {
             let template = &self.templates[id as usize];
+            // As in Drain, a `<*>` does not count as agreeing: otherwise a
+            // template that has lost half its words to `<*>` absorbs anything.
             let agree = template
                 .tokens
                 .iter()
                 .zip(tokens)
-                .filter(|(t, l)| t.as_slice() == **l || t.as_slice() == WILDCARD)
+                .filter(|(t, l)| t.as_slice() == **l && t.as_slice() != WILDCARD)
                 .count();
             let similarity = agree as f64 / tokens.len().max(1) as f64;
             if similarity >= SIMILARITY && best.is_none_or(|(_, s)| similarity > s) {
@@ -208,6 +224,31 @@ impl Templates {
             }
         }
     }
+}
+
+/// A hash of `text` with every ASCII digit replaced by NUL, eight bytes at
+/// a time (SWAR: a byte is a digit when its high nibble is 3 and its low
+/// nibble plus 6 does not carry into bit 4).
+fn digitless_hash(text: &[u8]) -> u64 {
+    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+    const SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let blank = |word: u64| {
+        let x = word ^ 0x3030_3030_3030_3030;
+        let not_digit = (x & !LOW) | (((x & LOW) + 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010);
+        // 0x80 in each byte that is not a digit, then 0xff.
+        let flags = (((not_digit & SEVEN) + SEVEN) | not_digit) & !SEVEN;
+        word & ((flags >> 7) * 0xff)
+    };
+    let mut hasher = FastHasher(text.len() as u64);
+    let mut chunks = text.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        hasher.0 = (hasher.0.rotate_left(5) ^ blank(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    hasher.0 = (hasher.0.rotate_left(5) ^ blank(u64::from_le_bytes(last))).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    hasher.0
 }
 
 /// Writes `line` with its variable parts masked, tokens separated by one space.
@@ -385,6 +426,19 @@ mod tests {
             "unhandled exception: KeyError: <STR> token <HEX> v1"
         );
         assert_eq!(masked("  spaced   out  "), "spaced out");
+    }
+
+    #[test]
+    fn the_raw_hash_ignores_digits_only() {
+        assert_eq!(digitless_hash(b"took 12 ms at 10.0.0.1"), digitless_hash(b"took 98 ms at 99.1.2.3"));
+        assert_ne!(digitless_hash(b"took 12 ms"), digitless_hash(b"took 12 s!"));
+        assert_ne!(digitless_hash(b"took 12 ms"), digitless_hash(b"took 123 ms"));
+        assert_ne!(digitless_hash(b"a/b"), digitless_hash(b"a:b"));
+        for b in 0u8..=255 {
+            let word = [b; 8];
+            let blanked = digitless_hash(&word) == digitless_hash(&[0; 8]);
+            assert_eq!(blanked, b.is_ascii_digit() || b == 0, "byte {b}");
+        }
     }
 
     #[test]
