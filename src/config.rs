@@ -493,12 +493,17 @@ mod tests {
     #[test]
     fn logs_values_are_checked_while_parsing() {
         let err = parse("[logs.patterns]\ntimeouts = \"(timed out\"\n").unwrap_err();
-        assert!(err.contains("line 2, key `logs.patterns.timeouts`: invalid regular expression"), "{err}");
+        assert!(
+            err.contains("line 2, key `logs.patterns.timeouts`: invalid regular expression"),
+            "{err}"
+        );
         let err = parse("[logs]\nsince = \"last week\"\n").unwrap_err();
         assert!(err.contains("line 2, key `logs.since`"), "{err}");
         let err = parse("[logs]\nthresholds = [\"errors>x\"]\n").unwrap_err();
         assert!(err.contains("key `logs.thresholds"), "{err}");
-        let loaded = parse("[logs]\npaths = [\"/var/log/app\"]\nthresholds = [\"errors>5,10/1h\"]\n").unwrap();
+        let loaded =
+            parse("[logs]\npaths = [\"/var/log/app\"]\nthresholds = [\"errors>5,10/1h\"]\n")
+                .unwrap();
         assert_eq!(loaded.config.logs.thresholds.len(), 1);
     }
 

@@ -30,9 +30,16 @@ fn grep_count(pattern: &str, file: &Path) -> u64 {
         .env("LC_ALL", "C")
         .output()
         .expect("grep runs");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| {
-        panic!("grep said {:?} {:?}", out.stdout, String::from_utf8_lossy(&out.stderr))
-    })
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| {
+            panic!(
+                "grep said {:?} {:?}",
+                out.stdout,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
 }
 
 fn extra_patterns() -> Vec<String> {
@@ -45,9 +52,15 @@ fn extra_patterns() -> Vec<String> {
 /// Bodies with every category, continuation lines, and invalid UTF-8.
 fn body(i: usize) -> Vec<u8> {
     let text = match i % 13 {
-        0 => format!("ERROR [api] failed to connect to redis at 127.0.0.1:6379: Connection refused (attempt {})", i % 9),
+        0 => format!(
+            "ERROR [api] failed to connect to redis at 127.0.0.1:6379: Connection refused (attempt {})",
+            i % 9
+        ),
         1 => "WARNING [db] slow query took 812 ms".to_owned(),
-        2 => format!("INFO [auth] Authentication failed for user bob from 203.0.113.{}", i % 250),
+        2 => format!(
+            "INFO [auth] Authentication failed for user bob from 203.0.113.{}",
+            i % 250
+        ),
         3 => "CRITICAL [evolution] Rollback initiated for generation 7".to_owned(),
         4 => "WARN [worker] Memory exceeded soft limit; Speed exceeded too".to_owned(),
         5 => "INFO [api] Unauthorized access to /admin by user bab".to_owned(),
@@ -64,14 +77,23 @@ fn body(i: usize) -> Vec<u8> {
 
 /// A log in one format: `stamp(t)` writes a timestamp; some records carry
 /// a stack trace of continuation lines.
-fn write_log(path: &Path, records: usize, start: DateTime<Utc>, step: Duration, stamp: &dyn Fn(DateTime<Utc>, &[u8]) -> Vec<u8>) -> Vec<(DateTime<Utc>, Vec<u8>)> {
+fn write_log(
+    path: &Path,
+    records: usize,
+    start: DateTime<Utc>,
+    step: Duration,
+    stamp: &StampFn,
+) -> Vec<(DateTime<Utc>, Vec<u8>)> {
     let mut lines = Vec::new();
     for i in 0..records {
         let time = start + step * i as u32;
         lines.push((time, stamp(time, &body(i))));
         if i % 11 == 0 {
             lines.push((time, b"Traceback (most recent call last):".to_vec()));
-            lines.push((time, b"  File \"app.py\", line 3, in handler: ERROR inside".to_vec()));
+            lines.push((
+                time,
+                b"  File \"app.py\", line 3, in handler: ERROR inside".to_vec(),
+            ));
             lines.push((time, format!("KeyError: 'x' (attempt {i})").into_bytes()));
         }
     }
@@ -87,7 +109,8 @@ fn local(time: DateTime<Utc>) -> chrono::NaiveDateTime {
     time.with_timezone(&Local).naive_local()
 }
 
-type Stamp = Box<dyn Fn(DateTime<Utc>, &[u8]) -> Vec<u8>>;
+type StampFn = dyn Fn(DateTime<Utc>, &[u8]) -> Vec<u8>;
+type Stamp = Box<StampFn>;
 
 fn formats() -> Vec<(&'static str, Stamp)> {
     fn join(prefix: String, body: &[u8]) -> Vec<u8> {
@@ -96,26 +119,81 @@ fn formats() -> Vec<(&'static str, Stamp)> {
         line
     }
     vec![
-        ("rfc3339", Box::new(|t: DateTime<Utc>, b: &[u8]| join(format!("{} ", t.format("%Y-%m-%dT%H:%M:%S%.3fZ")), b))),
-        ("iso8601", Box::new(|t: DateTime<Utc>, b: &[u8]| join(format!("{} ", local(t).format("%Y-%m-%d %H:%M:%S%.6f")), b))),
-        ("python-logging", Box::new(|t: DateTime<Utc>, b: &[u8]| join(format!("{} ", local(t).format("%Y-%m-%d %H:%M:%S,%3f")), b))),
-        ("syslog", Box::new(|t: DateTime<Utc>, b: &[u8]| join(format!("{} web-1 app[42]: ", local(t).format("%b %e %H:%M:%S")), b))),
-        ("common-log", Box::new(|t: DateTime<Utc>, b: &[u8]| {
-            join(format!("10.0.0.1 - - [{}] \"GET / HTTP/1.1\" 200 5 ", t.format("%d/%b/%Y:%H:%M:%S +0000")), b)
-        })),
-        ("apache-error", Box::new(|t: DateTime<Utc>, b: &[u8]| join(format!("[{}] [error] ", local(t).format("%a %b %d %H:%M:%S%.6f %Y")), b))),
-        ("json", Box::new(|t: DateTime<Utc>, b: &[u8]| {
-            let mut line = format!("{{\"time\":\"{}\",\"msg\":\"", t.format("%Y-%m-%dT%H:%M:%S%.3f+00:00")).into_bytes();
-            line.extend_from_slice(b);
-            line.extend_from_slice(b"\"}");
-            line
-        })),
-        ("json", Box::new(|t: DateTime<Utc>, b: &[u8]| {
-            let mut line = format!("{{\"ts\": {}.{:03}, \"msg\": \"", t.timestamp(), t.timestamp_subsec_millis()).into_bytes();
-            line.extend_from_slice(b);
-            line.extend_from_slice(b"\"}");
-            line
-        })),
+        (
+            "rfc3339",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                join(format!("{} ", t.format("%Y-%m-%dT%H:%M:%S%.3fZ")), b)
+            }),
+        ),
+        (
+            "iso8601",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                join(format!("{} ", local(t).format("%Y-%m-%d %H:%M:%S%.6f")), b)
+            }),
+        ),
+        (
+            "python-logging",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                join(format!("{} ", local(t).format("%Y-%m-%d %H:%M:%S,%3f")), b)
+            }),
+        ),
+        (
+            "syslog",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                join(
+                    format!("{} web-1 app[42]: ", local(t).format("%b %e %H:%M:%S")),
+                    b,
+                )
+            }),
+        ),
+        (
+            "common-log",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                join(
+                    format!(
+                        "10.0.0.1 - - [{}] \"GET / HTTP/1.1\" 200 5 ",
+                        t.format("%d/%b/%Y:%H:%M:%S +0000")
+                    ),
+                    b,
+                )
+            }),
+        ),
+        (
+            "apache-error",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                join(
+                    format!("[{}] [error] ", local(t).format("%a %b %d %H:%M:%S%.6f %Y")),
+                    b,
+                )
+            }),
+        ),
+        (
+            "json",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                let mut line = format!(
+                    "{{\"time\":\"{}\",\"msg\":\"",
+                    t.format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
+                )
+                .into_bytes();
+                line.extend_from_slice(b);
+                line.extend_from_slice(b"\"}");
+                line
+            }),
+        ),
+        (
+            "json",
+            Box::new(|t: DateTime<Utc>, b: &[u8]| {
+                let mut line = format!(
+                    "{{\"ts\": {}.{:03}, \"msg\": \"",
+                    t.timestamp(),
+                    t.timestamp_subsec_millis()
+                )
+                .into_bytes();
+                line.extend_from_slice(b);
+                line.extend_from_slice(b"\"}");
+                line
+            }),
+        ),
     ]
 }
 
@@ -127,7 +205,10 @@ fn counts(out: &crate::support::command::Output) -> Vec<u64> {
 }
 
 fn grep_counts(file: &Path) -> Vec<u64> {
-    CATEGORIES.iter().map(|(_, p)| grep_count(p, file)).collect()
+    CATEGORIES
+        .iter()
+        .map(|(_, p)| grep_count(p, file))
+        .collect()
 }
 
 #[test]
@@ -138,7 +219,14 @@ fn counts_equal_grep_on_every_timestamp_format_whole_and_windowed() {
         let path = command.path("app.log");
         let lines = write_log(&path, 2_000, start, Duration::from_secs(50), &*stamp);
         let whole = command
-            .args(["--format", "json", "logs", "analyze", "app.log", "--explain"])
+            .args([
+                "--format",
+                "json",
+                "logs",
+                "analyze",
+                "app.log",
+                "--explain",
+            ])
             .args(extra_patterns())
             .run();
         assert_eq!(counts(&whole), grep_counts(&path), "{name}: whole file");
@@ -164,7 +252,17 @@ fn counts_equal_grep_on_every_timestamp_format_whole_and_windowed() {
         let windowed = maint();
         std::fs::copy(&path, windowed.path("app.log")).unwrap();
         let windowed = windowed
-            .args(["--format", "json", "logs", "analyze", "app.log", "--since", &fmt(since), "--until", &fmt(until)])
+            .args([
+                "--format",
+                "json",
+                "logs",
+                "analyze",
+                "app.log",
+                "--since",
+                &fmt(since),
+                "--until",
+                &fmt(until),
+            ])
             .args(extra_patterns())
             .run();
         assert_eq!(counts(&windowed), grep_counts(&expected), "{name}: window");
@@ -182,7 +280,13 @@ fn the_window_start_is_found_by_binary_search_in_a_large_file() {
     let path = command.path("big.log");
     let start = Utc::now() - chrono::Duration::hours(72);
     // About 9 MB over three days.
-    let lines = write_log(&path, 60_000, start, Duration::from_secs(4), &*formats().remove(0).1);
+    let lines = write_log(
+        &path,
+        60_000,
+        start,
+        Duration::from_secs(4),
+        &*formats().remove(0).1,
+    );
     let since = Utc::now() - chrono::Duration::hours(24);
     let expected = command.path("window.log");
     let mut file = std::fs::File::create(&expected).unwrap();
@@ -192,15 +296,33 @@ fn the_window_start_is_found_by_binary_search_in_a_large_file() {
     }
     drop(file);
     let out = command
-        .args(["--format", "json", "logs", "analyze", "big.log", "--since", "24h", "--explain"])
+        .args([
+            "--format",
+            "json",
+            "logs",
+            "analyze",
+            "big.log",
+            "--since",
+            "24h",
+            "--explain",
+        ])
         .args(extra_patterns())
         .run();
     assert_eq!(counts(&out), grep_counts(&expected));
     let file = &out.json()["sections"]["files"][0];
     let size = std::fs::metadata(&path).unwrap().len() as f64;
     let from = file["read_from"].as_f64().unwrap();
-    assert!(from > size * 0.5, "read from byte {from} of {size}: no binary search?");
-    assert!(file["why"].as_str().unwrap().contains("binary search skipped"), "{file}");
+    assert!(
+        from > size * 0.5,
+        "read from byte {from} of {size}: no binary search?"
+    );
+    assert!(
+        file["why"]
+            .as_str()
+            .unwrap()
+            .contains("binary search skipped"),
+        "{file}"
+    );
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -220,26 +342,49 @@ fn rotated_sets_read_oldest_first_with_multi_member_gzip_by_content() {
     let dir = command.dir().to_path_buf();
     let now = Utc::now();
     let record = |hours_ago: i64, text: &str| {
-        format!("{} {text}\n", (now - chrono::Duration::hours(hours_ago)).format("%Y-%m-%dT%H:%M:%SZ"))
+        format!(
+            "{} {text}\n",
+            (now - chrono::Duration::hours(hours_ago)).format("%Y-%m-%dT%H:%M:%SZ")
+        )
     };
     // Oldest: two gzip members, named without .gz (content decides).
     let mut old = gzip(record(50, "ERROR oldest a").as_bytes());
     old.extend(gzip(record(49, "ERROR oldest b").as_bytes()));
     std::fs::write(dir.join("app.log.3"), old).unwrap();
-    std::fs::write(dir.join("app.log.2.gz"), gzip(record(30, "ERROR two days").as_bytes())).unwrap();
-    std::fs::write(dir.join("app.log.1"), record(20, "ERROR yesterday") + &record(13, "WARN late")).unwrap();
+    std::fs::write(
+        dir.join("app.log.2.gz"),
+        gzip(record(30, "ERROR two days").as_bytes()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.log.1"),
+        record(20, "ERROR yesterday") + &record(13, "WARN late"),
+    )
+    .unwrap();
     std::fs::write(dir.join("app.log"), record(2, "ERROR today")).unwrap();
     set_mtime(&dir.join("app.log.3"), Duration::from_secs(49 * 3600));
     set_mtime(&dir.join("app.log.2.gz"), Duration::from_secs(30 * 3600));
     set_mtime(&dir.join("app.log.1"), Duration::from_secs(13 * 3600));
 
     let out = command
-        .args(["--format", "json", "logs", "analyze", "app.log", "--explain"])
+        .args([
+            "--format",
+            "json",
+            "logs",
+            "analyze",
+            "app.log",
+            "--explain",
+        ])
         .run();
     out.code(0);
     assert_eq!(out.check("errors")["value"], 5.0);
     let files = out.json()["sections"]["files"].clone();
-    let order: Vec<&str> = files.as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let order: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(order, ["app.log.3", "app.log.2.gz", "app.log.1", "app.log"]);
     assert_eq!(files[0]["content"], "gzip");
     assert_eq!(files[0]["lines"], 2, "both gzip members are read");
@@ -253,7 +398,13 @@ fn rotated_sets_read_oldest_first_with_multi_member_gzip_by_content() {
     assert_eq!(out.check("errors")["value"], 2.0);
     let files = out.json()["sections"]["files"].clone();
     assert_eq!(files[0]["result"], "skipped");
-    assert!(files[0]["why"].as_str().unwrap().contains("before the window starts"), "{files}");
+    assert!(
+        files[0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("before the window starts"),
+        "{files}"
+    );
     assert_eq!(files[1]["result"], "skipped");
     assert_eq!(files[2]["result"], "read");
 }
@@ -262,7 +413,13 @@ fn rotated_sets_read_oldest_first_with_multi_member_gzip_by_content() {
 fn gzip_counts_equal_zcat_grep() {
     let command = maint();
     let plain = command.path("plain.log");
-    write_log(&plain, 5_000, Utc::now() - chrono::Duration::hours(5), Duration::from_secs(3), &*formats().remove(2).1);
+    write_log(
+        &plain,
+        5_000,
+        Utc::now() - chrono::Duration::hours(5),
+        Duration::from_secs(3),
+        &*formats().remove(2).1,
+    );
     let data = std::fs::read(&plain).unwrap();
     let (a, b) = data.split_at(data.len() / 3);
     let mut two_members = gzip(a);
@@ -290,28 +447,50 @@ fn templates_histogram_and_peak() {
             i
         ));
     }
-    text.push_str(&format!("{} ERROR disk full on /var/lib/app/data\n", now.format("%Y-%m-%dT%H:%M:%SZ")));
+    text.push_str(&format!(
+        "{} ERROR disk full on /var/lib/app/data\n",
+        now.format("%Y-%m-%dT%H:%M:%SZ")
+    ));
     let out = command
         .file("app.log", &text)
-        .args(["--format", "json", "logs", "analyze", "app.log", "--top", "1", "--bucket", "15m"])
+        .args([
+            "--format", "json", "logs", "analyze", "app.log", "--top", "1", "--bucket", "15m",
+        ])
         .run();
     let json = out.json();
     let templates = json["sections"]["templates"].as_array().unwrap();
     assert_eq!(templates.len(), 1, "--top 1: {templates:?}");
-    assert_eq!(templates[0]["template"], "ERROR [api] failed to connect to redis at <IP> (attempt <NUM>)");
+    assert_eq!(
+        templates[0]["template"],
+        "ERROR [api] failed to connect to redis at <IP> (attempt <NUM>)"
+    );
     assert_eq!(templates[0]["count"], 30);
-    assert!(templates[0]["example"].as_str().unwrap().contains("10.0.0.0:6379"));
-    assert!(templates[0]["first_seen"].as_str().unwrap() < templates[0]["last_seen"].as_str().unwrap());
+    assert!(
+        templates[0]["example"]
+            .as_str()
+            .unwrap()
+            .contains("10.0.0.0:6379")
+    );
+    assert!(
+        templates[0]["first_seen"].as_str().unwrap() < templates[0]["last_seen"].as_str().unwrap()
+    );
     let peaks = json["sections"]["peaks"].as_array().unwrap();
     assert_eq!(peaks[0]["category"], "errors");
     assert_eq!(peaks[0]["count"], 20);
     let histogram = json["sections"]["histogram"].as_array().unwrap();
-    let total: i64 = histogram.iter().map(|row| row["errors"].as_i64().unwrap()).sum();
+    let total: i64 = histogram
+        .iter()
+        .map(|row| row["errors"].as_i64().unwrap())
+        .sum();
     assert_eq!(total, 31);
     // Buckets are 15 minutes wide.
     let starts: Vec<i64> = histogram
         .iter()
-        .map(|row| DateTime::parse_from_rfc3339(row["bucket_start"].as_str().unwrap()).unwrap().timestamp())
+        .map(|row| {
+            DateTime::parse_from_rfc3339(row["bucket_start"].as_str().unwrap())
+                .unwrap()
+                .timestamp()
+        })
         .collect();
     assert!(starts.iter().all(|s| s % 900 == 0), "{starts:?}");
     // The table names the peak, and keeps the long histogram out.
@@ -319,24 +498,41 @@ fn templates_histogram_and_peak() {
         .file("app.log", &text)
         .args(["logs", "analyze", "app.log"])
         .run();
-    table.stdout_has("Peak hour per category:").stdout_has("Top message templates");
+    table
+        .stdout_has("Peak hour per category:")
+        .stdout_has("Top message templates");
     assert!(!table.stdout.contains("BUCKET"), "{}", table.stdout);
 }
 
 fn errors_now(count: usize) -> String {
     let stamp = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
-    (0..count).map(|i| format!("{stamp} ERROR number {i}\n")).collect()
+    (0..count)
+        .map(|i| format!("{stamp} ERROR number {i}\n"))
+        .collect()
 }
 
 #[test]
 fn thresholds_map_to_exit_codes() {
     // DESIGN.md: more than 100 errors is an alert.
-    maint().file("a.log", &errors_now(100)).args(["logs", "analyze", "a.log"]).run().code(0);
-    let out = maint().file("a.log", &errors_now(101)).args(["--format", "json", "logs", "analyze", "a.log"]).run();
+    maint()
+        .file("a.log", &errors_now(100))
+        .args(["logs", "analyze", "a.log"])
+        .run()
+        .code(0);
+    let out = maint()
+        .file("a.log", &errors_now(101))
+        .args(["--format", "json", "logs", "analyze", "a.log"])
+        .run();
     out.code(1);
     let errors = out.check("errors");
     assert_eq!(errors["status"], "WARNING");
-    assert!(errors["hint"].as_str().unwrap().starts_with("LC_ALL=C zgrep -hE 'ERROR|CRITICAL|FATAL' "), "{errors}");
+    assert!(
+        errors["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("LC_ALL=C zgrep -hE 'ERROR|CRITICAL|FATAL' "),
+        "{errors}"
+    );
     maint()
         .file("a.log", &errors_now(11))
         .args(["logs", "analyze", "a.log", "--threshold", "errors>5,10"])
@@ -345,7 +541,17 @@ fn thresholds_map_to_exit_codes() {
     // Rates: the busiest hour.
     let out = maint()
         .file("a.log", &errors_now(4))
-        .args(["--format", "json", "logs", "analyze", "a.log", "--threshold", "errors>2,3/1h", "--threshold", "warnings>0"])
+        .args([
+            "--format",
+            "json",
+            "logs",
+            "analyze",
+            "a.log",
+            "--threshold",
+            "errors>2,3/1h",
+            "--threshold",
+            "warnings>0",
+        ])
         .run();
     out.code(2);
     assert_eq!(out.check("errors/1h")["value"], 4.0);
@@ -365,14 +571,25 @@ fn no_lines_in_the_window_is_its_own_result() {
     let old = (Utc::now() - chrono::Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ");
     let out = maint()
         .file("a.log", &format!("{old} ERROR long ago\n"))
-        .args(["--format", "json", "logs", "analyze", "a.log", "--since", "24h"])
+        .args([
+            "--format", "json", "logs", "analyze", "a.log", "--since", "24h",
+        ])
         .run();
     out.code(3);
     let lines = out.check("lines");
     assert_eq!(lines["status"], "UNKNOWN");
-    assert!(lines["message"].as_str().unwrap().starts_with("no lines in the window"), "{lines}");
+    assert!(
+        lines["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no lines in the window"),
+        "{lines}"
+    );
     // An empty file is the same result, not an error.
-    let out = maint().file("empty.log", "").args(["--format", "json", "logs", "analyze", "empty.log"]).run();
+    let out = maint()
+        .file("empty.log", "")
+        .args(["--format", "json", "logs", "analyze", "empty.log"])
+        .run();
     out.code(3);
     assert_eq!(out.check("lines")["value"], 0.0);
     assert_eq!(out.check("errors")["value"], 0.0);
@@ -382,13 +599,31 @@ fn no_lines_in_the_window_is_its_own_result() {
 fn undated_lines_are_counted_and_reported() {
     let out = maint()
         .file("plain.log", "ERROR no time here\nWARN nor here\nfine\n")
-        .args(["--format", "json", "logs", "analyze", "plain.log", "--since", "1h"])
+        .args([
+            "--format",
+            "json",
+            "logs",
+            "analyze",
+            "plain.log",
+            "--since",
+            "1h",
+        ])
         .run();
     out.code(1);
     let undated = out.check("undated");
     assert_eq!(undated["value"], 3.0);
-    assert!(undated["message"].as_str().unwrap().contains("1 errors, 1 warnings"), "{undated}");
-    assert_eq!(out.check("errors")["value"], 0.0, "not in the window's counts");
+    assert!(
+        undated["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 errors, 1 warnings"),
+        "{undated}"
+    );
+    assert_eq!(
+        out.check("errors")["value"],
+        0.0,
+        "not in the window's counts"
+    );
     // Without a window they count like any line.
     let out = maint()
         .file("plain.log", "ERROR no time here\n")
@@ -402,13 +637,26 @@ fn undated_lines_are_counted_and_reported() {
 fn a_missing_or_unreadable_file_is_reported_and_the_rest_analysed() {
     let out = maint()
         .file("good.log", &errors_now(3))
-        .args(["--format", "json", "logs", "analyze", "good.log", "missing.log"])
+        .args([
+            "--format",
+            "json",
+            "logs",
+            "analyze",
+            "good.log",
+            "missing.log",
+        ])
         .run();
     out.code(3);
     assert_eq!(out.check("errors")["value"], 3.0);
     let missing = out.check("file:missing.log");
     assert_eq!(missing["status"], "UNKNOWN");
-    assert!(missing["message"].as_str().unwrap().contains("No such file"), "{missing}");
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .contains("No such file"),
+        "{missing}"
+    );
 
     // Unreadable: permission denied, or for root (who may read anything) a file whose reads fail.
     let command = maint().file("good.log", &errors_now(3));
@@ -417,8 +665,8 @@ fn a_missing_or_unreadable_file_is_reported_and_the_rest_analysed() {
     } else {
         let path = command.path("secret.log");
         std::fs::write(&path, "ERROR\n").unwrap();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&path).unwrap().permissions(), 0);
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0)).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+            .unwrap();
         path
     };
     let out = command
@@ -427,19 +675,34 @@ fn a_missing_or_unreadable_file_is_reported_and_the_rest_analysed() {
         .run();
     out.code(3);
     assert_eq!(out.check("errors")["value"], 3.0);
-    assert_eq!(out.check(&format!("file:{}", unreadable.display()))["status"], "UNKNOWN");
+    assert_eq!(
+        out.check(&format!("file:{}", unreadable.display()))["status"],
+        "UNKNOWN"
+    );
 }
 
 #[test]
 fn a_binary_file_is_not_analysed() {
     let command = maint().file("good.log", &errors_now(1));
-    std::fs::write(command.path("core.bin"), b"\x7fELF\x02\x01\x01\0\0\0ERROR\0\0\x03").unwrap();
+    std::fs::write(
+        command.path("core.bin"),
+        b"\x7fELF\x02\x01\x01\0\0\0ERROR\0\0\x03",
+    )
+    .unwrap();
     let out = command
-        .args(["--format", "json", "logs", "analyze", "good.log", "core.bin"])
+        .args([
+            "--format", "json", "logs", "analyze", "good.log", "core.bin",
+        ])
         .run();
     out.code(3);
     let check = out.check("file:core.bin");
-    assert!(check["message"].as_str().unwrap().contains("binary content"), "{check}");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("binary content"),
+        "{check}"
+    );
     assert_eq!(out.check("errors")["value"], 1.0);
 }
 
@@ -449,10 +712,16 @@ fn a_truncated_gzip_counts_what_was_read() {
     let mut text = String::new();
     let stamp = Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     for i in 0..200_000 {
-        text.push_str(&format!("{stamp} ERROR event {i} with some padding to make it longer\n"));
+        text.push_str(&format!(
+            "{stamp} ERROR event {i} with some padding to make it longer\n"
+        ));
     }
     let compressed = gzip(text.as_bytes());
-    std::fs::write(command.path("app.log.1.gz"), &compressed[..compressed.len() / 2]).unwrap();
+    std::fs::write(
+        command.path("app.log.1.gz"),
+        &compressed[..compressed.len() / 2],
+    )
+    .unwrap();
     let out = command
         .args(["--format", "json", "logs", "analyze", "app.log.1.gz"])
         .run();
@@ -461,7 +730,10 @@ fn a_truncated_gzip_counts_what_was_read() {
     assert_eq!(check["status"], "WARNING");
     let message = check["message"].as_str().unwrap();
     assert!(message.contains("gzip data ends early"), "{message}");
-    assert!(message.contains(&format!("of {} compressed bytes", compressed.len() / 2)), "{message}");
+    assert!(
+        message.contains(&format!("of {} compressed bytes", compressed.len() / 2)),
+        "{message}"
+    );
     let errors = out.check("errors")["value"].as_f64().unwrap();
     assert!(errors > 50_000.0 && errors < 200_000.0, "{errors}");
 }
@@ -488,9 +760,20 @@ fn a_100_mb_line_is_one_line_and_memory_stays_bounded() {
         .args(["--format", "json", "logs", "analyze", "huge.log"])
         .run_via(&["/usr/bin/time", "-f", "maxrss_kb=%M"]);
     assert_eq!(out.check("lines")["value"], 3.0);
-    assert_eq!(out.check("security")["value"].as_f64().unwrap() as u64, grep_count("Authentication failed", &path));
+    assert_eq!(
+        out.check("security")["value"].as_f64().unwrap() as u64,
+        grep_count("Authentication failed", &path)
+    );
     assert_eq!(out.check("errors")["value"], 1.0);
-    let rss: u64 = out.stderr.trim().rsplit("maxrss_kb=").next().unwrap().trim().parse().unwrap();
+    let rss: u64 = out
+        .stderr
+        .trim()
+        .rsplit("maxrss_kb=")
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(rss < 64 * 1024, "peak memory {rss} KiB");
 }
 
@@ -522,7 +805,11 @@ fn bad_patterns_and_times_exit_3_naming_them() {
         .run()
         .code(3)
         .one_error_line("is not before --until");
-    maint().args(["logs", "analyze"]).run().code(3).one_error_line("no log files to read");
+    maint()
+        .args(["logs", "analyze"])
+        .run()
+        .code(3)
+        .one_error_line("no log files to read");
 }
 
 #[test]
@@ -561,19 +848,31 @@ fn analyze_with_state(dir: &Path, extra: &[&str]) -> crate::support::command::Ou
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let _ = entry;
     }
-    command = command.args(["--format", "json", "logs", "analyze"]).arg(dir.join("app.log")).arg("--state").arg(dir.join("logs.state"));
+    command = command
+        .args(["--format", "json", "logs", "analyze"])
+        .arg(dir.join("app.log"))
+        .arg("--state")
+        .arg(dir.join("logs.state"));
     command.args(extra).run()
 }
 
 fn append(path: &Path, text: &str) {
-    std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap().write_all(text.as_bytes()).unwrap();
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
 }
 
 #[test]
 fn incremental_runs_read_only_new_lines_across_rotations() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
-    let errors = |out: &crate::support::command::Output| out.check("errors")["value"].as_f64().unwrap() as u64;
+    let errors = |out: &crate::support::command::Output| {
+        out.check("errors")["value"].as_f64().unwrap() as u64
+    };
     append(&log, &errors_now(3));
     assert_eq!(errors(&analyze_with_state(dir.path(), &[])), 3);
     // Nothing new.
@@ -604,7 +903,12 @@ fn incremental_runs_read_only_new_lines_across_rotations() {
     // copytruncate: the copy holds what was written before, the file starts over.
     append(&log, &errors_now(7));
     std::fs::copy(&log, dir.path().join("app.log.0")).unwrap();
-    std::fs::File::options().write(true).open(&log).unwrap().set_len(0).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
     append(&log, &errors_now(8));
     assert_eq!(errors(&analyze_with_state(dir.path(), &[])), 15);
     assert_eq!(errors(&analyze_with_state(dir.path(), &[])), 0);
@@ -614,16 +918,33 @@ fn incremental_runs_read_only_new_lines_across_rotations() {
 fn a_corrupt_state_file_stops_the_run_until_reset() {
     let dir = tempfile::tempdir().unwrap();
     append(&dir.path().join("app.log"), &errors_now(3));
-    std::fs::write(dir.path().join("logs.state"), "{\"version\": 1, \"files\": [{").unwrap();
+    std::fs::write(
+        dir.path().join("logs.state"),
+        "{\"version\": 1, \"files\": [{",
+    )
+    .unwrap();
     let out = analyze_with_state(dir.path(), &[]);
     out.code(3).stdout_is("");
-    out.one_error_line("logs.state is corrupt: ").stderr_has("hint: pass --reset-state to start over");
-    assert_eq!(std::fs::read_to_string(dir.path().join("logs.state")).unwrap(), "{\"version\": 1, \"files\": [{", "left as it was");
+    out.one_error_line("logs.state is corrupt: ")
+        .stderr_has("hint: pass --reset-state to start over");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("logs.state")).unwrap(),
+        "{\"version\": 1, \"files\": [{",
+        "left as it was"
+    );
     let out = analyze_with_state(dir.path(), &["--reset-state"]);
     out.code(0);
     assert_eq!(out.check("errors")["value"], 3.0);
-    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("logs.state")).unwrap()).unwrap();
-    assert_eq!(state["files"][0]["offset"].as_u64().unwrap(), std::fs::metadata(dir.path().join("app.log")).unwrap().len());
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("logs.state")).unwrap()).unwrap();
+    assert_eq!(
+        state["files"][0]["offset"].as_u64().unwrap(),
+        std::fs::metadata(dir.path().join("app.log")).unwrap().len()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "the state is written atomically");
 }

@@ -20,7 +20,9 @@ use crate::error::Hint;
 use crate::logscan::categories::{self, Category, Matcher};
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
-use crate::report::{Cell, Check, Column, Direction, Kind, Metric, Report, Section, Status, Threshold, Unit};
+use crate::report::{
+    Cell, Check, Column, Direction, Kind, Metric, Report, Section, Status, Threshold, Unit,
+};
 use crate::units::{Span, compact_duration, human_bytes};
 
 const DEFAULT_TOP: usize = 5;
@@ -43,16 +45,23 @@ impl FromStr for Alert {
 
     fn from_str(text: &str) -> Result<Alert, String> {
         let usage = || {
-            format!("threshold {text:?} is not CATEGORY>WARN[,CRIT][/PERIOD] (e.g. errors>100, errors>50,200/1h)")
+            format!(
+                "threshold {text:?} is not CATEGORY>WARN[,CRIT][/PERIOD] (e.g. errors>100, errors>50,200/1h)"
+            )
         };
         let (category, rest) = text.split_once('>').ok_or_else(usage)?;
         let category = category.trim();
         categories::check_name(category).map_err(|_| usage())?;
         let (levels, per) = match rest.split_once('/') {
             Some((levels, per)) => {
-                let span: Span = per.trim().parse().map_err(|err| format!("threshold {text:?}: {err}"))?;
+                let span: Span = per
+                    .trim()
+                    .parse()
+                    .map_err(|err| format!("threshold {text:?}: {err}"))?;
                 if span.0 < Duration::from_secs(1) {
-                    return Err(format!("threshold {text:?}: the period must be at least 1s"));
+                    return Err(format!(
+                        "threshold {text:?}: the period must be at least 1s"
+                    ));
                 }
                 (levels, Some(span))
             }
@@ -130,7 +139,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(args: &LogsAnalyzeArgs, loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Settings> {
+    pub fn resolve(
+        args: &LogsAnalyzeArgs,
+        loaded: &Loaded,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Settings> {
         let config = &loaded.config.logs;
         let paths = if args.paths.is_empty() {
             config.paths.clone()
@@ -145,15 +158,23 @@ impl Settings {
 
         let mut categories: Vec<Category> = categories::DEFAULTS
             .iter()
-            .map(|(name, pattern)| Category::new(name, pattern).expect("the default patterns compile"))
+            .map(|(name, pattern)| {
+                Category::new(name, pattern).expect("the default patterns compile")
+            })
             .collect();
-        let mut add = |category: Category| match categories.iter_mut().find(|c| c.name == category.name) {
-            Some(existing) => *existing = category,
-            None => categories.push(category),
-        };
+        let mut add =
+            |category: Category| match categories.iter_mut().find(|c| c.name == category.name) {
+                Some(existing) => *existing = category,
+                None => categories.push(category),
+            };
         for (name, pattern) in &config.patterns {
             let category = Category::new(name, &pattern.0)
-                .map_err(|err| anyhow!("config {}, key `logs.patterns.{name}`: {err}", config_path(loaded)))
+                .map_err(|err| {
+                    anyhow!(
+                        "config {}, key `logs.patterns.{name}`: {err}",
+                        config_path(loaded)
+                    )
+                })
                 .context(Hint::new("category names use letters, digits, `_` and `-`"))?;
             add(category);
         }
@@ -161,15 +182,23 @@ impl Settings {
             let (name, pattern) = value
                 .split_once('=')
                 .ok_or_else(|| anyhow!("--pattern {value:?} has no `=`"))
-                .context(Hint::new("write --pattern NAME=REGEX, e.g. --pattern 'timeouts=timed out|Timeout'"))?;
+                .context(Hint::new(
+                    "write --pattern NAME=REGEX, e.g. --pattern 'timeouts=timed out|Timeout'",
+                ))?;
             let category = Category::new(name.trim(), pattern)
                 .map_err(|err| anyhow!("--pattern {name}: {err}"))
-                .context(Hint::new("fix the regular expression (LC_ALL=C grep -E syntax; quote it for the shell)"))?;
+                .context(Hint::new(
+                    "fix the regular expression (LC_ALL=C grep -E syntax; quote it for the shell)",
+                ))?;
             add(category);
         }
         let matcher = Matcher::new(categories).context("cannot combine the categories")?;
 
-        let since = args.since.as_ref().or(config.since.as_ref()).map(|t| t.resolve(now));
+        let since = args
+            .since
+            .as_ref()
+            .or(config.since.as_ref())
+            .map(|t| t.resolve(now));
         let until = args.until.as_ref().map(|t| t.resolve(now));
         if let (Some(since), Some(until)) = (since, until)
             && since >= until
@@ -182,24 +211,41 @@ impl Settings {
             .context(Hint::new("give a window that starts before it ends")));
         }
 
-        let bucket = args.bucket.or(config.bucket).map_or(DEFAULT_BUCKET, Duration::from);
+        let bucket = args
+            .bucket
+            .or(config.bucket)
+            .map_or(DEFAULT_BUCKET, Duration::from);
         if bucket < Duration::from_secs(1) {
-            return Err(anyhow!("--bucket {} is shorter than a second", compact_duration(bucket))
-                .context(Hint::new("use a width such as 15m or 1h")));
+            return Err(anyhow!(
+                "--bucket {} is shorter than a second",
+                compact_duration(bucket)
+            )
+            .context(Hint::new("use a width such as 15m or 1h")));
         }
 
         let mut alerts: Vec<Alert> = vec![DEFAULT_ALERT.parse().expect("the default alert parses")];
-        let set = |alert: Alert, alerts: &mut Vec<Alert>| match alerts.iter_mut().find(|a| a.key() == alert.key()) {
+        let set = |alert: Alert, alerts: &mut Vec<Alert>| match alerts
+            .iter_mut()
+            .find(|a| a.key() == alert.key())
+        {
             Some(existing) => *existing = alert,
             None => alerts.push(alert),
         };
         for alert in &config.thresholds {
             let value = alert.get_ref().clone();
-            if !matcher.categories().iter().any(|c| c.name == value.category) {
+            if !matcher
+                .categories()
+                .iter()
+                .any(|c| c.name == value.category)
+            {
                 return Err(anyhow::Error::new(loaded.invalid(
                     "logs.thresholds",
                     alert,
-                    format!("no category {:?}; categories: {}", value.category, names(&matcher)),
+                    format!(
+                        "no category {:?}; categories: {}",
+                        value.category,
+                        names(&matcher)
+                    ),
                 )));
             }
             set(value, &mut alerts);
@@ -208,10 +254,22 @@ impl Settings {
             let alert: Alert = text
                 .parse()
                 .map_err(|err: String| anyhow!("--threshold: {err}"))
-                .context(Hint::new("write CATEGORY>WARN[,CRIT][/PERIOD], e.g. errors>100 or errors>50,200/1h"))?;
-            if !matcher.categories().iter().any(|c| c.name == alert.category) {
-                return Err(anyhow!("--threshold {text:?}: no category {:?}", alert.category)
-                    .context(Hint::new(format!("categories: {}; add one with --pattern NAME=REGEX", names(&matcher)))));
+                .context(Hint::new(
+                    "write CATEGORY>WARN[,CRIT][/PERIOD], e.g. errors>100 or errors>50,200/1h",
+                ))?;
+            if !matcher
+                .categories()
+                .iter()
+                .any(|c| c.name == alert.category)
+            {
+                return Err(
+                    anyhow!("--threshold {text:?}: no category {:?}", alert.category).context(
+                        Hint::new(format!(
+                            "categories: {}; add one with --pattern NAME=REGEX",
+                            names(&matcher)
+                        )),
+                    ),
+                );
             }
             set(alert, &mut alerts);
         }
@@ -223,11 +281,16 @@ impl Settings {
         if let Some(path) = &state {
             crate::storage::atomic::check_writable(path)
                 .with_context(|| format!("cannot write state file {}", path.display()))
-                .context(Hint::new("name a file in a folder that exists and maint may write to"))?;
+                .context(Hint::new(
+                    "name a file in a folder that exists and maint may write to",
+                ))?;
         }
         if args.reset_state && state.is_none() {
-            return Err(anyhow!("--reset-state without a state file")
-                .context(Hint::new("pass --state FILE, or set [logs] state in maint.toml")));
+            return Err(
+                anyhow!("--reset-state without a state file").context(Hint::new(
+                    "pass --state FILE, or set [logs] state in maint.toml",
+                )),
+            );
         }
         let no_lines = match config.no_lines.unwrap_or(NoLines::Unknown) {
             NoLines::Ok => Status::Ok,
@@ -284,7 +347,8 @@ fn config_path(loaded: &Loaded) -> String {
 pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outcome {
     let started_at = chrono::Utc::now();
     let started = Instant::now();
-    let settings = Settings::resolve(args, context.config, started_at).map_err(super::Failed::Setup)?;
+    let settings =
+        Settings::resolve(args, context.config, started_at).map_err(super::Failed::Setup)?;
     let previous = match (&settings.state, settings.reset_state) {
         (Some(path), false) => State::load(path)
             .map_err(|err| {
@@ -306,7 +370,10 @@ pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outco
             settings.matcher.categories().len(),
             settings.window,
             match &previous {
-                Some(state) => format!("resuming from state written {}", logscan::show_time(state.started_at)),
+                Some(state) => format!(
+                    "resuming from state written {}",
+                    logscan::show_time(state.started_at)
+                ),
                 None => "reading from the start".to_owned(),
             }
         )
@@ -324,7 +391,13 @@ pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outco
         after_open: None,
     };
     let scan = logscan::scan(&spec);
-    context.note(|| format!("logs: read {} in {:?}", human_bytes(scan.bytes_read), started.elapsed()));
+    context.note(|| {
+        format!(
+            "logs: read {} in {:?}",
+            human_bytes(scan.bytes_read),
+            started.elapsed()
+        )
+    });
     if let Some(path) = &settings.state {
         scan.state
             .save(path)
@@ -338,7 +411,11 @@ pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outco
 
 /// Quotes a word for a POSIX shell.
 fn shell_quote(text: &str) -> String {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-:=@%+,".contains(&b)) {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-:=@%+,".contains(&b))
+    {
         text.to_owned()
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
@@ -364,7 +441,11 @@ fn bucket_name(width: i64) -> String {
     }
 }
 
-fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<chrono::Utc>) -> Report {
+fn build_report(
+    settings: &Settings,
+    scan: &Scan,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> Report {
     let mut report = Report::new("logs analyze", Kind::Check, started_at);
     let tally = &scan.tally;
     let categories = settings.matcher.categories();
@@ -421,7 +502,10 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
             .find(|a| a.category == category.name && a.per.is_none());
         let mut message = format!("{count} lines match /{}/{window}", category.pattern);
         if let Some((start, peak)) = display.peak(index) {
-            message.push_str(&format!(", peak {peak} in the {bucket} from {}", logscan::show_time(start)));
+            message.push_str(&format!(
+                ", peak {peak} in the {bucket} from {}",
+                logscan::show_time(start)
+            ));
         }
         let hint = format!(
             "LC_ALL=C zgrep -hE {} {grep_files} | tail -n 20",
@@ -430,11 +514,16 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
         let check = match alert {
             Some(alert) => {
                 let threshold = alert.threshold();
-                Check::new(&category.name, threshold.judge(count as f64), limits_text(&message, alert))
-                    .with_value(count as f64, Unit::Count)
-                    .with_threshold(threshold)
+                Check::new(
+                    &category.name,
+                    threshold.judge(count as f64),
+                    limits_text(&message, alert),
+                )
+                .with_value(count as f64, Unit::Count)
+                .with_threshold(threshold)
             }
-            None => Check::new(&category.name, Status::Ok, message).with_value(count as f64, Unit::Count),
+            None => Check::new(&category.name, Status::Ok, message)
+                .with_value(count as f64, Unit::Count),
         };
         report.checks.push(check.with_hint(hint));
     }
@@ -508,13 +597,13 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
         let check = match &file.outcome {
             FileOutcome::Failed(reason) => Some(
                 Check::new(name, Status::Unknown, format!("not read: {reason}"))
-                    .with_hint(format!("ls -l {shown}; sudo -u $(id -un) head -c 0 {shown}")),
+                    .with_hint(format!("ls -l {shown}")),
             ),
             FileOutcome::Partial(reason) => Some(
                 Check::new(name, Status::Warning, reason.clone())
                     .with_hint(format!("gzip -t {shown}; ls -l {shown}")),
             ),
-            FileOutcome::Skipped(reason) if file.named && !reason.starts_with("last written") && !reason.starts_with("not written") => Some(
+            FileOutcome::NotText(reason) if file.named => Some(
                 Check::new(name, Status::Unknown, format!("not analysed: {reason}"))
                     .with_hint(format!("file {shown}")),
             ),
@@ -524,13 +613,9 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
     }
 
     // Top templates per category.
-    let templates = tally.templates.templates();
     let mut rows = Vec::new();
     for (index, category) in categories.iter().enumerate() {
-        let mut ranked: Vec<&logscan::templates::Template> =
-            templates.iter().filter(|t| t.counts[index] > 0).collect();
-        ranked.sort_by_key(|t| std::cmp::Reverse(t.counts[index]));
-        for template in ranked.into_iter().take(settings.top) {
+        for template in scan.top(index, settings.top) {
             let time = |ms: Option<i64>| {
                 ms.and_then(chrono::DateTime::from_timestamp_millis)
                     .map_or(Cell::Empty, Cell::Time)
@@ -581,19 +666,28 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
             title: format!("Peak {bucket} per category:"),
             columns: vec![
                 Column::new("category", "CATEGORY"),
-                Column::new("bucket_start", &format!("{} STARTING", bucket.to_uppercase())),
+                Column::new(
+                    "bucket_start",
+                    &format!("{} STARTING", bucket.to_uppercase()),
+                ),
                 Column::new("count", "IN IT"),
                 Column::new("total", "IN WINDOW"),
             ],
             rows: peaks,
         });
         let mut columns = vec![Column::new("bucket_start", "BUCKET")];
-        columns.extend(categories.iter().map(|c| Column::new(&c.name, &c.name.to_uppercase())));
+        columns.extend(
+            categories
+                .iter()
+                .map(|c| Column::new(&c.name, &c.name.to_uppercase())),
+        );
         let rows = display
             .sorted()
             .into_iter()
             .map(|(start, counts)| {
-                let mut row = vec![chrono::DateTime::from_timestamp_millis(start).map_or(Cell::Empty, Cell::Time)];
+                let mut row = vec![
+                    chrono::DateTime::from_timestamp_millis(start).map_or(Cell::Empty, Cell::Time),
+                ];
                 row.extend(counts.iter().map(|n| Cell::Integer(*n as i64)));
                 row
             })
@@ -624,7 +718,10 @@ fn build_report(settings: &Settings, scan: &Scan, started_at: chrono::DateTime<c
         report.metrics.push(Metric::new(
             "maint_logs_peak_bucket_lines",
             "Lines of each category in the busiest histogram bucket of the window.",
-            &[("category", &category.name), ("bucket_seconds", &(display.width / 1000).to_string())],
+            &[
+                ("category", &category.name),
+                ("bucket_seconds", &(display.width / 1000).to_string()),
+            ],
             peak as f64,
         ));
     }
@@ -668,6 +765,7 @@ fn files_section(scan: &Scan) -> Section {
             let (result, reason) = match &file.outcome {
                 FileOutcome::Read => ("read", String::new()),
                 FileOutcome::Skipped(reason) => ("skipped", reason.clone()),
+                FileOutcome::NotText(reason) => ("not text", reason.clone()),
                 FileOutcome::Partial(reason) => ("partial", reason.clone()),
                 FileOutcome::Failed(reason) => ("failed", reason.clone()),
             };
@@ -677,9 +775,15 @@ fn files_section(scan: &Scan) -> Section {
             vec![
                 Cell::Text(file.path.display().to_string()),
                 Cell::Text(file.content.map_or("", |c| c.name()).to_owned()),
-                Cell::Text(file.format.unwrap_or(if file.content.is_some() { "none" } else { "" }).to_owned()),
-                file.read.map_or(Cell::Empty, |(start, _)| Cell::Integer(start as i64)),
-                file.read.map_or(Cell::Empty, |(_, end)| Cell::Integer(end as i64)),
+                Cell::Text(
+                    file.format
+                        .unwrap_or(if file.content.is_some() { "none" } else { "" })
+                        .to_owned(),
+                ),
+                file.read
+                    .map_or(Cell::Empty, |(start, _)| Cell::Integer(start as i64)),
+                file.read
+                    .map_or(Cell::Empty, |(_, end)| Cell::Integer(end as i64)),
                 Cell::Integer(file.lines as i64),
                 Cell::Text(result.to_owned()),
                 Cell::Text(notes.join("; ")),
@@ -718,7 +822,15 @@ mod tests {
         assert_eq!(alert.threshold().judge(50.0), Status::Ok);
         assert_eq!(alert.threshold().judge(51.0), Status::Warning);
         assert_eq!(alert.threshold().judge(201.0), Status::Critical);
-        for bad in ["errors", "errors>", "errors>x", "errors>5,2", "bad name>1", "errors>1/0s", "errors>1/soon"] {
+        for bad in [
+            "errors",
+            "errors>",
+            "errors>x",
+            "errors>5,2",
+            "bad name>1",
+            "errors>1/0s",
+            "errors>1/soon",
+        ] {
             assert!(bad.parse::<Alert>().is_err(), "{bad}");
         }
     }

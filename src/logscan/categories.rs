@@ -44,8 +44,7 @@ pub fn compile(pattern: &str) -> Result<Regex, PatternError> {
             message: err
                 .to_string()
                 .lines()
-                .filter(|l| !l.trim().is_empty())
-                .next_back()
+                .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("does not parse")
                 .trim()
                 .trim_start_matches("error: ")
@@ -105,7 +104,10 @@ enum Any {
 fn literals(pattern: &str) -> Option<Vec<&str>> {
     let words: Vec<&str> = pattern.split('|').collect();
     let plain = |word: &&str| {
-        !word.is_empty() && !word.contains(['\\', '.', '+', '*', '?', '(', ')', '[', ']', '{', '}', '^', '$'])
+        !word.is_empty()
+            && !word.contains([
+                '\\', '.', '+', '*', '?', '(', ')', '[', ']', '{', '}', '^', '$',
+            ])
     };
     words.iter().all(plain).then_some(words)
 }
@@ -126,7 +128,8 @@ impl Matcher {
         } else {
             alternation
         };
-        let words: Option<Vec<Vec<&str>>> = categories.iter().map(|c| literals(&c.pattern)).collect();
+        let words: Option<Vec<Vec<&str>>> =
+            categories.iter().map(|c| literals(&c.pattern)).collect();
         let literal = words.filter(|w| !w.is_empty()).and_then(|words| {
             aho_corasick::AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostFirst)
@@ -147,6 +150,19 @@ impl Matcher {
             ),
         };
         Ok(Matcher { categories, any })
+    }
+
+    /// The categories of DESIGN.md.
+    pub fn defaults() -> Matcher {
+        Matcher::new(
+            DEFAULTS
+                .iter()
+                .map(|(name, pattern)| {
+                    Category::new(name, pattern).expect("the default patterns compile")
+                })
+                .collect(),
+        )
+        .expect("the defaults combine")
     }
 
     pub fn categories(&self) -> &[Category] {
@@ -274,7 +290,10 @@ mod tests {
     #[test]
     fn bad_patterns_and_names_are_refused() {
         let err = Category::new("x", "(unclosed").unwrap_err().to_string();
-        assert!(err.starts_with("invalid regular expression \"(unclosed\": "), "{err}");
+        assert!(
+            err.starts_with("invalid regular expression \"(unclosed\": "),
+            "{err}"
+        );
         assert!(Category::new("bad name", "x").is_err());
     }
 }

@@ -160,7 +160,8 @@ pub fn rotation_of(name: &str) -> (&str, RotationKey) {
 /// Groups files into rotated sets, each ordered oldest to newest; sets keep
 /// the order in which their first member came.
 fn group(files: Vec<(PathBuf, bool)>) -> Vec<Vec<(PathBuf, bool)>> {
-    let mut sets: Vec<(PathBuf, Vec<(RotationKey, PathBuf, bool)>)> = Vec::new();
+    type Member = (RotationKey, PathBuf, bool);
+    let mut sets: Vec<(PathBuf, Vec<Member>)> = Vec::new();
     for (path, named) in files {
         let name = path
             .file_name()
@@ -267,16 +268,32 @@ mod tests {
         assert_eq!(rotation_of("app.log"), ("app.log", None));
         assert_eq!(rotation_of("app.log.1"), ("app.log", Some((0, -1))));
         assert_eq!(rotation_of("app.log.12.gz"), ("app.log", Some((0, -12))));
-        assert_eq!(rotation_of("app.log-20261120"), ("app.log", Some((1, 20_261_120))));
-        assert_eq!(rotation_of("app.log-20261120.gz"), ("app.log", Some((1, 20_261_120))));
-        assert_eq!(rotation_of("app.log.2026-11-20"), ("app.log", Some((1, 20_261_120))));
+        assert_eq!(
+            rotation_of("app.log-20261120"),
+            ("app.log", Some((1, 20_261_120)))
+        );
+        assert_eq!(
+            rotation_of("app.log-20261120.gz"),
+            ("app.log", Some((1, 20_261_120)))
+        );
+        assert_eq!(
+            rotation_of("app.log.2026-11-20"),
+            ("app.log", Some((1, 20_261_120)))
+        );
         assert_eq!(rotation_of("app.log.gz"), ("app.log", Some((2, 0))));
     }
 
     #[test]
     fn sets_are_read_oldest_first_and_the_live_file_last() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["app.log", "app.log.1", "app.log.2.gz", "app.log.10.gz", "other.log", "app.log-20261120"] {
+        for name in [
+            "app.log",
+            "app.log.1",
+            "app.log.2.gz",
+            "app.log.10.gz",
+            "other.log",
+            "app.log-20261120",
+        ] {
             std::fs::write(dir.path().join(name), "x\n").unwrap();
         }
         let (files, unresolved) = resolve(&[dir.path().to_path_buf()]);
@@ -287,7 +304,14 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["app.log.10.gz", "app.log.2.gz", "app.log.1", "app.log-20261120", "app.log", "other.log"]
+            [
+                "app.log.10.gz",
+                "app.log.2.gz",
+                "app.log.1",
+                "app.log-20261120",
+                "app.log",
+                "other.log"
+            ]
         );
         assert!(files[0].rotated && !files[4].rotated && !files[5].rotated);
 

@@ -66,12 +66,48 @@ pub struct Spec<'a> {
     pub after_open: Option<&'a (dyn Fn(&Path) + Sync)>,
 }
 
+impl<'a> Spec<'a> {
+    /// A one-off scan with hourly buckets on up to two cores: what
+    /// `maint diagnose` needs ("recent errors in the configured logs").
+    pub fn new(paths: Vec<PathBuf>, matcher: Matcher, window: Window) -> Spec<'a> {
+        Spec {
+            paths,
+            matcher,
+            window,
+            widths: vec![3_600_000],
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+            previous: None,
+            incremental: false,
+            started_at: chrono::Utc::now().timestamp_millis(),
+            after_open: None,
+        }
+    }
+}
+
+impl Scan {
+    /// The `n` templates with the most lines of category `index`, most first.
+    pub fn top(&self, index: usize, n: usize) -> Vec<&templates::Template> {
+        let mut ranked: Vec<&templates::Template> = self
+            .tally
+            .templates
+            .templates()
+            .iter()
+            .filter(|t| t.counts[index] > 0)
+            .collect();
+        ranked.sort_by_key(|t| std::cmp::Reverse(t.counts[index]));
+        ranked.truncate(n);
+        ranked
+    }
+}
+
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Read,
-    /// Not read, on purpose (older than the window, binary, unchanged).
+    /// Not read, on purpose (older than the window, unchanged since the last run).
     Skipped(String),
+    /// Not text maint can read (binary, or compressed with something else than gzip).
+    NotText(String),
     /// Read in part: what was read is counted (a truncated gzip, a file cut during the scan).
     Partial(String),
     /// Could not be read at all.
@@ -182,7 +218,7 @@ fn scan_file(spec: &Spec, file: &LogFile, out: &mut Scan) -> (FileReport, bool) 
     let identity = match handle.metadata() {
         Ok(meta) if meta.is_file() => Identity::of(&meta),
         Ok(_) => {
-            report.outcome = Outcome::Skipped("not a regular file".into());
+            report.outcome = Outcome::NotText("not a regular file".into());
             return (report, false);
         }
         Err(err) => {
@@ -213,13 +249,13 @@ fn scan_file(spec: &Spec, file: &LogFile, out: &mut Scan) -> (FileReport, bool) 
     report.content = Some(content);
     match content {
         Content::Unsupported(name) => {
-            report.outcome = Outcome::Skipped(format!(
+            report.outcome = Outcome::NotText(format!(
                 "compressed with {name}, which maint does not read (only gzip)"
             ));
             (report, false)
         }
         Content::Text => {
-            scan_plain(spec, file, handle, identity, &head, &mut report, out);
+            scan_plain(spec, file, &handle, identity, &head, &mut report, out);
             (report, rotated_since(&file.path, identity))
         }
         Content::Gzip => {
@@ -277,14 +313,21 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         .find(|f| (f.device, f.inode) == (id.device, id.inode) && f.gzip == gzip)
     {
         if gzip {
-            return Resume::From(vec![(entry.offset, 0, format!("resumed at byte {}", entry.offset))])
-                .with_hash(&entry.line_hash);
+            return Resume::From(vec![(
+                entry.offset,
+                0,
+                format!("resumed at byte {}", entry.offset),
+            )])
+            .with_hash(&entry.line_hash);
         }
         if verified(entry.offset, &entry.line_hash) {
             return Resume::From(vec![(
                 entry.offset,
                 0,
-                format!("resumed at byte {} where the last run stopped", entry.offset),
+                format!(
+                    "resumed at byte {} where the last run stopped",
+                    entry.offset
+                ),
             )]);
         }
         // Same file, other content before the offset: it was truncated
@@ -427,25 +470,25 @@ fn setup<'a>(spec: &'a Spec) -> scan::Setup<'a> {
 fn scan_plain(
     spec: &Spec,
     file: &LogFile,
-    handle: File,
+    handle: &File,
     id: Identity,
     head: &[u8],
     report: &mut FileReport,
     out: &mut Scan,
 ) {
     if input::is_binary(head) {
-        report.outcome = Outcome::Skipped("binary content (NUL bytes near the start)".into());
+        report.outcome = Outcome::NotText("binary content (NUL bytes near the start)".into());
         return;
     }
     let text_start = head.iter().position(|&b| b != 0).unwrap_or(head.len());
     let parser = timestamps::detect(&head[text_start..], id.mtime);
     report.format = parser.as_ref().map(|p| p.format.name());
     let mut begin = 0;
-    match plan_resume(spec, &file.path, &id, &handle, false) {
+    match plan_resume(spec, &file.path, &id, handle, false) {
         Resume::Start => {}
         Resume::Skip(reason) => {
             report.outcome = Outcome::Skipped(reason);
-            remember(out, file, &id, id.size, &handle, false);
+            remember(out, file, &id, id.size, handle, false);
             return;
         }
         Resume::From(candidates) => {
@@ -458,9 +501,9 @@ fn scan_plain(
     if let Some(parser) = &parser {
         if let Some(since) = spec.window.since {
             let found = window::search(begin..end, since, SEARCH_RESOLUTION, |pos, limit| {
-                probe_file(&handle, parser, pos, limit)
+                probe_file(handle, parser, pos, limit)
             });
-            let jumped = file_line_start(&handle, found.lo, end);
+            let jumped = file_line_start(handle, found.lo, end);
             if jumped > begin {
                 // Lines before the first dated one have no time: they are
                 // reported as undated even when the search skips past them.
@@ -481,7 +524,7 @@ fn scan_plain(
         }
         if let Some(until) = spec.window.until {
             let found = window::search(begin..end, until, SEARCH_RESOLUTION, |pos, limit| {
-                probe_file(&handle, parser, pos, limit)
+                probe_file(handle, parser, pos, limit)
             });
             end = found.beyond.min(end);
         }
@@ -491,8 +534,8 @@ fn scan_plain(
     if spec.threads > 1 && end - begin > SPLIT {
         let middle = begin + (end - begin) / 2;
         let split = match &parser {
-            Some(parser) => probe_file(&handle, parser, middle, end).map(|(start, _)| start),
-            None => Some(file_line_start(&handle, middle, end)),
+            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
+            None => Some(file_line_start(handle, middle, end)),
         };
         if let Some(split) = split.filter(|s| *s > begin && *s < end) {
             parts.push(split);
@@ -553,10 +596,8 @@ fn scan_plain(
     }
     report.read = Some((begin, reached));
     if let Some(err) = error {
-        report.outcome = Outcome::Partial(format!(
-            "read error at byte {reached}: {}",
-            io_reason(&err)
-        ));
+        report.outcome =
+            Outcome::Partial(format!("read error at byte {reached}: {}", io_reason(&err)));
     } else if let Ok(meta) = std::fs::metadata(&file.path) {
         let now = Identity::of(&meta);
         if (now.device, now.inode) == (id.device, id.inode) && now.size < id.size {
@@ -573,7 +614,7 @@ fn scan_plain(
     }
     let hash = state::tail_hash(&tail).or_else(|| {
         let from = reached.saturating_sub(state::TAIL as u64 + 1);
-        input::read_at(&handle, from, (reached - from) as usize)
+        input::read_at(handle, from, (reached - from) as usize)
             .ok()
             .and_then(|before| state::tail_hash(&before))
     });
@@ -589,7 +630,14 @@ fn remember(out: &mut Scan, file: &LogFile, id: &Identity, offset: u64, handle: 
     record(out, file, id, offset, hash, gzip);
 }
 
-fn record(out: &mut Scan, file: &LogFile, id: &Identity, offset: u64, hash: Option<u64>, gzip: bool) {
+fn record(
+    out: &mut Scan,
+    file: &LogFile,
+    id: &Identity,
+    offset: u64,
+    hash: Option<u64>,
+    gzip: bool,
+) {
     out.state.files.push(FileState {
         path: file.path.clone(),
         device: id.device,
@@ -641,7 +689,10 @@ impl Read for Feed {
 }
 
 /// Decompresses a gzip file (every member, as `gzip -d` does) on a thread of its own.
-fn decode(handle: &File, consumed: &Arc<AtomicU64>) -> std::io::Result<(Feed, std::thread::JoinHandle<()>)> {
+fn decode(
+    handle: &File,
+    consumed: &Arc<AtomicU64>,
+) -> std::io::Result<(Feed, std::thread::JoinHandle<()>)> {
     let file = handle.try_clone()?;
     let mut reader = {
         use std::io::Seek;
@@ -699,7 +750,14 @@ fn decode(handle: &File, consumed: &Arc<AtomicU64>) -> std::io::Result<(Feed, st
     ))
 }
 
-fn scan_gzip(spec: &Spec, file: &LogFile, handle: &File, id: Identity, report: &mut FileReport, out: &mut Scan) {
+fn scan_gzip(
+    spec: &Spec,
+    file: &LogFile,
+    handle: &File,
+    id: Identity,
+    report: &mut FileReport,
+    out: &mut Scan,
+) {
     let mut candidates = match plan_resume(spec, &file.path, &id, handle, true) {
         Resume::Start => Vec::new(),
         Resume::Skip(reason) => {
@@ -760,7 +818,9 @@ fn scan_gzip(spec: &Spec, file: &LogFile, handle: &File, id: Identity, report: &
         }
         head.truncate(filled);
         if input::is_binary(&head) {
-            report.outcome = Outcome::Skipped("binary content inside the gzip (NUL bytes near the start)".into());
+            report.outcome = Outcome::NotText(
+                "binary content inside the gzip (NUL bytes near the start)".into(),
+            );
             drop(feed);
             let _ = thread.join();
             return;
@@ -849,13 +909,24 @@ mod tests {
         let rotate = |path: &Path| {
             if path == log && !done.swap(true, Ordering::SeqCst) {
                 std::fs::rename(&log, dir.path().join("app.log.1")).unwrap();
-                std::fs::write(&log, "2026-11-20T01:00:03Z ERROR d\n2026-11-20T01:00:04Z WARN e\n").unwrap();
+                std::fs::write(
+                    &log,
+                    "2026-11-20T01:00:03Z ERROR d\n2026-11-20T01:00:04Z WARN e\n",
+                )
+                .unwrap();
             }
         };
         let scan = scan(&spec(vec![log.clone()], &rotate));
         assert_eq!(scan.tally.counts[..2], [4, 1]);
         assert_eq!(scan.files.len(), 2);
-        assert!(scan.files[0].notes.iter().any(|n| n.contains("rotated during the scan")), "{:?}", scan.files[0]);
+        assert!(
+            scan.files[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("rotated during the scan")),
+            "{:?}",
+            scan.files[0]
+        );
         assert_eq!(scan.files[1].outcome, Outcome::Read);
     }
 
@@ -865,11 +936,18 @@ mod tests {
         let log = dir.path().join("app.log");
         std::fs::write(&log, "ERROR a\n".repeat(1000)).unwrap();
         let truncate = |path: &Path| {
-            std::fs::File::options().write(true).open(path).unwrap().set_len(0).unwrap();
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
         };
         let scan = scan(&spec(vec![log], &truncate));
         match &scan.files[0].outcome {
-            Outcome::Partial(reason) => assert!(reason.contains("truncated during the scan"), "{reason}"),
+            Outcome::Partial(reason) => {
+                assert!(reason.contains("truncated during the scan"), "{reason}");
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -15,7 +15,7 @@ use super::window::{self, Window};
 
 /// Bytes read per buffer: large enough that per-buffer work vanishes,
 /// small enough that two scanners stay far below the memory budget.
-pub const BUFFER: usize = 4 << 20;
+pub const BUFFER: usize = 1 << 20;
 /// A line longer than the buffer is matched in pieces that overlap by this
 /// much, so a match up to this long across a piece boundary is still found.
 const OVERLAP: usize = 4096;
@@ -259,7 +259,11 @@ impl<'a> Worker<'a> {
         }
         if start < end {
             let whole = start == 0 && end == text.len();
-            let lines = if whole { lines } else { count_lines(&text[start..end]) };
+            let lines = if whole {
+                lines
+            } else {
+                count_lines(&text[start..end])
+            };
             self.dated(&text[start..end], lines, parser);
         }
     }
@@ -319,7 +323,9 @@ impl<'a> Worker<'a> {
             }
             if in_window {
                 tally.count(mask);
-                tally.templates.add(&text[start..end], &text[start..end], mask, None);
+                tally
+                    .templates
+                    .add(&text[start..end], &text[start..end], mask, None);
             }
         });
     }
@@ -335,7 +341,11 @@ impl<'a> Worker<'a> {
         if stamp.is_some() {
             self.seen_dated = true;
         }
-        let time = stamp.as_ref().map(|s| s.ms).or(if self.seen_dated { self.carry_time } else { None });
+        let time = stamp.as_ref().map(|s| s.ms).or(if self.seen_dated {
+            self.carry_time
+        } else {
+            None
+        });
         let Some(time) = time else {
             self.tally.undated_lines += 1;
             let mut bits = mask;
@@ -396,10 +406,19 @@ fn without<'t>(line: &'t [u8], span: std::ops::Range<usize>, scratch: &'t mut Ve
 /// The time of the nearest dated line ending before `pos`, looking back no
 /// further than `known`: a line start whose time is known (-1: the time
 /// before the text).
-fn time_before(text: &[u8], pos: usize, known: (isize, Option<i64>), parser: &Parser) -> Option<i64> {
+fn time_before(
+    text: &[u8],
+    pos: usize,
+    known: (isize, Option<i64>),
+    parser: &Parser,
+) -> Option<i64> {
     let mut cursor = pos;
     while cursor > 0 {
-        let line_end = if text[cursor - 1] == b'\n' { cursor - 1 } else { cursor };
+        let line_end = if text[cursor - 1] == b'\n' {
+            cursor - 1
+        } else {
+            cursor
+        };
         let line_start = memchr::memrchr(b'\n', &text[..line_end]).map_or(0, |i| i + 1);
         if line_start as isize <= known.0 {
             return known.1;
@@ -541,7 +560,13 @@ mod tests {
     use crate::logscan::timestamps::{Format, IsoStyle};
 
     fn matcher() -> Matcher {
-        Matcher::new(DEFAULTS.iter().map(|(n, p)| Category::new(n, p).unwrap()).collect()).unwrap()
+        Matcher::new(
+            DEFAULTS
+                .iter()
+                .map(|(n, p)| Category::new(n, p).unwrap())
+                .collect(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -556,7 +581,11 @@ mod tests {
     fn continuation_lines_take_the_time_of_the_line_before() {
         let matcher = matcher();
         let widths = [3_600_000];
-        let setup = Setup { matcher: &matcher, window: Window::default(), widths: &widths };
+        let setup = Setup {
+            matcher: &matcher,
+            window: Window::default(),
+            widths: &widths,
+        };
         let parser = Parser::new(Format::Iso(IsoStyle::Rfc3339), 0);
         let mut worker = Worker::new(setup, Some(parser), false);
         worker.feed(b"  FATAL before any date\n2026-11-20T01:00:00Z ERROR one\n  trace ERROR deep\n2026-11-20T02:30:00Z WARN two\n");
@@ -564,15 +593,25 @@ mod tests {
         assert_eq!(tally.lines, 4);
         assert_eq!(tally.undated_lines, 1);
         assert_eq!(tally.counts[..2], [3, 1]);
-        let hours: Vec<(i64, u64)> = tally.histograms[0].sorted().iter().map(|(s, c)| (*s, c[0])).collect();
-        let one = chrono::DateTime::parse_from_rfc3339("2026-11-20T01:00:00Z").unwrap().timestamp_millis();
+        let hours: Vec<(i64, u64)> = tally.histograms[0]
+            .sorted()
+            .iter()
+            .map(|(s, c)| (*s, c[0]))
+            .collect();
+        let one = chrono::DateTime::parse_from_rfc3339("2026-11-20T01:00:00Z")
+            .unwrap()
+            .timestamp_millis();
         assert_eq!(hours, vec![(one, 2), (one + 3_600_000, 0)]);
     }
 
     #[test]
     fn a_line_longer_than_the_buffer_is_one_line() {
         let matcher = matcher();
-        let setup = Setup { matcher: &matcher, window: Window::default(), widths: &[] };
+        let setup = Setup {
+            matcher: &matcher,
+            window: Window::default(),
+            widths: &[],
+        };
         let mut worker = Worker::new(setup, None, false);
         let mut text = b"first ERROR\n".to_vec();
         text.extend(std::iter::repeat_n(b'x', BUFFER * 2 + 100));

@@ -71,15 +71,23 @@ impl State {
             path: path.to_owned(),
             message,
         };
-        let state: State = serde_json::from_slice(&bytes).map_err(|err| corrupt(err.to_string()))?;
+        let state: State =
+            serde_json::from_slice(&bytes).map_err(|err| corrupt(err.to_string()))?;
         if state.version != VERSION {
             return Err(corrupt(format!(
                 "version {} is not the {VERSION} this maint writes",
                 state.version
             )));
         }
-        if let Some(bad) = state.files.iter().find(|f| u64::from_str_radix(&f.line_hash, 16).is_err()) {
-            return Err(corrupt(format!("line_hash {:?} is not hexadecimal", bad.line_hash)));
+        if let Some(bad) = state
+            .files
+            .iter()
+            .find(|f| u64::from_str_radix(&f.line_hash, 16).is_err())
+        {
+            return Err(corrupt(format!(
+                "line_hash {:?} is not hexadecimal",
+                bad.line_hash
+            )));
         }
         Ok(Some(state))
     }
@@ -137,7 +145,10 @@ mod tests {
         assert_eq!(State::load(&path).unwrap(), Some(state));
         std::fs::write(&path, "{\"version\": 1, \"files\": [").unwrap();
         let err = State::load(&path).unwrap_err().to_string();
-        assert!(err.starts_with(&format!("state file {} is corrupt: ", path.display())), "{err}");
+        assert!(
+            err.starts_with(&format!("state file {} is corrupt: ", path.display())),
+            "{err}"
+        );
     }
 
     #[test]

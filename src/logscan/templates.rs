@@ -147,7 +147,11 @@ impl Templates {
     /// Finds or makes the template for a masked token sequence.
     fn place(&mut self, tokens: &[&[u8]], example: &[u8]) -> u32 {
         let first = tokens.first().copied().unwrap_or_default();
-        let key_token = if first.contains(&b'<') { WILDCARD } else { first };
+        let key_token = if first.contains(&b'<') {
+            WILDCARD
+        } else {
+            first
+        };
         let key = (tokens.len(), key_token.to_vec());
         let leaf = self.tree.get(&key).map(Vec::as_slice).unwrap_or_default();
         let mut best: Option<(u32, f64)> = None;
@@ -219,7 +223,10 @@ impl Templates {
             for (mine, theirs) in target.counts.iter_mut().zip(&template.counts) {
                 *mine += theirs;
             }
-            for time in [template.first_seen, template.last_seen].into_iter().flatten() {
+            for time in [template.first_seen, template.last_seen]
+                .into_iter()
+                .flatten()
+            {
                 target.see(0, Some(time));
             }
         }
@@ -247,7 +254,8 @@ fn digitless_hash(text: &[u8]) -> u64 {
     }
     let mut last = [0u8; 8];
     last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    hasher.0 = (hasher.0.rotate_left(5) ^ blank(u64::from_le_bytes(last))).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    hasher.0 = (hasher.0.rotate_left(5) ^ blank(u64::from_le_bytes(last)))
+        .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     hasher.0
 }
 
@@ -287,7 +295,10 @@ pub fn mask_variables(line: &[u8], out: &mut Vec<u8>) {
 
 fn mask_word(word: &[u8], out: &mut Vec<u8>) {
     // Most words have nothing variable in them: no digit, path or quote.
-    if !word.iter().any(|b| b.is_ascii_digit() || matches!(b, b'/' | b'"' | b'\'')) {
+    if !word
+        .iter()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'/' | b'"' | b'\''))
+    {
         out.extend_from_slice(word);
         return;
     }
@@ -298,7 +309,12 @@ fn mask_word(word: &[u8], out: &mut Vec<u8>) {
     let trail = word[lead..]
         .iter()
         .rev()
-        .take_while(|b| matches!(b, b')' | b']' | b'}' | b'>' | b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'\''))
+        .take_while(|b| {
+            matches!(
+                b,
+                b')' | b']' | b'}' | b'>' | b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'\''
+            )
+        })
         .count();
     let core = &word[lead..word.len() - trail];
     out.extend_from_slice(&word[..lead]);
@@ -341,7 +357,10 @@ fn mask_value(value: &[u8], out: &mut Vec<u8>) {
     while i < value.len() {
         let b = value[i];
         if b.is_ascii_digit() && (i == 0 || !value[i - 1].is_ascii_alphabetic()) {
-            while i < value.len() && (value[i].is_ascii_digit() || (value[i] == b'.' && value.get(i + 1).is_some_and(u8::is_ascii_digit))) {
+            while i < value.len()
+                && (value[i].is_ascii_digit()
+                    || (value[i] == b'.' && value.get(i + 1).is_some_and(u8::is_ascii_digit)))
+            {
                 i += 1;
             }
             out.extend_from_slice(b"<NUM>");
@@ -363,7 +382,12 @@ fn is_uuid(v: &[u8]) -> bool {
 fn is_ip(v: &[u8]) -> bool {
     // IPv4 with an optional port.
     let host = match v.iter().rposition(|&b| b == b':') {
-        Some(colon) if v.iter().filter(|&&b| b == b':').count() == 1 && v[colon + 1..].iter().all(u8::is_ascii_digit) => &v[..colon],
+        Some(colon)
+            if v.iter().filter(|&&b| b == b':').count() == 1
+                && v[colon + 1..].iter().all(u8::is_ascii_digit) =>
+        {
+            &v[..colon]
+        }
         _ => v,
     };
     let mut parts = 0;
@@ -376,12 +400,16 @@ fn is_ip(v: &[u8]) -> bool {
     }
     // IPv6: hex groups and at least two colons.
     v.iter().filter(|&&b| b == b':').count() >= 2
-        && v.iter().all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
+        && v.iter()
+            .all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
         && v.iter().any(u8::is_ascii_hexdigit)
 }
 
 fn is_path(v: &[u8]) -> bool {
-    let rooted = v.starts_with(b"/") || v.starts_with(b"./") || v.starts_with(b"~/") || v.windows(3).any(|w| w == b"://");
+    let rooted = v.starts_with(b"/")
+        || v.starts_with(b"./")
+        || v.starts_with(b"~/")
+        || v.windows(3).any(|w| w == b"://");
     rooted && v.len() > 1 && (v[1..].contains(&b'/') || v.iter().any(u8::is_ascii_digit))
 }
 
@@ -398,7 +426,9 @@ fn is_hex(v: &[u8]) -> bool {
 fn is_number(v: &[u8]) -> bool {
     let digits = v.strip_prefix(b"-").unwrap_or(v);
     digits.first().is_some_and(u8::is_ascii_digit)
-        && digits.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b':' | b'-' | b'%'))
+        && digits
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b':' | b'-' | b'%'))
 }
 
 #[cfg(test)]
@@ -418,7 +448,9 @@ mod tests {
             "failed to connect to redis at <IP>: Connection refused (attempt <NUM>)"
         );
         assert_eq!(
-            masked("request id=3f2a9c1e-1b2c-4d5e-8f90-0123456789ab path=/api/v1/agents/42 took 30ms"),
+            masked(
+                "request id=3f2a9c1e-1b2c-4d5e-8f90-0123456789ab path=/api/v1/agents/42 took 30ms"
+            ),
             "request id=<UUID> path=<PATH> took <NUM>ms"
         );
         assert_eq!(
@@ -430,9 +462,15 @@ mod tests {
 
     #[test]
     fn the_raw_hash_ignores_digits_only() {
-        assert_eq!(digitless_hash(b"took 12 ms at 10.0.0.1"), digitless_hash(b"took 98 ms at 99.1.2.3"));
+        assert_eq!(
+            digitless_hash(b"took 12 ms at 10.0.0.1"),
+            digitless_hash(b"took 98 ms at 99.1.2.3")
+        );
         assert_ne!(digitless_hash(b"took 12 ms"), digitless_hash(b"took 12 s!"));
-        assert_ne!(digitless_hash(b"took 12 ms"), digitless_hash(b"took 123 ms"));
+        assert_ne!(
+            digitless_hash(b"took 12 ms"),
+            digitless_hash(b"took 123 ms")
+        );
         assert_ne!(digitless_hash(b"a/b"), digitless_hash(b"a:b"));
         for b in 0u8..=255 {
             let word = [b; 8];
@@ -457,7 +495,10 @@ mod tests {
         assert_eq!(
             texts,
             vec![
-                ("ERROR Authentication failed for user <*> from <IP>".to_owned(), 3),
+                (
+                    "ERROR Authentication failed for user <*> from <IP>".to_owned(),
+                    3
+                ),
                 ("ERROR disk full".to_owned(), 1)
             ]
         );
@@ -476,7 +517,10 @@ mod tests {
         b.add(b"WARN y", b"WARN y", 0b10, None);
         a.merge(b);
         let t = &a.templates()[0];
-        assert_eq!((t.counts.clone(), t.first_seen, t.last_seen), (vec![2, 1], Some(10), Some(20)));
+        assert_eq!(
+            (t.counts.clone(), t.first_seen, t.last_seen),
+            (vec![2, 1], Some(10), Some(20))
+        );
         assert_eq!(a.templates().len(), 2);
     }
 }

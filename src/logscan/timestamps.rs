@@ -195,7 +195,10 @@ pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
             }
         }
     }
-    let (best, &count) = hits.iter().enumerate().max_by_key(|(i, n)| (**n, usize::MAX - i))?;
+    let (best, &count) = hits
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, n)| (**n, usize::MAX - i))?;
     if count == 0 {
         return None;
     }
@@ -208,8 +211,11 @@ pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
 
 fn iso_style(text: &[u8]) -> IsoStyle {
     let text = text.strip_prefix(b"[").unwrap_or(text);
-    let zoned = text.len() > 19 && matches!(text.last(), Some(b'Z' | b'z' | b'0'..=b'9'))
-        && text[19..].iter().any(|b| matches!(b, b'Z' | b'z' | b'+' | b'-'));
+    let zoned = text.len() > 19
+        && matches!(text.last(), Some(b'Z' | b'z' | b'0'..=b'9'))
+        && text[19..]
+            .iter()
+            .any(|b| matches!(b, b'Z' | b'z' | b'+' | b'-'));
     if text.get(10) == Some(&b'T') && zoned {
         IsoStyle::Rfc3339
     } else if text.get(10) == Some(&b' ') && text.get(19) == Some(&b',') && !zoned {
@@ -267,13 +273,18 @@ pub fn iso(text: &[u8]) -> Option<(IsoTime, usize)> {
     let hour = digits(text, 11, 2)?;
     let minute = digits(text, 14, 2)?;
     let second = digits(text, 17, 2)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
     {
         return None;
     }
     let mut len = 19;
     let mut ms = 0;
-    if matches!(text.get(len), Some(b'.' | b',')) && text.get(len + 1).is_some_and(u8::is_ascii_digit)
+    if matches!(text.get(len), Some(b'.' | b','))
+        && text.get(len + 1).is_some_and(u8::is_ascii_digit)
     {
         len += 1;
         let mut scale = 100;
@@ -283,8 +294,9 @@ pub fn iso(text: &[u8]) -> Option<(IsoTime, usize)> {
             len += 1;
         }
     }
-    let naive_ms =
-        days_from_civil(year as i32, month as u32, day as u32) * 86_400_000 + (hour * 3600 + minute * 60 + second) * 1000 + ms;
+    let naive_ms = days_from_civil(year as i32, month as u32, day as u32) * 86_400_000
+        + (hour * 3600 + minute * 60 + second) * 1000
+        + ms;
     let mut offset_ms = None;
     match text.get(len) {
         Some(b'Z' | b'z') => {
@@ -305,7 +317,13 @@ pub fn iso(text: &[u8]) -> Option<(IsoTime, usize)> {
         }
         _ => {}
     }
-    Some((IsoTime { naive_ms, offset_ms }, len))
+    Some((
+        IsoTime {
+            naive_ms,
+            offset_ms,
+        },
+        len,
+    ))
 }
 
 /// `+hh:mm`, `+hhmm` or `+hh`.
@@ -347,7 +365,11 @@ fn clock(text: &[u8], at: usize) -> Option<i64> {
     if text.get(at + 2) != Some(&b':') || text.get(at + 5) != Some(&b':') {
         return None;
     }
-    let (h, m, s) = (digits(text, at, 2)?, digits(text, at + 3, 2)?, digits(text, at + 6, 2)?);
+    let (h, m, s) = (
+        digits(text, at, 2)?,
+        digits(text, at + 3, 2)?,
+        digits(text, at + 6, 2)?,
+    );
     (h <= 23 && m <= 59 && s <= 60).then_some(h * 3600 + m * 60 + s)
 }
 
@@ -439,7 +461,12 @@ fn json(line: &[u8], zone: &LocalZone) -> Option<i64> {
     if line[start] != b'{' {
         return None;
     }
-    for key in [&b"\"time\""[..], b"\"timestamp\"", b"\"ts\"", b"\"@timestamp\""] {
+    for key in [
+        &b"\"time\""[..],
+        b"\"timestamp\"",
+        b"\"ts\"",
+        b"\"@timestamp\"",
+    ] {
         let mut from = start;
         while let Some(found) = memchr::memmem::find(&line[from..], key) {
             let at = from + found;
@@ -498,7 +525,8 @@ pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -529,19 +557,30 @@ mod tests {
 
     fn parse(format: Format, line: &str) -> Option<i64> {
         let mtime = utc("2026-11-24T00:00:00Z");
-        Parser::new(format, mtime).parse(line.as_bytes()).map(|s| s.ms)
+        Parser::new(format, mtime)
+            .parse(line.as_bytes())
+            .map(|s| s.ms)
     }
 
     #[test]
     fn iso_forms() {
         let f = Format::Iso(IsoStyle::Iso8601);
-        assert_eq!(parse(f, "2026-11-20T06:00:00Z x"), Some(utc("2026-11-20T06:00:00Z")));
+        assert_eq!(
+            parse(f, "2026-11-20T06:00:00Z x"),
+            Some(utc("2026-11-20T06:00:00Z"))
+        );
         assert_eq!(
             parse(f, "2026-11-20T06:00:00.250+01:00 x"),
             Some(utc("2026-11-20T05:00:00.250Z"))
         );
-        assert_eq!(parse(f, "2026-11-20 06:00:00,123-0130"), Some(utc("2026-11-20T07:30:00.123Z")));
-        assert_eq!(parse(f, "[2026-11-20 06:00:00 +0000] x"), Some(utc("2026-11-20T06:00:00Z")));
+        assert_eq!(
+            parse(f, "2026-11-20 06:00:00,123-0130"),
+            Some(utc("2026-11-20T07:30:00.123Z"))
+        );
+        assert_eq!(
+            parse(f, "[2026-11-20 06:00:00 +0000] x"),
+            Some(utc("2026-11-20T06:00:00Z"))
+        );
         assert_eq!(
             parse(f, "2026-11-20 13:01:02,123 ERROR [api] x"),
             Some(local("2026-11-20 13:01:02.123"))
@@ -553,10 +592,19 @@ mod tests {
     #[test]
     fn syslog_takes_the_year_from_the_mtime_and_rolls_over() {
         let f = Format::Syslog;
-        assert_eq!(parse(f, "Nov 22 12:00:01 host app: x"), Some(local("2026-11-22 12:00:01")));
-        assert_eq!(parse(f, "Nov  2 12:00:01 host app: x"), Some(local("2026-11-02 12:00:01")));
+        assert_eq!(
+            parse(f, "Nov 22 12:00:01 host app: x"),
+            Some(local("2026-11-22 12:00:01"))
+        );
+        assert_eq!(
+            parse(f, "Nov  2 12:00:01 host app: x"),
+            Some(local("2026-11-02 12:00:01"))
+        );
         // The file was last written in November 2026: a December line is from 2025.
-        assert_eq!(parse(f, "Dec 31 23:59:59 host app: x"), Some(local("2025-12-31 23:59:59")));
+        assert_eq!(
+            parse(f, "Dec 31 23:59:59 host app: x"),
+            Some(local("2025-12-31 23:59:59"))
+        );
         assert_eq!(parse(f, "Nov 32 12:00:01 x"), None);
     }
 
@@ -574,7 +622,10 @@ mod tests {
             Some(local("2005-12-04 04:47:44"))
         );
         assert_eq!(
-            parse(Format::ApacheError, "[Sun Dec 04 04:47:44.123456 2005] [core:error] x"),
+            parse(
+                Format::ApacheError,
+                "[Sun Dec 04 04:47:44.123456 2005] [core:error] x"
+            ),
             Some(local("2005-12-04 04:47:44.123"))
         );
     }
@@ -583,22 +634,40 @@ mod tests {
     fn json_fields_as_text_or_epoch() {
         let f = Format::Json;
         assert_eq!(
-            parse(f, r#"{"level":"error","time":"2026-11-22T12:00:01Z","msg":"x"}"#),
+            parse(
+                f,
+                r#"{"level":"error","time":"2026-11-22T12:00:01Z","msg":"x"}"#
+            ),
             Some(utc("2026-11-22T12:00:01Z"))
         );
-        assert_eq!(parse(f, r#"{"ts": 1795348801.5, "msg":"x"}"#), Some(1_795_348_801_500));
-        assert_eq!(parse(f, r#"{"timestamp":1795348801000}"#), Some(1_795_348_801_000));
+        assert_eq!(
+            parse(f, r#"{"ts": 1795348801.5, "msg":"x"}"#),
+            Some(1_795_348_801_500)
+        );
+        assert_eq!(
+            parse(f, r#"{"timestamp":1795348801000}"#),
+            Some(1_795_348_801_000)
+        );
         assert_eq!(parse(f, r#"{"msg":"the time is 5","x":1}"#), None);
-        assert_eq!(parse(f, r#"{"msg":"x", "time" : "2026-11-22 12:00:01+00:00"}"#), Some(utc("2026-11-22T12:00:01Z")));
+        assert_eq!(
+            parse(f, r#"{"msg":"x", "time" : "2026-11-22 12:00:01+00:00"}"#),
+            Some(utc("2026-11-22T12:00:01Z"))
+        );
     }
 
     #[test]
     fn detection_picks_the_format_most_lines_use() {
         let mtime = utc("2026-11-24T00:00:00Z");
         let head = b"2026-11-20 13:01:02,123 ERROR x\nTraceback (most recent call last):\n  File x\n2026-11-20 13:01:03,000 INFO y\n";
-        assert_eq!(detect(head, mtime).unwrap().format, Format::Iso(IsoStyle::Python));
+        assert_eq!(
+            detect(head, mtime).unwrap().format,
+            Format::Iso(IsoStyle::Python)
+        );
         let head = b"2026-11-20T13:01:02Z x\n";
-        assert_eq!(detect(head, mtime).unwrap().format, Format::Iso(IsoStyle::Rfc3339));
+        assert_eq!(
+            detect(head, mtime).unwrap().format,
+            Format::Iso(IsoStyle::Rfc3339)
+        );
         let head = b"Nov 22 12:00:01 host a\nNov 22 12:00:02 host b\n";
         assert_eq!(detect(head, mtime).unwrap().format, Format::Syslog);
         assert!(detect(b"no time here\nnor here\n", mtime).is_none());
@@ -608,6 +677,9 @@ mod tests {
     fn civil_days() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2026, 11, 24) * 86_400_000, utc("2026-11-24T00:00:00Z"));
+        assert_eq!(
+            days_from_civil(2026, 11, 24) * 86_400_000,
+            utc("2026-11-24T00:00:00Z")
+        );
     }
 }

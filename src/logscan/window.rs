@@ -28,7 +28,9 @@ pub enum TimeSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?} is not a time: write 24h (ago), 2026-11-20, 2026-11-20T06:00:00Z, today, yesterday or now")]
+#[error(
+    "{text:?} is not a time: write 24h (ago), 2026-11-20, 2026-11-20T06:00:00Z, today, yesterday or now"
+)]
 pub struct TimeSpecError {
     text: String,
 }
@@ -47,7 +49,10 @@ impl FromStr for TimeSpec {
             "yesterday" => return Ok(TimeSpec::Yesterday),
             _ => {}
         }
-        if trimmed.starts_with(|c: char| c.is_ascii_digit()) && trimmed.ends_with(|c: char| c.is_ascii_alphabetic()) && !trimmed.contains('-') {
+        if trimmed.starts_with(|c: char| c.is_ascii_digit())
+            && trimmed.ends_with(|c: char| c.is_ascii_alphabetic())
+            && !trimmed.contains('-')
+        {
             return trimmed
                 .parse::<crate::units::Span>()
                 .map(|span| TimeSpec::Ago(span.0))
@@ -85,10 +90,10 @@ impl TimeSpec {
     pub fn resolve(&self, now: DateTime<Utc>) -> i64 {
         let midnight = |date: NaiveDate| {
             let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-            Local
-                .from_local_datetime(&naive)
-                .earliest()
-                .map_or_else(|| naive.and_utc().timestamp_millis(), |t| t.timestamp_millis())
+            Local.from_local_datetime(&naive).earliest().map_or_else(
+                || naive.and_utc().timestamp_millis(),
+                |t| t.timestamp_millis(),
+            )
         };
         let today = now.with_timezone(&Local).date_naive();
         match self {
@@ -123,7 +128,11 @@ impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |ms: i64| {
             DateTime::from_timestamp_millis(ms)
-                .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string())
+                .map(|t| {
+                    t.with_timezone(&Local)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
                 .unwrap_or_default()
         };
         match (self.since, self.until) {
@@ -226,19 +235,36 @@ mod tests {
 
     #[test]
     fn forms_people_type() {
-        assert_eq!("24h".parse::<TimeSpec>(), Ok(TimeSpec::Ago(Duration::from_secs(86_400))));
+        assert_eq!(
+            "24h".parse::<TimeSpec>(),
+            Ok(TimeSpec::Ago(Duration::from_secs(86_400)))
+        );
         assert_eq!("yesterday".parse::<TimeSpec>(), Ok(TimeSpec::Yesterday));
-        assert!(matches!("2026-11-20".parse::<TimeSpec>(), Ok(TimeSpec::Date(_))));
+        assert!(matches!(
+            "2026-11-20".parse::<TimeSpec>(),
+            Ok(TimeSpec::Date(_))
+        ));
         let at = "2026-11-20T06:00:00Z".parse::<TimeSpec>().unwrap();
         let now = Utc::now();
         assert_eq!(
             at.resolve(now),
-            DateTime::parse_from_rfc3339("2026-11-20T06:00:00Z").unwrap().timestamp_millis()
+            DateTime::parse_from_rfc3339("2026-11-20T06:00:00Z")
+                .unwrap()
+                .timestamp_millis()
         );
-        assert!(matches!("2026-11-20 06:00".parse::<TimeSpec>(), Ok(TimeSpec::At(_))));
+        assert!(matches!(
+            "2026-11-20 06:00".parse::<TimeSpec>(),
+            Ok(TimeSpec::At(_))
+        ));
         let hour_ago = "1h".parse::<TimeSpec>().unwrap().resolve(now);
         assert_eq!(now.timestamp_millis() - hour_ago, 3_600_000);
-        for bad in ["last week", "24", "2026-11-32", "2026-11-20T06:00:00Zjunk", ""] {
+        for bad in [
+            "last week",
+            "24",
+            "2026-11-32",
+            "2026-11-20T06:00:00Zjunk",
+            "",
+        ] {
             assert!(bad.parse::<TimeSpec>().is_err(), "{bad}");
         }
     }
@@ -262,7 +288,10 @@ mod tests {
         let pos = first_at_or_after(text.as_bytes(), &parser, at(3, 7));
         assert!(text[pos..].starts_with("2026-11-20T03:07:00Z line 187\n"));
         assert_eq!(first_at_or_after(text.as_bytes(), &parser, at(0, 0)), 0);
-        assert_eq!(first_at_or_after(text.as_bytes(), &parser, at(23, 0)), text.len());
+        assert_eq!(
+            first_at_or_after(text.as_bytes(), &parser, at(23, 0)),
+            text.len()
+        );
         let between = at(3, 7) + 30_000;
         let pos = first_at_or_after(text.as_bytes(), &parser, between);
         assert!(text[pos..].starts_with("2026-11-20T03:08:00Z"));
