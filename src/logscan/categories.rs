@@ -221,13 +221,7 @@ mod tests {
     use super::*;
 
     fn defaults() -> Matcher {
-        Matcher::new(
-            DEFAULTS
-                .iter()
-                .map(|(n, p)| Category::new(n, p).unwrap())
-                .collect(),
-        )
-        .unwrap()
+        Matcher::defaults()
     }
 
     fn lines(matcher: &Matcher, text: &[u8]) -> Vec<(String, u64)> {

@@ -883,13 +883,7 @@ mod tests {
     fn spec<'a>(paths: Vec<PathBuf>, hook: &'a (dyn Fn(&Path) + Sync)) -> Spec<'a> {
         Spec {
             paths,
-            matcher: Matcher::new(
-                categories::DEFAULTS
-                    .iter()
-                    .map(|(n, p)| Category::new(n, p).unwrap())
-                    .collect(),
-            )
-            .unwrap(),
+            matcher: Matcher::defaults(),
             window: Window::default(),
             widths: vec![3_600_000],
             threads: 2,

@@ -556,17 +556,10 @@ fn read_some(source: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logscan::categories::{Category, DEFAULTS};
     use crate::logscan::timestamps::{Format, IsoStyle};
 
     fn matcher() -> Matcher {
-        Matcher::new(
-            DEFAULTS
-                .iter()
-                .map(|(n, p)| Category::new(n, p).unwrap())
-                .collect(),
-        )
-        .unwrap()
+        Matcher::defaults()
     }
 
     #[test]
