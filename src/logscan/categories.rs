@@ -180,6 +180,20 @@ impl Matcher {
     /// leftmost one.
     pub fn for_each_match(&self, text: &[u8], mut found: impl FnMut(usize, usize, u64)) {
         let mut pos = 0;
+        let mut on_hit = |at: usize, pos: &mut usize| -> bool {
+            if at == text.len() && (at == *pos || text[at - 1] == b'\n') {
+                // An empty match after the last newline is not a line.
+                return false;
+            }
+            let start = memchr::memrchr(b'\n', &text[*pos..at]).map_or(*pos, |i| *pos + i + 1);
+            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+            let mask = self.classify(&text[start..end]);
+            if mask != 0 {
+                found(start, end, mask);
+            }
+            *pos = end + 1;
+            true
+        };
         while pos < text.len() {
             let hit = match &self.any {
                 Any::Literals(searcher) => searcher
@@ -187,20 +201,10 @@ impl Matcher {
                     .map(|m| m.start()),
                 Any::Regex(regex) => regex.find_at(text, pos).map(|m| m.start()),
             };
-            let Some(at) = hit else {
-                break;
-            };
-            let start = memchr::memrchr(b'\n', &text[pos..at]).map_or(pos, |i| pos + i + 1);
-            if at == text.len() && (at == pos || text[at - 1] == b'\n') {
-                // An empty match after the last newline is not a line.
-                break;
+            match hit {
+                Some(at) if on_hit(at, &mut pos) => {}
+                _ => break,
             }
-            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
-            let mask = self.classify(&text[start..end]);
-            if mask != 0 {
-                found(start, end, mask);
-            }
-            pos = end + 1;
         }
     }
 

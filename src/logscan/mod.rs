@@ -581,17 +581,16 @@ fn scan_plain(
     let mut reached = begin;
     let mut tail = Vec::new();
     let mut error = None;
-    for ((worker, streamed), &(start, stop)) in results.into_iter().zip(&ranges) {
+    for ((worker, streamed), &(start, _)) in results.into_iter().zip(&ranges) {
         report.lines += worker.lines_read;
         out.tally.merge(worker.tally);
         out.bytes_read += streamed.consumed;
+        error = error.or(streamed.error);
+        // The parts are contiguous: the file was read up to where the first
+        // part that stopped short (the window's end, a read error) stopped.
         if reached == start {
             reached = start + streamed.consumed;
             tail = streamed.tail;
-            if worker.stopped || streamed.consumed < stop - start {
-                // Stopped at the window's end, or the file got shorter.
-                error = error.or(streamed.error);
-            }
         }
     }
     report.read = Some((begin, reached));
