@@ -756,6 +756,7 @@ fn a_100_mb_line_is_one_line_and_memory_stays_bounded() {
     writeln!(file, " end").unwrap();
     writeln!(file, "{stamp} ERROR after").unwrap();
     drop(file);
+    // GNU time reports the peak memory (.ci/run installs it).
     let out = command
         .args(["--format", "json", "logs", "analyze", "huge.log"])
         .run_via(&["/usr/bin/time", "-f", "maxrss_kb=%M"]);
