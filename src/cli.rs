@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{HttpUrl, PostgresUrl, RedisUrl};
+use crate::logscan::TimeSpec;
 use crate::render::Format;
 use crate::units::Span;
 
@@ -87,6 +88,8 @@ pub enum Command {
     Certs(CertsArgs),
     #[command(subcommand, after_long_help = crate::help::after_help("db"))]
     Db(DbCommand),
+    #[command(subcommand, after_long_help = crate::help::after_help("logs"))]
+    Logs(LogsCommand),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
@@ -101,6 +104,7 @@ impl Command {
             Command::Db(DbCommand::Report(_)) => "db report",
             Command::Db(DbCommand::Vacuum(_)) => "db vacuum",
             Command::Db(DbCommand::Prune(_)) => "db prune",
+            Command::Logs(LogsCommand::Analyze(_)) => "logs analyze",
             Command::Completions(_) => "completions",
         }
     }
@@ -410,6 +414,70 @@ pub struct DbPruneArgs {
     /// Stop after DUR (between batches, cancelling a running one); the rest stays for the next run
     #[arg(long, value_name = "DUR")]
     pub max_duration: Option<Span>,
+}
+
+/// Read log files: categories, time windows, message templates, alerts.
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    #[command(after_long_help = crate::help::after_help("logs analyze"))]
+    Analyze(LogsAnalyzeArgs),
+}
+
+/// Count categories of lines (errors, warnings, ...) in log files in one
+/// pass, in a time window, with their top message templates and peak hour.
+///
+/// Reads plain and gzip files (told apart by content, not name); a file
+/// brings its rotated siblings (FILE.1, FILE.2.gz, FILE-20261120), read
+/// oldest first. Counts equal `LC_ALL=C grep -cE PATTERN` over the same
+/// lines. Default categories: errors (ERROR|CRITICAL|FATAL), warnings
+/// (WARNING|WARN), security (Unauthorized|Authentication failed), failures
+/// (Evolution failed|Rollback initiated), constraints (Memory
+/// exceeded|Speed exceeded). Exits 1 or 2 when a threshold is crossed
+/// (errors>100 by default), 3 when a file cannot be read or the window holds
+/// no line.
+#[derive(Debug, Default, Args)]
+pub struct LogsAnalyzeArgs {
+    /// Files, folders and globs to read [default: [logs] paths in maint.toml]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Only lines from this time on: 24h (ago), 2026-11-20, 2026-11-20T06:00:00Z, today, yesterday
+    #[arg(long, value_name = "T")]
+    pub since: Option<TimeSpec>,
+
+    /// Only lines before this time (same forms as --since)
+    #[arg(long, value_name = "T")]
+    pub until: Option<TimeSpec>,
+
+    /// Another category, or a new regex for a default one (LC_ALL=C grep -E syntax); repeatable
+    #[arg(long, value_name = "NAME=REGEX")]
+    pub pattern: Vec<String>,
+
+    /// Alert level: CATEGORY>WARN[,CRIT] lines in the window, or per period
+    /// with /DUR (errors>50/1h: more than 50 in any hour); repeatable
+    /// [default: errors>100]
+    #[arg(long, value_name = "EXPR")]
+    pub threshold: Vec<String>,
+
+    /// Message templates shown per category [default: 5]
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Histogram bucket width [default: 1h]
+    #[arg(long, value_name = "DUR")]
+    pub bucket: Option<Span>,
+
+    /// Remember what was read in FILE and read only new lines next time (for cron)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub state: Option<PathBuf>,
+
+    /// Start over when the --state file is corrupt or from another version
+    #[arg(long)]
+    pub reset_state: bool,
+
+    /// Show per file the detected format, the bytes read and why files were skipped
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Print a shell completion script to standard output.

@@ -177,6 +177,7 @@ pub struct Config {
     pub redis: Option<RedisConfig>,
     pub diagnose: DiagnoseConfig,
     pub certs: CertsConfig,
+    pub logs: LogsConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -405,6 +406,51 @@ pub enum StarttlsName {
     Postgres,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogsConfig {
+    /// Files, folders and globs read when the command line names none.
+    pub paths: Vec<PathBuf>,
+    /// The window's start when `--since` is not given (all lines when absent).
+    pub since: Option<crate::logscan::TimeSpec>,
+    /// Templates shown per category.
+    pub top: Option<usize>,
+    /// Histogram bucket width.
+    pub bucket: Option<Span>,
+    /// State file for incremental runs, as `--state`.
+    pub state: Option<PathBuf>,
+    /// Alert levels, as `--threshold` (`errors>100`, `errors>50,200/1h`).
+    pub thresholds: Vec<Spanned<crate::commands::logs::Alert>>,
+    /// More categories: name = regular expression.
+    pub patterns: std::collections::BTreeMap<String, LogPattern>,
+    /// The status when the window holds no line at all.
+    pub no_lines: Option<NoLines>,
+}
+
+/// What "no line in the window" means for the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoLines {
+    Ok,
+    Warning,
+    Critical,
+    Unknown,
+}
+
+/// A category's regular expression, compiled as the scanner will use it
+/// (bytes, Unicode off, like `LC_ALL=C grep -E`) when the config is read.
+#[derive(Debug, Clone)]
+pub struct LogPattern(pub String);
+
+impl<'de> Deserialize<'de> for LogPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        crate::logscan::categories::compile(&text)
+            .map(|_| LogPattern(text))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Defines a string newtype that validates itself while the config is
 /// parsed, so a bad value is reported with its line.
 macro_rules! validated_string {
@@ -570,6 +616,23 @@ mod tests {
             err.starts_with("config /etc/maint/maint.toml, line 1: "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn logs_values_are_checked_while_parsing() {
+        let err = parse("[logs.patterns]\ntimeouts = \"(timed out\"\n").unwrap_err();
+        assert!(
+            err.contains("line 2, key `logs.patterns.timeouts`: invalid regular expression"),
+            "{err}"
+        );
+        let err = parse("[logs]\nsince = \"last week\"\n").unwrap_err();
+        assert!(err.contains("line 2, key `logs.since`"), "{err}");
+        let err = parse("[logs]\nthresholds = [\"errors>x\"]\n").unwrap_err();
+        assert!(err.contains("key `logs.thresholds"), "{err}");
+        let loaded =
+            parse("[logs]\npaths = [\"/var/log/app\"]\nthresholds = [\"errors>5,10/1h\"]\n")
+                .unwrap();
+        assert_eq!(loaded.config.logs.thresholds.len(), 1);
     }
 
     #[test]

@@ -123,6 +123,28 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "Delete them in batches of 5,000, then VACUUM (ANALYZE)",
             ),
         ],
+        "logs" | "logs analyze" => &[
+            (
+                "maint logs analyze /var/log/app/app.log --since 24h",
+                "Errors, warnings and the rest over the last day, rotated files included",
+            ),
+            (
+                "maint logs analyze /var/log/app --pattern timeouts='timed out' --threshold 'errors>50/1h'",
+                "A category of your own, and an alert on the error rate",
+            ),
+            (
+                "maint logs analyze --since yesterday --until today --top 10 --bucket 15m",
+                "Yesterday's [logs] paths, ten templates a category, 15-minute buckets",
+            ),
+            (
+                "maint -q --format prometheus --output logs.prom logs analyze --state /var/lib/maint/logs.state",
+                "From cron: only what was written since the last run",
+            ),
+            (
+                "maint logs analyze app.log --explain",
+                "What was read, in which format, and what was skipped",
+            ),
+        ],
         "completions" => &[
             (
                 "maint completions bash > /etc/bash_completion.d/maint",

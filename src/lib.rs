@@ -16,6 +16,7 @@ pub mod exit;
 pub mod generate;
 pub mod help;
 pub mod interrupt;
+pub mod logscan;
 pub mod parallel;
 pub mod probe;
 pub mod redact;
@@ -202,6 +203,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Diagnose(args) => commands::diagnose::execute(args, &context),
         Command::Certs(args) => commands::certs::execute(args, &context),
         Command::Db(command) => commands::db::execute(command, &context),
+        Command::Logs(cli::LogsCommand::Analyze(args)) => commands::logs::execute(args, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -224,6 +226,7 @@ fn command_kind(command: &Command) -> Kind {
         Command::Health(_)
         | Command::Diagnose(_)
         | Command::Certs(_)
+        | Command::Logs(_)
         | Command::Db(cli::DbCommand::Report(_)) => Kind::Check,
         Command::Db(cli::DbCommand::Vacuum(_) | cli::DbCommand::Prune(_)) => Kind::Action,
         Command::Completions(_) => Kind::Action,

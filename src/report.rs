@@ -210,7 +210,8 @@ pub enum Kind {
 pub struct Section {
     /// Key in JSON.
     pub name: String,
-    /// Heading in a table.
+    /// Heading in a table; an empty title keeps the section out of tables
+    /// (data for JSON only, such as a long histogram).
     pub title: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,

@@ -28,7 +28,7 @@ fn zero_config_gathers_every_section() {
         "folders",
         "kernel",
         "services",
-        "system_logs",
+        "logs",
     ] {
         assert!(
             json["sections"][section].is_array(),
@@ -457,4 +457,55 @@ fn a_bloated_table_is_a_finding_with_the_vacuum_to_run() {
     );
     assert_eq!(finding["hint"], "maint db vacuum --table public.metrics");
     out.nowhere(postgres::PASSWORD);
+}
+
+#[test]
+fn recent_errors_come_from_the_configured_logs_and_secrets_in_them_stay_out_of_the_bundle() {
+    let command = maint();
+    let now = chrono::Utc::now();
+    let mut log = String::new();
+    for i in 0..150 {
+        let at = (now - chrono::Duration::minutes(150 - i)).format("%Y-%m-%d %H:%M:%S");
+        log.push_str(&format!(
+            "{at},000 ERROR [api] payment {i} failed: gateway timeout\n"
+        ));
+    }
+    let at = now.format("%Y-%m-%d %H:%M:%S");
+    log.push_str(&format!(
+        "{at},000 INFO [db] connecting to postgres://app:log-url-secret@db.internal/app with password=log-kv-secret\n\
+         {at},000 INFO [http] Authorization: Bearer log-bearer-token-123\n"
+    ));
+    let command = command.file("app/app.log", &log);
+    let config = format!(
+        "{QUIET_HOST}{}[logs]\npaths = [\"{}\"]\n",
+        folders_config(command.dir()),
+        command.path("app/app.log").display()
+    );
+    let bundle = command.path("support.tar.gz");
+    let out = command
+        .config(&config)
+        .args(["--format", "json", "diagnose", "--bundle"])
+        .arg(&bundle)
+        .run();
+    let finding = out.check("logs:errors");
+    assert_eq!(finding["status"], "WARNING");
+    assert_eq!(finding["value"], 150.0);
+    let templates = out.json()["sections"]["logs"].as_array().unwrap().clone();
+    assert!(
+        templates.iter().any(|row| row["template"]
+            .as_str()
+            .unwrap()
+            .contains("payment <NUM> failed: gateway timeout")),
+        "{templates:?}"
+    );
+    let files = unpack(&bundle, out.dir.path());
+    assert!(
+        files.iter().any(|(name, _)| name.ends_with("app/app.log")),
+        "no log excerpt in the bundle"
+    );
+    for (name, text) in &files {
+        for secret in ["log-url-secret", "log-kv-secret", "log-bearer-token-123"] {
+            assert!(!text.contains(secret), "{secret} in {name}");
+        }
+    }
 }

@@ -14,5 +14,6 @@ mod health;
 mod health_postgres;
 mod health_redis;
 mod health_services;
+mod logs;
 mod output;
 mod schema;

@@ -55,6 +55,8 @@ struct RunPlan {
     postgres: Option<super::db::report::Settings>,
     /// `maint certs check` of the `[certs]` targets, or why it cannot run.
     certs: Option<Result<super::certs::Settings, String>>,
+    /// `maint logs analyze` of `[logs] paths`, else of the system logs readable here.
+    logs: Option<Result<super::logs::Settings, String>>,
 }
 
 impl Settings {
@@ -109,6 +111,26 @@ impl Settings {
                 super::certs::Settings::resolve(&args, context)
                     .map_err(|err| crate::error::describe(&err))
             });
+        let log_paths: Vec<PathBuf> = if loaded.config.logs.paths.is_empty() {
+            SYSTEM_LOGS
+                .iter()
+                .map(PathBuf::from)
+                .filter(|path| std::fs::File::open(path).is_ok())
+                .collect()
+        } else {
+            loaded.config.logs.paths.clone()
+        };
+        let since = args.since.map_or(DEFAULT_SINCE, Duration::from);
+        let logs = (!log_paths.is_empty()).then(|| {
+            let args = crate::cli::LogsAnalyzeArgs {
+                paths: log_paths,
+                since: Some(crate::logscan::TimeSpec::Ago(since)),
+                top: Some(3),
+                ..crate::cli::LogsAnalyzeArgs::default()
+            };
+            super::logs::Settings::resolve(&args, loaded, Utc::now())
+                .map_err(|err| crate::error::describe(&err))
+        });
         let folders = if config.paths.is_empty() {
             vec![PathBuf::from("/var/log")]
         } else {
@@ -118,7 +140,7 @@ impl Settings {
         host_names.extend(url_hosts(&loaded.config));
         Ok(Settings {
             plan: RunPlan {
-                since: args.since.map_or(DEFAULT_SINCE, Duration::from),
+                since,
                 deadline,
                 timeout,
                 folders,
@@ -126,6 +148,7 @@ impl Settings {
                 redis_url,
                 postgres,
                 certs,
+                logs,
             },
             bundle: args.bundle.clone(),
             redact_hosts: args.redact_hosts,
@@ -276,14 +299,14 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
             work: Box::new(collect_failed_units),
         },
         Collector {
-            name: "system_logs",
-            title: "System logs",
+            name: "logs",
+            title: "Recent log messages (maint logs analyze)",
             columns: vec![
-                Column::new("path", "PATH"),
-                Column::new("bytes", "SIZE"),
-                Column::new("excerpt_bytes", "IN BUNDLE"),
+                Column::new("category", "CATEGORY"),
+                Column::new("count", "COUNT"),
+                Column::new("template", "TEMPLATE"),
             ],
-            work: Box::new(collect_system_logs),
+            work: Box::new(move || collect_logs(plan.logs)),
         },
     ];
     if let Some(settings) = plan.postgres {
@@ -468,6 +491,11 @@ fn why_it_matters(check: &str) -> Option<&'static str> {
         }
         (_, "db:unused_indexes") => "an unused index costs every write and disk space for nothing",
         (_, "db:slow_queries") => "slow statements hold connections and locks longer",
+        (_, "logs:errors") => "each one is likely a failed request or job somebody noticed",
+        (_, "logs:security") => {
+            "repeated refusals can be an attack or a client with stale credentials"
+        }
+        (_, "logs:failures") => "work was lost or rolled back",
         ("cert", _) => {
             "clients refuse the connection once a certificate expires or cannot be trusted"
         }
@@ -845,28 +873,69 @@ fn collect_failed_units() -> Collected {
     }
 }
 
-fn collect_system_logs() -> Collected {
-    let mut rows = Vec::new();
-    let mut attachments = Vec::new();
-    for path in SYSTEM_LOGS {
-        let Ok(excerpt) = tail(Path::new(path), EXCERPT_BYTES) else {
-            continue;
-        };
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        rows.push(vec![
-            text(*path),
-            Cell::Bytes(size),
-            Cell::Bytes(excerpt.len() as u64),
-        ]);
-        let name = format!("logs{path}");
-        attachments.push((name, excerpt));
+fn collect_logs(settings: Option<Result<super::logs::Settings, String>>) -> Collected {
+    let settings = match settings {
+        None => {
+            return Collected {
+                note: Some("no [logs] paths configured and no system log readable here".to_owned()),
+                ..Collected::default()
+            };
+        }
+        Some(Err(message)) => {
+            let message = message.trim_start_matches("maint: error: ").to_owned();
+            return Collected {
+                findings: vec![
+                    Check::new(
+                        "logs:config",
+                        Status::Unknown,
+                        format!("the logs cannot be analysed: {message}"),
+                    )
+                    .with_hint("maint -v logs analyze --explain"),
+                ],
+                note: Some("not analysed".to_owned()),
+                ..Collected::default()
+            };
+        }
+        Some(Ok(settings)) => settings,
+    };
+    let (report, read) = super::logs::run_once(&settings);
+    let mut collected = Collected::default();
+    // Templates, as logs analyze ranks them: the lines to read first.
+    if let Some(section) = report.sections.iter().find(|s| s.name == "templates") {
+        let column = |key: &str| section.columns.iter().position(|c| c.key == key);
+        if let (Some(category), Some(count), Some(template)) =
+            (column("category"), column("count"), column("template"))
+        {
+            collected.rows = section
+                .rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        row[category].clone(),
+                        row[count].clone(),
+                        row[template].clone(),
+                    ]
+                })
+                .collect();
+        }
     }
-    Collected {
-        note: rows.is_empty().then(|| "none readable here".to_owned()),
-        rows,
-        attachments,
-        ..Collected::default()
+    // "No lines in the window" is the normal state of a quiet system log.
+    let mut renamed = report.clone();
+    renamed.checks.retain(|check| check.name != "lines");
+    for check in &mut renamed.checks {
+        check.name = format!("logs:{}", check.name);
     }
+    collected.findings = findings_of(&renamed);
+    let mut read = read;
+    read.truncate(8);
+    for path in read {
+        if let Ok(excerpt) = tail(&path, EXCERPT_BYTES) {
+            collected
+                .attachments
+                .push((format!("logs{}", path.display()), excerpt));
+        }
+    }
+    collected
 }
 
 fn collect_redis(url: &str, timeout: Duration) -> Collected {

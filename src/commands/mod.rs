@@ -6,6 +6,7 @@ pub mod certs;
 pub mod db;
 pub mod diagnose;
 pub mod health;
+pub mod logs;
 
 use std::io::IsTerminal;
 
@@ -66,10 +67,26 @@ pub fn shell_word(text: &str) -> String {
     if !text.is_empty()
         && text
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-/:@=".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:@=%+,".contains(c))
     {
         text.to_owned()
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_words() {
+        assert_eq!(super::shell_word("/var/log/app.log"), "/var/log/app.log");
+        assert_eq!(super::shell_word("public.metrics"), "public.metrics");
+        assert_eq!(super::shell_word("ERROR|FATAL"), "'ERROR|FATAL'");
+        assert_eq!(
+            super::shell_word("\"My Schema\".\"Tab-le\""),
+            "'\"My Schema\".\"Tab-le\"'"
+        );
+        assert_eq!(super::shell_word("it's"), r"'it'\''s'");
+        assert_eq!(super::shell_word(""), "''");
     }
 }

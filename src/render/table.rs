@@ -22,7 +22,8 @@ pub fn render(report: &Report, style: &Style) -> String {
             }
         }
     }
-    for section in &report.sections {
+    // A section without a title is data for JSON only (too long for a terminal).
+    for section in report.sections.iter().filter(|s| !s.title.is_empty()) {
         if !out.is_empty() {
             out.push('\n');
         }

@@ -275,10 +275,23 @@ fn handle(
     }
     let mut connection =
         rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+    // The SNI is recorded as soon as the ClientHello is read, before anything
+    // is written back: the client cannot finish its handshake, and a test
+    // cannot look, before it is there.
     while connection.is_handshaking() {
-        connection.complete_io(&mut stream)?;
-        if let Some(name) = connection.server_name() {
-            *seen.lock().unwrap() = Some(name.to_owned());
+        while connection.wants_write() {
+            connection.write_tls(&mut stream)?;
+        }
+        if connection.wants_read() {
+            if connection.read_tls(&mut stream)? == 0 {
+                return Ok(());
+            }
+            connection
+                .process_new_packets()
+                .map_err(std::io::Error::other)?;
+            if let Some(name) = connection.server_name() {
+                *seen.lock().unwrap() = Some(name.to_owned());
+            }
         }
     }
     connection.send_close_notify();

@@ -1,0 +1,297 @@
+//! Categories of lines (errors, warnings, ...): named regular expressions
+//! matched like `LC_ALL=C grep -E`, on bytes, with Unicode off, one line at
+//! a time, and all of them in one pass.
+//!
+//! Running every category's regex on every line would cost one regex call
+//! per line per category. Instead one combined regex (the alternation of
+//! all categories) searches the whole buffer at once, which the regex crate
+//! turns into a SIMD literal search for the usual patterns; only the lines
+//! it stops on are then tested against each category.
+
+use regex::bytes::{Regex, RegexBuilder};
+
+/// The categories of DESIGN.md, in report order.
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("errors", "ERROR|CRITICAL|FATAL"),
+    ("warnings", "WARNING|WARN"),
+    ("security", "Unauthorized|Authentication failed"),
+    ("failures", "Evolution failed|Rollback initiated"),
+    ("constraints", "Memory exceeded|Speed exceeded"),
+];
+
+/// At most this many categories, so a line's categories fit in a `u64` mask.
+pub const MAX_CATEGORIES: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PatternError {
+    #[error("invalid regular expression {pattern:?}: {message}")]
+    Regex { pattern: String, message: String },
+    #[error("category name {0:?} is not valid: use letters, digits, `_` and `-`")]
+    Name(String),
+    #[error("more than {MAX_CATEGORIES} categories")]
+    TooMany,
+}
+
+/// Compiles a pattern the way grep reads it under `LC_ALL=C`: bytes, not
+/// characters (`.` matches any byte but newline, invalid UTF-8 included).
+pub fn compile(pattern: &str) -> Result<Regex, PatternError> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .map_err(|err| PatternError::Regex {
+            pattern: pattern.to_owned(),
+            // The regex crate's message spans several lines with a caret; the last line says why.
+            message: err
+                .to_string()
+                .lines()
+                .rfind(|l| !l.trim().is_empty())
+                .unwrap_or("does not parse")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_owned(),
+        })
+}
+
+pub fn check_name(name: &str) -> Result<(), PatternError> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(PatternError::Name(name.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub name: String,
+    pub pattern: String,
+    regex: Regex,
+}
+
+impl Category {
+    pub fn new(name: &str, pattern: &str) -> Result<Category, PatternError> {
+        check_name(name)?;
+        Ok(Category {
+            name: name.to_owned(),
+            pattern: pattern.to_owned(),
+            regex: compile(pattern)?,
+        })
+    }
+}
+
+/// All categories, ready to classify lines in bulk.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    categories: Vec<Category>,
+    any: Any,
+}
+
+/// The search for "any category" over a whole buffer.
+#[derive(Debug, Clone)]
+enum Any {
+    /// Every category is a plain alternation of words (as the defaults
+    /// are): a SIMD multi-literal search, with no regex engine behind it.
+    Literals(aho_corasick::AhoCorasick),
+    /// The alternation of all categories, in multi-line mode so `^` and
+    /// `$` still mean line start and end when searching a whole buffer.
+    Regex(Regex),
+}
+
+/// The words of a pattern that is only `word|word|...` (no regex syntax).
+fn literals(pattern: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = pattern.split('|').collect();
+    let plain = |word: &&str| {
+        !word.is_empty()
+            && !word.contains([
+                '\\', '.', '+', '*', '?', '(', ')', '[', ']', '{', '}', '^', '$',
+            ])
+    };
+    words.iter().all(plain).then_some(words)
+}
+
+impl Matcher {
+    pub fn new(categories: Vec<Category>) -> Result<Matcher, PatternError> {
+        if categories.len() > MAX_CATEGORIES {
+            return Err(PatternError::TooMany);
+        }
+        let alternation = categories
+            .iter()
+            .map(|c| format!("(?:{})", c.pattern))
+            .collect::<Vec<_>>()
+            .join("|");
+        // No category at all matches nothing; `[^\x00-\xff]` is a byte class that is empty.
+        let alternation = if categories.is_empty() {
+            r"[^\x00-\xff]".to_owned()
+        } else {
+            alternation
+        };
+        let words: Option<Vec<Vec<&str>>> =
+            categories.iter().map(|c| literals(&c.pattern)).collect();
+        let literal = words.filter(|w| !w.is_empty()).and_then(|words| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(words.concat())
+                .ok()
+        });
+        let any = match literal {
+            Some(searcher) => Any::Literals(searcher),
+            None => Any::Regex(
+                RegexBuilder::new(&alternation)
+                    .unicode(false)
+                    .multi_line(true)
+                    .build()
+                    .map_err(|err| PatternError::Regex {
+                        pattern: alternation.clone(),
+                        message: err.to_string(),
+                    })?,
+            ),
+        };
+        Ok(Matcher { categories, any })
+    }
+
+    /// The categories of DESIGN.md.
+    pub fn defaults() -> Matcher {
+        Matcher::new(
+            DEFAULTS
+                .iter()
+                .map(|(name, pattern)| {
+                    Category::new(name, pattern).expect("the default patterns compile")
+                })
+                .collect(),
+        )
+        .expect("the defaults combine")
+    }
+
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// Calls `found(line_start, line_end, mask)` for every line of `text`
+    /// (complete lines; the last may lack its newline) that matches at least
+    /// one category, with bit `i` of `mask` set when category `i` matches.
+    ///
+    /// The combined search may stop on a line that matches nothing by itself
+    /// (a match spanning a newline through `\s` or `[^x]`), so each stop is
+    /// checked line by line. It never skips a matching line: a match inside
+    /// a line is also a match of the whole text, and the search returns the
+    /// leftmost one.
+    pub fn for_each_match(&self, text: &[u8], mut found: impl FnMut(usize, usize, u64)) {
+        let mut pos = 0;
+        let mut on_hit = |at: usize, pos: &mut usize| -> bool {
+            if at == text.len() && (at == *pos || text[at - 1] == b'\n') {
+                // An empty match after the last newline is not a line.
+                return false;
+            }
+            let start = memchr::memrchr(b'\n', &text[*pos..at]).map_or(*pos, |i| *pos + i + 1);
+            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+            let mask = self.classify(&text[start..end]);
+            if mask != 0 {
+                found(start, end, mask);
+            }
+            *pos = end + 1;
+            true
+        };
+        while pos < text.len() {
+            let hit = match &self.any {
+                Any::Literals(searcher) => searcher
+                    .find(aho_corasick::Input::new(text).span(pos..text.len()))
+                    .map(|m| m.start()),
+                Any::Regex(regex) => regex.find_at(text, pos).map(|m| m.start()),
+            };
+            match hit {
+                Some(at) if on_hit(at, &mut pos) => {}
+                _ => break,
+            }
+        }
+    }
+
+    /// Which categories match one line (without its newline).
+    pub fn classify(&self, line: &[u8]) -> u64 {
+        let mut mask = 0u64;
+        for (i, category) in self.categories.iter().enumerate() {
+            if category.regex.is_match(line) {
+                mask |= 1 << i;
+            }
+        }
+        mask
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Matcher {
+        Matcher::defaults()
+    }
+
+    fn lines(matcher: &Matcher, text: &[u8]) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        matcher.for_each_match(text, |s, e, mask| {
+            out.push((String::from_utf8_lossy(&text[s..e]).into_owned(), mask));
+        });
+        out
+    }
+
+    #[test]
+    fn one_pass_finds_every_category_of_every_line() {
+        let text = b"a ERROR b\nplain\nWARN and Unauthorized\n\xff\xfe FATAL\nlast CRITICAL";
+        assert_eq!(
+            lines(&defaults(), text),
+            vec![
+                ("a ERROR b".to_owned(), 0b1),
+                ("WARN and Unauthorized".to_owned(), 0b110),
+                ("\u{fffd}\u{fffd} FATAL".to_owned(), 0b1),
+                ("last CRITICAL".to_owned(), 0b1),
+            ]
+        );
+    }
+
+    #[test]
+    fn anchors_and_classes_stay_within_lines() {
+        let matcher = Matcher::new(vec![
+            Category::new("start", "^x").unwrap(),
+            Category::new("spaces", r"a\s+b").unwrap(),
+            Category::new("end", "z$").unwrap(),
+        ])
+        .unwrap();
+        let text = b"a\nb x\nx z\nq\n";
+        assert_eq!(lines(&matcher, text), vec![("x z".to_owned(), 0b101)]);
+    }
+
+    #[test]
+    fn patterns_that_match_empty_count_every_line_like_grep() {
+        let matcher = Matcher::new(vec![Category::new("all", "q*").unwrap()]).unwrap();
+        assert_eq!(lines(&matcher, b"a\n\nb\n").len(), 3);
+        assert_eq!(lines(&matcher, b"a\n\nb").len(), 3);
+        let end = Matcher::new(vec![Category::new("end", "b$").unwrap()]).unwrap();
+        assert_eq!(lines(&end, b"a\nab").len(), 1);
+    }
+
+    #[test]
+    fn plain_alternations_use_the_literal_search() {
+        assert!(matches!(defaults().any, Any::Literals(_)));
+        assert_eq!(literals("a b|c"), Some(vec!["a b", "c"]));
+        assert_eq!(literals("a|"), None);
+        assert_eq!(literals("a.b"), None);
+        let mixed = Matcher::new(vec![
+            Category::new("a", "ERROR").unwrap(),
+            Category::new("b", "^x").unwrap(),
+        ])
+        .unwrap();
+        assert!(matches!(mixed.any, Any::Regex(_)));
+    }
+
+    #[test]
+    fn bad_patterns_and_names_are_refused() {
+        let err = Category::new("x", "(unclosed").unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid regular expression \"(unclosed\": "),
+            "{err}"
+        );
+        assert!(Category::new("bad name", "x").is_err());
+    }
+}

@@ -1,0 +1,954 @@
+//! The log scanner: one pass over plain and gzip log files (rotated sets
+//! read oldest to newest) that counts lines per category in a time window,
+//! buckets them in time and groups them into message templates.
+//!
+//! The API is small: build a [`Spec`] (paths, a [`Matcher`], a [`Window`],
+//! histogram widths) and call [`scan`]. `maint logs analyze` and
+//! `maint diagnose` both use it; neither needs to know how files are read.
+//!
+//! How the work stays proportional to the window: a file last written
+//! before the window starts is not opened past its metadata; in a plain
+//! file the window's start is found by binary search on timestamps; a large
+//! plain file is split in two at a dated line and both halves are scanned at
+//! once; a gzip file is decompressed on one thread and scanned on another.
+//! Memory is bounded by the buffers (a few MiB per scanner) and the
+//! template table (capped), whatever the size of the input.
+
+pub mod categories;
+pub mod input;
+mod scan;
+pub mod state;
+pub mod templates;
+pub mod timestamps;
+pub mod window;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+pub use categories::{Category, Matcher};
+pub use scan::{Histogram, Tally};
+pub use window::{TimeSpec, Window};
+
+use input::{Content, Identity, LogFile};
+use state::{FileState, State};
+use timestamps::Parser;
+
+/// Plain files larger than this are scanned in two halves at once.
+const SPLIT: u64 = 32 << 20;
+/// Bytes of a file's start used to tell its content and timestamp format.
+const HEAD: usize = 64 << 10;
+/// The binary search for the window's start stops within this many bytes;
+/// the scan then cuts exactly inside its first buffer.
+const SEARCH_RESOLUTION: u64 = 1 << 20;
+
+/// What to scan and how.
+pub struct Spec<'a> {
+    pub paths: Vec<PathBuf>,
+    pub matcher: Matcher,
+    pub window: Window,
+    /// Histogram bucket widths in ms; the first is the one reported,
+    /// others serve rate thresholds (`errors>50/1h`).
+    pub widths: Vec<i64>,
+    /// Scanners to run at once (2 is plenty: beyond that the disk or the
+    /// memory bus is the limit).
+    pub threads: usize,
+    /// Incremental run: what the previous run read (None on the first run).
+    /// A partial last line is then left for the next run.
+    pub previous: Option<&'a State>,
+    pub incremental: bool,
+    /// Unix ms at which this run started (recorded in the new state).
+    pub started_at: i64,
+    /// Called with each file just after it is opened (tests rotate files here).
+    pub after_open: Option<&'a (dyn Fn(&Path) + Sync)>,
+}
+
+impl<'a> Spec<'a> {
+    /// A one-off scan with hourly buckets on up to two cores: what
+    /// `maint diagnose` needs ("recent errors in the configured logs").
+    pub fn new(paths: Vec<PathBuf>, matcher: Matcher, window: Window) -> Spec<'a> {
+        Spec {
+            paths,
+            matcher,
+            window,
+            widths: vec![3_600_000],
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+            previous: None,
+            incremental: false,
+            started_at: chrono::Utc::now().timestamp_millis(),
+            after_open: None,
+        }
+    }
+}
+
+impl Scan {
+    /// The `n` templates with the most lines of category `index`, most first.
+    pub fn top(&self, index: usize, n: usize) -> Vec<&templates::Template> {
+        let mut ranked: Vec<&templates::Template> = self
+            .tally
+            .templates
+            .templates()
+            .iter()
+            .filter(|t| t.counts[index] > 0)
+            .collect();
+        ranked.sort_by_key(|t| std::cmp::Reverse(t.counts[index]));
+        ranked.truncate(n);
+        ranked
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Read,
+    /// Not read, on purpose (older than the window, unchanged since the last run).
+    Skipped(String),
+    /// Not text maint can read (binary, or compressed with something else than gzip).
+    NotText(String),
+    /// Read in part: what was read is counted (a truncated gzip, a file cut during the scan).
+    Partial(String),
+    /// Could not be read at all.
+    Failed(String),
+}
+
+/// One file in a scan, for `--explain` and for reporting problems.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// Named on the command line or in config (not found in a folder).
+    pub named: bool,
+    pub content: Option<Content>,
+    pub format: Option<&'static str>,
+    /// Bytes read: `start..end` of the file (of the decompressed data for gzip).
+    pub read: Option<(u64, u64)>,
+    pub lines: u64,
+    pub outcome: Outcome,
+    pub notes: Vec<String>,
+}
+
+impl FileReport {
+    fn new(file: &LogFile) -> FileReport {
+        FileReport {
+            path: file.path.clone(),
+            named: file.named,
+            content: None,
+            format: None,
+            read: None,
+            lines: 0,
+            outcome: Outcome::Read,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The result of a scan.
+#[derive(Debug)]
+pub struct Scan {
+    pub tally: Tally,
+    pub files: Vec<FileReport>,
+    /// What to remember for the next incremental run.
+    pub state: State,
+    pub bytes_read: u64,
+}
+
+/// An I/O error as a short reason, without Rust's `(os error N)` suffix.
+pub fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Scans every file the paths name.
+pub fn scan(spec: &Spec) -> Scan {
+    let categories = spec.matcher.categories().len();
+    let mut out = Scan {
+        tally: Tally::new(categories, &spec.widths),
+        files: Vec::new(),
+        state: State::new(spec.started_at),
+        bytes_read: 0,
+    };
+    let (files, unresolved) = input::resolve(&spec.paths);
+    for missing in unresolved {
+        out.files.push(FileReport {
+            path: missing.path,
+            named: true,
+            content: None,
+            format: None,
+            read: None,
+            lines: 0,
+            outcome: Outcome::Failed(missing.reason),
+            notes: Vec::new(),
+        });
+    }
+    let mut queue: std::collections::VecDeque<(LogFile, bool)> =
+        files.into_iter().map(|f| (f, true)).collect();
+    while let Some((file, may_follow)) = queue.pop_front() {
+        let (report, rotated) = scan_file(spec, &file, &mut out);
+        out.files.push(report);
+        // Rotated while it was read: the old file was read to its end, and
+        // the new one, written since, is read too.
+        if rotated && may_follow && std::fs::metadata(&file.path).is_ok() {
+            queue.push_front((
+                LogFile {
+                    rotated: false,
+                    ..file
+                },
+                false,
+            ));
+        }
+    }
+    out
+}
+
+/// Scans one file into `out`; says whether its path was rotated meanwhile.
+fn scan_file(spec: &Spec, file: &LogFile, out: &mut Scan) -> (FileReport, bool) {
+    let mut report = FileReport::new(file);
+    let handle = match File::open(&file.path) {
+        Ok(handle) => handle,
+        Err(err) => {
+            report.outcome = Outcome::Failed(io_reason(&err));
+            return (report, false);
+        }
+    };
+    let identity = match handle.metadata() {
+        Ok(meta) if meta.is_file() => Identity::of(&meta),
+        Ok(_) => {
+            report.outcome = Outcome::NotText("not a regular file".into());
+            return (report, false);
+        }
+        Err(err) => {
+            report.outcome = Outcome::Failed(io_reason(&err));
+            return (report, false);
+        }
+    };
+    if let Some(hook) = spec.after_open {
+        hook(&file.path);
+    }
+    if let Some(since) = spec.window.since
+        && identity.mtime < since
+    {
+        report.outcome = Outcome::Skipped(format!(
+            "last written {}, before the window starts",
+            show_time(identity.mtime)
+        ));
+        return (report, false);
+    }
+    let head = match input::read_at(&handle, 0, HEAD) {
+        Ok(head) => head,
+        Err(err) => {
+            report.outcome = Outcome::Failed(io_reason(&err));
+            return (report, false);
+        }
+    };
+    let content = input::sniff(&head);
+    report.content = Some(content);
+    match content {
+        Content::Unsupported(name) => {
+            report.outcome = Outcome::NotText(format!(
+                "compressed with {name}, which maint does not read (only gzip)"
+            ));
+            (report, false)
+        }
+        Content::Text => {
+            scan_plain(spec, file, &handle, identity, &head, &mut report, out);
+            (report, rotated_since(&file.path, identity))
+        }
+        Content::Gzip => {
+            scan_gzip(spec, file, &handle, identity, &mut report, out);
+            (report, rotated_since(&file.path, identity))
+        }
+    }
+}
+
+fn rotated_since(path: &Path, opened: Identity) -> bool {
+    match std::fs::metadata(path) {
+        Ok(meta) => {
+            let now = Identity::of(&meta);
+            (now.device, now.inode) != (opened.device, opened.inode)
+        }
+        Err(_) => true,
+    }
+}
+
+pub fn show_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// How much older than the last run a file must look to be skipped as unchanged.
+const MTIME_SLACK_MS: i64 = 1000;
+
+/// Where an incremental run resumes in a file.
+enum Resume {
+    Start,
+    /// Unchanged since the previous run read it.
+    Skip(String),
+    /// At these offsets, if the last line before them hashes as recorded
+    /// (checked already for plain files; gzip candidates are checked while decompressing).
+    From(Vec<(u64, u64, String)>),
+}
+
+fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: bool) -> Resume {
+    let Some(previous) = spec.previous else {
+        return Resume::Start;
+    };
+    let verified = |offset: u64, hash: &str| -> bool {
+        let from = offset.saturating_sub(state::TAIL as u64 + 1);
+        offset <= id.size
+            && input::read_at(handle, from, (offset - from) as usize)
+                .ok()
+                .and_then(|before| state::tail_hash(&before))
+                .is_some_and(|h| state::hex(h) == hash)
+    };
+    if let Some(entry) = previous
+        .files
+        .iter()
+        .find(|f| (f.device, f.inode) == (id.device, id.inode) && f.gzip == gzip)
+    {
+        if gzip {
+            return Resume::From(vec![(
+                entry.offset,
+                0,
+                format!("resumed at byte {}", entry.offset),
+            )])
+            .with_hash(&entry.line_hash);
+        }
+        if verified(entry.offset, &entry.line_hash) {
+            return Resume::From(vec![(
+                entry.offset,
+                0,
+                format!(
+                    "resumed at byte {} where the last run stopped",
+                    entry.offset
+                ),
+            )]);
+        }
+        // Same file, other content before the offset: it was truncated
+        // (copytruncate) or rewritten; everything in it is new.
+        return Resume::Start;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (base, _) = input::rotation_of(&name);
+    let dir = crate::storage::atomic::parent_dir(path);
+    let same_set: Vec<&FileState> = previous
+        .files
+        .iter()
+        .filter(|f| {
+            crate::storage::atomic::parent_dir(&f.path) == dir
+                && f.path
+                    .file_name()
+                    .is_some_and(|n| input::rotation_of(&n.to_string_lossy()).0 == base)
+        })
+        .collect();
+    if same_set.is_empty() {
+        return Resume::Start;
+    }
+    // File times come from the kernel's coarse clock, a tick (up to 10 ms)
+    // behind the clock `started_at` was read from: a file created just after
+    // a short run can carry an mtime before that run's start. Only a file
+    // clearly older than the last run is taken as unchanged.
+    if id.mtime + MTIME_SLACK_MS < previous.started_at {
+        return Resume::Skip("not written since the last run, which read it".into());
+    }
+    // A copy (copytruncate) or a compressed rotation of a file read last
+    // time: it goes on where that file was left.
+    let mut candidates = Vec::new();
+    for entry in same_set {
+        let note = format!(
+            "holds what was {} at the last run: resumed at byte {}",
+            entry.path.display(),
+            entry.offset
+        );
+        if gzip {
+            if let Ok(hash) = u64::from_str_radix(&entry.line_hash, 16) {
+                candidates.push((entry.offset, hash, note));
+            }
+        } else if entry.offset > 0 && verified(entry.offset, &entry.line_hash) {
+            return Resume::From(vec![(entry.offset, 0, note)]);
+        }
+    }
+    if candidates.is_empty() {
+        Resume::Start
+    } else {
+        Resume::From(candidates)
+    }
+}
+
+impl Resume {
+    fn with_hash(self, hash: &str) -> Resume {
+        match self {
+            Resume::From(mut candidates) => {
+                let hash = u64::from_str_radix(hash, 16).unwrap_or(0);
+                for candidate in &mut candidates {
+                    candidate.1 = hash;
+                }
+                Resume::From(candidates)
+            }
+            other => other,
+        }
+    }
+}
+
+/// The first line start at or after `pos` in a file.
+fn file_line_start(handle: &File, pos: u64, limit: u64) -> u64 {
+    if pos == 0 {
+        return 0;
+    }
+    let mut at = pos - 1;
+    while at < limit {
+        let Ok(block) = input::read_at(handle, at, HEAD) else {
+            return limit;
+        };
+        if block.is_empty() {
+            return limit;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &block) {
+            return (at + i as u64 + 1).min(limit);
+        }
+        at += block.len() as u64;
+    }
+    limit
+}
+
+/// The first dated line starting in `[pos, limit)` of a file: (start, time).
+/// Looks at most 1 MiB ahead; a longer stretch without a date counts as none.
+fn probe_file(handle: &File, parser: &Parser, pos: u64, limit: u64) -> Option<(u64, i64)> {
+    let mut at = file_line_start(handle, pos, limit);
+    let give_up = at + SEARCH_RESOLUTION;
+    while at < limit && at < give_up {
+        let block = input::read_at(handle, at, HEAD).ok()?;
+        if block.is_empty() {
+            return None;
+        }
+        // Only lines that end inside the block are whole.
+        let whole = memchr::memrchr(b'\n', &block).map_or(block.len(), |i| i + 1);
+        let starts_before = (limit - at).min(whole as u64) as usize;
+        if let Some((start, time)) = window::next_dated(&block[..whole], 0, starts_before, parser) {
+            return Some((at + start as u64, time));
+        }
+        if whole == 0 || whole == block.len() && block.len() < HEAD {
+            return None;
+        }
+        at += whole as u64;
+    }
+    None
+}
+
+struct Range {
+    file: File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for Range {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let want = buf.len().min((self.end - self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+fn setup<'a>(spec: &'a Spec) -> scan::Setup<'a> {
+    scan::Setup {
+        matcher: &spec.matcher,
+        window: spec.window,
+        widths: &spec.widths,
+    }
+}
+
+fn scan_plain(
+    spec: &Spec,
+    file: &LogFile,
+    handle: &File,
+    id: Identity,
+    head: &[u8],
+    report: &mut FileReport,
+    out: &mut Scan,
+) {
+    if input::is_binary(head) {
+        report.outcome = Outcome::NotText("binary content (NUL bytes near the start)".into());
+        return;
+    }
+    let text_start = head.iter().position(|&b| b != 0).unwrap_or(head.len());
+    let parser = timestamps::detect(&head[text_start..], id.mtime);
+    report.format = parser.as_ref().map(|p| p.format.name());
+    let mut begin = 0;
+    match plan_resume(spec, &file.path, &id, handle, false) {
+        Resume::Start => {}
+        Resume::Skip(reason) => {
+            report.outcome = Outcome::Skipped(reason);
+            remember(out, file, &id, id.size, handle, false);
+            return;
+        }
+        Resume::From(candidates) => {
+            let (offset, _, note) = candidates.into_iter().next().expect("one candidate");
+            begin = offset;
+            report.notes.push(note);
+        }
+    }
+    let mut end = id.size;
+    if let Some(parser) = &parser {
+        if let Some(since) = spec.window.since {
+            let found = window::search(begin..end, since, SEARCH_RESOLUTION, |pos, limit| {
+                probe_file(handle, parser, pos, limit)
+            });
+            let jumped = file_line_start(handle, found.lo, end);
+            if jumped > begin {
+                // Lines before the first dated one have no time: they are
+                // reported as undated even when the search skips past them.
+                if begin == 0
+                    && let Some((first, _)) = window::next_dated(head, 0, head.len(), parser)
+                    && first > 0
+                {
+                    let mut worker = scan::Worker::new(setup(spec), Some(parser.clone()), false);
+                    worker.feed(&head[..window::line_start_at_or_after(head, first)]);
+                    out.tally.merge(worker.tally);
+                }
+                report.notes.push(format!(
+                    "binary search skipped {} bytes before the window",
+                    jumped - begin
+                ));
+                begin = jumped;
+            }
+        }
+        if let Some(until) = spec.window.until {
+            let found = window::search(begin..end, until, SEARCH_RESOLUTION, |pos, limit| {
+                probe_file(handle, parser, pos, limit)
+            });
+            end = found.beyond.min(end);
+        }
+    }
+
+    let mut parts = vec![begin];
+    if spec.threads > 1 && end - begin > SPLIT {
+        let middle = begin + (end - begin) / 2;
+        let split = match &parser {
+            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
+            None => Some(file_line_start(handle, middle, end)),
+        };
+        if let Some(split) = split.filter(|s| *s > begin && *s < end) {
+            parts.push(split);
+        }
+    }
+    parts.push(end);
+    let ranges: Vec<(u64, u64)> = parts.windows(2).map(|w| (w[0], w[1])).collect();
+    let last = ranges.len() - 1;
+    let results: Vec<(scan::Worker, scan::Streamed)> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = ranges
+            .iter()
+            .enumerate()
+            .map(|(index, &(start, stop))| {
+                let parser = parser.clone();
+                let handle = handle.try_clone();
+                let keep_partial = spec.incremental && index == last;
+                let setup = setup(spec);
+                scope.spawn(move || {
+                    let mut worker = scan::Worker::new(setup, parser, start > 0);
+                    let streamed = match handle {
+                        Ok(handle) => {
+                            let mut range = Range {
+                                file: handle,
+                                pos: start,
+                                end: stop,
+                            };
+                            scan::stream(&mut worker, &mut range, keep_partial)
+                        }
+                        Err(err) => scan::Streamed {
+                            error: Some(err),
+                            ..scan::Streamed::default()
+                        },
+                    };
+                    (worker, streamed)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| job.join().expect("a scanner thread does not panic"))
+            .collect()
+    });
+
+    let mut reached = begin;
+    let mut tail = Vec::new();
+    let mut error = None;
+    for ((worker, streamed), &(start, _)) in results.into_iter().zip(&ranges) {
+        report.lines += worker.lines_read;
+        out.tally.merge(worker.tally);
+        out.bytes_read += streamed.consumed;
+        error = error.or(streamed.error);
+        // The parts are contiguous: the file was read up to where the first
+        // part that stopped short (the window's end, a read error) stopped.
+        if reached == start {
+            reached = start + streamed.consumed;
+            tail = streamed.tail;
+        }
+    }
+    report.read = Some((begin, reached));
+    if let Some(err) = error {
+        report.outcome =
+            Outcome::Partial(format!("read error at byte {reached}: {}", io_reason(&err)));
+    } else if let Ok(meta) = std::fs::metadata(&file.path) {
+        let now = Identity::of(&meta);
+        if (now.device, now.inode) == (id.device, id.inode) && now.size < id.size {
+            report.outcome = Outcome::Partial(format!(
+                "truncated during the scan (copytruncate?) from {} to {} bytes: lines moved to its copy were not read",
+                id.size, now.size
+            ));
+        }
+    }
+    if rotated_since(&file.path, id) {
+        report
+            .notes
+            .push("rotated during the scan: read to its end, and the new file too".into());
+    }
+    let hash = state::tail_hash(&tail).or_else(|| {
+        let from = reached.saturating_sub(state::TAIL as u64 + 1);
+        input::read_at(handle, from, (reached - from) as usize)
+            .ok()
+            .and_then(|before| state::tail_hash(&before))
+    });
+    record(out, file, &id, reached, hash, false);
+}
+
+/// Remembers a file read (or skipped) to its end for the next run.
+fn remember(out: &mut Scan, file: &LogFile, id: &Identity, offset: u64, handle: &File, gzip: bool) {
+    let from = offset.saturating_sub(state::TAIL as u64 + 1);
+    let hash = input::read_at(handle, from, (offset - from) as usize)
+        .ok()
+        .and_then(|before| state::tail_hash(&before));
+    record(out, file, id, offset, hash, gzip);
+}
+
+fn record(
+    out: &mut Scan,
+    file: &LogFile,
+    id: &Identity,
+    offset: u64,
+    hash: Option<u64>,
+    gzip: bool,
+) {
+    out.state.files.push(FileState {
+        path: file.path.clone(),
+        device: id.device,
+        inode: id.inode,
+        offset,
+        line_hash: state::hex(hash.unwrap_or(0)),
+        gzip,
+    });
+}
+
+/// Counts the compressed bytes the decoder has taken, to say how far a truncated file got.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Decompressed data arriving from the decoder thread.
+struct Feed {
+    receiver: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Feed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            match self.receiver.recv() {
+                Ok(Ok(block)) => {
+                    self.current = block;
+                    self.at = 0;
+                }
+                Ok(Err(err)) => return Err(err),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.at);
+        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Decompresses a gzip file (every member, as `gzip -d` does) on a thread of its own.
+fn decode(
+    handle: &File,
+    consumed: &Arc<AtomicU64>,
+) -> std::io::Result<(Feed, std::thread::JoinHandle<()>)> {
+    let file = handle.try_clone()?;
+    let mut reader = {
+        use std::io::Seek;
+        let mut file = file;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(
+            256 << 10,
+            Counting {
+                inner: file,
+                count: Arc::clone(consumed),
+            },
+        ))
+    };
+    let (sender, receiver) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    let thread = std::thread::Builder::new()
+        .name("maint-gunzip".into())
+        .spawn(move || {
+            loop {
+                let mut block = vec![0u8; 1 << 20];
+                let mut filled = 0;
+                let result = loop {
+                    match reader.read(&mut block[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == block.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(err) => break Err(err),
+                    }
+                };
+                block.truncate(filled);
+                let done = filled == 0 || result.is_err();
+                if filled > 0 && sender.send(Ok(block)).is_err() {
+                    return;
+                }
+                if let Err(err) = result {
+                    let _ = sender.send(Err(err));
+                    return;
+                }
+                if done {
+                    return;
+                }
+            }
+        })?;
+    Ok((
+        Feed {
+            receiver,
+            current: Vec::new(),
+            at: 0,
+        },
+        thread,
+    ))
+}
+
+fn scan_gzip(
+    spec: &Spec,
+    file: &LogFile,
+    handle: &File,
+    id: Identity,
+    report: &mut FileReport,
+    out: &mut Scan,
+) {
+    let mut candidates = match plan_resume(spec, &file.path, &id, handle, true) {
+        Resume::Start => Vec::new(),
+        Resume::Skip(reason) => {
+            report.outcome = Outcome::Skipped(reason);
+            return;
+        }
+        Resume::From(candidates) => candidates,
+    };
+    candidates.push((0, 0, String::new()));
+    for (offset, hash, note) in candidates {
+        // The last bytes before where the scan starts, for the next run's line hash.
+        let mut before = Vec::new();
+        let consumed = Arc::new(AtomicU64::new(0));
+        let (mut feed, thread) = match decode(handle, &consumed) {
+            Ok(started) => started,
+            Err(err) => {
+                report.outcome = Outcome::Failed(io_reason(&err));
+                return;
+            }
+        };
+        // Skip what the last run read, checking that it is the same text.
+        if offset > 0 {
+            let mut left = offset;
+            let mut scratch = vec![0u8; 1 << 20];
+            while left > 0 {
+                let want = scratch.len().min(left as usize);
+                match feed.read(&mut scratch[..want]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        left -= n as u64;
+                        let keep = state::TAIL + 1;
+                        before.extend_from_slice(&scratch[n.saturating_sub(keep)..n]);
+                        let excess = before.len().saturating_sub(keep);
+                        before.drain(..excess);
+                    }
+                }
+            }
+            if left > 0 || state::tail_hash(&before) != Some(hash) {
+                drop(feed);
+                let _ = thread.join();
+                continue;
+            }
+            report.notes.push(note);
+        }
+        // The decompressed head tells whether it is text, and its timestamps.
+        let mut head = vec![0u8; HEAD];
+        let mut filled = 0;
+        let mut head_error = None;
+        while filled < head.len() {
+            match feed.read(&mut head[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) => {
+                    head_error = Some(err);
+                    break;
+                }
+            }
+        }
+        head.truncate(filled);
+        if input::is_binary(&head) {
+            report.outcome = Outcome::NotText(
+                "binary content inside the gzip (NUL bytes near the start)".into(),
+            );
+            drop(feed);
+            let _ = thread.join();
+            return;
+        }
+        let parser = timestamps::detect(&head, id.mtime);
+        report.format = parser.as_ref().map(|p| p.format.name());
+        let mut worker = scan::Worker::new(setup(spec), parser, offset > 0);
+        let streamed = {
+            let mut source = Read::chain(
+                std::io::Cursor::new(head),
+                ErrorAfter {
+                    error: head_error,
+                    inner: feed,
+                },
+            );
+            scan::stream(&mut worker, &mut source, spec.incremental)
+        };
+        let _ = thread.join();
+        report.lines = worker.lines_read;
+        out.tally.merge(worker.tally);
+        out.bytes_read += streamed.consumed;
+        let reached = offset + streamed.consumed;
+        report.read = Some((offset, reached));
+        if let Some(err) = streamed.error {
+            report.outcome = Outcome::Partial(format!(
+                "gzip data ends early or is corrupt ({}): read {} of {} compressed bytes, {} lines; what was read is counted",
+                io_reason(&err),
+                consumed.load(Ordering::Relaxed).min(id.size),
+                id.size,
+                report.lines
+            ));
+        }
+        before.extend_from_slice(&streamed.tail);
+        let tail = &before[before.len().saturating_sub(state::TAIL + 1)..];
+        record(out, file, &id, reached, state::tail_hash(tail), true);
+        return;
+    }
+}
+
+/// Yields an error that happened while reading the head only after the head itself.
+struct ErrorAfter<R> {
+    error: Option<std::io::Error>,
+    inner: R,
+}
+
+impl<R: Read> Read for ErrorAfter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.error.take() {
+            Some(err) => Err(err),
+            None => self.inner.read(buf),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    fn spec<'a>(paths: Vec<PathBuf>, hook: &'a (dyn Fn(&Path) + Sync)) -> Spec<'a> {
+        Spec {
+            paths,
+            matcher: Matcher::defaults(),
+            window: Window::default(),
+            widths: vec![3_600_000],
+            threads: 2,
+            previous: None,
+            incremental: false,
+            started_at: 0,
+            after_open: Some(hook),
+        }
+    }
+
+    #[test]
+    fn a_file_rotated_during_the_scan_is_read_to_its_end_and_the_new_one_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.log");
+        std::fs::write(&log, "2026-11-20T01:00:00Z ERROR a\n2026-11-20T01:00:01Z ERROR b\n2026-11-20T01:00:02Z ERROR c\n").unwrap();
+        let done = AtomicBool::new(false);
+        let rotate = |path: &Path| {
+            if path == log && !done.swap(true, Ordering::SeqCst) {
+                std::fs::rename(&log, dir.path().join("app.log.1")).unwrap();
+                std::fs::write(
+                    &log,
+                    "2026-11-20T01:00:03Z ERROR d\n2026-11-20T01:00:04Z WARN e\n",
+                )
+                .unwrap();
+            }
+        };
+        let scan = scan(&spec(vec![log.clone()], &rotate));
+        assert_eq!(scan.tally.counts[..2], [4, 1]);
+        assert_eq!(scan.files.len(), 2);
+        assert!(
+            scan.files[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("rotated during the scan")),
+            "{:?}",
+            scan.files[0]
+        );
+        assert_eq!(scan.files[1].outcome, Outcome::Read);
+    }
+
+    #[test]
+    fn a_file_truncated_during_the_scan_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.log");
+        std::fs::write(&log, "ERROR a\n".repeat(1000)).unwrap();
+        let truncate = |path: &Path| {
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+        };
+        let scan = scan(&spec(vec![log], &truncate));
+        match &scan.files[0].outcome {
+            Outcome::Partial(reason) => {
+                assert!(reason.contains("truncated during the scan"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,685 @@
+//! Timestamps in log lines: which format a file uses (detected from its
+//! first lines, then locked for the rest of the file) and the time of one
+//! line, as Unix milliseconds.
+//!
+//! Parsers are hand-written byte matchers rather than regexes or chrono's
+//! format strings: they run on every line that is counted and at every step
+//! of the binary searches, so each costs a few dozen nanoseconds.
+
+use std::cell::Cell;
+use std::ops::Range;
+
+use chrono::{Local, NaiveDateTime, Offset, TimeZone};
+
+/// How many lines of a file's head are tried when detecting its format.
+const DETECT_LINES: usize = 200;
+
+/// The timestamp formats maint recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// ISO 8601 / RFC 3339 at the start of the line (optionally in `[...]`):
+    /// `T` or space, `,` or `.` fractions, `Z` or `±hh[:]mm`, or local time.
+    Iso(IsoStyle),
+    /// syslog's `Nov 22 12:00:01`: no year, taken from the file's mtime.
+    Syslog,
+    /// Apache/nginx access logs: `[22/Nov/2026:12:00:01 +0000]`.
+    CommonLog,
+    /// Apache error logs: `[Sun Dec 04 04:47:44 2005]` (or with microseconds).
+    ApacheError,
+    /// JSON lines with a `time`, `timestamp`, `ts` or `@timestamp` field,
+    /// an RFC 3339 string or Unix epoch (seconds, ms, µs or ns).
+    Json,
+}
+
+/// Which flavour of ISO 8601 a file uses; only the name differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IsoStyle {
+    Rfc3339,
+    Iso8601,
+    /// Python logging's `%(asctime)s`: `2026-11-20 13:01:02,123`, local time.
+    Python,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Iso(IsoStyle::Rfc3339) => "rfc3339",
+            Format::Iso(IsoStyle::Iso8601) => "iso8601",
+            Format::Iso(IsoStyle::Python) => "python-logging",
+            Format::Syslog => "syslog",
+            Format::CommonLog => "common-log",
+            Format::ApacheError => "apache-error",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// A parsed timestamp: when, and where in the line it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub ms: i64,
+    /// Bytes of the line that hold the timestamp (empty when it is inside a JSON object).
+    pub span: Range<usize>,
+}
+
+/// Converts local wall-clock times to UTC, caching the offset per hour
+/// (time-zone lookups cost far more than the parse itself).
+#[derive(Debug, Clone, Default)]
+pub struct LocalZone {
+    cache: Cell<Option<(i64, i64)>>,
+}
+
+impl LocalZone {
+    /// Unix ms of a wall-clock time given as "Unix ms if it were UTC".
+    pub fn to_utc(&self, naive_ms: i64) -> i64 {
+        let hour = naive_ms.div_euclid(3_600_000);
+        let offset_ms = match self.cache.get() {
+            Some((cached_hour, offset)) if cached_hour == hour => offset,
+            _ => {
+                let offset = local_offset_ms(naive_ms);
+                self.cache.set(Some((hour, offset)));
+                offset
+            }
+        };
+        naive_ms - offset_ms
+    }
+}
+
+fn local_offset_ms(naive_ms: i64) -> i64 {
+    let Some(naive) = chrono::DateTime::from_timestamp_millis(naive_ms).map(|t| t.naive_utc())
+    else {
+        return 0;
+    };
+    let offset = match Local.offset_from_local_datetime(&naive) {
+        chrono::LocalResult::Single(offset) | chrono::LocalResult::Ambiguous(offset, _) => offset,
+        // A time skipped by a DST change: the offset just before it is as good as any.
+        chrono::LocalResult::None => Local.offset_from_utc_datetime(&naive),
+    };
+    i64::from(offset.fix().local_minus_utc()) * 1000
+}
+
+/// The locked timestamp parser of one file.
+#[derive(Debug, Clone)]
+pub struct Parser {
+    pub format: Format,
+    zone: LocalZone,
+    /// syslog: the file's mtime, to give lines a year.
+    mtime_ms: i64,
+    mtime_year: i32,
+}
+
+impl Parser {
+    pub fn new(format: Format, mtime_ms: i64) -> Parser {
+        let mtime_year = chrono::DateTime::from_timestamp_millis(mtime_ms)
+            .map(|t| t.with_timezone(&Local).naive_local())
+            .map_or(1970, |t| chrono::Datelike::year(&t));
+        Parser {
+            format,
+            zone: LocalZone::default(),
+            mtime_ms,
+            mtime_year,
+        }
+    }
+
+    /// The time of a line, or None when it has none in this file's format
+    /// (a continuation line, such as a stack trace).
+    pub fn parse(&self, line: &[u8]) -> Option<Stamp> {
+        match self.format {
+            Format::Iso(_) => {
+                let start = usize::from(line.first() == Some(&b'['));
+                let (iso, len) = iso(&line[start..])?;
+                Some(Stamp {
+                    ms: iso.resolve(&self.zone),
+                    span: start..start + len,
+                })
+            }
+            Format::Syslog => {
+                let (month, day, secs, ms, len) = syslog(line)?;
+                let mut year = self.mtime_year;
+                let at = |year| {
+                    self.zone
+                        .to_utc(days_from_civil(year, month, day) * 86_400_000 + secs * 1000 + ms)
+                };
+                let mut time = at(year);
+                // Lines cannot be newer than the file: a December line in a
+                // file written in January is from the year before.
+                if time > self.mtime_ms + 86_400_000 {
+                    year -= 1;
+                    time = at(year);
+                }
+                Some(Stamp {
+                    ms: time,
+                    span: 0..len,
+                })
+            }
+            Format::CommonLog => {
+                let open = memchr::memchr(b'[', &line[..line.len().min(256)])?;
+                let (ms, len) = common_log(&line[open + 1..])?;
+                Some(Stamp {
+                    ms,
+                    span: open..open + 1 + len,
+                })
+            }
+            Format::ApacheError => {
+                let (naive, len) = apache_error(line)?;
+                Some(Stamp {
+                    ms: self.zone.to_utc(naive),
+                    span: 0..len,
+                })
+            }
+            Format::Json => json(line, &self.zone).map(|ms| Stamp { ms, span: 0..0 }),
+        }
+    }
+}
+
+/// Detects a file's format from the start of its content: the format that
+/// dates most of the first lines wins. None when no line has a known timestamp.
+pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
+    const CANDIDATES: [Format; 5] = [
+        Format::Iso(IsoStyle::Iso8601),
+        Format::Syslog,
+        Format::CommonLog,
+        Format::ApacheError,
+        Format::Json,
+    ];
+    let parsers = CANDIDATES.map(|format| Parser::new(format, mtime_ms));
+    let mut hits = [0usize; 5];
+    let mut first_iso: Option<Vec<u8>> = None;
+    for line in head.split(|&b| b == b'\n').take(DETECT_LINES) {
+        for (parser, hit) in parsers.iter().zip(hits.iter_mut()) {
+            if let Some(stamp) = parser.parse(line) {
+                *hit += 1;
+                if parser.format == CANDIDATES[0] && first_iso.is_none() {
+                    first_iso = Some(line[stamp.span].to_vec());
+                }
+            }
+        }
+    }
+    let (best, &count) = hits
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, n)| (**n, usize::MAX - i))?;
+    if count == 0 {
+        return None;
+    }
+    let mut format = CANDIDATES[best];
+    if let (Format::Iso(_), Some(text)) = (format, first_iso) {
+        format = Format::Iso(iso_style(&text));
+    }
+    Some(Parser::new(format, mtime_ms))
+}
+
+fn iso_style(text: &[u8]) -> IsoStyle {
+    let text = text.strip_prefix(b"[").unwrap_or(text);
+    let zoned = text.len() > 19
+        && matches!(text.last(), Some(b'Z' | b'z' | b'0'..=b'9'))
+        && text[19..]
+            .iter()
+            .any(|b| matches!(b, b'Z' | b'z' | b'+' | b'-'));
+    if text.get(10) == Some(&b'T') && zoned {
+        IsoStyle::Rfc3339
+    } else if text.get(10) == Some(&b' ') && text.get(19) == Some(&b',') && !zoned {
+        IsoStyle::Python
+    } else {
+        IsoStyle::Iso8601
+    }
+}
+
+/// A calendar time read from text, before its zone is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IsoTime {
+    /// Unix ms as if the wall-clock time were UTC.
+    pub naive_ms: i64,
+    /// The zone's offset from UTC in ms; None for local time.
+    pub offset_ms: Option<i64>,
+}
+
+impl IsoTime {
+    pub fn resolve(self, zone: &LocalZone) -> i64 {
+        match self.offset_ms {
+            Some(offset) => self.naive_ms - offset,
+            None => zone.to_utc(self.naive_ms),
+        }
+    }
+}
+
+fn digits(text: &[u8], at: usize, count: usize) -> Option<i64> {
+    let bytes = text.get(at..at + count)?;
+    let mut value = 0i64;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(b - b'0');
+    }
+    Some(value)
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.,fraction][Z|±hh[:]mm]`, returning the time and
+/// how many bytes it took.
+pub fn iso(text: &[u8]) -> Option<(IsoTime, usize)> {
+    if text.len() < 19
+        || text[4] != b'-'
+        || text[7] != b'-'
+        || !matches!(text[10], b'T' | b't' | b' ')
+        || text[13] != b':'
+        || text[16] != b':'
+    {
+        return None;
+    }
+    let year = digits(text, 0, 4)?;
+    let month = digits(text, 5, 2)?;
+    let day = digits(text, 8, 2)?;
+    let hour = digits(text, 11, 2)?;
+    let minute = digits(text, 14, 2)?;
+    let second = digits(text, 17, 2)?;
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut len = 19;
+    let mut ms = 0;
+    if matches!(text.get(len), Some(b'.' | b','))
+        && text.get(len + 1).is_some_and(u8::is_ascii_digit)
+    {
+        len += 1;
+        let mut scale = 100;
+        while let Some(&b) = text.get(len).filter(|b| b.is_ascii_digit()) {
+            ms += i64::from(b - b'0') * scale;
+            scale /= 10;
+            len += 1;
+        }
+    }
+    let naive_ms = days_from_civil(year as i32, month as u32, day as u32) * 86_400_000
+        + (hour * 3600 + minute * 60 + second) * 1000
+        + ms;
+    let mut offset_ms = None;
+    match text.get(len) {
+        Some(b'Z' | b'z') => {
+            offset_ms = Some(0);
+            len += 1;
+        }
+        Some(b'+' | b'-') => {
+            if let Some((offset, used)) = zone_offset(&text[len..]) {
+                offset_ms = Some(offset);
+                len += used;
+            }
+        }
+        Some(b' ') if matches!(text.get(len + 1), Some(b'+' | b'-')) => {
+            if let Some((offset, used)) = zone_offset(&text[len + 1..]) {
+                offset_ms = Some(offset);
+                len += 1 + used;
+            }
+        }
+        _ => {}
+    }
+    Some((
+        IsoTime {
+            naive_ms,
+            offset_ms,
+        },
+        len,
+    ))
+}
+
+/// `+hh:mm`, `+hhmm` or `+hh`.
+fn zone_offset(text: &[u8]) -> Option<(i64, usize)> {
+    let sign = match text.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let hours = digits(text, 1, 2)?;
+    let (minutes, used) = if text.get(3) == Some(&b':') {
+        (digits(text, 4, 2)?, 6)
+    } else if let Some(minutes) = digits(text, 3, 2) {
+        (minutes, 5)
+    } else {
+        (0, 3)
+    };
+    // `-12 ` after a time is more likely text than a zone; zones are below 15 h.
+    if hours > 14 || minutes > 59 || text.get(used).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    Some((sign * (hours * 3600 + minutes * 60) * 1000, used))
+}
+
+fn month_number(name: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let name = name.get(..3)?;
+    MONTHS
+        .iter()
+        .position(|m| m.as_slice() == name)
+        .map(|i| i as u32 + 1)
+}
+
+/// `HH:MM:SS` as seconds of the day.
+fn clock(text: &[u8], at: usize) -> Option<i64> {
+    if text.get(at + 2) != Some(&b':') || text.get(at + 5) != Some(&b':') {
+        return None;
+    }
+    let (h, m, s) = (
+        digits(text, at, 2)?,
+        digits(text, at + 3, 2)?,
+        digits(text, at + 6, 2)?,
+    );
+    (h <= 23 && m <= 59 && s <= 60).then_some(h * 3600 + m * 60 + s)
+}
+
+/// Fractional seconds after a `.`, as ms and the bytes used (0 when absent).
+fn fraction(text: &[u8], at: usize) -> (i64, usize) {
+    if text.get(at) != Some(&b'.') || !text.get(at + 1).is_some_and(u8::is_ascii_digit) {
+        return (0, 0);
+    }
+    let mut len = 1;
+    let mut ms = 0;
+    let mut scale = 100;
+    while let Some(&b) = text.get(at + len).filter(|b| b.is_ascii_digit()) {
+        ms += i64::from(b - b'0') * scale;
+        scale /= 10;
+        len += 1;
+    }
+    (ms, len)
+}
+
+/// `Mmm dd HH:MM:SS` (day space-padded or not): month, day, seconds of the day, ms, length.
+fn syslog(line: &[u8]) -> Option<(u32, u32, i64, i64, usize)> {
+    let month = month_number(line)?;
+    if line.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (day, at) = match (line.get(4), line.get(5)) {
+        (Some(b' '), Some(d)) if d.is_ascii_digit() => (i64::from(d - b'0'), 6),
+        (Some(d), Some(b' ')) if d.is_ascii_digit() => (i64::from(d - b'0'), 5),
+        _ => (digits(line, 4, 2)?, 6),
+    };
+    if line.get(at) != Some(&b' ') || !(1..=31).contains(&day) {
+        return None;
+    }
+    let secs = clock(line, at + 1)?;
+    let (ms, frac) = fraction(line, at + 9);
+    Some((month, day as u32, secs, ms, at + 9 + frac))
+}
+
+/// `22/Nov/2026:12:00:01 +0000]`: Unix ms and the length up to and including `]`.
+fn common_log(text: &[u8]) -> Option<(i64, usize)> {
+    if text.get(2) != Some(&b'/') || text.get(6) != Some(&b'/') || text.get(11) != Some(&b':') {
+        return None;
+    }
+    let day = digits(text, 0, 2)?;
+    let month = month_number(&text[3..])?;
+    let year = digits(text, 7, 4)?;
+    let secs = clock(text, 12)?;
+    if text.get(20) != Some(&b' ') {
+        return None;
+    }
+    let (offset, used) = zone_offset(&text[21..])?;
+    if text.get(21 + used) != Some(&b']') {
+        return None;
+    }
+    let naive = days_from_civil(year as i32, month, day as u32) * 86_400_000 + secs * 1000;
+    Some((naive - offset, 22 + used))
+}
+
+/// `[Sun Dec 04 04:47:44(.123456) 2005]`: wall-clock ms and the length.
+fn apache_error(line: &[u8]) -> Option<(i64, usize)> {
+    if line.first() != Some(&b'[') || line.get(4) != Some(&b' ') || line.get(8) != Some(&b' ') {
+        return None;
+    }
+    if !line[1..4].iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let month = month_number(&line[5..])?;
+    let day = match (line.get(9), line.get(10)) {
+        (Some(b' '), Some(d)) if d.is_ascii_digit() => i64::from(d - b'0'),
+        _ => digits(line, 9, 2)?,
+    };
+    if line.get(11) != Some(&b' ') {
+        return None;
+    }
+    let secs = clock(line, 12)?;
+    let (ms, frac) = fraction(line, 20);
+    let at = 20 + frac;
+    if line.get(at) != Some(&b' ') || line.get(at + 5) != Some(&b']') {
+        return None;
+    }
+    let year = digits(line, at + 1, 4)?;
+    let naive = days_from_civil(year as i32, month, day as u32) * 86_400_000 + secs * 1000 + ms;
+    Some((naive, at + 6))
+}
+
+/// The time field of a JSON object on one line.
+fn json(line: &[u8], zone: &LocalZone) -> Option<i64> {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    if line[start] != b'{' {
+        return None;
+    }
+    for key in [
+        &b"\"time\""[..],
+        b"\"timestamp\"",
+        b"\"ts\"",
+        b"\"@timestamp\"",
+    ] {
+        let mut from = start;
+        while let Some(found) = memchr::memmem::find(&line[from..], key) {
+            let at = from + found;
+            from = at + key.len();
+            // A key follows `{` or `,` (spaces aside); anything else is a value.
+            let before = line[..at].iter().rev().find(|b| !b.is_ascii_whitespace());
+            if !matches!(before, Some(b'{' | b',')) {
+                continue;
+            }
+            let mut i = from;
+            while line.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            if line.get(i) != Some(&b':') {
+                continue;
+            }
+            i += 1;
+            while line.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            if let Some(value) = json_time(&line[i..], zone) {
+                return Some(value);
+            }
+        }
+    }
+    None
+}
+
+fn json_time(value: &[u8], zone: &LocalZone) -> Option<i64> {
+    if value.first() == Some(&b'"') {
+        let (time, _) = iso(&value[1..])?;
+        return Some(time.resolve(zone));
+    }
+    let end = value
+        .iter()
+        .position(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .unwrap_or(value.len());
+    let number: f64 = std::str::from_utf8(&value[..end]).ok()?.parse().ok()?;
+    // Epoch in seconds, ms, µs or ns, told apart by magnitude (anything
+    // after 1973 in ms is above 1e11; in seconds, below until year 5138).
+    let ms = if number >= 1e17 {
+        number / 1e6
+    } else if number >= 1e14 {
+        number / 1e3
+    } else if number >= 1e11 {
+        number
+    } else {
+        number * 1e3
+    };
+    (ms.is_finite() && ms > 0.0).then_some(ms as i64)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// A wall-clock time as chrono sees it, for the rare callers that want one.
+pub fn naive_from_ms(naive_ms: i64) -> Option<NaiveDateTime> {
+    chrono::DateTime::from_timestamp_millis(naive_ms).map(|t| t.naive_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    fn local(text: &str) -> i64 {
+        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    fn parse(format: Format, line: &str) -> Option<i64> {
+        let mtime = utc("2026-11-24T00:00:00Z");
+        Parser::new(format, mtime)
+            .parse(line.as_bytes())
+            .map(|s| s.ms)
+    }
+
+    #[test]
+    fn iso_forms() {
+        let f = Format::Iso(IsoStyle::Iso8601);
+        assert_eq!(
+            parse(f, "2026-11-20T06:00:00Z x"),
+            Some(utc("2026-11-20T06:00:00Z"))
+        );
+        assert_eq!(
+            parse(f, "2026-11-20T06:00:00.250+01:00 x"),
+            Some(utc("2026-11-20T05:00:00.250Z"))
+        );
+        assert_eq!(
+            parse(f, "2026-11-20 06:00:00,123-0130"),
+            Some(utc("2026-11-20T07:30:00.123Z"))
+        );
+        assert_eq!(
+            parse(f, "[2026-11-20 06:00:00 +0000] x"),
+            Some(utc("2026-11-20T06:00:00Z"))
+        );
+        assert_eq!(
+            parse(f, "2026-11-20 13:01:02,123 ERROR [api] x"),
+            Some(local("2026-11-20 13:01:02.123"))
+        );
+        assert_eq!(parse(f, "  File \"x.py\", line 3"), None);
+        assert_eq!(parse(f, "2026-13-20 06:00:00 x"), None);
+    }
+
+    #[test]
+    fn syslog_takes_the_year_from_the_mtime_and_rolls_over() {
+        let f = Format::Syslog;
+        assert_eq!(
+            parse(f, "Nov 22 12:00:01 host app: x"),
+            Some(local("2026-11-22 12:00:01"))
+        );
+        assert_eq!(
+            parse(f, "Nov  2 12:00:01 host app: x"),
+            Some(local("2026-11-02 12:00:01"))
+        );
+        // The file was last written in November 2026: a December line is from 2025.
+        assert_eq!(
+            parse(f, "Dec 31 23:59:59 host app: x"),
+            Some(local("2025-12-31 23:59:59"))
+        );
+        assert_eq!(parse(f, "Nov 32 12:00:01 x"), None);
+    }
+
+    #[test]
+    fn access_and_error_logs() {
+        assert_eq!(
+            parse(
+                Format::CommonLog,
+                "10.0.0.1 - - [22/Nov/2026:12:00:01 +0200] \"GET / HTTP/1.1\" 200 5"
+            ),
+            Some(utc("2026-11-22T10:00:01Z"))
+        );
+        assert_eq!(
+            parse(Format::ApacheError, "[Sun Dec 04 04:47:44 2005] [error] x"),
+            Some(local("2005-12-04 04:47:44"))
+        );
+        assert_eq!(
+            parse(
+                Format::ApacheError,
+                "[Sun Dec 04 04:47:44.123456 2005] [core:error] x"
+            ),
+            Some(local("2005-12-04 04:47:44.123"))
+        );
+    }
+
+    #[test]
+    fn json_fields_as_text_or_epoch() {
+        let f = Format::Json;
+        assert_eq!(
+            parse(
+                f,
+                r#"{"level":"error","time":"2026-11-22T12:00:01Z","msg":"x"}"#
+            ),
+            Some(utc("2026-11-22T12:00:01Z"))
+        );
+        assert_eq!(
+            parse(f, r#"{"ts": 1795348801.5, "msg":"x"}"#),
+            Some(1_795_348_801_500)
+        );
+        assert_eq!(
+            parse(f, r#"{"timestamp":1795348801000}"#),
+            Some(1_795_348_801_000)
+        );
+        assert_eq!(parse(f, r#"{"msg":"the time is 5","x":1}"#), None);
+        assert_eq!(
+            parse(f, r#"{"msg":"x", "time" : "2026-11-22 12:00:01+00:00"}"#),
+            Some(utc("2026-11-22T12:00:01Z"))
+        );
+    }
+
+    #[test]
+    fn detection_picks_the_format_most_lines_use() {
+        let mtime = utc("2026-11-24T00:00:00Z");
+        let head = b"2026-11-20 13:01:02,123 ERROR x\nTraceback (most recent call last):\n  File x\n2026-11-20 13:01:03,000 INFO y\n";
+        assert_eq!(
+            detect(head, mtime).unwrap().format,
+            Format::Iso(IsoStyle::Python)
+        );
+        let head = b"2026-11-20T13:01:02Z x\n";
+        assert_eq!(
+            detect(head, mtime).unwrap().format,
+            Format::Iso(IsoStyle::Rfc3339)
+        );
+        let head = b"Nov 22 12:00:01 host a\nNov 22 12:00:02 host b\n";
+        assert_eq!(detect(head, mtime).unwrap().format, Format::Syslog);
+        assert!(detect(b"no time here\nnor here\n", mtime).is_none());
+    }
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(
+            days_from_civil(2026, 11, 24) * 86_400_000,
+            utc("2026-11-24T00:00:00Z")
+        );
+    }
+}
