@@ -200,6 +200,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
     let outcome = match &cli.command {
         Command::Health(args) => commands::health::execute(args, &context),
+        Command::Backup(command) => commands::backup::execute(command, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -220,6 +221,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 fn command_kind(command: &Command) -> Kind {
     match command {
         Command::Health(_) => Kind::Check,
+        Command::Backup(command) => commands::backup::kind(command),
         Command::Completions(_) => Kind::Action,
     }
 }

@@ -605,6 +605,21 @@ impl Read for ChannelReader {
     }
 }
 
+/// The SHA-256 of a file's content, as `sha256sum` prints it.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut buffer = vec![0u8; CHUNK];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(hex(&sha.finalize())),
+            Ok(n) => sha.update(&buffer[..n]),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+}
+
 /// A difference between an archive and its manifest, naming the entry.
 pub fn compare(manifest: &Manifest, seen: &[Seen]) -> Vec<String> {
     use manifest::EntryType;
