@@ -163,6 +163,21 @@ impl<W: Write> TarWriter<W> {
     /// caller notices and warns); one that shrinks is filled with zeros.
     pub fn content(&mut self, source: &mut impl Read, size: u64) -> io::Result<Copied> {
         let mut sha = Sha256::new();
+        let shrank = self.content_with(source, size, &mut |chunk| sha.update(chunk))?;
+        Ok(Copied {
+            sha256: hex(&sha.finalize()),
+            shrank,
+        })
+    }
+
+    /// [`TarWriter::content`] handing each chunk written to `seen` (to be
+    /// hashed elsewhere); returns whether the source shrank.
+    pub fn content_with(
+        &mut self,
+        source: &mut impl Read,
+        size: u64,
+        seen: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<bool> {
         let mut left = size;
         let mut shrank = false;
         while left > 0 {
@@ -181,15 +196,12 @@ impl<W: Write> TarWriter<W> {
                     Err(err) => return Err(err),
                 }
             };
-            sha.update(&self.buffer[..got]);
+            seen(&self.buffer[..got]);
             self.out.write_all(&self.buffer[..got])?;
             left -= got as u64;
         }
         self.pad(size)?;
-        Ok(Copied {
-            sha256: hex(&sha.finalize()),
-            shrank,
-        })
+        Ok(shrank)
     }
 
     /// Ends the archive with two zero blocks and hands back the output.
@@ -233,6 +245,7 @@ pub struct Entry<'a> {
     content: &'a mut dyn Read,
     sha: Sha256,
     read: u64,
+    hash: bool,
 }
 
 impl Entry<'_> {
@@ -245,7 +258,9 @@ impl Entry<'_> {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(err),
             };
-            self.sha.update(&buffer[..n]);
+            if self.hash {
+                self.sha.update(&buffer[..n]);
+            }
             self.read += n as u64;
             out.write_all(&buffer[..n])?;
         }
@@ -321,14 +336,27 @@ fn describe_stream_error(err: &io::Error) -> String {
 pub fn read(
     path: &Path,
     progress: Option<Arc<AtomicU64>>,
-    mut visit: impl FnMut(&mut Entry<'_>) -> Result<(), ReadError>,
+    visit: impl FnMut(&mut Entry<'_>) -> Result<(), ReadError>,
 ) -> Result<ReadOutcome, ReadError> {
     let file = File::open(path).map_err(|source| ReadError::Open {
         path: path.display().to_string(),
         source,
     })?;
+    read_from(file, progress, true, visit)
+}
+
+/// [`read`] from any source. Without `hash_content` the entries' SHA-256s
+/// are left out (the structure, sizes, gzip CRC and the archive's own
+/// SHA-256 are still checked): for reading back what was just written,
+/// whose content hashes are known.
+pub fn read_from<R: Read + Send + 'static>(
+    source: R,
+    progress: Option<Arc<AtomicU64>>,
+    hash_content: bool,
+    mut visit: impl FnMut(&mut Entry<'_>) -> Result<(), ReadError>,
+) -> Result<ReadOutcome, ReadError> {
     let (chunks, queue) = mpsc::sync_channel(4);
-    let inflater = std::thread::spawn(move || inflate(file, &chunks, progress));
+    let inflater = std::thread::spawn(move || inflate(source, &chunks, progress));
     let mut stream = ChannelReader {
         queue,
         chunk: Vec::new(),
@@ -337,7 +365,7 @@ pub fn read(
         total: 0,
     };
     let mut outcome = ReadOutcome::default();
-    let result = read_entries(&mut stream, &mut outcome, &mut visit);
+    let result = read_entries(&mut stream, &mut outcome, hash_content, &mut visit);
     // Whatever happened, read the gzip stream to its end: its trailer (CRC
     // and length) is checked there, and only then is a damaged stream known.
     let trailing = drain(&mut stream);
@@ -382,6 +410,7 @@ pub fn read(
 fn read_entries(
     stream: &mut ChannelReader,
     outcome: &mut ReadOutcome,
+    hash_content: bool,
     visit: &mut impl FnMut(&mut Entry<'_>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let mut archive = tar::Archive::new(stream);
@@ -418,6 +447,7 @@ fn read_entries(
             content: &mut tar_entry,
             sha: Sha256::new(),
             read: 0,
+            hash: hash_content,
         };
         let damaged = |err: io::Error| ReadError::Damaged {
             at: place(Some(&path), None),
@@ -433,15 +463,19 @@ fn read_entries(
                 other => other,
             })?;
         }
-        io::copy(&mut entry.content, &mut HashSink(&mut entry.sha, &mut entry.read))
-            .map_err(damaged)?;
+        io::copy(
+            &mut entry.content,
+            &mut HashSink(entry.hash.then_some(&mut entry.sha), &mut entry.read),
+        )
+        .map_err(damaged)?;
         if entry.read != size {
             return Err(ReadError::Damaged {
                 at: place(Some(&path), None),
                 detail: "the archive is truncated: the gzip stream ends early".to_owned(),
             });
         }
-        let sha256 = (entry.kind == EntryKind::File).then(|| hex(&entry.sha.finalize()));
+        let sha256 =
+            (entry.kind == EntryKind::File && entry.hash).then(|| hex(&entry.sha.finalize()));
         outcome.entries.push(Seen {
             path: path.clone(),
             kind: entry.kind,
@@ -476,11 +510,13 @@ pub fn normalise(raw: &str) -> String {
     }
 }
 
-struct HashSink<'a>(&'a mut Sha256, &'a mut u64);
+struct HashSink<'a>(Option<&'a mut Sha256>, &'a mut u64);
 
 impl Write for HashSink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
+        if let Some(sha) = &mut self.0 {
+            sha.update(buf);
+        }
         *self.1 += buf.len() as u64;
         Ok(buf.len())
     }
@@ -529,8 +565,8 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// The inflate thread: decompressed chunks to the queue, then the archive
 /// file's SHA-256 and size (hashed to the end even when inflate failed).
-fn inflate(
-    file: File,
+fn inflate<R: Read>(
+    file: R,
     chunks: &SyncSender<io::Result<Vec<u8>>>,
     progress: Option<Arc<AtomicU64>>,
 ) -> (String, u64) {
@@ -572,6 +608,72 @@ fn inflate(
     let mut hashing = decoder.into_inner();
     let _ = io::copy(&mut hashing, &mut io::sink());
     (hex(&hashing.sha.finalize()), hashing.count)
+}
+
+/// How much of a file being written is there to read, and whether the
+/// writer is done: shared by a [`Publishing`] writer and a [`Following`] reader.
+#[derive(Default)]
+pub struct Progress {
+    state: std::sync::Mutex<(u64, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl Progress {
+    /// The writer is finished (or gave up): readers see the end of the file.
+    pub fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// A writer that tells a [`Following`] reader what it has written.
+pub struct Publishing<W> {
+    pub inner: W,
+    pub progress: Arc<Progress>,
+}
+
+impl<W: Write> Write for Publishing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.progress.state.lock().unwrap_or_else(|e| e.into_inner()).0 += n as u64;
+        self.progress.changed.notify_all();
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads a file while it is being written, from the file itself (not from
+/// the writer's memory), waiting for bytes until the writer closes.
+pub struct Following {
+    pub file: File,
+    pub progress: Arc<Progress>,
+    pub at: u64,
+}
+
+impl Read for Following {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = {
+            let mut state = self.progress.state.lock().unwrap_or_else(|e| e.into_inner());
+            while state.0 <= self.at && !state.1 {
+                state = self
+                    .progress
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+            state.0.saturating_sub(self.at)
+        };
+        if available == 0 {
+            return Ok(0);
+        }
+        let want = buf.len().min(available as usize);
+        let n = self.file.read(&mut buf[..want])?;
+        self.at += n as u64;
+        Ok(n)
+    }
 }
 
 struct ChannelReader {

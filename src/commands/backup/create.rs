@@ -20,7 +20,7 @@ use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::probe::postgres::Target;
 use crate::report::{Check, Kind, Metric, Report, Status, Unit};
-use crate::storage::archive::{ArchiveName, TarWriter};
+use crate::storage::archive::{ArchiveName, Following, Progress, Publishing, TarWriter};
 use crate::storage::catalog::{self, LastCreate, Verification};
 use crate::storage::database::{self, DbError, Dumped};
 use crate::storage::lock::Lock;
@@ -316,6 +316,86 @@ pub(super) fn common_root(sources: &[PathBuf]) -> PathBuf {
     root
 }
 
+/// Lets the read-back thread finish however the writing ends.
+#[derive(Default)]
+struct Published(Arc<Progress>);
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+enum HashJob {
+    Chunk(usize, Vec<u8>),
+    End(usize),
+}
+
+/// SHA-256 of each file's content on a thread of its own, off the path of
+/// the thread that reads the files.
+struct Hasher {
+    jobs: Option<std::sync::mpsc::SyncSender<HashJob>>,
+    thread: Option<std::thread::JoinHandle<Vec<(usize, String)>>>,
+}
+
+impl Hasher {
+    fn start() -> Hasher {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<HashJob>(64);
+        let thread = std::thread::spawn(move || {
+            use sha2::Digest;
+            let mut digests = Vec::new();
+            let mut current: Option<(usize, sha2::Sha256)> = None;
+            for job in queue {
+                match job {
+                    HashJob::Chunk(index, data) => {
+                        if current.as_ref().is_none_or(|(i, _)| *i != index) {
+                            current = Some((index, sha2::Sha256::new()));
+                        }
+                        if let Some((_, sha)) = &mut current {
+                            sha.update(&data);
+                        }
+                    }
+                    HashJob::End(index) => {
+                        let sha = match current.take() {
+                            Some((i, sha)) if i == index => sha,
+                            _ => sha2::Sha256::new(),
+                        };
+                        digests.push((index, pgzip::hex(&sha.finalize())));
+                    }
+                }
+            }
+            digests
+        });
+        Hasher {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
+    }
+
+    fn send(&self, job: HashJob) {
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(job);
+        }
+    }
+
+    fn finish(&mut self) -> Vec<(usize, String)> {
+        drop(self.jobs.take());
+        self.thread
+            .take()
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Hasher {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Deletes temporaries unless the work they belong to was committed.
 struct Temporaries(Vec<PathBuf>);
 
@@ -390,10 +470,31 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
                 ))),
         )
     };
+    // The archive is read back from the file while it is written (its
+    // gzip stream, CRC, tar structure and SHA-256), so checking costs
+    // little extra time; the file is compared with what was written below.
+    let published = Arc::new(Published::default());
+    let reader = File::open(&temp_path)
+        .with_context(|| format!("cannot read back {}", temp_path.display()))
+        .map_err(running)?;
+    let verifier = {
+        let following = Following {
+            file: reader,
+            progress: Arc::clone(&published.0),
+            at: 0,
+        };
+        std::thread::spawn(move || {
+            crate::storage::archive::read_from(following, None, false, |_| Ok(()))
+        })
+    };
     let counter = Arc::new(AtomicU64::new(0));
     let total = if context.progress { planned_bytes(plan) } else { 0 };
     let follow = Follow::start(progress_bar(context, total, "backup"), &counter);
-    let gzip = ParallelGzip::new(file, plan.level, plan.threads);
+    let output = Publishing {
+        inner: file,
+        progress: Arc::clone(&published.0),
+    };
+    let gzip = ParallelGzip::new(output, plan.level, plan.threads);
     let mut walker = Walker {
         tar: TarWriter::new(gzip),
         root: plan.root.clone(),
@@ -403,6 +504,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         notes: Vec::new(),
         seen: HashSet::new(),
         counter: Arc::clone(&counter),
+        hasher: Hasher::start(),
     };
     walker.add_root().map_err(write_failed)?;
     if let Some(path) = &dump_file {
@@ -417,6 +519,10 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
             }
         })?;
     }
+    let mut entries = std::mem::take(&mut walker.entries);
+    for (index, digest) in walker.hasher.finish() {
+        entries[index].sha256 = Some(digest);
+    }
     let manifest = Manifest {
         format_version: manifest::FORMAT_VERSION,
         maint_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -427,7 +533,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         root: plan.root.display().to_string(),
         sources: plan.sources.iter().map(|s| s.display().to_string()).collect(),
         excludes: plan.excludes.clone(),
-        entries: std::mem::take(&mut walker.entries),
+        entries,
         database: dumped.as_ref().map(|d| manifest::Database {
             name: d.database.clone(),
             server_version: d.server_version.clone(),
@@ -439,7 +545,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
     };
     let manifest_bytes = manifest.to_bytes();
     let notes = std::mem::take(&mut walker.notes);
-    let (gzip, summary) = (|| {
+    let (output, summary) = (|| {
         walker.tar.header(
             manifest::MANIFEST_PATH,
             tar::EntryType::Regular,
@@ -453,16 +559,18 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         walker.tar.finish()?.finish()
     })()
     .map_err(write_failed)?;
-    gzip.sync_all().map_err(write_failed)?;
-    drop(gzip);
+    output.inner.sync_all().map_err(write_failed)?;
+    drop(output);
     drop(follow);
     if let Some(path) = dump_file {
         let _ = fs::remove_file(path);
     }
 
-    // Read it all back before it may carry a backup's name.
-    context.note(|| format!("reading back {}", temp_path.display()));
-    let outcome = crate::storage::archive::read(&temp_path, None, |_| Ok(()))
+    context.note(|| format!("checking what was read back from {}", temp_path.display()));
+    published.0.close();
+    let outcome = verifier
+        .join()
+        .map_err(|_| running(anyhow!("the read-back thread panicked")))?
         .map_err(|err| running(anyhow!(err).context("the archive just written does not read back")))?;
     let checked = check_read(&temp_path, outcome);
     let mut problems = checked.problems;
@@ -575,6 +683,7 @@ struct Walker<'a, W: io::Write> {
     notes: Vec<(String, String)>,
     seen: HashSet<String>,
     counter: Arc<AtomicU64>,
+    hasher: Hasher,
 }
 
 fn mtime_of(metadata: &fs::Metadata) -> (i64, u32) {
@@ -662,7 +771,10 @@ impl<W: io::Write> Walker<'_, W> {
 
     fn add_children(&mut self, dir: &Path, rel: &str) -> io::Result<()> {
         let mut children: Vec<_> = match fs::read_dir(dir) {
-            Ok(entries) => entries.filter_map(Result::ok).map(|e| e.file_name()).collect(),
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|e| (e.file_name(), e.file_type().ok()))
+                .collect(),
             Err(err) if vanished(&err) => {
                 self.note(rel, "vanished while the backup ran");
                 return Ok(());
@@ -673,8 +785,8 @@ impl<W: io::Write> Walker<'_, W> {
             }
             Err(err) => return Err(err),
         };
-        children.sort();
-        for child in children {
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        for (child, file_type) in children {
             if crate::interrupt::requested() {
                 return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
             }
@@ -692,7 +804,14 @@ impl<W: io::Write> Walker<'_, W> {
             if self.skip.contains(&absolute) {
                 continue;
             }
-            self.add_path(&absolute, &path)?;
+            // The listing's type spares a stat for plain files; open checks again.
+            if file_type.is_some_and(|t| t.is_file()) {
+                if self.seen.insert(path.clone()) {
+                    self.add_file(&absolute, &path)?;
+                }
+            } else {
+                self.add_path(&absolute, &path)?;
+            }
         }
         Ok(())
     }
@@ -806,6 +925,11 @@ impl<W: io::Write> Walker<'_, W> {
     fn add_file(&mut self, absolute: &Path, rel: &str) -> io::Result<()> {
         let mut file = match open_for_backup(absolute) {
             Ok(file) => file,
+            // ELOOP: a symlink took the file's place since the folder was listed.
+            Err(err) if err.raw_os_error() == Some(40) => {
+                let metadata = fs::symlink_metadata(absolute)?;
+                return self.add_symlink(absolute, rel, &metadata);
+            }
             Err(err) if vanished(&err) => {
                 self.note(rel, "vanished while the backup ran");
                 return Ok(());
@@ -834,17 +958,26 @@ impl<W: io::Write> Walker<'_, W> {
             (before.uid(), before.gid()),
             None,
         )?;
-        let copied = self.tar.content(&mut file, size).map_err(|err| {
-            if err.kind() == io::ErrorKind::NotFound {
-                io::Error::other(format!("{rel} vanished while it was read"))
-            } else {
-                err
-            }
-        })?;
+        let index = self.entries.len();
+        let hasher = &self.hasher;
+        let shrank = self
+            .tar
+            .content_with(&mut file, size, &mut |chunk| {
+                hasher.send(HashJob::Chunk(index, chunk.to_vec()));
+            })
+            .map_err(|err| {
+                if err.kind() == io::ErrorKind::NotFound {
+                    io::Error::other(format!("{rel} vanished while it was read"))
+                } else {
+                    err
+                }
+            })?;
+        self.hasher.send(HashJob::End(index));
         self.counter.fetch_add(size, Ordering::Relaxed);
-        let grew = matches!(file.read(&mut [0u8; 1]), Ok(n) if n > 0);
+        // Files whose size says nothing (/proc, /sys) are tried for more.
+        let grew = size == 0 && matches!(file.read(&mut [0u8; 1]), Ok(n) if n > 0);
         let after = file.metadata()?;
-        if copied.shrank {
+        if shrank {
             self.note(rel, format!("shrank while read: stored as {size} bytes, the missing end as zeros"));
         } else if grew || after.len() != size || mtime_of(&after) != (mtime, mtime_ns) {
             self.note(rel, format!("changed while read: stored the {size} bytes it had when opened"));
@@ -858,7 +991,7 @@ impl<W: io::Write> Walker<'_, W> {
             mtime_ns,
             uid: before.uid(),
             gid: before.gid(),
-            sha256: Some(copied.sha256),
+            sha256: None,
             link: None,
         });
         Ok(())
