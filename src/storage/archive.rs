@@ -394,10 +394,22 @@ pub fn read_from<R: Read + Send + 'static>(
         }
         Err(other) => Err(other),
         Ok(()) => match (trailing, &stream.failed) {
-            (_, Some(err)) => Err(ReadError::Damaged {
-                at: place(None, last.as_deref()),
-                detail: describe_stream_error(err),
-            }),
+            // The CRC fails only at the end; the manifest can still say which
+            // entry the damage is in.
+            (_, Some(err)) => {
+                let named = outcome
+                    .manifest
+                    .as_ref()
+                    .and_then(|m| compare(m, &outcome.entries).into_iter().next());
+                let (at, detail) = match named.as_deref().and_then(|p| p.split_once(": ")) {
+                    Some((at, what)) => (
+                        at.to_owned(),
+                        format!("{what} (and {})", describe_stream_error(err)),
+                    ),
+                    None => (place(None, last.as_deref()), describe_stream_error(err)),
+                };
+                Err(ReadError::Damaged { at, detail })
+            }
             (Err(detail), None) => Err(ReadError::Damaged {
                 at: place(None, last.as_deref()),
                 detail,

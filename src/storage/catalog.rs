@@ -228,6 +228,12 @@ pub fn recover(dir: &Path) -> io::Result<Vec<String>> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
+        // atomic::write's own temporaries (state and verification records).
+        if file_name.starts_with("..maint-") && file_name.ends_with(".tmp") {
+            fs::remove_file(entry.path())?;
+            done.push(format!("removed {file_name} left by a run that died"));
+            continue;
+        }
         let Some(final_name) = file_name.strip_prefix(TEMP_PREFIX) else {
             continue;
         };
