@@ -19,16 +19,38 @@ pub fn make_tree(root: &Path) {
     fs::create_dir_all(root.join("data/logs")).unwrap();
     fs::create_dir_all(root.join("data/empty")).unwrap();
     fs::create_dir_all(root.join("config/deep/deeper")).unwrap();
-    fs::write(root.join("config/app.yaml"), "database:\n  url: postgres://app@db/app\n").unwrap();
-    fs::write(root.join("data/logs/app.log"), "INFO started\n".repeat(5000)).unwrap();
-    let binary: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    fs::write(
+        root.join("config/app.yaml"),
+        "database:\n  url: postgres://app@db/app\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("data/logs/app.log"),
+        "INFO started\n".repeat(5000),
+    )
+    .unwrap();
+    let binary: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     fs::write(root.join("data/blob.bin"), binary).unwrap();
     fs::write(root.join("config/deep/deeper/secret.key"), "k").unwrap();
-    fs::write(root.join(format!("data/{}", "long-name-".repeat(12))), "long").unwrap();
+    fs::write(
+        root.join(format!("data/{}", "long-name-".repeat(12))),
+        "long",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("../config/app.yaml", root.join("data/app.yaml")).unwrap();
     std::os::unix::fs::symlink("logs", root.join("data/current")).unwrap();
-    fs::set_permissions(root.join("config/deep/deeper/secret.key"), fs::Permissions::from_mode(0o600)).unwrap();
-    fs::set_permissions(root.join("config/app.yaml"), fs::Permissions::from_mode(0o640)).unwrap();
+    fs::set_permissions(
+        root.join("config/deep/deeper/secret.key"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    fs::set_permissions(
+        root.join("config/app.yaml"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
     fs::set_permissions(root.join("config/deep"), fs::Permissions::from_mode(0o750)).unwrap();
     let when = SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
     for file in ["config/app.yaml", "data/logs/app.log", "data/blob.bin"] {
@@ -54,7 +76,12 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
                 format!("link -> {}", fs::read_link(&path).unwrap().display())
             } else if meta.is_dir() {
                 stack.push(path.clone());
-                format!("dir {:o} {}.{:09}", meta.mode() & 0o7777, meta.mtime(), meta.mtime_nsec())
+                format!(
+                    "dir {:o} {}.{:09}",
+                    meta.mode() & 0o7777,
+                    meta.mtime(),
+                    meta.mtime_nsec()
+                )
             } else {
                 let content = fs::read(&path).unwrap();
                 format!(
@@ -63,7 +90,9 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
                     meta.mtime(),
                     meta.mtime_nsec(),
                     content.len(),
-                    content.iter().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)))
+                    content
+                        .iter()
+                        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)))
                 )
             };
             out.insert(rel, what);
@@ -79,7 +108,10 @@ pub struct Scene {
 
 impl Scene {
     pub fn new() -> Scene {
-        let dir = tempfile::Builder::new().prefix("maint-backup-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("maint-backup-")
+            .tempdir()
+            .unwrap();
         make_tree(&dir.path().join("src"));
         fs::create_dir(dir.path().join("dest")).unwrap();
         Scene { dir }
@@ -91,7 +123,9 @@ impl Scene {
 
     pub fn create(&self, extra: &[&str]) -> Output {
         maint()
-            .args(["--format", "json", "backup", "create", "--name", "web", "--source"])
+            .args([
+                "--format", "json", "backup", "create", "--name", "web", "--source",
+            ])
             .arg(self.path("src"))
             .arg("--dest")
             .arg(self.path("dest"))
@@ -103,7 +137,10 @@ impl Scene {
         let mut found: Vec<PathBuf> = fs::read_dir(self.path("dest"))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(".tar.gz") && !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .filter(|p| {
+                p.to_string_lossy().ends_with(".tar.gz")
+                    && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+            })
             .collect();
         found.sort();
         found
@@ -129,12 +166,20 @@ impl Scene {
 pub fn noise(len: u64) -> Vec<u8> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    fs::File::open("/dev/urandom").unwrap().take(len).read_to_end(&mut bytes).unwrap();
+    fs::File::open("/dev/urandom")
+        .unwrap()
+        .take(len)
+        .read_to_end(&mut bytes)
+        .unwrap();
     bytes
 }
 
 fn shell(script: &str, dir: &Path) -> std::process::Output {
-    Command::new("sh").args(["-c", script]).current_dir(dir).output().unwrap()
+    Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -156,17 +201,33 @@ fn create_verify_restore_reproduces_the_tree_bit_for_bit() {
         format!("mkdir x && tar xzf {name} -C x && test -f x/config/app.yaml"),
     ] {
         let result = shell(&script, &dest);
-        assert!(result.status.success(), "{script}: {}", String::from_utf8_lossy(&result.stderr));
+        assert!(
+            result.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
     }
     fs::remove_dir_all(dest.join("x")).unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(dest.join(name.replace(".tar.gz", ".manifest.json"))).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &fs::read(dest.join(name.replace(".tar.gz", ".manifest.json"))).unwrap(),
+    )
+    .unwrap();
     assert_eq!(manifest["format_version"], 1);
-    assert!(manifest["entries"].as_array().unwrap().iter().any(|e| e["path"] == "data/logs/app.log"
-        && e["sha256"].as_str().is_some_and(|s| s.len() == 64)
-        && e["mtime_ns"] == 123_456_789));
+    assert!(
+        manifest["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == "data/logs/app.log"
+                && e["sha256"].as_str().is_some_and(|s| s.len() == 64)
+                && e["mtime_ns"] == 123_456_789)
+    );
 
-    maint().args(["backup", "verify"]).arg(&archive).run().code(0);
+    maint()
+        .args(["backup", "verify"])
+        .arg(&archive)
+        .run()
+        .code(0);
     let target = scene.path("restored");
     let out = maint()
         .args(["--format", "json", "backup", "restore"])
@@ -181,7 +242,10 @@ fn create_verify_restore_reproduces_the_tree_bit_for_bit() {
         fs::metadata(scene.path("src")).unwrap().mode() & 0o7777
     );
     // Nothing of the staging folder is left beside the target.
-    let beside: Vec<_> = fs::read_dir(scene.dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let beside: Vec<_> = fs::read_dir(scene.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(beside.len(), 3, "{beside:?}");
 }
 
@@ -208,10 +272,24 @@ fn a_non_empty_target_needs_force_and_its_contents_are_kept_first() {
         .arg(&target)
         .run();
     out.code(0);
-    let changes = out.json()["sections"]["changes"].as_array().unwrap().clone();
-    assert!(changes.iter().any(|c| c["action"] == "remove" && c["path"] == "current.txt"));
-    assert!(changes.iter().any(|c| c["action"] == "add" && c["path"] == "config/app.yaml"));
-    assert!(target.join("current.txt").exists(), "a dry run changes nothing");
+    let changes = out.json()["sections"]["changes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["action"] == "remove" && c["path"] == "current.txt")
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["action"] == "add" && c["path"] == "config/app.yaml")
+    );
+    assert!(
+        target.join("current.txt").exists(),
+        "a dry run changes nothing"
+    );
 
     let out = maint()
         .args(["--format", "json", "backup", "restore", "--force"])
@@ -228,7 +306,12 @@ fn a_non_empty_target_needs_force_and_its_contents_are_kept_first() {
         .expect("a pre-restore archive");
     let listing = shell(&format!("tar tzf {}", saved.display()), scene.dir.path());
     assert!(String::from_utf8_lossy(&listing.stdout).contains("current.txt"));
-    assert!(out.check("restore")["message"].as_str().unwrap().contains("previous contents are saved in"));
+    assert!(
+        out.check("restore")["message"]
+            .as_str()
+            .unwrap()
+            .contains("previous contents are saved in")
+    );
 }
 
 #[test]
@@ -267,11 +350,19 @@ fn a_missing_or_read_only_destination_fails_before_anything() {
         .arg("--dest")
         .arg(&dest)
         .run_via(&[
-            "unshare", "--mount", "--propagation", "private", "sh", "-c",
-            &format!("mount --bind {dest} {dest} && mount -o remount,ro,bind {dest} && exec \"$@\""),
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &format!(
+                "mount --bind {dest} {dest} && mount -o remount,ro,bind {dest} && exec \"$@\""
+            ),
             "sh",
         ]);
-    out.code(3).one_error_line(&format!("backup folder {dest} is not writable"));
+    out.code(3)
+        .one_error_line(&format!("backup folder {dest} is not writable"));
     assert!(scene.leftovers().is_empty(), "{:?}", scene.leftovers());
 }
 
@@ -321,7 +412,9 @@ fn a_source_that_vanishes_mid_run_is_a_warning() {
     fs::create_dir(&second).unwrap();
     fs::write(second.join("f.txt"), "soon gone").unwrap();
     let command = maint()
-        .args(["--format", "json", "backup", "create", "--name", "web", "--source"])
+        .args([
+            "--format", "json", "backup", "create", "--name", "web", "--source",
+        ])
         .arg(&big)
         .arg("--source")
         .arg(&second)
@@ -343,8 +436,18 @@ fn a_source_that_vanishes_mid_run_is_a_warning() {
     out.code(1);
     let files = out.check("files");
     assert_eq!(files["status"], "WARNING");
-    assert!(files["message"].as_str().unwrap().contains("vanished while the backup ran"), "{files}");
-    maint().args(["backup", "verify"]).arg(scene.only_archive()).run().code(0);
+    assert!(
+        files["message"]
+            .as_str()
+            .unwrap()
+            .contains("vanished while the backup ran"),
+        "{files}"
+    );
+    maint()
+        .args(["backup", "verify"])
+        .arg(scene.only_archive())
+        .run()
+        .code(0);
 }
 
 #[test]
@@ -373,42 +476,94 @@ fn a_file_growing_while_read_goes_in_at_its_recorded_size_with_a_warning() {
     writer.join().unwrap();
     out.code(1);
     let files = out.check("files");
-    assert!(files["message"].as_str().unwrap().contains("data/logs/growing.log: changed while read"), "{files}");
+    assert!(
+        files["message"]
+            .as_str()
+            .unwrap()
+            .contains("data/logs/growing.log: changed while read"),
+        "{files}"
+    );
     let archive = scene.only_archive();
     // Still a sound archive, for maint and for GNU tar.
-    maint().args(["backup", "verify"]).arg(&archive).run().code(0);
-    let check = shell(&format!("gzip -t {0} && tar tzf {0} >/dev/null", archive.display()), scene.dir.path());
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    maint()
+        .args(["backup", "verify"])
+        .arg(&archive)
+        .run()
+        .code(0);
+    let check = shell(
+        &format!("gzip -t {0} && tar tzf {0} >/dev/null", archive.display()),
+        scene.dir.path(),
+    );
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     // A file whose size says 0 but that has content (/proc) goes in as 0 bytes.
     let out = maint()
-        .args(["--format", "json", "backup", "create", "--name", "proc", "--source", "/proc/self/status", "--dest"])
+        .args([
+            "--format",
+            "json",
+            "backup",
+            "create",
+            "--name",
+            "proc",
+            "--source",
+            "/proc/self/status",
+            "--dest",
+        ])
         .arg(scene.path("dest"))
         .run();
     out.code(1);
-    assert!(out.check("files")["message"].as_str().unwrap().contains("status: changed while read: stored the 0 bytes"));
+    assert!(
+        out.check("files")["message"]
+            .as_str()
+            .unwrap()
+            .contains("status: changed while read: stored the 0 bytes")
+    );
 }
 
 #[test]
 fn sockets_and_fifos_are_skipped_with_a_warning() {
     let scene = Scene::new();
     let fifo = scene.path("src/data/pipe");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let _socket = std::os::unix::net::UnixListener::bind(scene.path("src/data/app.sock")).unwrap();
     let out = scene.create(&[]);
     out.code(1);
     let message = out.check("files")["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("data/app.sock: skipped: a socket"), "{message}");
+    assert!(
+        message.contains("data/app.sock: skipped: a socket"),
+        "{message}"
+    );
     assert!(message.contains("data/pipe: skipped: a fifo"), "{message}");
-    assert_eq!(out.json()["sections"]["warnings"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        out.json()["sections"]["warnings"].as_array().unwrap().len(),
+        2
+    );
 }
 
 #[test]
 fn excludes_leave_paths_out() {
     let scene = Scene::new();
-    scene.create(&["--exclude", "*.log", "--exclude", "config/deep"]).code(0);
-    let listing = shell(&format!("tar tzf {}", scene.only_archive().display()), scene.dir.path());
+    scene
+        .create(&["--exclude", "*.log", "--exclude", "config/deep"])
+        .code(0);
+    let listing = shell(
+        &format!("tar tzf {}", scene.only_archive().display()),
+        scene.dir.path(),
+    );
     let listing = String::from_utf8_lossy(&listing.stdout);
-    assert!(!listing.contains("app.log") && !listing.contains("deep"), "{listing}");
+    assert!(
+        !listing.contains("app.log") && !listing.contains("deep"),
+        "{listing}"
+    );
     assert!(listing.contains("config/app.yaml"));
 }
 
@@ -429,19 +584,41 @@ fn a_flipped_byte_is_critical_and_names_the_damaged_entry() {
     let bytes = fs::read(&archive).unwrap();
     let at = [1_000_000usize, 1_200_000, 1_400_000]
         .iter()
-        .find_map(|start| bytes.windows(64).position(|w| w == &noise[*start..start + 64]))
+        .find_map(|start| {
+            bytes
+                .windows(64)
+                .position(|w| w == &noise[*start..start + 64])
+        })
         .expect("stored bytes are in the archive");
     flip_byte(&archive, at + 10);
-    let out = maint().args(["--format", "json", "backup", "verify"]).arg(&archive).run();
+    let out = maint()
+        .args(["--format", "json", "backup", "verify"])
+        .arg(&archive)
+        .run();
     out.code(2);
     let check = &out.json()["checks"][0];
     assert_eq!(check["status"], "CRITICAL");
     assert!(
-        check["message"].as_str().unwrap().starts_with("damaged entry data/noise.bin: SHA-256 differs from the manifest"),
+        check["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("damaged entry data/noise.bin: SHA-256 differs from the manifest"),
         "{check}"
     );
-    assert!(check["hint"].as_str().unwrap().contains("restore an older backup"));
-    assert!(!shell(&format!("sha256sum -c {}.sha256", archive.display()), &scene.path("dest")).status.success());
+    assert!(
+        check["hint"]
+            .as_str()
+            .unwrap()
+            .contains("restore an older backup")
+    );
+    assert!(
+        !shell(
+            &format!("sha256sum -c {}.sha256", archive.display()),
+            &scene.path("dest")
+        )
+        .status
+        .success()
+    );
     // A restore of it refuses and changes nothing.
     let target = scene.path("restored");
     maint()
@@ -458,9 +635,19 @@ fn a_flipped_byte_is_critical_and_names_the_damaged_entry() {
     let second = scene.archives().pop().unwrap();
     let len = fs::metadata(&second).unwrap().len() as usize;
     flip_byte(&second, len / 3);
-    let out = maint().args(["--format", "json", "backup", "verify"]).arg(&second).run();
+    let out = maint()
+        .args(["--format", "json", "backup", "verify"])
+        .arg(&second)
+        .run();
     out.code(2);
-    assert!(out.json()["checks"][0]["message"].as_str().unwrap().contains("entry "), "{}", out.stdout);
+    assert!(
+        out.json()["checks"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("entry "),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -470,13 +657,27 @@ fn a_truncated_archive_is_critical() {
     let archive = scene.only_archive();
     let bytes = fs::read(&archive).unwrap();
     fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
-    let out = maint().args(["--format", "json", "backup", "verify", "--latest", "--dest"]).arg(scene.path("dest")).run();
+    let out = maint()
+        .args(["--format", "json", "backup", "verify", "--latest", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
     out.code(2);
-    let message = out.json()["checks"][0]["message"].as_str().unwrap().to_owned();
+    let message = out.json()["checks"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("truncated"), "{message}");
     assert!(message.contains("entry "), "{message}");
-    let list = maint().args(["--format", "json", "backup", "list", "--dest"]).arg(scene.path("dest")).run();
-    assert!(list.json()["sections"]["backups"][0]["state"].as_str().unwrap().starts_with("DAMAGED"));
+    let list = maint()
+        .args(["--format", "json", "backup", "list", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
+    assert!(
+        list.json()["sections"]["backups"][0]["state"]
+            .as_str()
+            .unwrap()
+            .starts_with("DAMAGED")
+    );
 }
 
 /// Builds a hostile archive with Python's tarfile: `members` is Python code
@@ -489,10 +690,20 @@ fn hostile(dir: &Path, name: &str, members: &str) -> PathBuf {
          def l(t, name, target, kind=tarfile.SYMTYPE):\n    i = tarfile.TarInfo(name); i.type = kind; i.linkname = target; t.addfile(i)\n\
          with tarfile.open('{}', 'w:gz', format=tarfile.GNU_FORMAT) as t:\n{}",
         path.display(),
-        members.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        members
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
     );
-    let out = Command::new("python3").args(["-c", &script]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     path
 }
 
@@ -501,14 +712,49 @@ fn tar_slip_archives_are_refused_before_anything_outside_staging_is_written() {
     let scene = Scene::new();
     let dir = scene.dir.path();
     let cases = [
-        ("dotdot.tar.gz", "f(t, 'ok.txt')\nf(t, '../escaped.txt')", "entry ../escaped.txt: `..` in the path"),
-        ("absolute.tar.gz", &format!("f(t, '{}/absolute.txt')", dir.display()) as &str, "absolute path"),
-        ("symlink.tar.gz", "l(t, 'link', '../../etc')", "symlink to ../../etc points outside the target"),
-        ("through.tar.gz", &format!("l(t, 'link', '{}')\nf(t, 'link/through.txt')", dir.display()), "points outside the target"),
-        ("through-inside.tar.gz", "import os\nl(t, 'sub', '.')\nf(t, 'sub/x.txt')", "entry sub/x.txt: lies behind the symlink sub"),
-        ("device.tar.gz", "i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; i.devmajor = 1; i.devminor = 3; t.addfile(i)", "entry null: a device file"),
-        ("hardlink.tar.gz", "l(t, 'h', '/etc/passwd', tarfile.LNKTYPE)", "hard link to /etc/passwd, which is not a file earlier"),
-        ("twice.tar.gz", "f(t, 'a.txt')\nf(t, './a.txt', b'y')", "entry a.txt: appears twice"),
+        (
+            "dotdot.tar.gz",
+            "f(t, 'ok.txt')\nf(t, '../escaped.txt')",
+            "entry ../escaped.txt: `..` in the path",
+        ),
+        (
+            "absolute.tar.gz",
+            &format!("f(t, '{}/absolute.txt')", dir.display()) as &str,
+            "absolute path",
+        ),
+        (
+            "symlink.tar.gz",
+            "l(t, 'link', '../../etc')",
+            "symlink to ../../etc points outside the target",
+        ),
+        (
+            "through.tar.gz",
+            &format!(
+                "l(t, 'link', '{}')\nf(t, 'link/through.txt')",
+                dir.display()
+            ),
+            "points outside the target",
+        ),
+        (
+            "through-inside.tar.gz",
+            "import os\nl(t, 'sub', '.')\nf(t, 'sub/x.txt')",
+            "entry sub/x.txt: lies behind the symlink sub",
+        ),
+        (
+            "device.tar.gz",
+            "i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; i.devmajor = 1; i.devminor = 3; t.addfile(i)",
+            "entry null: a device file",
+        ),
+        (
+            "hardlink.tar.gz",
+            "l(t, 'h', '/etc/passwd', tarfile.LNKTYPE)",
+            "hard link to /etc/passwd, which is not a file earlier",
+        ),
+        (
+            "twice.tar.gz",
+            "f(t, 'a.txt')\nf(t, './a.txt', b'y')",
+            "entry a.txt: appears twice",
+        ),
     ];
     for (name, members, expected) in cases {
         let archive = hostile(dir, name, members);
@@ -519,7 +765,9 @@ fn tar_slip_archives_are_refused_before_anything_outside_staging_is_written() {
             .arg("--target")
             .arg(&target)
             .run();
-        out.code(2).one_error_line(expected).stderr_has("nothing was changed");
+        out.code(2)
+            .one_error_line(expected)
+            .stderr_has("nothing was changed");
         assert!(!target.exists(), "{name}: the target was created");
         assert!(!scene.path("escaped.txt").exists() && !scene.path("absolute.txt").exists());
         assert!(!dir.join("through.txt").exists());
@@ -536,7 +784,14 @@ fn tar_slip_archives_are_refused_before_anything_outside_staging_is_written() {
 fn plain_gnu_tar_archives_restore_as_unverified() {
     let scene = Scene::new();
     let archive = scene.path("plain.tar.gz");
-    let made = shell(&format!("tar czf {} -C {} .", archive.display(), scene.path("src").display()), scene.dir.path());
+    let made = shell(
+        &format!(
+            "tar czf {} -C {} .",
+            archive.display(),
+            scene.path("src").display()
+        ),
+        scene.dir.path(),
+    );
     assert!(made.status.success());
     let out = maint()
         .args(["--format", "json", "backup", "restore"])
@@ -546,14 +801,28 @@ fn plain_gnu_tar_archives_restore_as_unverified() {
         .run();
     out.code(1);
     assert_eq!(out.check("verify")["status"], "WARNING");
-    assert!(out.check("verify")["message"].as_str().unwrap().contains("unverified, no manifest"));
+    assert!(
+        out.check("verify")["message"]
+            .as_str()
+            .unwrap()
+            .contains("unverified, no manifest")
+    );
     // GNU tar keeps whole seconds: everything else is the same.
     let strip = |m: BTreeMap<String, String>| -> BTreeMap<String, String> {
         let re = regex::Regex::new(r"\.\d{9}").unwrap();
-        m.into_iter().map(|(k, v)| (k, re.replace(&v, "").into_owned())).collect()
+        m.into_iter()
+            .map(|(k, v)| (k, re.replace(&v, "").into_owned()))
+            .collect()
     };
-    assert_eq!(strip(snapshot(&scene.path("restored"))), strip(snapshot(&scene.path("src"))));
-    maint().args(["backup", "verify"]).arg(&archive).run().code(1);
+    assert_eq!(
+        strip(snapshot(&scene.path("restored"))),
+        strip(snapshot(&scene.path("src")))
+    );
+    maint()
+        .args(["backup", "verify"])
+        .arg(&archive)
+        .run()
+        .code(1);
 }
 
 #[test]
@@ -584,7 +853,10 @@ fn a_second_create_while_one_runs_is_turned_away_naming_the_holder() {
     scene
         .create(&[])
         .code(3)
-        .one_error_line(&format!("is held by maint backup create (pid {} on ", std::process::id()))
+        .one_error_line(&format!(
+            "is held by maint backup create (pid {} on ",
+            std::process::id()
+        ))
         .stderr_has("hint: wait for that run to finish");
     drop(lock);
     assert!(scene.archives().is_empty());
@@ -613,9 +885,22 @@ fn a_create_killed_at_any_moment_leaves_no_final_named_file() {
         let status = child.wait().unwrap();
         for archive in scene.archives() {
             // Only a run that finished before the kill may leave a backup, and then a whole one.
-            assert!(status.success(), "killed after {delay_ms} ms: {} is there", archive.display());
-            maint().args(["backup", "verify"]).arg(&archive).run().code(0);
-            let stem = archive.file_name().unwrap().to_string_lossy().trim_end_matches(".tar.gz").to_owned();
+            assert!(
+                status.success(),
+                "killed after {delay_ms} ms: {} is there",
+                archive.display()
+            );
+            maint()
+                .args(["backup", "verify"])
+                .arg(&archive)
+                .run()
+                .code(0);
+            let stem = archive
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches(".tar.gz")
+                .to_owned();
             for entry in fs::read_dir(scene.path("dest")).unwrap() {
                 let entry = entry.unwrap();
                 if entry.file_name().to_string_lossy().starts_with(&stem) {
@@ -629,7 +914,10 @@ fn a_create_killed_at_any_moment_leaves_no_final_named_file() {
     out.code(0);
     let leftovers = scene.leftovers();
     assert_eq!(leftovers.len(), 4, "{leftovers:?}");
-    assert!(leftovers.iter().all(|n| !n.starts_with(".maint-tmp-")), "{leftovers:?}");
+    assert!(
+        leftovers.iter().all(|n| !n.starts_with(".maint-tmp-")),
+        "{leftovers:?}"
+    );
 }
 
 /// Copies the one archive (and its sidecars) to other creation times.
@@ -642,10 +930,20 @@ fn clone_at(scene: &Scene, times: &[&str]) {
         let new = format!("{stem}.tar.gz");
         let dest = scene.path("dest");
         fs::copy(&archive, dest.join(&new)).unwrap();
-        let sha = fs::read_to_string(dest.join(format!("{old}.sha256"))).unwrap().replace(&old, &new);
+        let sha = fs::read_to_string(dest.join(format!("{old}.sha256")))
+            .unwrap()
+            .replace(&old, &new);
         fs::write(dest.join(format!("{new}.sha256")), sha).unwrap();
-        fs::copy(dest.join(format!("{old_stem}.manifest.json")), dest.join(format!("{stem}.manifest.json"))).unwrap();
-        fs::copy(dest.join(format!("{old_stem}.verify.json")), dest.join(format!("{stem}.verify.json"))).unwrap();
+        fs::copy(
+            dest.join(format!("{old_stem}.manifest.json")),
+            dest.join(format!("{stem}.manifest.json")),
+        )
+        .unwrap();
+        fs::copy(
+            dest.join(format!("{old_stem}.verify.json")),
+            dest.join(format!("{stem}.verify.json")),
+        )
+        .unwrap();
     }
 }
 
@@ -653,8 +951,13 @@ fn clone_at(scene: &Scene, times: &[&str]) {
 fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() {
     let scene = Scene::new();
     scene.create(&[]).code(0);
-    let times: Vec<String> = (1..=20).map(|day| format!("202601{day:02}T030000Z")).collect();
-    clone_at(&scene, &times.iter().map(String::as_str).collect::<Vec<_>>());
+    let times: Vec<String> = (1..=20)
+        .map(|day| format!("202601{day:02}T030000Z"))
+        .collect();
+    clone_at(
+        &scene,
+        &times.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     // One of them damaged: it does not count, and is kept.
     let damaged = scene.path("dest/web-20260118T030000Z-daily.tar.gz");
     maint::storage::catalog::write_verification(
@@ -668,22 +971,51 @@ fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() 
     .unwrap();
     let dest = scene.path("dest");
     let out = maint()
-        .args(["--format", "json", "backup", "prune", "--dry-run", "--keep-weekly", "0", "--keep-monthly", "0", "--keep-last", "1", "--dest"])
+        .args([
+            "--format",
+            "json",
+            "backup",
+            "prune",
+            "--dry-run",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "--keep-last",
+            "1",
+            "--dest",
+        ])
         .arg(&dest)
         .run();
     out.code(1);
-    let rows = out.json()["sections"]["archives"].as_array().unwrap().clone();
+    let rows = out.json()["sections"]["archives"]
+        .as_array()
+        .unwrap()
+        .clone();
     let action = |day: &str| {
         rows.iter()
             .find(|r| r["archive"].as_str().unwrap().contains(day))
-            .map(|r| (r["action"].as_str().unwrap().to_owned(), r["reason"].as_str().unwrap().to_owned()))
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap().to_owned(),
+                    r["reason"].as_str().unwrap().to_owned(),
+                )
+            })
             .unwrap()
     };
     assert_eq!(action("20260118").0, "keep");
     assert!(action("20260118").1.contains("not counted (damaged)"));
-    assert_eq!(action("20260114").0, "keep", "7 good days: today, 20, 19, 17, 16, 15, 14");
+    assert_eq!(
+        action("20260114").0,
+        "keep",
+        "7 good days: today, 20, 19, 17, 16, 15, 14"
+    );
     assert_eq!(action("20260113").0, "would delete");
-    assert!(action("20260113").1.starts_with("older than the policy keeps"));
+    assert!(
+        action("20260113")
+            .1
+            .starts_with("older than the policy keeps")
+    );
     assert_eq!(scene.archives().len(), 21, "a dry run deletes nothing");
     assert_eq!(out.check("prune:not_counted")["status"], "WARNING");
 
@@ -694,11 +1026,22 @@ fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() 
         .arg("--dest")
         .arg(&dest)
         .arg("--db")
-        .arg(format!("postgres://nobody@127.0.0.1:{}/none", crate::support::command::free_port()))
+        .arg(format!(
+            "postgres://nobody@127.0.0.1:{}/none",
+            crate::support::command::free_port()
+        ))
         .run();
     out.code(2);
     maint()
-        .args(["backup", "prune", "--keep-weekly", "0", "--keep-monthly", "0", "--dest"])
+        .args([
+            "backup",
+            "prune",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "--dest",
+        ])
         .arg(&dest)
         .run()
         .code(3)
@@ -707,30 +1050,67 @@ fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() 
     assert_eq!(scene.archives().len(), 21);
     scene.create(&[]).code(0);
     let out = maint()
-        .args(["--format", "json", "backup", "prune", "--keep-weekly", "0", "--keep-monthly", "0", "--keep-last", "1", "--dest"])
+        .args([
+            "--format",
+            "json",
+            "backup",
+            "prune",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "--keep-last",
+            "1",
+            "--dest",
+        ])
         .arg(&dest)
         .run();
     out.code(1);
     let remaining = scene.archives();
-    assert!(remaining.len() < 22 && remaining.len() >= 8, "{remaining:?}");
+    assert!(
+        remaining.len() < 22 && remaining.len() >= 8,
+        "{remaining:?}"
+    );
     assert!(remaining.contains(&damaged));
-    assert!(!scene.path("dest/web-20260101T030000Z-daily.manifest.json").exists(), "sidecars go too");
+    assert!(
+        !scene
+            .path("dest/web-20260101T030000Z-daily.manifest.json")
+            .exists(),
+        "sidecars go too"
+    );
 }
 
 #[test]
 fn list_shows_each_backup_and_prometheus_output_passes_promtool() {
     let scene = Scene::new();
     scene.create(&[]).code(0);
-    let out = maint().args(["backup", "list", "--dest"]).arg(scene.path("dest")).run();
-    out.code(0).stdout_has("ARCHIVE").stdout_has(" daily ").stdout_has("verified ");
-    let json = maint().args(["--format", "json", "backup", "list", "--dest"]).arg(scene.path("dest")).run();
+    let out = maint()
+        .args(["backup", "list", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
+    out.code(0)
+        .stdout_has("ARCHIVE")
+        .stdout_has(" daily ")
+        .stdout_has("verified ");
+    let json = maint()
+        .args(["--format", "json", "backup", "list", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
     let row = &json.json()["sections"]["backups"][0];
     assert_eq!(row["kind"], "daily");
     assert_eq!(row["files"], 5);
     let out = scene.create(&["--kind", "weekly"]);
     out.code(0);
     let prom = maint()
-        .args(["--format", "prometheus", "backup", "create", "--name", "web", "--source"])
+        .args([
+            "--format",
+            "prometheus",
+            "backup",
+            "create",
+            "--name",
+            "web",
+            "--source",
+        ])
         .arg(scene.path("src"))
         .arg("--dest")
         .arg(scene.path("dest"))
@@ -738,7 +1118,10 @@ fn list_shows_each_backup_and_prometheus_output_passes_promtool() {
     prom.code(0)
         .stdout_has("maint_backup_archive_bytes{command=\"backup create\",name=\"web\"}");
     crate::output::promtool_check(&prom.stdout);
-    let prom = maint().args(["--format", "prometheus", "backup", "list", "--dest"]).arg(scene.path("dest")).run();
+    let prom = maint()
+        .args(["--format", "prometheus", "backup", "list", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
     crate::output::promtool_check(&prom.stdout);
 }
 
@@ -748,12 +1131,25 @@ fn drill_restores_the_latest_compares_with_live_data_and_cleans_up() {
     scene.create(&[]).code(0);
     fs::write(scene.path("src/config/app.yaml"), "changed since").unwrap();
     fs::write(scene.path("src/data/new.txt"), "new").unwrap();
-    let out = maint().args(["--format", "json", "backup", "drill", "--dest"]).arg(scene.path("dest")).run();
+    let out = maint()
+        .args(["--format", "json", "backup", "drill", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
     out.code(0);
     assert_eq!(out.check("drill:restore")["status"], "OK");
-    let rows = out.json()["sections"]["differences"].as_array().unwrap().clone();
-    assert!(rows.iter().any(|r| r["path"] == "config/app.yaml" && r["difference"] == "changed since the backup"));
-    assert!(rows.iter().any(|r| r["path"] == "data/new.txt" && r["difference"] == "new since the backup"));
+    let rows = out.json()["sections"]["differences"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        rows.iter().any(
+            |r| r["path"] == "config/app.yaml" && r["difference"] == "changed since the backup"
+        )
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["path"] == "data/new.txt" && r["difference"] == "new since the backup")
+    );
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(scene.leftovers().len(), 4, "{:?}", scene.leftovers());
 }

@@ -26,7 +26,9 @@ impl TestDb {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let mut client = shared().client();
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
         TestDb { name }
     }
 
@@ -58,7 +60,10 @@ impl TestDb {
         url.set_path(db);
         let mut client = postgres::Client::connect(url.as_str(), postgres::NoTls).unwrap();
         let mut rows: Vec<String> = client
-            .query("SELECT id::text || ' ' || name || ' ' || price::text FROM items ORDER BY id", &[])
+            .query(
+                "SELECT id::text || ' ' || name || ' ' || price::text FROM items ORDER BY id",
+                &[],
+            )
             .unwrap()
             .iter()
             .map(|r| r.get(0))
@@ -78,11 +83,15 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let mut client = shared().client();
         let names: Vec<String> = client
-            .query("SELECT datname FROM pg_database WHERE datname LIKE $1", &[&format!("{}%", self.name)])
+            .query(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1",
+                &[&format!("{}%", self.name)],
+            )
             .map(|rows| rows.iter().map(|r| r.get(0)).collect())
             .unwrap_or_default();
         for name in names {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            let _ =
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
         }
     }
 }
@@ -97,20 +106,45 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
     out.code(0).nowhere(PASSWORD);
     let check = out.check("database");
     assert_eq!(check["status"], "OK");
-    assert!(check["message"].as_str().unwrap().contains("3 tables, 1017 rows"), "{check}");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 tables, 1017 rows"),
+        "{check}"
+    );
     let archive = scene.only_archive();
     let manifest: serde_json::Value = serde_json::from_slice(
-        &fs::read(archive.to_string_lossy().replace(".tar.gz", ".manifest.json")).unwrap(),
+        &fs::read(
+            archive
+                .to_string_lossy()
+                .replace(".tar.gz", ".manifest.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let tables = manifest["database"]["tables"].as_array().unwrap();
-    assert!(tables.iter().any(|t| t["schema"] == "audit" && t["name"] == "events" && t["rows"] == 17));
-    assert!(tables.iter().any(|t| t["name"] == "empty_one" && t["rows"] == 0));
-    maint().args(["backup", "verify"]).arg(&archive).run().code(0);
+    assert!(
+        tables
+            .iter()
+            .any(|t| t["schema"] == "audit" && t["name"] == "events" && t["rows"] == 17)
+    );
+    assert!(
+        tables
+            .iter()
+            .any(|t| t["name"] == "empty_one" && t["rows"] == 0)
+    );
+    maint()
+        .args(["backup", "verify"])
+        .arg(&archive)
+        .run()
+        .code(0);
 
     // The live database moves on; the restore brings back the backup's rows.
     db.client()
-        .batch_execute("DELETE FROM items WHERE id > 500; INSERT INTO audit.events (what) VALUES ('later')")
+        .batch_execute(
+            "DELETE FROM items WHERE id > 500; INSERT INTO audit.events (what) VALUES ('later')",
+        )
         .unwrap();
     let out = maint()
         .args(["--format", "json", "backup", "restore"])
@@ -120,13 +154,26 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
         .args(["--db", &db.url()])
         .run();
     out.code(0).nowhere(PASSWORD);
-    let message = out.check("database")["message"].as_str().unwrap().to_owned();
+    let message = out.check("database")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("counts match the manifest"), "{message}");
     let rollback = message.rsplit(" kept as ").next().unwrap().to_owned();
-    assert!(rollback.starts_with(&format!("{}_before_restore_", db.name)), "{message}");
+    assert!(
+        rollback.starts_with(&format!("{}_before_restore_", db.name)),
+        "{message}"
+    );
     assert_eq!(db.rows(&db.name), before, "row for row");
-    assert_eq!(db.rows(&rollback).len(), 500 + 18, "the old database is kept as it was");
-    assert_eq!(crate::backup::snapshot(&scene.path("restored")), crate::backup::snapshot(&scene.path("src")));
+    assert_eq!(
+        db.rows(&rollback).len(),
+        500 + 18,
+        "the old database is kept as it was"
+    );
+    assert_eq!(
+        crate::backup::snapshot(&scene.path("restored")),
+        crate::backup::snapshot(&scene.path("src"))
+    );
 
     // A drill restores the dump beside the live one and compares.
     let out = maint()
@@ -136,7 +183,12 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
         .run();
     out.code(0).nowhere(PASSWORD);
     assert_eq!(out.check("drill:database")["status"], "OK");
-    assert!(out.check("drill:live_database")["message"].as_str().unwrap().contains("same row counts"));
+    assert!(
+        out.check("drill:live_database")["message"]
+            .as_str()
+            .unwrap()
+            .contains("same row counts")
+    );
     let mut client = shared().client();
     let scratch: i64 = client
         .query_one("SELECT count(*) FROM pg_database WHERE datname LIKE '%maint_drill%' OR datname LIKE '%maint_restore%'", &[])
@@ -164,7 +216,10 @@ fn a_wrong_password_fails_without_showing_any_password() {
 fn a_database_that_is_down_fails_the_create() {
     let scene = Scene::new();
     let port = crate::support::command::free_port();
-    let out = scene.create(&["--db", &format!("postgres://app:pw-9911@127.0.0.1:{port}/app")]);
+    let out = scene.create(&[
+        "--db",
+        &format!("postgres://app:pw-9911@127.0.0.1:{port}/app"),
+    ]);
     out.code(2)
         .one_error_line("connection refused")
         .stderr_has(&format!("hint: pg_isready -h 127.0.0.1 -p {port}"))
@@ -196,7 +251,11 @@ fn pg_dump_missing_or_older_than_the_server_is_refused_before_anything() {
     // only its --version is needed to refuse.
     let old = scene.path("old-tools");
     fs::create_dir(&old).unwrap();
-    fs::write(old.join("pg_dump"), "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n").unwrap();
+    fs::write(
+        old.join("pg_dump"),
+        "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n",
+    )
+    .unwrap();
     fs::set_permissions(old.join("pg_dump"), fs::Permissions::from_mode(0o755)).unwrap();
     fs::write(old.join("pg_restore"), "#!/bin/sh\nexit 1\n").unwrap();
     fs::set_permissions(old.join("pg_restore"), fs::Permissions::from_mode(0o755)).unwrap();

@@ -633,7 +633,10 @@ pub struct Progress {
 impl Progress {
     /// The writer is finished (or gave up): readers see the end of the file.
     pub fn close(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1 = true;
         self.changed.notify_all();
     }
 }
@@ -647,7 +650,11 @@ pub struct Publishing<W> {
 impl<W: Write> Write for Publishing<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.progress.state.lock().unwrap_or_else(|e| e.into_inner()).0 += n as u64;
+        self.progress
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0 += n as u64;
         self.progress.changed.notify_all();
         Ok(n)
     }
@@ -668,13 +675,17 @@ pub struct Following {
 impl Read for Following {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let available = {
-            let mut state = self.progress.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self
+                .progress
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             while state.0 <= self.at && !state.1 {
                 state = self
                     .progress
                     .changed
                     .wait(state)
-                    .unwrap_or_else(|e| e.into_inner());
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
             state.0.saturating_sub(self.at)
         };
@@ -759,7 +770,10 @@ pub fn compare(manifest: &Manifest, seen: &[Seen]) -> Vec<String> {
                 | (EntryKind::Symlink(_), EntryType::Symlink)
         );
         if !kind_matches {
-            problems.push(format!("entry {}: type differs from the manifest", entry.path));
+            problems.push(format!(
+                "entry {}: type differs from the manifest",
+                entry.path
+            ));
         } else if entry.size != want.size {
             problems.push(format!(
                 "entry {}: {} bytes, the manifest says {}",
@@ -781,7 +795,9 @@ pub fn compare(manifest: &Manifest, seen: &[Seen]) -> Vec<String> {
     }
     for path in expected.keys() {
         if !found.contains(path) {
-            problems.push(format!("entry {path}: in the manifest but not in the archive"));
+            problems.push(format!(
+                "entry {path}: in the manifest but not in the archive"
+            ));
         }
     }
     problems
@@ -798,7 +814,10 @@ mod tests {
             created_at: "2026-11-24T02:03:04Z".parse().unwrap(),
             kind: "pre-restore".into(),
         };
-        assert_eq!(name.file_name(), "web-1-20261124T020304Z-pre-restore.tar.gz");
+        assert_eq!(
+            name.file_name(),
+            "web-1-20261124T020304Z-pre-restore.tar.gz"
+        );
         assert_eq!(ArchiveName::parse(&name.file_name()), Some(name));
         assert_eq!(ArchiveName::parse("web-20261124T020304Z.tar.gz"), None);
         assert_eq!(ArchiveName::parse("notes.tar.gz"), None);
@@ -833,8 +852,16 @@ mod tests {
                 .unwrap();
             assert!(tar.content(&mut &b"ab"[..], 4).unwrap().shrank);
             let target = "t".repeat(150);
-            tar.header("l", tar::EntryType::Symlink, 0, 0o777, 4, (0, 0), Some(&target))
-                .unwrap();
+            tar.header(
+                "l",
+                tar::EntryType::Symlink,
+                0,
+                0o777,
+                4,
+                (0, 0),
+                Some(&target),
+            )
+            .unwrap();
             tar.finish().unwrap().finish().unwrap();
         }
         let mut contents = Vec::new();

@@ -116,9 +116,8 @@ pub fn scan(dir: &Path) -> io::Result<Vec<Backup>> {
         }
         backups.push(describe(entry.path(), name, metadata.len()));
     }
-    backups.sort_by(|a, b| {
-        (a.name.created_at, &a.name.name).cmp(&(b.name.created_at, &b.name.name))
-    });
+    backups
+        .sort_by(|a, b| (a.name.created_at, &a.name.name).cmp(&(b.name.created_at, &b.name.name)));
     Ok(backups)
 }
 
@@ -284,9 +283,7 @@ pub struct LastBackup {
 pub fn last_backup(dir: &Path, name: Option<&str>) -> io::Result<Option<LastBackup>> {
     let newest = scan(dir)?
         .into_iter()
-        .filter(|b| name.is_none_or(|n| b.name.name == n))
-        .filter(|b| b.name.kind != "pre-restore")
-        .next_back();
+        .rfind(|b| name.is_none_or(|n| b.name.name == n) && b.name.kind != "pre-restore");
     Ok(newest.map(|b| LastBackup {
         age: Utc::now() - b.name.created_at,
         created_at: b.name.created_at,
@@ -315,10 +312,7 @@ mod tests {
             temp_path(archive),
             Path::new("/b/.maint-tmp-web-20261124T020304Z-daily.tar.gz")
         );
-        assert_eq!(
-            sidecar_text("a.tar.gz", "ff"),
-            "ff  a.tar.gz\n".to_owned()
-        );
+        assert_eq!(sidecar_text("a.tar.gz", "ff"), "ff  a.tar.gz\n".to_owned());
     }
 
     #[test]
@@ -329,11 +323,18 @@ mod tests {
         let archive = dir.join("web-20261124T020304Z-daily.tar.gz");
         fs::write(&archive, "x").unwrap();
         fs::write(temp_path(&sha256_path(&archive)), "ff  x\n").unwrap();
-        fs::write(dir.join(".maint-tmp-web-20261125T020304Z-daily.tar.gz"), "half").unwrap();
+        fs::write(
+            dir.join(".maint-tmp-web-20261125T020304Z-daily.tar.gz"),
+            "half",
+        )
+        .unwrap();
         let done = recover(&dir).unwrap();
         assert_eq!(done.len(), 2, "{done:?}");
         assert!(sha256_path(&archive).is_file());
-        let left: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(left.len(), 2, "{left:?}");
         fs::remove_dir_all(dir).unwrap();
     }

@@ -65,7 +65,11 @@ pub fn find_tool(pg_bin: Option<&Path>, tool: &str) -> Result<PathBuf, DbError> 
         .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
         .unwrap_or_default();
     let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|dirs| dirs.filter_map(Result::ok).map(|d| d.path().join("bin")).collect())
+        .map(|dirs| {
+            dirs.filter_map(Result::ok)
+                .map(|d| d.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     debian.sort_by_key(|dir| std::cmp::Reverse(major_of_dir(dir)));
     on_path
@@ -120,14 +124,24 @@ pub fn tool_version(tool: &Path) -> Result<String, DbError> {
 }
 
 fn tool_name(tool: &Path) -> String {
-    tool.file_name()
-        .map_or_else(|| tool.display().to_string(), |n| n.to_string_lossy().into_owned())
+    tool.file_name().map_or_else(
+        || tool.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// A client tool with the target's connection in its environment.
 fn tool_command(tool: &Path, target: &Target, dbname: &str) -> Command {
     let mut command = Command::new(tool);
-    for var in ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSERVICE"] {
+    for var in [
+        "PGHOST",
+        "PGHOSTADDR",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGPASSWORD",
+        "PGSERVICE",
+    ] {
         command.env_remove(var);
     }
     let config = &target.config;
@@ -200,7 +214,10 @@ pub struct Dumped {
 
 /// Connects and checks that `pg_dump` is not older than the server: a
 /// setup check, before anything is written.
-pub fn check_versions(target: &Target, pg_dump: &Path) -> Result<(Client, String, String), DbError> {
+pub fn check_versions(
+    target: &Target,
+    pg_dump: &Path,
+) -> Result<(Client, String, String), DbError> {
     let (mut client, _) = target.connect()?;
     let server_version: String = client
         .query_one("SELECT current_setting('server_version')", &[])
@@ -343,7 +360,10 @@ pub fn restore_scratch(
 ) -> Result<(), DbError> {
     let (mut admin, _) = on_database(target, "postgres").connect()?;
     admin
-        .batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0", ident(scratch)))
+        .batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE template0",
+            ident(scratch)
+        ))
         .map_err(query_error("creating the scratch database"))?;
     let mut command = tool_command(pg_restore, target, scratch);
     command
@@ -388,7 +408,10 @@ pub fn compare_counts(expected: &[Table], actual: &[Table]) -> Vec<String> {
             .iter()
             .any(|t| t.schema == table.schema && t.name == table.name)
         {
-            problems.push(format!("table {} is not in the manifest", table.qualified()));
+            problems.push(format!(
+                "table {} is not in the manifest",
+                table.qualified()
+            ));
         }
     }
     problems

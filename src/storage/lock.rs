@@ -104,7 +104,9 @@ mod tests {
         let path = dir.join("test.lock");
         let first = Lock::acquire(&path, "backup create").unwrap();
         assert!(Lock::is_held(&path));
-        let err = Lock::acquire(&path, "backup create").unwrap_err().to_string();
+        let err = Lock::acquire(&path, "backup create")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("is held by backup create (pid "), "{err}");
         drop(first);
         assert!(!Lock::is_held(&path));

@@ -57,15 +57,24 @@ struct Slots {
 
 impl Slots {
     fn take(&self) {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while *free == 0 {
-            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         *free -= 1;
     }
 
     fn give(&self) {
-        *self.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        *self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
         self.freed.notify_one();
     }
 }
@@ -119,7 +128,11 @@ impl<W: Write + Send + 'static> ParallelGzip<W> {
     }
 
     fn check_failed(&self) -> io::Result<()> {
-        match &*self.failed.lock().unwrap_or_else(|e| e.into_inner()) {
+        match &*self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
             Some(err) => Err(io::Error::new(err.kind(), err.to_string())),
             None => Ok(()),
         }
@@ -201,7 +214,9 @@ fn compress_worker(queue: &Mutex<Receiver<Job>>, done: &Sender<Done>, level: u32
     let mut probe = Compress::new(Compression::fast(), false);
     loop {
         let job = {
-            let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+            let queue = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             queue.recv()
         };
         let Ok(job) = job else { return };
@@ -313,7 +328,9 @@ fn write_in_order<W: Write>(
                     compressed_bytes += bytes.len() as u64;
                 }
                 Err(err) => {
-                    *failed.lock().unwrap_or_else(|e| e.into_inner()) =
+                    *failed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
                         Some(io::Error::new(err.kind(), err.to_string()));
                     *error = Some(err);
                 }
@@ -328,7 +345,9 @@ fn write_in_order<W: Write>(
             match block.compressed {
                 Ok(bytes) => emit(&bytes, &mut error),
                 Err(err) => {
-                    *failed.lock().unwrap_or_else(|e| e.into_inner()) =
+                    *failed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
                         Some(io::Error::new(err.kind(), err.to_string()));
                     error.get_or_insert(err);
                 }
@@ -365,10 +384,12 @@ fn write_in_order<W: Write>(
 /// Lower-case hexadecimal, as `sha256sum` prints digests.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
-        let _ = write!(text, "{b:02x}");
-        text
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
+            let _ = write!(text, "{b:02x}");
+            text
+        })
 }
 
 #[cfg(test)]
@@ -402,7 +423,9 @@ mod tests {
             if (i / BLOCK_SIZE) % 2 == 0 {
                 data.push(b"the quick brown fox "[i % 20]);
             } else {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 data.push((state >> 33) as u8);
             }
         }

@@ -69,7 +69,9 @@ pub fn decide(policy: Policy, candidates: &[Candidate]) -> Vec<Decision> {
         }
         if last_left > 0 {
             last_left -= 1;
-            decision.reasons.push(format!("one of the newest {}", policy.last));
+            decision
+                .reasons
+                .push(format!("one of the newest {}", policy.last));
         }
         let time = candidate.created_at;
         let labels = [
@@ -133,10 +135,12 @@ mod tests {
         let newest = *times.last().unwrap();
         assert!(kept.contains(&newest));
         assert!(kept.contains(&(newest - Duration::hours(12))), "newest 3");
-        let days: std::collections::BTreeSet<_> =
-            kept.iter().map(|t| t.date_naive()).collect();
+        let days: std::collections::BTreeSet<_> = kept.iter().map(DateTime::date_naive).collect();
         assert!(days.len() >= 7);
-        assert!(kept.contains(&at("2026-01-31T15:00:00Z")), "newest of January");
+        assert!(
+            kept.contains(&at("2026-01-31T15:00:00Z")),
+            "newest of January"
+        );
         assert!(kept.len() < 16, "{kept:?}");
         for (time, decision) in times.iter().zip(&decisions) {
             assert!(!decision.reasons.is_empty(), "{time}");
@@ -146,7 +150,11 @@ mod tests {
     #[test]
     fn backups_that_do_not_count_never_push_good_ones_out() {
         let start = at("2026-03-01T01:00:00Z");
-        let mut list = candidates(&(0..10).map(|i| start + Duration::days(i)).collect::<Vec<_>>());
+        let mut list = candidates(
+            &(0..10)
+                .map(|i| start + Duration::days(i))
+                .collect::<Vec<_>>(),
+        );
         // The newest five are damaged: the good ones before them still fill the policy.
         for candidate in &mut list[5..] {
             candidate.not_counted = Some("damaged".into());

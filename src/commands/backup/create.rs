@@ -78,7 +78,11 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     };
     catalog::write_last_create(&plan.dest, &plan.name, &state)
         .with_context(|| format!("cannot write to backup folder {}", plan.dest.display()))
-        .context(Hint::new(format!("df -h {}; ls -ld {}", plan.dest.display(), plan.dest.display())))
+        .context(Hint::new(format!(
+            "df -h {}; ls -ld {}",
+            plan.dest.display(),
+            plan.dest.display()
+        )))
         .map_err(Failed::Running)?;
     let result = make(&plan, context);
     state.finished_at = Some(Utc::now());
@@ -89,7 +93,11 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
         }
         Err(Failed::Setup(err) | Failed::Running(err)) => {
             state.status = "failed".to_owned();
-            state.error = Some(crate::error::describe(err).trim_start_matches("maint: error: ").to_owned());
+            state.error = Some(
+                crate::error::describe(err)
+                    .trim_start_matches("maint: error: ")
+                    .to_owned(),
+            );
         }
     }
     // Best effort: a full disk may refuse even this; "running" with no
@@ -108,9 +116,11 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
         "see the `warnings` table (maint -v or --format json); exclude paths that change or cannot be read",
     ) {
         report.checks.push(check);
-        report
-            .sections
-            .push(notes_section("warnings", "Skipped or changed while read", &made.notes));
+        report.sections.push(notes_section(
+            "warnings",
+            "Skipped or changed while read",
+            &made.notes,
+        ));
     }
     if !recovered.is_empty() {
         report.checks.push(Check::new(
@@ -228,14 +238,18 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         Some(name) => name.0.clone(),
         None => host_label(),
     };
-    let url = args.db.as_ref().or(config.db.as_ref()).map(|u| u.0.as_str());
+    let url = args
+        .db
+        .as_ref()
+        .or(config.db.as_ref())
+        .map(|u| u.0.as_str());
     let database = match url {
         Some(url) => Some(db_plan(url, context)?),
         None => None,
     };
-    let threads = config.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
-    });
+    let threads = config
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get));
     Ok(Plan {
         dest,
         name,
@@ -272,7 +286,11 @@ pub(super) fn db_plan(url: &str, context: &Context) -> Result<DbPlan> {
 
 /// The destination must take a new file now, not after minutes of work.
 fn check_writable(dest: &Path) -> Result<()> {
-    let probe = dest.join(format!("{}probe-{}", catalog::TEMP_PREFIX, std::process::id()));
+    let probe = dest.join(format!(
+        "{}probe-{}",
+        catalog::TEMP_PREFIX,
+        std::process::id()
+    ));
     OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -287,10 +305,20 @@ fn check_writable(dest: &Path) -> Result<()> {
 fn host_label() -> String {
     let host: String = crate::probe::system::hostname()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let host = host.trim_start_matches(['-', '.']).to_owned();
-    if host.is_empty() { "backup".to_owned() } else { host }
+    if host.is_empty() {
+        "backup".to_owned()
+    } else {
+        host
+    }
 }
 
 /// The deepest folder holding every source (a lone folder is its own root).
@@ -299,7 +327,8 @@ pub(super) fn common_root(sources: &[PathBuf]) -> PathBuf {
         if path.is_dir() {
             path.clone()
         } else {
-            path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
+            path.parent()
+                .map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
         }
     };
     let mut root = folder_of(&sources[0]);
@@ -420,7 +449,11 @@ fn db_failed(err: DbError) -> Failed {
     };
     let setup = matches!(err, DbError::TooOld { .. } | DbError::Missing { .. });
     let error = anyhow::Error::new(err).context(Hint::new(hint));
-    if setup { Failed::Setup(error) } else { Failed::Running(error) }
+    if setup {
+        Failed::Setup(error)
+    } else {
+        Failed::Running(error)
+    }
 }
 
 /// Makes one archive per the plan; the caller holds the destination's lock.
@@ -436,8 +469,16 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
     if let Some(db) = &plan.database {
         let (mut client, server_version, tool_version) =
             database::check_versions(&db.target, &db.pg_dump).map_err(db_failed)?;
-        context.note(|| format!("dumping {} with {}", db.target.display, db.pg_dump.display()));
-        let dump_path = plan.dest.join(format!("{}{}.dump", catalog::TEMP_PREFIX, name.stem()));
+        context.note(|| {
+            format!(
+                "dumping {} with {}",
+                db.target.display,
+                db.pg_dump.display()
+            )
+        });
+        let dump_path = plan
+            .dest
+            .join(format!("{}{}.dump", catalog::TEMP_PREFIX, name.stem()));
         temporaries.0.push(dump_path.clone());
         let result = database::dump(
             &db.target,
@@ -488,7 +529,11 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         })
     };
     let counter = Arc::new(AtomicU64::new(0));
-    let total = if context.progress { planned_bytes(plan) } else { 0 };
+    let total = if context.progress {
+        planned_bytes(plan)
+    } else {
+        0
+    };
     let follow = Follow::start(progress_bar(context, total, "backup"), &counter);
     let output = Publishing {
         inner: file,
@@ -531,7 +576,11 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         host: crate::probe::system::hostname(),
         created_at: name.created_at,
         root: plan.root.display().to_string(),
-        sources: plan.sources.iter().map(|s| s.display().to_string()).collect(),
+        sources: plan
+            .sources
+            .iter()
+            .map(|s| s.display().to_string())
+            .collect(),
         excludes: plan.excludes.clone(),
         entries,
         database: dumped.as_ref().map(|d| manifest::Database {
@@ -541,7 +590,11 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
             dump: manifest::DUMP_PATH.to_owned(),
             tables: d.tables.clone(),
         }),
-        warnings: walker.notes.iter().map(|(p, n)| format!("{p}: {n}")).collect(),
+        warnings: walker
+            .notes
+            .iter()
+            .map(|(p, n)| format!("{p}: {n}"))
+            .collect(),
     };
     let manifest_bytes = manifest.to_bytes();
     let notes = std::mem::take(&mut walker.notes);
@@ -555,7 +608,9 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
             (0, 0),
             None,
         )?;
-        walker.tar.content(&mut &manifest_bytes[..], manifest_bytes.len() as u64)?;
+        walker
+            .tar
+            .content(&mut &manifest_bytes[..], manifest_bytes.len() as u64)?;
         walker.tar.finish()?.finish()
     })()
     .map_err(write_failed)?;
@@ -571,7 +626,9 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
     let outcome = verifier
         .join()
         .map_err(|_| running(anyhow!("the read-back thread panicked")))?
-        .map_err(|err| running(anyhow!(err).context("the archive just written does not read back")))?;
+        .map_err(|err| {
+            running(anyhow!(err).context("the archive just written does not read back"))
+        })?;
     let checked = check_read(&temp_path, outcome);
     let mut problems = checked.problems;
     if checked.outcome.archive_sha256 != summary.sha256 {
@@ -687,7 +744,10 @@ struct Walker<'a, W: io::Write> {
 }
 
 fn mtime_of(metadata: &fs::Metadata) -> (i64, u32) {
-    (metadata.mtime(), metadata.mtime_nsec().clamp(0, 999_999_999) as u32)
+    (
+        metadata.mtime(),
+        metadata.mtime_nsec().clamp(0, 999_999_999) as u32,
+    )
 }
 
 fn vanished(err: &io::Error) -> bool {
@@ -736,7 +796,10 @@ impl<W: io::Write> Walker<'_, W> {
     }
 
     fn add_source(&mut self, source: &Path) -> io::Result<()> {
-        let relative = source.strip_prefix(&self.root).unwrap_or(source).to_path_buf();
+        let relative = source
+            .strip_prefix(&self.root)
+            .unwrap_or(source)
+            .to_path_buf();
         // The folders between the root and the source, so they restore with their modes.
         let mut between = PathBuf::new();
         let components: Vec<Component> = relative.components().collect();
@@ -878,7 +941,12 @@ impl<W: io::Write> Walker<'_, W> {
         Ok(())
     }
 
-    fn add_symlink(&mut self, absolute: &Path, rel: &str, metadata: &fs::Metadata) -> io::Result<()> {
+    fn add_symlink(
+        &mut self,
+        absolute: &Path,
+        rel: &str,
+        metadata: &fs::Metadata,
+    ) -> io::Result<()> {
         let target = match fs::read_link(absolute) {
             Ok(target) => target,
             Err(err) if vanished(&err) => {
@@ -978,9 +1046,15 @@ impl<W: io::Write> Walker<'_, W> {
         let grew = size == 0 && matches!(file.read(&mut [0u8; 1]), Ok(n) if n > 0);
         let after = file.metadata()?;
         if shrank {
-            self.note(rel, format!("shrank while read: stored as {size} bytes, the missing end as zeros"));
+            self.note(
+                rel,
+                format!("shrank while read: stored as {size} bytes, the missing end as zeros"),
+            );
         } else if grew || after.len() != size || mtime_of(&after) != (mtime, mtime_ns) {
-            self.note(rel, format!("changed while read: stored the {size} bytes it had when opened"));
+            self.note(
+                rel,
+                format!("changed while read: stored the {size} bytes it had when opened"),
+            );
         }
         self.entries.push(Entry {
             path: rel.to_owned(),
@@ -1010,10 +1084,15 @@ fn join(parent: &str, name: &str) -> String {
 fn open_for_backup(path: &Path) -> io::Result<File> {
     let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
     let noatime = rustix::fs::OFlags::NOATIME.bits() as i32;
-    match OpenOptions::new().read(true).custom_flags(nofollow | noatime).open(path) {
-        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
-            OpenOptions::new().read(true).custom_flags(nofollow).open(path)
-        }
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(nofollow | noatime)
+        .open(path)
+    {
+        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => OpenOptions::new()
+            .read(true)
+            .custom_flags(nofollow)
+            .open(path),
         other => other,
     }
 }
@@ -1062,7 +1141,11 @@ mod tests {
 
     #[test]
     fn excludes_match_names_or_paths() {
-        let patterns = vec!["*.tmp".to_owned(), "cache".to_owned(), "data/**/*.log".to_owned()];
+        let patterns = vec![
+            "*.tmp".to_owned(),
+            "cache".to_owned(),
+            "data/**/*.log".to_owned(),
+        ];
         assert!(excluded(&patterns, "a/b/x.tmp", "x.tmp"));
         assert!(excluded(&patterns, "var/cache", "cache"));
         assert!(excluded(&patterns, "data/logs/app.log", "app.log"));
@@ -1081,7 +1164,10 @@ mod tests {
         assert_eq!(common_root(&[dir.join("a/b")]), dir.join("a/b"));
         assert_eq!(common_root(&[dir.join("a/f")]), dir.join("a"));
         assert_eq!(common_root(&[dir.join("a/b"), dir.join("c")]), dir);
-        assert_eq!(common_root(&[dir.join("a"), dir.join("a/b")]), dir.join("a"));
+        assert_eq!(
+            common_root(&[dir.join("a"), dir.join("a/b")]),
+            dir.join("a")
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 }

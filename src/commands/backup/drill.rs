@@ -44,7 +44,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let backups = catalog::scan(&dest)
         .with_context(|| format!("cannot list {}", dest.display()))
         .map_err(Failed::Setup)?;
-    let Some(latest) = backups.into_iter().filter(|b| b.name.kind != "pre-restore").next_back() else {
+    let Some(latest) = backups.into_iter().rfind(|b| b.name.kind != "pre-restore") else {
         return Err(Failed::setup(
             anyhow!("no backups in {} to drill with", dest.display())
                 .context(Hint::new("maint backup create makes one")),
@@ -60,14 +60,22 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         None => None,
     };
     let _lock = take_lock(&dest, "maint backup drill")?;
-    let scratch_dir = dest.join(format!("{}drill-{}", catalog::TEMP_PREFIX, std::process::id()));
+    let scratch_dir = dest.join(format!(
+        "{}drill-{}",
+        catalog::TEMP_PREFIX,
+        std::process::id()
+    ));
     fs::create_dir(&scratch_dir)
         .with_context(|| format!("cannot create the scratch folder {}", scratch_dir.display()))
         .map_err(Failed::Setup)?;
     let _scratch = Scratch(scratch_dir.clone());
 
     let mut report = Report::new("backup drill", Kind::Check, started);
-    let mut extract = Extract::new(scratch_dir.clone(), scratch_dir.display().to_string(), false);
+    let mut extract = Extract::new(
+        scratch_dir.clone(),
+        scratch_dir.display().to_string(),
+        false,
+    );
     extract.also_inside = latest.manifest.as_ref().map(|m| m.root.clone());
     let dump_path = scratch_dir.join(".maint-drill-database.dump");
     if db.is_some() {
@@ -87,12 +95,24 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     };
     extract
         .complete(checked.outcome.manifest.as_ref())
-        .with_context(|| format!("cannot finish the restored tree in {}", scratch_dir.display()))
+        .with_context(|| {
+            format!(
+                "cannot finish the restored tree in {}",
+                scratch_dir.display()
+            )
+        })
         .map_err(Failed::Running)?;
     let Some(manifest) = checked.outcome.manifest.clone() else {
         report.checks.push(
-            Check::new("drill:restore", Status::Warning, format!("{}: restored, but unverified: no manifest", latest.path.display()))
-                .with_hint("make backups with maint backup create"),
+            Check::new(
+                "drill:restore",
+                Status::Warning,
+                format!(
+                    "{}: restored, but unverified: no manifest",
+                    latest.path.display()
+                ),
+            )
+            .with_hint("make backups with maint backup create"),
         );
         report.duration = clock.elapsed();
         return Ok(report);
@@ -185,14 +205,20 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         Check::new(
             "drill",
             Status::Ok,
-            format!("the drill took {}; the scratch folder and database are removed", human_duration(clock.elapsed())),
+            format!(
+                "the drill took {}; the scratch folder and database are removed",
+                human_duration(clock.elapsed())
+            ),
         )
         .with_value(clock.elapsed().as_secs_f64(), Unit::Seconds),
     );
     report.sections.push(Section {
         name: "differences".to_owned(),
         title: "Differences between the backup and the live files".to_owned(),
-        columns: vec![Column::new("path", "PATH"), Column::new("difference", "DIFFERENCE")],
+        columns: vec![
+            Column::new("path", "PATH"),
+            Column::new("difference", "DIFFERENCE"),
+        ],
         rows: differences
             .into_iter()
             .map(|(p, d)| vec![Cell::Text(p), Cell::Text(d)])
@@ -204,7 +230,10 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
 
 /// Each manifest entry against the live file at the backup's root, and live
 /// files the backup does not have.
-fn live_differences(manifest: &Manifest, restored: &[crate::storage::archive::Seen]) -> Vec<(String, String)> {
+fn live_differences(
+    manifest: &Manifest,
+    restored: &[crate::storage::archive::Seen],
+) -> Vec<(String, String)> {
     let root = Path::new(&manifest.root);
     let mut differences = Vec::new();
     let mut known = HashSet::new();
@@ -225,7 +254,9 @@ fn live_differences(manifest: &Manifest, restored: &[crate::storage::archive::Se
                     || seen.sha256.as_deref() != sha256_of(&live).ok().as_deref()
             }
             EntryKind::Dir => !metadata.is_dir(),
-            EntryKind::Symlink(to) => fs::read_link(&live).map_or(true, |t| t.as_os_str() != to.as_str()),
+            EntryKind::Symlink(to) => {
+                fs::read_link(&live).map_or(true, |t| t.as_os_str() != to.as_str())
+            }
             _ => false,
         };
         if differs {
@@ -235,10 +266,19 @@ fn live_differences(manifest: &Manifest, restored: &[crate::storage::archive::Se
     for source in &manifest.sources {
         let mut stack = vec![PathBuf::from(source)];
         while let Some(path) = stack.pop() {
-            let Ok(rel) = path.strip_prefix(root) else { continue };
+            let Ok(rel) = path.strip_prefix(root) else {
+                continue;
+            };
             let rel = rel.to_string_lossy().into_owned();
             if !rel.is_empty() && !known.contains(&rel) {
-                if !create::excluded(&manifest.excludes, &rel, path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default().as_ref()) {
+                if !create::excluded(
+                    &manifest.excludes,
+                    &rel,
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                        .as_ref(),
+                ) {
                     differences.push((rel, "new since the backup".to_owned()));
                 }
                 continue;

@@ -54,10 +54,16 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
     });
     let total: u64 = backups.iter().map(|b| b.size).sum();
     let check = match backups.last() {
-        None => Check::new("backups", Status::Warning, format!("no backups in {}", dest.display()))
-            .with_hint(format!("maint backup create --dest {}", dest.display())),
+        None => Check::new(
+            "backups",
+            Status::Warning,
+            format!("no backups in {}", dest.display()),
+        )
+        .with_hint(format!("maint backup create --dest {}", dest.display())),
         Some(newest) => {
-            let age = (Utc::now() - newest.name.created_at).to_std().unwrap_or_default();
+            let age = (Utc::now() - newest.name.created_at)
+                .to_std()
+                .unwrap_or_default();
             Check::new(
                 "backups",
                 Status::Ok,

@@ -50,7 +50,9 @@ fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<PathBuf> {
         .or(context.config.config.backup.dest.as_ref())
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("no backup folder given"))
-        .context(Hint::new("pass --dest DIR or set dest in [backup] of maint.toml"))?;
+        .context(Hint::new(
+            "pass --dest DIR or set dest in [backup] of maint.toml",
+        ))?;
     match std::fs::metadata(&dest) {
         Ok(metadata) if metadata.is_dir() => Ok(dest),
         Ok(_) => Err(anyhow::anyhow!(
@@ -175,8 +177,10 @@ fn read_and_check(path: &Path, context: &Context) -> Result<Checked, archive::Re
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Lines of "what happened to which path" as a report section.

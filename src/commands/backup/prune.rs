@@ -25,19 +25,35 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
     let defaults = Policy::default();
     let policy = Policy {
         last: args.keep_last.or(config.keep_last).unwrap_or(defaults.last),
-        daily: args.keep_daily.or(config.keep_daily).unwrap_or(defaults.daily),
-        weekly: args.keep_weekly.or(config.keep_weekly).unwrap_or(defaults.weekly),
-        monthly: args.keep_monthly.or(config.keep_monthly).unwrap_or(defaults.monthly),
+        daily: args
+            .keep_daily
+            .or(config.keep_daily)
+            .unwrap_or(defaults.daily),
+        weekly: args
+            .keep_weekly
+            .or(config.keep_weekly)
+            .unwrap_or(defaults.weekly),
+        monthly: args
+            .keep_monthly
+            .or(config.keep_monthly)
+            .unwrap_or(defaults.monthly),
     };
     let dest = destination(args.dest.as_ref(), context).map_err(Failed::Setup)?;
-    let _lock = if args.dry_run { None } else { Some(take_lock(&dest, "maint backup prune")?) };
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(take_lock(&dest, "maint backup prune")?)
+    };
     let backups = catalog::scan(&dest)
         .with_context(|| format!("cannot list {}", dest.display()))
         .map_err(Failed::Setup)?;
 
     let mut groups: BTreeMap<&str, Vec<&Backup>> = BTreeMap::new();
     for backup in &backups {
-        groups.entry(backup.name.name.as_str()).or_default().push(backup);
+        groups
+            .entry(backup.name.name.as_str())
+            .or_default()
+            .push(backup);
     }
     for name in groups.keys() {
         if let Some(why) = catalog::failed_create(&dest, name)
@@ -105,7 +121,11 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
         }
     }
     let mut report = Report::new("backup prune", Kind::Action, started);
-    let verb = if args.dry_run { "would delete" } else { "deleted" };
+    let verb = if args.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
     let message = format!(
         "{verb} {deleted} of {} backups ({}) in {}; policy: newest {}, daily {}, weekly {}, monthly {}",
         backups.len(),

@@ -31,7 +31,10 @@ use crate::units::{human_bytes, human_duration};
 /// Whether a symlink at archive path `entry` pointing to `link` leaves the
 /// folder `root` (an absolute path) it is restored under.
 pub(super) fn link_escapes(entry: &str, link: &str, root: &str) -> bool {
-    let mut stack: Vec<&str> = entry.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    let mut stack: Vec<&str> = entry
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
     stack.pop();
     let relative = if link.starts_with('/') {
         let root_path = Path::new(root);
@@ -148,7 +151,9 @@ impl Extract {
                 && !self.dry_run
             {
                 let mut file = fs::File::create(&out).map_err(ReadError::Io)?;
-                entry.copy_to(&mut file, &mut self.buffer).map_err(ReadError::Io)?;
+                entry
+                    .copy_to(&mut file, &mut self.buffer)
+                    .map_err(ReadError::Io)?;
             }
             return Ok(());
         }
@@ -156,9 +161,7 @@ impl Extract {
             return Err(self.refuse(format!("entry {path}: appears twice")));
         }
         if let Some(through) = ancestors(&path).find(|a| self.symlinks.contains(*a)) {
-            return Err(self.refuse(format!(
-                "entry {path}: lies behind the symlink {through}"
-            )));
+            return Err(self.refuse(format!("entry {path}: lies behind the symlink {through}")));
         }
         let owner = (entry.uid, entry.gid);
         match entry.kind.clone() {
@@ -334,8 +337,9 @@ fn resolve(args: &BackupRestoreArgs, context: &Context) -> Result<Settings> {
     match fs::metadata(&args.archive) {
         Ok(m) if m.is_file() => {}
         Ok(_) => {
-            return Err(anyhow!("archive {} is not a file", args.archive.display()))
-                .context(Hint::new("name a .tar.gz file; maint backup list shows them"));
+            return Err(anyhow!("archive {} is not a file", args.archive.display())).context(
+                Hint::new("name a .tar.gz file; maint backup list shows them"),
+            );
         }
         Err(err) => {
             return Err(err)
@@ -347,7 +351,9 @@ fn resolve(args: &BackupRestoreArgs, context: &Context) -> Result<Settings> {
         .target
         .file_name()
         .ok_or_else(|| anyhow!("restore target {} names no folder", args.target.display()))
-        .context(Hint::new("name the folder to restore into, e.g. --target /srv/app"))?;
+        .context(Hint::new(
+            "name the folder to restore into, e.g. --target /srv/app",
+        ))?;
     let parent = crate::storage::atomic::parent_dir(&args.target);
     let parent = fs::canonicalize(parent)
         .with_context(|| format!("the folder {} does not exist", parent.display()))
@@ -450,23 +456,34 @@ fn remove_stale_staging(parent: &Path, target: &Path) {
 fn refused(archive: &Path, err: ReadError) -> Failed {
     match err {
         ReadError::Refused(why) => Failed::Running(
-            anyhow!("refused to restore {}: {why}; nothing was changed", archive.display())
-                .context(Hint::new(format!(
-                    "the archive is unsafe to extract: inspect it with tar tvzf {}",
-                    archive.display()
-                ))),
+            anyhow!(
+                "refused to restore {}: {why}; nothing was changed",
+                archive.display()
+            )
+            .context(Hint::new(format!(
+                "the archive is unsafe to extract: inspect it with tar tvzf {}",
+                archive.display()
+            ))),
         ),
         ReadError::Damaged { .. } => Failed::Running(
-            anyhow!("cannot restore {}: {err}; nothing was changed", archive.display())
-                .context(Hint::new(format!(
-                    "maint backup verify {}; restore an older backup",
-                    archive.display()
-                ))),
+            anyhow!(
+                "cannot restore {}: {err}; nothing was changed",
+                archive.display()
+            )
+            .context(Hint::new(format!(
+                "maint backup verify {}; restore an older backup",
+                archive.display()
+            ))),
         ),
         other => Failed::Running(
             anyhow!(other)
-                .context(format!("cannot restore {}; nothing was changed", archive.display()))
-                .context(Hint::new("check free space and permissions beside the target")),
+                .context(format!(
+                    "cannot restore {}; nothing was changed",
+                    archive.display()
+                ))
+                .context(Hint::new(
+                    "check free space and permissions beside the target",
+                )),
         ),
     }
 }
@@ -497,10 +514,20 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         extract.dump_to = Some(dump_path.clone());
     }
     let checked = extract_archive(&settings.archive, &mut extract, context)?;
-    if settings.database.is_some() && checked.outcome.manifest.as_ref().and_then(|m| m.database.as_ref()).is_none() {
+    if settings.database.is_some()
+        && checked
+            .outcome
+            .manifest
+            .as_ref()
+            .and_then(|m| m.database.as_ref())
+            .is_none()
+    {
         return Err(Failed::Setup(
-            anyhow!("archive {} holds no database dump", settings.archive.display())
-                .context(Hint::new("leave out --db, or pick a backup made with --db")),
+            anyhow!(
+                "archive {} holds no database dump",
+                settings.archive.display()
+            )
+            .context(Hint::new("leave out --db, or pick a backup made with --db")),
         ));
     }
     extract
@@ -509,7 +536,9 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         .map_err(Failed::Running)?;
 
     let mut report = Report::new("backup restore", Kind::Action, started);
-    report.checks.push(verify_check(&settings.archive, &checked));
+    report
+        .checks
+        .push(verify_check(&settings.archive, &checked));
 
     // The database first into a scratch database: nothing live changes until it matches.
     let mut database_swap = None;
@@ -560,7 +589,12 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             level: 6,
         };
-        context.note(|| format!("archiving the current contents of {}", settings.target.display()));
+        context.note(|| {
+            format!(
+                "archiving the current contents of {}",
+                settings.target.display()
+            )
+        });
         let made = create::make(&plan, context).map_err(|failed| match failed {
             Failed::Setup(e) | Failed::Running(e) => Failed::Running(
                 e.context("cannot keep the current contents before restoring; nothing was changed"),
@@ -570,7 +604,12 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
     }
 
     swap_into_place(&staging_dir, &settings)
-        .with_context(|| format!("cannot put the restored tree in place at {}", settings.target.display()))
+        .with_context(|| {
+            format!(
+                "cannot put the restored tree in place at {}",
+                settings.target.display()
+            )
+        })
         .map_err(Failed::Running)?;
     if settings.exists {
         // The old contents are now in the staging path; the pre-restore archive keeps them.
@@ -634,9 +673,15 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         )
         .with_value(extract.bytes as f64, Unit::Bytes),
     );
-    if let Some(check) = notes_check("skipped", &extract.notes, "nothing to do: fifos are made by the programs that use them") {
+    if let Some(check) = notes_check(
+        "skipped",
+        &extract.notes,
+        "nothing to do: fifos are made by the programs that use them",
+    ) {
         report.checks.push(check);
-        report.sections.push(notes_section("skipped", "Skipped", &extract.notes));
+        report
+            .sections
+            .push(notes_section("skipped", "Skipped", &extract.notes));
     }
     report.duration = clock.elapsed();
     Ok(report)
@@ -690,7 +735,9 @@ fn verify_check(archive: &Path, checked: &Checked) -> Check {
                 archive.display()
             ),
         )
-        .with_hint("nothing proves the files are what was backed up: compare them with another copy")
+        .with_hint(
+            "nothing proves the files are what was backed up: compare them with another copy",
+        )
     } else {
         Check::new(
             "verify",
@@ -738,7 +785,10 @@ fn dry_run(
         let action = change_of(&settings.target.join(&seen.path), seen);
         *counts.entry(action).or_default() += 1;
         if action != "unchanged" {
-            rows.push(vec![Cell::Text(action.to_owned()), Cell::Text(seen.path.clone())]);
+            rows.push(vec![
+                Cell::Text(action.to_owned()),
+                Cell::Text(seen.path.clone()),
+            ]);
         }
     }
     if settings.exists {
@@ -746,7 +796,11 @@ fn dry_run(
         while let Some((dir, rel)) = stack.pop() {
             for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+                let path = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
                 if !listed.contains(&path) {
                     *counts.entry("remove").or_default() += 1;
                     rows.push(vec![Cell::Text("remove".to_owned()), Cell::Text(path)]);
@@ -759,7 +813,9 @@ fn dry_run(
     rows.sort_by(|a, b| format!("{:?}", a[1]).cmp(&format!("{:?}", b[1])));
     let count = |what: &str| counts.get(what).copied().unwrap_or(0);
     let mut report = Report::new("backup restore", Kind::Action, started);
-    report.checks.push(verify_check(&settings.archive, &checked));
+    report
+        .checks
+        .push(verify_check(&settings.archive, &checked));
     let mut message = format!(
         "dry run, nothing changed: {} to add, {} to replace, {} to remove, {} unchanged in {}",
         count("add"),
@@ -771,7 +827,9 @@ fn dry_run(
     if settings.non_empty {
         message.push_str("; the target is not empty: a real restore needs --force");
     }
-    report.checks.push(Check::new("restore", Status::Ok, message));
+    report
+        .checks
+        .push(Check::new("restore", Status::Ok, message));
     report.sections.push(Section {
         name: "changes".to_owned(),
         title: "What a restore would change".to_owned(),

@@ -23,8 +23,11 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
         Some(archive) => {
             if !archive.is_file() {
                 return Err(Failed::setup(
-                    anyhow!("archive {} does not exist or is not a file", archive.display())
-                        .context(Hint::new("maint backup list shows the archives")),
+                    anyhow!(
+                        "archive {} does not exist or is not a file",
+                        archive.display()
+                    )
+                    .context(Hint::new("maint backup list shows the archives")),
                 ));
             }
             vec![archive.clone()]
@@ -40,9 +43,9 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
                         .context(Hint::new("maint backup create makes one")),
                 ));
             }
-            let paths = backups.into_iter().map(|b| b.path);
+            let mut paths = backups.into_iter().map(|b| b.path);
             if args.latest {
-                paths.last().into_iter().collect()
+                paths.next_back().into_iter().collect()
             } else {
                 paths.collect()
             }
@@ -102,10 +105,19 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
             let record = Verification {
                 verified_at: Utc::now(),
                 ok,
-                detail: if ok { "read in full by maint backup verify".to_owned() } else { check.message.clone() },
+                detail: if ok {
+                    "read in full by maint backup verify".to_owned()
+                } else {
+                    check.message.clone()
+                },
             };
             if let Err(err) = catalog::write_verification(archive, &record) {
-                context.note(|| format!("cannot record the verification of {}: {err}", archive.display()));
+                context.note(|| {
+                    format!(
+                        "cannot record the verification of {}: {err}",
+                        archive.display()
+                    )
+                });
             }
         }
         let mut check = check;
