@@ -349,18 +349,9 @@ fn a_missing_or_read_only_destination_fails_before_anything() {
         .arg(scene.path("src"))
         .arg("--dest")
         .arg(&dest)
-        .run_via(&[
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &format!(
-                "mount --bind {dest} {dest} && mount -o remount,ro,bind {dest} && exec \"$@\""
-            ),
-            "sh",
-        ]);
+        .run_in_private_mounts(&format!(
+            "mount --bind {dest} {dest} && mount -o remount,ro,bind {dest} && exec \"$@\""
+        ));
     out.code(3)
         .one_error_line(&format!("backup folder {dest} is not writable"));
     assert!(scene.leftovers().is_empty(), "{:?}", scene.leftovers());
@@ -381,13 +372,9 @@ fn a_full_disk_fails_and_leaves_nothing_behind() {
         .arg(scene.path("src"))
         .arg("--dest")
         .arg(&dest)
-        .run_via(&[
-            "unshare", "--mount", "--propagation", "private", "sh", "-c",
-            &format!(
+        .run_in_private_mounts(&format!(
                 "mount -t tmpfs -o size=1m tmpfs {dest} && \"$@\"; code=$?; ls -A {dest} > {dest}/../left.txt; exit $code"
-            ),
-            "sh",
-        ]);
+            ));
     out.code(2).one_error_line("No space left on device");
     out.stderr_has("hint: df -h");
     let left = fs::read_to_string(scene.path("left.txt")).unwrap();
@@ -920,6 +907,24 @@ fn a_create_killed_at_any_moment_leaves_no_final_named_file() {
     );
 }
 
+/// `maint --format json backup prune` keeping one a day (and the newest one).
+fn prune(dest: &Path, extra: &[&str]) -> Output {
+    maint()
+        .args(["--format", "json", "backup", "prune"])
+        .args(extra)
+        .args([
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "--keep-last",
+            "1",
+            "--dest",
+        ])
+        .arg(dest)
+        .run()
+}
+
 /// Copies the one archive (and its sidecars) to other creation times.
 fn clone_at(scene: &Scene, times: &[&str]) {
     let archive = scene.only_archive();
@@ -970,23 +975,7 @@ fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() 
     )
     .unwrap();
     let dest = scene.path("dest");
-    let out = maint()
-        .args([
-            "--format",
-            "json",
-            "backup",
-            "prune",
-            "--dry-run",
-            "--keep-weekly",
-            "0",
-            "--keep-monthly",
-            "0",
-            "--keep-last",
-            "1",
-            "--dest",
-        ])
-        .arg(&dest)
-        .run();
+    let out = prune(&dest, &["--dry-run"]);
     out.code(1);
     let rows = out.json()["sections"]["archives"]
         .as_array()
@@ -1032,39 +1021,13 @@ fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() 
         ))
         .run();
     out.code(2);
-    maint()
-        .args([
-            "backup",
-            "prune",
-            "--keep-weekly",
-            "0",
-            "--keep-monthly",
-            "0",
-            "--dest",
-        ])
-        .arg(&dest)
-        .run()
+    prune(&dest, &[])
         .code(3)
         .one_error_line("failed: ")
         .stderr_has("prune deletes nothing until one succeeds");
     assert_eq!(scene.archives().len(), 21);
     scene.create(&[]).code(0);
-    let out = maint()
-        .args([
-            "--format",
-            "json",
-            "backup",
-            "prune",
-            "--keep-weekly",
-            "0",
-            "--keep-monthly",
-            "0",
-            "--keep-last",
-            "1",
-            "--dest",
-        ])
-        .arg(&dest)
-        .run();
+    let out = prune(&dest, &[]);
     out.code(1);
     let remaining = scene.archives();
     assert!(

@@ -95,6 +95,21 @@ impl Maint {
         self.run_via(&[])
     }
 
+    /// Runs maint from `sh -c SCRIPT` (which runs it as "$@") inside a
+    /// private mount namespace, so the script may mount what the test needs.
+    pub fn run_in_private_mounts(self, script: &str) -> Output {
+        self.run_via(&[
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+    }
+
     /// Runs `wrapper... maint args...` with the same scrubbed environment
     /// (for example inside `unshare`).
     pub fn run_via(self, wrapper: &[&str]) -> Output {

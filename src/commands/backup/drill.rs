@@ -12,7 +12,7 @@ use anyhow::{Context as _, anyhow};
 use chrono::Utc;
 
 use super::create::{self, take_lock};
-use super::destination;
+use super::destination_backups;
 use super::restore::{Extract, extract_archive, sha256_of};
 use crate::cli::BackupDrillArgs;
 use crate::commands::{Context, Failed, Outcome};
@@ -40,10 +40,7 @@ impl Drop for Scratch {
 pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
-    let dest = destination(args.dest.as_ref(), context).map_err(Failed::Setup)?;
-    let backups = catalog::scan(&dest)
-        .with_context(|| format!("cannot list {}", dest.display()))
-        .map_err(Failed::Setup)?;
+    let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
     let Some(latest) = backups.into_iter().rfind(|b| b.name.kind != "pre-restore") else {
         return Err(Failed::setup(
             anyhow!("no backups in {} to drill with", dest.display())

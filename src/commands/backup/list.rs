@@ -3,23 +3,19 @@
 
 use std::time::Instant;
 
-use anyhow::Context as _;
 use chrono::Utc;
 
-use super::destination;
+use super::destination_backups;
 use crate::cli::BackupListArgs;
-use crate::commands::{Context, Failed, Outcome};
+use crate::commands::{Context, Outcome};
 use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
-use crate::storage::catalog::{self, Trust};
+use crate::storage::catalog::Trust;
 use crate::units::{human_bytes, human_duration};
 
 pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
-    let dest = destination(args.dest.as_ref(), context).map_err(Failed::Setup)?;
-    let backups = catalog::scan(&dest)
-        .with_context(|| format!("cannot list {}", dest.display()))
-        .map_err(Failed::Setup)?;
+    let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
     let mut report = Report::new("backup list", Kind::Check, started);
     let rows = backups
         .iter()

@@ -66,6 +66,18 @@ fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<PathBuf> {
     }
 }
 
+/// The destination and the backups in it, oldest first.
+fn destination_backups(
+    flag: Option<&PathBuf>,
+    context: &Context,
+) -> Result<(PathBuf, Vec<catalog::Backup>), super::Failed> {
+    let dest = destination(flag, context).map_err(super::Failed::Setup)?;
+    let backups = catalog::scan(&dest)
+        .with_context(|| format!("cannot list {}", dest.display()))
+        .map_err(super::Failed::Setup)?;
+    Ok((dest, backups))
+}
+
 /// A progress bar on stderr when it is a terminal (never in cron or CI).
 fn progress_bar(context: &Context, total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     if !context.progress {
