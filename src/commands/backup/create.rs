@@ -534,7 +534,12 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
     } else {
         0
     };
-    let follow = Follow::start(progress_bar(context, total, "backup"), &counter);
+    let files_done = Arc::new(AtomicU64::new(0));
+    let follow = Follow::with_files(
+        progress_bar(context, total, "backup"),
+        &counter,
+        Some(Arc::clone(&files_done)),
+    );
     let output = Publishing {
         inner: file,
         progress: Arc::clone(&published.0),
@@ -549,6 +554,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         notes: Vec::new(),
         seen: HashSet::new(),
         counter: Arc::clone(&counter),
+        files_done,
         hasher: Hasher::start(),
     };
     walker.add_root().map_err(write_failed)?;
@@ -740,6 +746,7 @@ struct Walker<'a, W: io::Write> {
     notes: Vec<(String, String)>,
     seen: HashSet<String>,
     counter: Arc<AtomicU64>,
+    files_done: Arc<AtomicU64>,
     hasher: Hasher,
 }
 
@@ -1042,6 +1049,7 @@ impl<W: io::Write> Walker<'_, W> {
             })?;
         self.hasher.send(HashJob::End(index));
         self.counter.fetch_add(size, Ordering::Relaxed);
+        self.files_done.fetch_add(1, Ordering::Relaxed);
         // Files whose size says nothing (/proc, /sys) are tried for more.
         let grew = size == 0 && matches!(file.read(&mut [0u8; 1]), Ok(n) if n > 0);
         let after = file.metadata()?;

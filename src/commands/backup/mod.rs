@@ -86,7 +86,7 @@ fn progress_bar(context: &Context, total: u64, what: &str) -> Option<indicatif::
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+            "{prefix} [{wide_bar}] {bytes}/{total_bytes} {msg}{binary_bytes_per_sec} ETA {eta}",
         )
         .expect("the template is valid")
         .progress_chars("=> "),
@@ -105,6 +105,15 @@ struct Follow {
 
 impl Follow {
     fn start(bar: Option<indicatif::ProgressBar>, counter: &Arc<AtomicU64>) -> Follow {
+        Follow::with_files(bar, counter, None)
+    }
+
+    /// Also shows a count of files done.
+    fn with_files(
+        bar: Option<indicatif::ProgressBar>,
+        counter: &Arc<AtomicU64>,
+        files: Option<Arc<AtomicU64>>,
+    ) -> Follow {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let thread = bar.clone().map(|bar| {
             let counter = Arc::clone(counter);
@@ -112,6 +121,9 @@ impl Follow {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     bar.set_position(counter.load(Ordering::Relaxed));
+                    if let Some(files) = &files {
+                        bar.set_message(format!("{} files ", files.load(Ordering::Relaxed)));
+                    }
                     std::thread::sleep(Duration::from_millis(100));
                 }
             })

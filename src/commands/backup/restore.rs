@@ -141,6 +141,9 @@ impl Extract {
 
     /// Checks one entry and, unless a dry run, writes it into staging.
     pub(super) fn visit(&mut self, entry: &mut Entry<'_>) -> Result<(), ReadError> {
+        if crate::interrupt::requested() {
+            return Err(self.refuse("interrupted by a signal".to_owned()));
+        }
         if let Some(why) = refusal(entry) {
             return Err(self.refuse(why));
         }
