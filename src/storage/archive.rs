@@ -326,7 +326,7 @@ fn describe_stream_error(err: &io::Error) -> String {
         io::ErrorKind::UnexpectedEof => {
             "the archive is truncated: the gzip stream ends early".to_owned()
         }
-        _ => format!("the gzip stream is corrupt ({err})"),
+        _ => format!("the gzip stream is corrupt: {err}"),
     }
 }
 

@@ -210,6 +210,8 @@ fn database_check(dumped: &Dumped, manifest: &Manifest) -> Check {
 fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
     let config = &context.config.config.backup;
     let dest = super::destination(args.dest.as_ref(), context)?;
+    // Canonical, so a destination inside a source is recognised and left out.
+    let dest = fs::canonicalize(&dest).unwrap_or(dest);
     check_writable(&dest)?;
     let given = if args.source.is_empty() {
         config.sources.clone()

@@ -761,6 +761,9 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 /// One rename: the staged tree takes the target's place (the old tree
 /// takes the staging name, to be deleted).
 fn swap_into_place(staging: &Path, settings: &Settings) -> io::Result<()> {
+    // The restored data reaches the disk before it takes the target's place:
+    // after a power cut the target is the old tree or the whole new one.
+    rustix::fs::syncfs(fs::File::open(staging)?)?;
     if settings.exists {
         exchange(staging, &settings.target)?;
     } else {
