@@ -537,6 +537,28 @@ fn sockets_and_fifos_are_skipped_with_a_warning() {
 }
 
 #[test]
+fn a_destination_inside_the_source_is_left_out() {
+    let scene = Scene::new();
+    scene.create(&[]).code(0);
+    // The whole scene folder, dest/ with its archive included, is the source.
+    let out = maint()
+        .args(["backup", "create", "--name", "all", "--source", "."])
+        .arg("--dest")
+        .arg("dest")
+        .run_in(scene.dir.path());
+    out.code(0);
+    let archive = scene
+        .archives()
+        .into_iter()
+        .find(|a| a.to_string_lossy().contains("/all-"))
+        .unwrap();
+    let listing = shell(&format!("tar tzf {}", archive.display()), scene.dir.path());
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains("src/config/app.yaml"), "{listing}");
+    assert!(!listing.contains("dest"), "{listing}");
+}
+
+#[test]
 fn excludes_leave_paths_out() {
     let scene = Scene::new();
     scene
