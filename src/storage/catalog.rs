@@ -316,6 +316,23 @@ mod tests {
     }
 
     #[test]
+    fn the_last_backup_says_its_age_size_and_trust() {
+        let dir = std::env::temp_dir().join(format!("maint-last-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        assert_eq!(last_backup(&dir, None).unwrap(), None);
+        for (stamp, kind) in [("20261120T010000Z", "daily"), ("20261122T010000Z", "pre-restore")] {
+            fs::write(dir.join(format!("web-{stamp}-{kind}.tar.gz")), "12345").unwrap();
+        }
+        let last = last_backup(&dir, Some("web")).unwrap().unwrap();
+        assert_eq!(last.created_at.to_rfc3339(), "2026-11-20T01:00:00+00:00");
+        assert_eq!(last.size, 5);
+        assert_eq!(last.trust, Trust::Incomplete("no .sha256 sidecar".to_owned()));
+        assert_eq!(last_backup(&dir, Some("db")).unwrap(), None);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn recovery_finishes_a_committed_archive_and_removes_the_rest() {
         let dir = std::env::temp_dir().join(format!("maint-catalog-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
