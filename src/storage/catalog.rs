@@ -321,13 +321,19 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         assert_eq!(last_backup(&dir, None).unwrap(), None);
-        for (stamp, kind) in [("20261120T010000Z", "daily"), ("20261122T010000Z", "pre-restore")] {
+        for (stamp, kind) in [
+            ("20261120T010000Z", "daily"),
+            ("20261122T010000Z", "pre-restore"),
+        ] {
             fs::write(dir.join(format!("web-{stamp}-{kind}.tar.gz")), "12345").unwrap();
         }
         let last = last_backup(&dir, Some("web")).unwrap().unwrap();
         assert_eq!(last.created_at.to_rfc3339(), "2026-11-20T01:00:00+00:00");
         assert_eq!(last.size, 5);
-        assert_eq!(last.trust, Trust::Incomplete("no .sha256 sidecar".to_owned()));
+        assert_eq!(
+            last.trust,
+            Trust::Incomplete("no .sha256 sidecar".to_owned())
+        );
         assert_eq!(last_backup(&dir, Some("db")).unwrap(), None);
         fs::remove_dir_all(dir).unwrap();
     }
