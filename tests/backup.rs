@@ -832,6 +832,12 @@ fn plain_gnu_tar_archives_restore_as_unverified() {
         .arg(&archive)
         .run()
         .code(1);
+    let restored = scene.path("restored/data");
+    assert_eq!(
+        fs::metadata(restored.join("blob.bin")).unwrap().ino(),
+        fs::metadata(restored.join("blob-link.bin")).unwrap().ino(),
+        "the hard link is a hard link again"
+    );
 }
 
 #[test]
