@@ -792,6 +792,12 @@ fn tar_slip_archives_are_refused_before_anything_outside_staging_is_written() {
 #[test]
 fn plain_gnu_tar_archives_restore_as_unverified() {
     let scene = Scene::new();
+    // GNU tar stores the second name of a file as a hard link to the first.
+    fs::hard_link(
+        scene.path("src/data/blob.bin"),
+        scene.path("src/data/blob-link.bin"),
+    )
+    .unwrap();
     let archive = scene.path("plain.tar.gz");
     let made = shell(
         &format!(

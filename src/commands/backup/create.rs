@@ -347,6 +347,74 @@ pub(super) fn common_root(sources: &[PathBuf]) -> PathBuf {
     root
 }
 
+/// Starts writing the archive to disk while it is still being made (an
+/// `fdatasync` on a thread of its own every 32 MiB), so the final fsync has
+/// little left to do instead of the whole file at once.
+struct EarlyWriteback {
+    file: File,
+    since: u64,
+    kick: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EarlyWriteback {
+    const EVERY: u64 = 32 << 20;
+
+    fn new(file: File) -> io::Result<EarlyWriteback> {
+        let clone = file.try_clone()?;
+        let (kick, kicks) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::spawn(move || {
+            for () in kicks {
+                let _ = clone.sync_data();
+            }
+        });
+        Ok(EarlyWriteback {
+            file,
+            since: 0,
+            kick: Some(kick),
+            thread: Some(thread),
+        })
+    }
+
+    /// Everything on disk: the caller may rename the file now.
+    fn finish(mut self) -> io::Result<()> {
+        self.stop();
+        self.file.sync_all()
+    }
+
+    fn stop(&mut self) {
+        drop(self.kick.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl io::Write for EarlyWriteback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.since += n as u64;
+        if self.since >= Self::EVERY {
+            self.since = 0;
+            // Never waits: a sync still running covers these bytes soon enough.
+            if let Some(kick) = &self.kick {
+                let _ = kick.try_send(());
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for EarlyWriteback {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Lets the read-back thread finish however the writing ends.
 #[derive(Default)]
 struct Published(Arc<Progress>);
@@ -543,7 +611,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         Some(Arc::clone(&files_done)),
     );
     let output = Publishing {
-        inner: file,
+        inner: EarlyWriteback::new(file).map_err(write_failed)?,
         progress: Arc::clone(&published.0),
     };
     let gzip = ParallelGzip::new(output, plan.level, plan.threads);
@@ -622,8 +690,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         walker.tar.finish()?.finish()
     })()
     .map_err(write_failed)?;
-    output.inner.sync_all().map_err(write_failed)?;
-    drop(output);
+    output.inner.finish().map_err(write_failed)?;
     drop(follow);
     if let Some(path) = dump_file {
         let _ = fs::remove_file(path);
