@@ -121,14 +121,20 @@ impl Scene {
         self.dir.path().join(name)
     }
 
-    pub fn create(&self, extra: &[&str]) -> Output {
+    /// `maint backup create --name web --source src --dest dest`, to run.
+    pub fn create_command(&self) -> crate::support::command::Maint {
         maint()
-            .args([
-                "--format", "json", "backup", "create", "--name", "web", "--source",
-            ])
+            .args(["backup", "create", "--name", "web", "--source"])
             .arg(self.path("src"))
             .arg("--dest")
             .arg(self.path("dest"))
+    }
+
+    /// The same, with a JSON report.
+    pub fn create(&self, extra: &[&str]) -> Output {
+        maint()
+            .args(["--format", "json"])
+            .args(self.create_command().arguments())
             .args(extra)
             .run()
     }
@@ -172,6 +178,14 @@ pub fn noise(len: u64) -> Vec<u8> {
         .read_to_end(&mut bytes)
         .unwrap();
     bytes
+}
+
+/// The message of the check `name` in a JSON report.
+pub fn message(out: &Output, name: &str) -> String {
+    out.check(name)["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn shell(script: &str, dir: &Path) -> std::process::Output {
@@ -306,12 +320,7 @@ fn a_non_empty_target_needs_force_and_its_contents_are_kept_first() {
         .expect("a pre-restore archive");
     let listing = shell(&format!("tar tzf {}", saved.display()), scene.dir.path());
     assert!(String::from_utf8_lossy(&listing.stdout).contains("current.txt"));
-    assert!(
-        out.check("restore")["message"]
-            .as_str()
-            .unwrap()
-            .contains("previous contents are saved in")
-    );
+    assert!(message(&out, "restore").contains("previous contents are saved in"));
 }
 
 #[test]
@@ -344,14 +353,9 @@ fn a_missing_or_read_only_destination_fails_before_anything() {
         return;
     }
     let dest = scene.path("dest").display().to_string();
-    let out = maint()
-        .args(["backup", "create", "--source"])
-        .arg(scene.path("src"))
-        .arg("--dest")
-        .arg(&dest)
-        .run_in_private_mounts(&format!(
-            "mount --bind {dest} {dest} && mount -o remount,ro,bind {dest} && exec \"$@\""
-        ));
+    let out = scene.create_command().run_in_private_mounts(&format!(
+        "mount --bind {dest} {dest} && mount -o remount,ro,bind {dest} && exec \"$@\""
+    ));
     out.code(3)
         .one_error_line(&format!("backup folder {dest} is not writable"));
     assert!(scene.leftovers().is_empty(), "{:?}", scene.leftovers());
@@ -367,11 +371,8 @@ fn a_full_disk_fails_and_leaves_nothing_behind() {
     // 3 MiB that does not compress, into a 1 MiB filesystem.
     fs::write(scene.path("src/data/noise.bin"), noise(3_000_000)).unwrap();
     let dest = scene.path("dest").display().to_string();
-    let out = maint()
-        .args(["backup", "create", "--source"])
-        .arg(scene.path("src"))
-        .arg("--dest")
-        .arg(&dest)
+    let out = scene
+        .create_command()
         .run_in_private_mounts(&format!(
                 "mount -t tmpfs -o size=1m tmpfs {dest} && \"$@\"; code=$?; ls -A {dest} > {dest}/../left.txt; exit $code"
             ));
@@ -502,12 +503,7 @@ fn a_file_growing_while_read_goes_in_at_its_recorded_size_with_a_warning() {
         .arg(scene.path("dest"))
         .run();
     out.code(1);
-    assert!(
-        out.check("files")["message"]
-            .as_str()
-            .unwrap()
-            .contains("status: changed while read: stored the 0 bytes")
-    );
+    assert!(message(&out, "files").contains("status: changed while read: stored the 0 bytes"));
 }
 
 #[test]
@@ -524,7 +520,7 @@ fn sockets_and_fifos_are_skipped_with_a_warning() {
     let _socket = std::os::unix::net::UnixListener::bind(scene.path("src/data/app.sock")).unwrap();
     let out = scene.create(&[]);
     out.code(1);
-    let message = out.check("files")["message"].as_str().unwrap().to_owned();
+    let message = message(&out, "files").to_owned();
     assert!(
         message.contains("data/app.sock: skipped: a socket"),
         "{message}"
@@ -816,12 +812,7 @@ fn plain_gnu_tar_archives_restore_as_unverified() {
         .run();
     out.code(1);
     assert_eq!(out.check("verify")["status"], "WARNING");
-    assert!(
-        out.check("verify")["message"]
-            .as_str()
-            .unwrap()
-            .contains("unverified, no manifest")
-    );
+    assert!(message(&out, "verify").contains("unverified, no manifest"));
     // GNU tar keeps whole seconds: everything else is the same.
     let strip = |m: BTreeMap<String, String>| -> BTreeMap<String, String> {
         let re = regex::Regex::new(r"\.\d{9}").unwrap();

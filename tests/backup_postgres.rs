@@ -154,10 +154,7 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
         .args(["--db", &db.url()])
         .run();
     out.code(0).nowhere(PASSWORD);
-    let message = out.check("database")["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = crate::backup::message(&out, "database").to_owned();
     assert!(message.contains("counts match the manifest"), "{message}");
     let rollback = message.rsplit(" kept as ").next().unwrap().to_owned();
     assert!(
@@ -183,12 +180,7 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
         .run();
     out.code(0).nowhere(PASSWORD);
     assert_eq!(out.check("drill:database")["status"], "OK");
-    assert!(
-        out.check("drill:live_database")["message"]
-            .as_str()
-            .unwrap()
-            .contains("same row counts")
-    );
+    assert!(crate::backup::message(&out, "drill:live_database").contains("same row counts"));
     let mut client = shared().client();
     let scratch: i64 = client
         .query_one("SELECT count(*) FROM pg_database WHERE datname LIKE '%maint_drill%' OR datname LIKE '%maint_restore%'", &[])

@@ -43,6 +43,11 @@ impl Maint {
         self
     }
 
+    /// The arguments given so far.
+    pub fn arguments(&self) -> Vec<OsString> {
+        self.args.clone()
+    }
+
     pub fn arg(self, arg: impl Into<OsString>) -> Self {
         self.args([arg])
     }
