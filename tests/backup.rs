@@ -932,6 +932,45 @@ fn a_create_killed_at_any_moment_leaves_no_final_named_file() {
     );
 }
 
+#[test]
+fn sigterm_stops_a_create_cleanly() {
+    let scene = Scene::new();
+    let many = scene.path("src/data/many");
+    fs::create_dir(&many).unwrap();
+    let text = "2026-11-24 INFO a line of a log that compresses well enough\n".repeat(20_000);
+    for i in 0..300 {
+        fs::write(many.join(format!("{i:03}.log")), &text).unwrap();
+    }
+    let mut child = scene
+        .create_command()
+        .command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let dest = scene.path("dest");
+    let writing = wait_for(Duration::from_secs(30), || {
+        fs::read_dir(&dest).unwrap().flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(".maint-tmp-web-") && name.ends_with(".tar.gz")
+        })
+    });
+    assert!(writing, "the create never started writing");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("maint: error: interrupted; nothing was kept"),
+        "{stderr}"
+    );
+    assert!(scene.leftovers().is_empty(), "{:?}", scene.leftovers());
+}
+
 /// `maint --format json backup prune` keeping one a day (and the newest one).
 fn prune(dest: &Path, extra: &[&str]) -> Output {
     maint()
