@@ -941,7 +941,7 @@ fn sigterm_stops_a_create_cleanly() {
     for i in 0..300 {
         fs::write(many.join(format!("{i:03}.log")), &text).unwrap();
     }
-    let mut child = scene
+    let child = scene
         .create_command()
         .command()
         .stdout(std::process::Stdio::null())
