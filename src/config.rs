@@ -178,6 +178,7 @@ pub struct Config {
     pub diagnose: DiagnoseConfig,
     pub certs: CertsConfig,
     pub logs: LogsConfig,
+    pub backup: BackupConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -451,6 +452,51 @@ impl<'de> Deserialize<'de> for LogPattern {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Folders and files to back up (`--source` replaces the list).
+    pub sources: Vec<PathBuf>,
+    /// Globs left out: without `/` they match any file or folder name, with
+    /// `/` the path below the backup's root; `**` crosses folders.
+    pub exclude: Vec<String>,
+    /// The folder archives are written to and read from.
+    pub dest: Option<PathBuf>,
+    /// The first part of archive names [default: the host name].
+    pub name: Option<BackupName>,
+    /// A PostgreSQL database to dump into every backup; PG* variables and
+    /// ~/.pgpass fill in what the URL leaves out.
+    pub db: Option<PostgresUrl>,
+    /// The folder holding pg_dump, pg_restore (default: PATH, then the newest
+    /// /usr/lib/postgresql/N/bin).
+    pub pg_bin: Option<PathBuf>,
+    /// Compression threads [default: one per core].
+    pub threads: Option<usize>,
+    /// gzip level 1-9 [default: 6, as `gzip` and `tar czf`].
+    pub level: Option<GzipLevel>,
+    pub keep_last: Option<usize>,
+    pub keep_daily: Option<usize>,
+    pub keep_weekly: Option<usize>,
+    pub keep_monthly: Option<usize>,
+}
+
+/// A gzip compression level, 1 (fastest) to 9 (smallest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GzipLevel(pub u32);
+
+impl<'de> Deserialize<'de> for GzipLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let level = u32::deserialize(deserializer)?;
+        if (1..=9).contains(&level) {
+            Ok(GzipLevel(level))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "gzip level {level} is out of range: give 1 (fastest) to 9 (smallest)"
+            )))
+        }
+    }
+}
+
 /// Defines a string newtype that validates itself while the config is
 /// parsed, so a bad value is reported with its line.
 macro_rules! validated_string {
@@ -545,6 +591,20 @@ validated_string!(
             crate::probe::tls::parse_endpoint(text).map(drop)
         } else {
             Ok(())
+        }
+    }
+);
+
+validated_string!(
+    /// A backup name: letters, digits, `.`, `_`, `-`, not starting with a dot.
+    BackupName,
+    |text| {
+        if crate::storage::archive::valid_label(text) {
+            Ok(())
+        } else {
+            Err(format!(
+                "backup name {text:?} may hold only letters, digits, '.', '_' and '-', and not start with '.'"
+            ))
         }
     }
 );

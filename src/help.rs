@@ -145,6 +145,62 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "What was read, in which format, and what was skipped",
             ),
         ],
+        "backup" | "backup create" => &[
+            (
+                "maint backup create",
+                "The [backup] sources, and the database if [backup] db is set",
+            ),
+            (
+                "maint backup create --source /srv/app --exclude '*.tmp' --dest /backups --db postgres://app@localhost/app",
+                "Without a config file",
+            ),
+            (
+                "maint backup create --kind weekly",
+                "A weekly backup, kept 4 weeks by prune",
+            ),
+        ],
+        "backup list" => &[(
+            "maint backup list --dest /backups",
+            "Every backup: kind, time, size, files, database, verified",
+        )],
+        "backup verify" => &[
+            (
+                "maint backup verify --latest",
+                "Read the newest backup whole: gzip CRC, every SHA-256, the sidecar",
+            ),
+            (
+                "maint backup verify /backups/app-20261124T013000Z-daily.tar.gz",
+                "One archive",
+            ),
+        ],
+        "backup prune" => &[
+            (
+                "maint backup prune --dry-run",
+                "What the retention policy keeps and removes, with the reason for each",
+            ),
+            (
+                "maint backup prune --keep-daily 14",
+                "Keep two weeks of daily backups (and the weekly and monthly ones)",
+            ),
+        ],
+        "backup restore" => &[
+            (
+                "maint backup restore /backups/app-20261124T013000Z-daily.tar.gz --target /srv/app --dry-run",
+                "What would change",
+            ),
+            (
+                "maint backup restore /backups/app-20261124T013000Z-daily.tar.gz --target /srv/app --force",
+                "Restore over the current tree, keeping it first as a pre-restore archive",
+            ),
+            (
+                "maint backup restore ARCHIVE --target /srv/app --db postgres://app@localhost/app",
+                "Files and the database; the old database is kept for rollback",
+            ),
+        ],
+        "backup drill" => &[(
+            "maint backup drill",
+            "Restore the latest backup into scratch space, compare everything, time it, clean up",
+        )],
         "completions" => &[
             (
                 "maint completions bash > /etc/bash_completion.d/maint",
@@ -189,7 +245,15 @@ pub fn exit_status(acts: bool) -> &'static [(&'static str, &'static str)] {
 
 /// Whether a command path changes things (an action) rather than observes.
 pub fn acts(command: &str) -> bool {
-    matches!(command, "completions" | "db vacuum" | "db prune")
+    matches!(
+        command,
+        "completions"
+            | "db vacuum"
+            | "db prune"
+            | "backup create"
+            | "backup prune"
+            | "backup restore"
+    )
 }
 
 /// The text clap shows after `--help`.

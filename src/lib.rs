@@ -204,6 +204,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Certs(args) => commands::certs::execute(args, &context),
         Command::Db(command) => commands::db::execute(command, &context),
         Command::Logs(cli::LogsCommand::Analyze(args)) => commands::logs::execute(args, &context),
+        Command::Backup(command) => commands::backup::execute(command, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let report = outcome.map_err(|failed| match failed {
@@ -229,6 +230,7 @@ fn command_kind(command: &Command) -> Kind {
         | Command::Logs(_)
         | Command::Db(cli::DbCommand::Report(_)) => Kind::Check,
         Command::Db(cli::DbCommand::Vacuum(_) | cli::DbCommand::Prune(_)) => Kind::Action,
+        Command::Backup(command) => commands::backup::kind(command),
         Command::Completions(_) => Kind::Action,
     }
 }

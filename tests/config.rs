@@ -221,3 +221,31 @@ fn the_annotated_example_config_is_valid() {
         "skip = [\"swap\"] is honoured"
     );
 }
+
+#[test]
+fn the_example_backup_section_is_read() {
+    // `backup list` resolves [backup] dest from the example: the folder does
+    // not exist here, which proves the section parsed and was used.
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/maint.toml");
+    maint()
+        .args(["--config", example, "backup", "list"])
+        .run()
+        .code(3)
+        .one_error_line("backup folder /var/backups/app does not exist");
+}
+
+#[test]
+fn bad_backup_keys_name_the_line() {
+    maint()
+        .config("[backup]\nlevel = 11\n")
+        .args(["backup", "list"])
+        .run()
+        .code(3)
+        .one_error_line("line 2, key `backup.level`: gzip level 11 is out of range");
+    maint()
+        .config("[backup]\nname = \"../x\"\n")
+        .args(["backup", "list"])
+        .run()
+        .code(3)
+        .one_error_line("key `backup.name`: backup name \"../x\" may hold only");
+}

@@ -254,16 +254,7 @@ fn a_hung_mount_is_unknown_and_the_run_still_ends() {
             "--timeout",
             "1s",
         ])
-        .run_via(&[
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &script,
-            "sh",
-        ]);
+        .run_in_private_mounts(&script);
     assert!(out.elapsed.as_secs_f64() < 10.0, "took {:?}", out.elapsed);
     out.code(3);
     let check = out.check(&format!("disk:{point}"));

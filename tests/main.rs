@@ -3,6 +3,8 @@
 
 mod support;
 
+mod backup;
+mod backup_postgres;
 mod certs;
 mod cli;
 mod config;

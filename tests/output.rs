@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use crate::support::maint;
 
-pub fn promtool_check(text: &str) {
+pub(crate) fn promtool_check(text: &str) {
     let mut child = std::process::Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

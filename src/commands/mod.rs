@@ -2,6 +2,7 @@
 //! config (failing before any side effect), does its work through the probes
 //! and storage modules, and returns a [`Report`]; none prints.
 
+pub mod backup;
 pub mod certs;
 pub mod db;
 pub mod diagnose;

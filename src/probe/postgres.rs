@@ -297,6 +297,24 @@ impl Target {
         })
     }
 
+    /// The same server and credentials, another database.
+    pub fn on_database(&self, dbname: &str) -> Target {
+        let mut config = self.config.clone();
+        config.dbname(dbname);
+        let display = match self.display.rsplit_once('/') {
+            Some((head, tail)) => match tail.split_once('?') {
+                Some((_, query)) => format!("{head}/{dbname}?{query}"),
+                None => format!("{head}/{dbname}"),
+            },
+            None => self.display.clone(),
+        };
+        Target {
+            config,
+            display,
+            tls: self.tls.clone(),
+        }
+    }
+
     pub fn user(&self) -> &str {
         self.config.get_user().unwrap_or("postgres")
     }

@@ -1,4 +1,14 @@
-//! Writing to disk safely: files that appear whole or not at all.
+//! Writing to disk safely and the backup format: files that appear whole or
+//! not at all, the archive and its manifest, parallel gzip, the lock that
+//! keeps runs apart, retention, a destination's catalogue, and the database
+//! dump that goes into a backup.
 
+pub mod archive;
 pub mod atomic;
 pub mod bundle;
+pub mod catalog;
+pub mod database;
+pub mod lock;
+pub mod manifest;
+pub mod pgzip;
+pub mod retention;

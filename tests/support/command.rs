@@ -16,6 +16,8 @@ pub struct Maint {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     dir: TempDir,
+    /// Where maint runs, when not in `dir`.
+    cwd: Option<PathBuf>,
 }
 
 /// A `maint` invocation in a new temporary working folder.
@@ -23,6 +25,7 @@ pub fn maint() -> Maint {
     Maint {
         args: Vec::new(),
         env: Vec::new(),
+        cwd: None,
         dir: tempfile::Builder::new()
             .prefix("maint-test-")
             .tempdir()
@@ -38,6 +41,11 @@ impl Maint {
     {
         self.args.extend(args.into_iter().map(Into::into));
         self
+    }
+
+    /// The arguments given so far.
+    pub fn arguments(&self) -> Vec<OsString> {
+        self.args.clone()
     }
 
     pub fn arg(self, arg: impl Into<OsString>) -> Self {
@@ -77,7 +85,7 @@ impl Maint {
         let mut command = Command::new(BIN);
         command
             .args(&self.args)
-            .current_dir(self.dir.path())
+            .current_dir(self.cwd.as_deref().unwrap_or(self.dir.path()))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             // HOME and XDG point inside the test folder so ~/.pgpass and
@@ -95,6 +103,27 @@ impl Maint {
         self.run_via(&[])
     }
 
+    /// Runs in `dir` instead of the temporary working folder.
+    pub fn run_in(mut self, dir: &Path) -> Output {
+        self.cwd = Some(dir.to_path_buf());
+        self.run()
+    }
+
+    /// Runs maint from `sh -c SCRIPT` (which runs it as "$@") inside a
+    /// private mount namespace, so the script may mount what the test needs.
+    pub fn run_in_private_mounts(self, script: &str) -> Output {
+        self.run_via(&[
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+    }
+
     /// Runs `wrapper... maint args...` with the same scrubbed environment
     /// (for example inside `unshare`).
     pub fn run_via(self, wrapper: &[&str]) -> Output {
@@ -107,7 +136,7 @@ impl Maint {
                 .args(rest)
                 .arg(inner.get_program())
                 .args(inner.get_args())
-                .current_dir(self.dir.path())
+                .current_dir(self.cwd.as_deref().unwrap_or(self.dir.path()))
                 .env_clear()
                 .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))));
         }

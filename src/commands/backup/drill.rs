@@ -1,0 +1,292 @@
+//! `maint backup drill`: the guides' disaster-recovery test in one command.
+//! The latest backup is restored into a scratch folder (and its dump into a
+//! scratch database), compared with its manifest and with the live data,
+//! timed, and cleaned up.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, anyhow};
+use chrono::Utc;
+
+use super::create::{self, take_lock};
+use super::destination_backups;
+use super::restore::{Extract, extract_archive, sha256_of};
+use crate::cli::BackupDrillArgs;
+use crate::commands::{Context, Failed, Outcome};
+use crate::error::Hint;
+use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
+use crate::storage::archive::EntryKind;
+use crate::storage::catalog;
+use crate::storage::database;
+use crate::storage::manifest::{self, Manifest};
+use crate::units::human_duration;
+
+/// Removes the scratch folder however the drill ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chmod")
+            .args(["-R", "u+rwx"])
+            .arg(&self.0)
+            .status();
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
+    let started = Utc::now();
+    let clock = Instant::now();
+    let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
+    let Some(latest) = backups.into_iter().rfind(|b| b.name.kind != "pre-restore") else {
+        return Err(Failed::setup(
+            anyhow!("no backups in {} to drill with", dest.display())
+                .context(Hint::new("maint backup create makes one")),
+        ));
+    };
+    let url = args
+        .db
+        .as_ref()
+        .or(context.config.config.backup.db.as_ref())
+        .map(|u| u.0.clone());
+    let db = match &url {
+        Some(url) => Some(create::db_plan(url, context).map_err(Failed::Setup)?),
+        None => None,
+    };
+    let _lock = take_lock(&dest, "maint backup drill")?;
+    let scratch_dir = dest.join(format!(
+        "{}drill-{}",
+        catalog::TEMP_PREFIX,
+        std::process::id()
+    ));
+    fs::create_dir(&scratch_dir)
+        .with_context(|| format!("cannot create the scratch folder {}", scratch_dir.display()))
+        .map_err(Failed::Setup)?;
+    let _scratch = Scratch(scratch_dir.clone());
+
+    let mut report = Report::new("backup drill", Kind::Check, started);
+    let mut extract = Extract::new(
+        scratch_dir.clone(),
+        scratch_dir.display().to_string(),
+        false,
+    );
+    extract.also_inside = latest.manifest.as_ref().map(|m| m.root.clone());
+    let dump_path = scratch_dir.join(".maint-drill-database.dump");
+    if db.is_some() {
+        extract.dump_to = Some(dump_path.clone());
+    }
+    let restore_clock = Instant::now();
+    let checked = match extract_archive(&latest.path, &mut extract, context) {
+        Ok(checked) => checked,
+        Err(Failed::Setup(err) | Failed::Running(err)) => {
+            report.checks.push(
+                Check::new("drill:restore", Status::Critical, crate::error::describe(&err).trim_start_matches("maint: error: ").to_owned())
+                    .with_hint("restore an older backup in the drill: maint backup verify --dest DIR shows which are good"),
+            );
+            report.duration = clock.elapsed();
+            return Ok(report);
+        }
+    };
+    extract
+        .complete(checked.outcome.manifest.as_ref())
+        .with_context(|| {
+            format!(
+                "cannot finish the restored tree in {}",
+                scratch_dir.display()
+            )
+        })
+        .map_err(Failed::Running)?;
+    let Some(manifest) = checked.outcome.manifest.clone() else {
+        report.checks.push(
+            Check::new(
+                "drill:restore",
+                Status::Warning,
+                format!(
+                    "{}: restored, but unverified: no manifest",
+                    latest.path.display()
+                ),
+            )
+            .with_hint("make backups with maint backup create"),
+        );
+        report.duration = clock.elapsed();
+        return Ok(report);
+    };
+    let files = manifest.file_count();
+    report.checks.push(
+        Check::new(
+            "drill:restore",
+            Status::Ok,
+            format!(
+                "{} restored into a scratch folder in {}: {files} files match the manifest",
+                latest.file_name(),
+                human_duration(restore_clock.elapsed())
+            ),
+        )
+        .with_value(restore_clock.elapsed().as_secs_f64(), Unit::Seconds),
+    );
+
+    let differences = live_differences(&manifest, &checked.outcome.entries);
+    report.checks.push(
+        Check::new(
+            "drill:live_files",
+            Status::Ok,
+            if differences.is_empty() {
+                format!("the live files under {} are the same as in the backup", manifest.root)
+            } else {
+                format!(
+                    "{} paths under {} differ from the backup made {} (changed since; see the differences table)",
+                    differences.len(),
+                    manifest.root,
+                    manifest.created_at.format("%Y-%m-%d %H:%M UTC")
+                )
+            },
+        )
+        .with_value(differences.len() as f64, Unit::Count),
+    );
+
+    if let (Some(db), Some(recorded)) = (&db, &manifest.database) {
+        let db_clock = Instant::now();
+        let scratch = database::derived_name(
+            &recorded.name,
+            &format!("_maint_drill_{}", Utc::now().format("%Y%m%d%H%M%S")),
+        );
+        let result = database::restore_scratch(&db.target, &db.pg_restore, &dump_path, &scratch)
+            .and_then(|()| database::count_in(&db.target, &scratch));
+        let _ = database::drop_database(&db.target, &scratch);
+        match result {
+            Ok(restored) => {
+                let problems = database::compare_counts(&recorded.tables, &restored);
+                let rows: i64 = restored.iter().map(|t| t.rows).sum();
+                report.checks.push(if problems.is_empty() {
+                    Check::new(
+                        "drill:database",
+                        Status::Ok,
+                        format!(
+                            "dump restored into a scratch database in {}: {} tables, {rows} rows match the manifest",
+                            human_duration(db_clock.elapsed()),
+                            restored.len()
+                        ),
+                    )
+                    .with_value(db_clock.elapsed().as_secs_f64(), Unit::Seconds)
+                } else {
+                    Check::new("drill:database", Status::Critical, format!("the restored dump does not match the manifest: {}", problems.join("; ")))
+                        .with_hint("the dump cannot be trusted: make a new backup and drill again")
+                });
+                let live = database::count_in(&db.target, &recorded.name)
+                    .map(|live| database::compare_counts(&recorded.tables, &live));
+                report.checks.push(match live {
+                    Ok(diff) => Check::new(
+                        "drill:live_database",
+                        Status::Ok,
+                        if diff.is_empty() {
+                            format!("the live database {} has the same row counts as the backup", recorded.name)
+                        } else {
+                            format!("the live database differs from the backup (changed since): {}", diff.join("; "))
+                        },
+                    )
+                    .with_value(diff.len() as f64, Unit::Count),
+                    Err(err) => Check::new("drill:live_database", Status::Unknown, format!("cannot count the live rows: {err}"))
+                        .with_hint("check --db or [backup] db"),
+                });
+            }
+            Err(err) => report.checks.push(
+                Check::new("drill:database", Status::Critical, format!("the dump did not restore: {err}"))
+                    .with_hint("check the PostgreSQL client tools and the user's CREATEDB right; the backup's dump may be unusable"),
+            ),
+        }
+    }
+    report.checks.push(
+        Check::new(
+            "drill",
+            Status::Ok,
+            format!(
+                "the drill took {}; the scratch folder and database are removed",
+                human_duration(clock.elapsed())
+            ),
+        )
+        .with_value(clock.elapsed().as_secs_f64(), Unit::Seconds),
+    );
+    report.sections.push(Section {
+        name: "differences".to_owned(),
+        title: "Differences between the backup and the live files".to_owned(),
+        columns: vec![
+            Column::new("path", "PATH"),
+            Column::new("difference", "DIFFERENCE"),
+        ],
+        rows: differences
+            .into_iter()
+            .map(|(p, d)| vec![Cell::Text(p), Cell::Text(d)])
+            .collect(),
+    });
+    report.duration = clock.elapsed();
+    Ok(report)
+}
+
+/// Each manifest entry against the live file at the backup's root, and live
+/// files the backup does not have.
+fn live_differences(
+    manifest: &Manifest,
+    restored: &[crate::storage::archive::Seen],
+) -> Vec<(String, String)> {
+    let root = Path::new(&manifest.root);
+    let mut differences = Vec::new();
+    let mut known = HashSet::new();
+    for seen in restored {
+        if manifest::is_meta(&seen.path) || seen.path == "." {
+            continue;
+        }
+        known.insert(seen.path.clone());
+        let live = root.join(&seen.path);
+        let Ok(metadata) = fs::symlink_metadata(&live) else {
+            differences.push((seen.path.clone(), "gone from the live tree".to_owned()));
+            continue;
+        };
+        let differs = match &seen.kind {
+            EntryKind::File => {
+                !metadata.is_file()
+                    || metadata.len() != seen.size
+                    || seen.sha256.as_deref() != sha256_of(&live).ok().as_deref()
+            }
+            EntryKind::Dir => !metadata.is_dir(),
+            EntryKind::Symlink(to) => {
+                fs::read_link(&live).map_or(true, |t| t.as_os_str() != to.as_str())
+            }
+            _ => false,
+        };
+        if differs {
+            differences.push((seen.path.clone(), "changed since the backup".to_owned()));
+        }
+    }
+    for source in &manifest.sources {
+        let mut stack = vec![PathBuf::from(source)];
+        while let Some(path) = stack.pop() {
+            let Ok(rel) = path.strip_prefix(root) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().into_owned();
+            if !rel.is_empty() && !known.contains(&rel) {
+                if !create::excluded(
+                    &manifest.excludes,
+                    &rel,
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                        .as_ref(),
+                ) {
+                    differences.push((rel, "new since the backup".to_owned()));
+                }
+                continue;
+            }
+            if path.is_dir() && !path.is_symlink() {
+                for entry in fs::read_dir(&path).into_iter().flatten().flatten() {
+                    stack.push(entry.path());
+                }
+            }
+        }
+    }
+    differences.sort();
+    differences
+}

@@ -1,0 +1,100 @@
+//! `maint backup list`: the backups in a destination, newest last, with
+//! what their sidecars say (no archive is read: `verify` does that).
+
+use std::time::Instant;
+
+use chrono::Utc;
+
+use super::destination_backups;
+use crate::cli::BackupListArgs;
+use crate::commands::{Context, Outcome};
+use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::storage::catalog::Trust;
+use crate::units::{human_bytes, human_duration};
+
+pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
+    let started = Utc::now();
+    let clock = Instant::now();
+    let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
+    let mut report = Report::new("backup list", Kind::Check, started);
+    let rows = backups
+        .iter()
+        .map(|b| {
+            let manifest = b.manifest.as_ref();
+            vec![
+                Cell::Text(b.file_name()),
+                Cell::Text(b.name.kind.clone()),
+                Cell::Time(b.name.created_at),
+                Cell::Bytes(b.size),
+                manifest.map_or(Cell::Empty, |m| Cell::Integer(m.file_count() as i64)),
+                manifest
+                    .and_then(|m| m.database.as_ref())
+                    .map_or(Cell::Empty, |d| Cell::Text(d.name.clone())),
+                Cell::Text(b.trust.label()),
+            ]
+        })
+        .collect();
+    report.sections.push(Section {
+        name: "backups".to_owned(),
+        title: format!("Backups in {}", dest.display()),
+        columns: vec![
+            Column::new("archive", "ARCHIVE"),
+            Column::new("kind", "KIND"),
+            Column::new("created_at", "CREATED (UTC)"),
+            Column::new("size", "SIZE"),
+            Column::new("files", "FILES"),
+            Column::new("database", "DATABASE"),
+            Column::new("state", "STATE"),
+        ],
+        rows,
+    });
+    let total: u64 = backups.iter().map(|b| b.size).sum();
+    let check = match backups.last() {
+        None => Check::new(
+            "backups",
+            Status::Warning,
+            format!("no backups in {}", dest.display()),
+        )
+        .with_hint(format!("maint backup create --dest {}", dest.display())),
+        Some(newest) => {
+            let age = (Utc::now() - newest.name.created_at)
+                .to_std()
+                .unwrap_or_default();
+            Check::new(
+                "backups",
+                Status::Ok,
+                format!(
+                    "{} backups, {} in all; the newest is {} old ({})",
+                    backups.len(),
+                    human_bytes(total),
+                    human_duration(age),
+                    newest.trust.label()
+                ),
+            )
+            .with_value(backups.len() as f64, Unit::Count)
+        }
+    };
+    report.checks.push(check);
+    let untrusted: Vec<String> = backups
+        .iter()
+        .filter(|b| !matches!(b.trust, Trust::Verified(_)))
+        .map(|b| format!("{}: {}", b.file_name(), b.trust.label()))
+        .collect();
+    if !untrusted.is_empty() {
+        report.checks.push(
+            Check::new("backups:untrusted", Status::Warning, untrusted.join("; "))
+                .with_value(untrusted.len() as f64, Unit::Count)
+                .with_hint(format!("maint backup verify --dest {}", dest.display())),
+        );
+    }
+    if let Some(newest) = backups.last() {
+        report.metrics.push(Metric::new(
+            "maint_backup_newest_timestamp_seconds",
+            "When the newest backup in the folder was made",
+            &[("dest", &dest.display().to_string())],
+            newest.name.created_at.timestamp() as f64,
+        ));
+    }
+    report.duration = clock.elapsed();
+    Ok(report)
+}

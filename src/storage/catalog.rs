@@ -1,0 +1,364 @@
+//! A backup destination folder: which archives it holds, their sidecars,
+//! whether each is complete and verified, what the last `create` did, and
+//! the leftovers of runs that died.
+//!
+//! For each archive `STEM.tar.gz` there are, beside it:
+//! `STEM.tar.gz.sha256` (for `sha256sum -c`), `STEM.manifest.json` (a copy
+//! of the manifest inside) and `STEM.verify.json` (the last verification).
+//! Work in progress is named `.maint-tmp-*` and never looks like a backup.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::archive::{ArchiveName, SUFFIX};
+use super::manifest::Manifest;
+
+pub const LOCK_FILE: &str = ".maint-backup.lock";
+pub const TEMP_PREFIX: &str = ".maint-tmp-";
+
+pub fn lock_path(dir: &Path) -> PathBuf {
+    dir.join(LOCK_FILE)
+}
+
+pub fn sha256_path(archive: &Path) -> PathBuf {
+    with_suffix(archive, ".sha256", false)
+}
+
+pub fn manifest_path(archive: &Path) -> PathBuf {
+    with_suffix(archive, ".manifest.json", true)
+}
+
+pub fn verify_path(archive: &Path) -> PathBuf {
+    with_suffix(archive, ".verify.json", true)
+}
+
+/// The temporary name a final file is written under.
+pub fn temp_path(final_path: &Path) -> PathBuf {
+    let name = final_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    super::atomic::parent_dir(final_path).join(format!("{TEMP_PREFIX}{name}"))
+}
+
+fn with_suffix(archive: &Path, suffix: &str, replace_tar_gz: bool) -> PathBuf {
+    let name = archive
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let base = if replace_tar_gz {
+        name.strip_suffix(SUFFIX).unwrap_or(&name).to_owned()
+    } else {
+        name
+    };
+    super::atomic::parent_dir(archive).join(format!("{base}{suffix}"))
+}
+
+/// The last verification of an archive, by `create` or `verify`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub verified_at: DateTime<Utc>,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Whether an archive can be trusted, as far as the folder tells without reading it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trust {
+    Verified(DateTime<Utc>),
+    Damaged(String),
+    /// A sidecar is missing or unreadable: not made (or not finished) by maint.
+    Incomplete(String),
+}
+
+impl Trust {
+    pub fn label(&self) -> String {
+        match self {
+            Trust::Verified(at) => format!("verified {}", at.format("%Y-%m-%d %H:%M")),
+            Trust::Damaged(detail) => format!("DAMAGED: {detail}"),
+            Trust::Incomplete(why) => format!("incomplete: {why}"),
+        }
+    }
+}
+
+/// One archive in a destination.
+#[derive(Clone, Debug)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub name: ArchiveName,
+    pub size: u64,
+    pub manifest: Option<Manifest>,
+    pub trust: Trust,
+}
+
+impl Backup {
+    pub fn file_name(&self) -> String {
+        self.name.file_name()
+    }
+}
+
+/// The archives in `dir` named as maint names them, oldest first.
+pub fn scan(dir: &Path) -> io::Result<Vec<Backup>> {
+    let mut backups = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(name) = ArchiveName::parse(&file_name) else {
+            continue;
+        };
+        let metadata = entry.metadata()?;
+        if !metadata.is_file() {
+            continue;
+        }
+        backups.push(describe(entry.path(), name, metadata.len()));
+    }
+    backups
+        .sort_by(|a, b| (a.name.created_at, &a.name.name).cmp(&(b.name.created_at, &b.name.name)));
+    Ok(backups)
+}
+
+fn describe(path: PathBuf, name: ArchiveName, size: u64) -> Backup {
+    let manifest = fs::read(manifest_path(&path))
+        .ok()
+        .and_then(|bytes| Manifest::from_bytes(&bytes).ok());
+    let recorded = read_verification(&path);
+    let trust = if !sha256_path(&path).is_file() {
+        Trust::Incomplete("no .sha256 sidecar".to_owned())
+    } else if manifest.is_none() {
+        Trust::Incomplete("no readable manifest copy".to_owned())
+    } else {
+        match recorded {
+            Some(v) if v.ok => Trust::Verified(v.verified_at),
+            Some(v) => Trust::Damaged(v.detail),
+            None => Trust::Incomplete("never verified".to_owned()),
+        }
+    };
+    Backup {
+        path,
+        name,
+        size,
+        manifest,
+        trust,
+    }
+}
+
+pub fn read_verification(archive: &Path) -> Option<Verification> {
+    let bytes = fs::read(verify_path(archive)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn write_verification(archive: &Path, verification: &Verification) -> io::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(verification).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    super::atomic::write(&verify_path(archive), &bytes)
+}
+
+/// The `.sha256` sidecar's digest, if it names this archive.
+pub fn read_sidecar_sha256(archive: &Path) -> Option<String> {
+    let text = fs::read_to_string(sha256_path(archive)).ok()?;
+    let file_name = archive.file_name()?.to_string_lossy().into_owned();
+    text.lines().find_map(|line| {
+        let (digest, name) = line.split_once("  ")?;
+        (name.trim_start_matches('*') == file_name).then(|| digest.to_owned())
+    })
+}
+
+pub fn sidecar_text(archive_file_name: &str, sha256: &str) -> String {
+    format!("{sha256}  {archive_file_name}\n")
+}
+
+/// The outcome of the last `backup create` of a name in a destination.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCreate {
+    /// `running`, `ok` or `failed`.
+    pub status: String,
+    pub pid: u32,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub archive: Option<String>,
+    pub error: Option<String>,
+}
+
+pub fn state_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".maint-last-create-{name}.json"))
+}
+
+pub fn read_last_create(dir: &Path, name: &str) -> Option<LastCreate> {
+    let bytes = fs::read(state_path(dir, name)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn write_last_create(dir: &Path, name: &str, state: &LastCreate) -> io::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(state).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    super::atomic::write(&state_path(dir, name), &bytes)
+}
+
+/// Why the last create of `name` did not succeed, if it did not: it failed,
+/// or it was still "running" with nobody holding the lock (it was killed).
+pub fn failed_create(dir: &Path, name: &str) -> Option<String> {
+    let state = read_last_create(dir, name)?;
+    match state.status.as_str() {
+        "ok" => None,
+        "running" if super::lock::Lock::is_held(&lock_path(dir)) => None,
+        "running" => Some(format!(
+            "the create started {} (pid {}) never finished: it was killed",
+            state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            state.pid
+        )),
+        _ => Some(format!(
+            "the create at {} failed: {}",
+            state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            state.error.as_deref().unwrap_or("unknown error")
+        )),
+    }
+}
+
+/// Cleans up after runs that died; call it holding the destination's lock.
+/// A finished archive whose sidecars were still temporary gets them put in
+/// place (the archive's rename is the commit point); everything else
+/// temporary is removed. Returns what was done, one line per file.
+pub fn recover(dir: &Path) -> io::Result<Vec<String>> {
+    let mut done = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        // atomic::write's own temporaries (state and verification records).
+        if file_name.starts_with("..maint-") && file_name.ends_with(".tmp") {
+            fs::remove_file(entry.path())?;
+            done.push(format!("removed {file_name} left by a run that died"));
+            continue;
+        }
+        let Some(final_name) = file_name.strip_prefix(TEMP_PREFIX) else {
+            continue;
+        };
+        let final_path = dir.join(final_name);
+        let archive_of_sidecar = [".sha256"]
+            .iter()
+            .find_map(|s| final_name.strip_suffix(s))
+            .map(str::to_owned)
+            .or_else(|| {
+                [".manifest.json", ".verify.json"]
+                    .iter()
+                    .find_map(|s| final_name.strip_suffix(s))
+                    .map(|stem| format!("{stem}{SUFFIX}"))
+            });
+        let finishes_archive = archive_of_sidecar
+            .is_some_and(|archive| dir.join(archive).is_file() && !final_path.exists());
+        if finishes_archive {
+            fs::rename(entry.path(), &final_path)?;
+            done.push(format!("completed {final_name} left by a run that died"));
+        } else {
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(&path)?;
+            } else {
+                fs::remove_file(&path)?;
+            }
+            done.push(format!("removed {file_name} left by a run that died"));
+        }
+    }
+    if !done.is_empty() {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(done)
+}
+
+/// What `maint diagnose` needs about a destination: the newest backup's
+/// age, size and whether it is verified. None when there is no backup.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastBackup {
+    pub path: PathBuf,
+    pub created_at: DateTime<Utc>,
+    pub age: chrono::Duration,
+    pub size: u64,
+    pub trust: Trust,
+}
+
+/// The newest backup in `dir` (of `name`, when given).
+pub fn last_backup(dir: &Path, name: Option<&str>) -> io::Result<Option<LastBackup>> {
+    let newest = scan(dir)?
+        .into_iter()
+        .rfind(|b| name.is_none_or(|n| b.name.name == n) && b.name.kind != "pre-restore");
+    Ok(newest.map(|b| LastBackup {
+        age: Utc::now() - b.name.created_at,
+        created_at: b.name.created_at,
+        size: b.size,
+        path: b.path,
+        trust: b.trust,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecars_are_named_after_the_archive() {
+        let archive = Path::new("/b/web-20261124T020304Z-daily.tar.gz");
+        assert_eq!(
+            sha256_path(archive),
+            Path::new("/b/web-20261124T020304Z-daily.tar.gz.sha256")
+        );
+        assert_eq!(
+            manifest_path(archive),
+            Path::new("/b/web-20261124T020304Z-daily.manifest.json")
+        );
+        assert_eq!(
+            temp_path(archive),
+            Path::new("/b/.maint-tmp-web-20261124T020304Z-daily.tar.gz")
+        );
+        assert_eq!(sidecar_text("a.tar.gz", "ff"), "ff  a.tar.gz\n".to_owned());
+    }
+
+    #[test]
+    fn the_last_backup_says_its_age_size_and_trust() {
+        let dir = std::env::temp_dir().join(format!("maint-last-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        assert_eq!(last_backup(&dir, None).unwrap(), None);
+        for (stamp, kind) in [
+            ("20261120T010000Z", "daily"),
+            ("20261122T010000Z", "pre-restore"),
+        ] {
+            fs::write(dir.join(format!("web-{stamp}-{kind}.tar.gz")), "12345").unwrap();
+        }
+        let last = last_backup(&dir, Some("web")).unwrap().unwrap();
+        assert_eq!(last.created_at.to_rfc3339(), "2026-11-20T01:00:00+00:00");
+        assert_eq!(last.size, 5);
+        assert_eq!(
+            last.trust,
+            Trust::Incomplete("no .sha256 sidecar".to_owned())
+        );
+        assert_eq!(last_backup(&dir, Some("db")).unwrap(), None);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn recovery_finishes_a_committed_archive_and_removes_the_rest() {
+        let dir = std::env::temp_dir().join(format!("maint-catalog-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let archive = dir.join("web-20261124T020304Z-daily.tar.gz");
+        fs::write(&archive, "x").unwrap();
+        fs::write(temp_path(&sha256_path(&archive)), "ff  x\n").unwrap();
+        fs::write(
+            dir.join(".maint-tmp-web-20261125T020304Z-daily.tar.gz"),
+            "half",
+        )
+        .unwrap();
+        let done = recover(&dir).unwrap();
+        assert_eq!(done.len(), 2, "{done:?}");
+        assert!(sha256_path(&archive).is_file());
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

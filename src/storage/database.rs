@@ -1,0 +1,509 @@
+//! The PostgreSQL part of a backup: a `pg_dump --format=custom` taken from
+//! the same snapshot as the row counts the manifest records, checked by a
+//! full `pg_restore` read before it counts; and the way back, restoring into
+//! a scratch database that is swapped in only when its row counts match.
+//!
+//! The client tools get the connection through `PG*` variables, the
+//! password through `PGPASSWORD`: never on a command line, where `ps` shows it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use postgres::Client;
+use postgres::config::Host;
+
+use super::manifest::Table;
+use crate::probe::postgres::{PgError, Target};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Connect(#[from] PgError),
+    #[error("{tool} not found in {searched}")]
+    Missing { tool: String, searched: String },
+    #[error(
+        "{tool} is version {tool_version}, older than the server ({server_version}): \
+         it cannot dump that server correctly"
+    )]
+    TooOld {
+        tool: String,
+        tool_version: String,
+        server_version: String,
+    },
+    #[error("{tool} failed: {message}")]
+    Tool { tool: String, message: String },
+    #[error("{context}: {message}")]
+    Query { context: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn query_error(context: &str) -> impl Fn(postgres::Error) -> DbError + '_ {
+    move |err| DbError::Query {
+        context: context.to_owned(),
+        message: err
+            .as_db_error()
+            .map_or_else(|| err.to_string(), |db| db.message().to_owned()),
+    }
+}
+
+/// Where `tool` is: in `pg_bin` when configured, else on PATH, else in the
+/// newest `/usr/lib/postgresql/N/bin` (Debian puts versioned tools there).
+pub fn find_tool(pg_bin: Option<&Path>, tool: &str) -> Result<PathBuf, DbError> {
+    if let Some(dir) = pg_bin {
+        let path = dir.join(tool);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(DbError::Missing {
+                tool: tool.to_owned(),
+                searched: dir.display().to_string(),
+            })
+        };
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dirs| {
+            dirs.filter_map(Result::ok)
+                .map(|d| d.path().join("bin"))
+                .collect()
+        })
+        .unwrap_or_default();
+    debian.sort_by_key(|dir| std::cmp::Reverse(major_of_dir(dir)));
+    on_path
+        .iter()
+        .chain(&debian)
+        .map(|dir| dir.join(tool))
+        .find(|path| path.is_file())
+        .ok_or_else(|| DbError::Missing {
+            tool: tool.to_owned(),
+            searched: "PATH and /usr/lib/postgresql/*/bin".to_owned(),
+        })
+}
+
+fn major_of_dir(dir: &Path) -> u32 {
+    dir.parent()
+        .and_then(Path::file_name)
+        .and_then(|v| v.to_str())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A version as one comparable number of its major release: 15.4 -> 1500, 9.6.24 -> 906.
+fn major_number(version: &str) -> Option<u32> {
+    let mut parts = version.split(|c: char| !c.is_ascii_digit());
+    let first: u32 = parts.next()?.parse().ok()?;
+    if first >= 10 {
+        Some(first * 100)
+    } else {
+        Some(first * 100 + parts.next()?.parse::<u32>().ok()?)
+    }
+}
+
+/// `pg_dump --version` -> `15.4`.
+pub fn tool_version(tool: &Path) -> Result<String, DbError> {
+    let name = tool_name(tool);
+    let output = Command::new(tool)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| DbError::Tool {
+            tool: name.clone(),
+            message: err.to_string(),
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .find(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_owned)
+        .ok_or_else(|| DbError::Tool {
+            tool: name,
+            message: format!("unexpected --version output {:?}", text.trim()),
+        })
+}
+
+fn tool_name(tool: &Path) -> String {
+    tool.file_name().map_or_else(
+        || tool.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// A client tool with the target's connection in its environment.
+fn tool_command(tool: &Path, target: &Target, dbname: &str) -> Command {
+    let mut command = Command::new(tool);
+    for var in [
+        "PGHOST",
+        "PGHOSTADDR",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGPASSWORD",
+        "PGSERVICE",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+    ] {
+        command.env_remove(var);
+    }
+    // The tools speak TLS as maint's own connection does.
+    command.env("PGSSLMODE", target.tls.mode.as_str());
+    if let Some(root) = &target.tls.root_cert {
+        command.env("PGSSLROOTCERT", root);
+    }
+    let config = &target.config;
+    match config.get_hosts().first() {
+        Some(Host::Tcp(name)) => {
+            command.env("PGHOST", name);
+        }
+        Some(Host::Unix(path)) => {
+            command.env("PGHOST", path);
+        }
+        None => {}
+    }
+    if let Some(port) = config.get_ports().first() {
+        command.env("PGPORT", port.to_string());
+    }
+    command.env("PGUSER", target.user());
+    command.env("PGDATABASE", dbname);
+    if let Some(password) = config.get_password() {
+        command.env("PGPASSWORD", String::from_utf8_lossy(password).into_owned());
+    }
+    command.env(
+        "PGCONNECT_TIMEOUT",
+        target.connect_timeout().as_secs().max(1).to_string(),
+    );
+    command.env("PGAPPNAME", "maint");
+    command.arg("--no-password");
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Runs a prepared tool command, its stderr kept for the error.
+fn run_tool(mut command: Command, tool: &Path) -> Result<String, DbError> {
+    let output = command.output().map_err(|err| DbError::Tool {
+        tool: tool_name(tool),
+        message: err.to_string(),
+    })?;
+    if output.status.success() {
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    Err(DbError::Tool {
+        tool: tool_name(tool),
+        message: tool_message(&output.stderr, output.status),
+    })
+}
+
+fn tool_message(stderr: &[u8], status: std::process::ExitStatus) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect();
+    let message = if lines.is_empty() {
+        status.to_string()
+    } else {
+        lines.join(" / ")
+    };
+    crate::redact::secrets_in_text(&message)
+}
+
+/// The dump and what the manifest records about the database.
+#[derive(Clone, Debug)]
+pub struct Dumped {
+    pub database: String,
+    pub server_version: String,
+    pub pg_dump_version: String,
+    pub tables: Vec<Table>,
+}
+
+/// Connects and checks that `pg_dump` is not older than the server: a
+/// setup check, before anything is written.
+pub fn check_versions(
+    target: &Target,
+    pg_dump: &Path,
+) -> Result<(Client, String, String), DbError> {
+    let (mut client, _) = target.connect()?;
+    let server_version: String = client
+        .query_one("SELECT current_setting('server_version')", &[])
+        .map_err(query_error("reading the server version"))?
+        .get(0);
+    let tool_version = tool_version(pg_dump)?;
+    let server_version = server_version
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if major_number(&tool_version) < major_number(&server_version) {
+        return Err(DbError::TooOld {
+            tool: pg_dump.display().to_string(),
+            tool_version,
+            server_version,
+        });
+    }
+    Ok((client, server_version, tool_version))
+}
+
+/// Dumps the target's database to `out` from one snapshot, counting every
+/// table's rows in that same snapshot.
+pub fn dump(
+    target: &Target,
+    client: &mut Client,
+    pg_dump: &Path,
+    versions: (String, String),
+    out: &Path,
+) -> Result<Dumped, DbError> {
+    let mut transaction = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(query_error("starting the snapshot transaction"))?;
+    let snapshot: String = transaction
+        .query_one("SELECT pg_export_snapshot()", &[])
+        .map_err(query_error("exporting the snapshot"))?
+        .get(0);
+    let tables = count_tables(&mut transaction)?;
+    let mut command = tool_command(pg_dump, target, target.dbname());
+    command
+        .arg("--format=custom")
+        .arg(format!("--snapshot={snapshot}"))
+        .arg("--file")
+        .arg(out);
+    // The transaction stays open until pg_dump is done: the snapshot lives with it.
+    run_tool(command, pg_dump)?;
+    transaction
+        .commit()
+        .map_err(query_error("ending the snapshot transaction"))?;
+    Ok(Dumped {
+        database: target.dbname().to_owned(),
+        server_version: versions.0,
+        pg_dump_version: versions.1,
+        tables,
+    })
+}
+
+const TABLES_SQL: &str = "
+    SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'r'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp)'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+    ORDER BY 1, 2";
+
+/// Every user table and its row count, as this connection sees them.
+pub fn count_tables(client: &mut impl postgres::GenericClient) -> Result<Vec<Table>, DbError> {
+    let rows = client
+        .query(TABLES_SQL, &[])
+        .map_err(query_error("listing the tables"))?;
+    let mut tables = Vec::with_capacity(rows.len());
+    for row in rows {
+        let quoted: String = row.get(2);
+        let count: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {quoted}"), &[])
+            .map_err(query_error(&format!("counting the rows of {quoted}")))?
+            .get(0);
+        tables.push(Table {
+            schema: row.get(0),
+            name: row.get(1),
+            rows: count,
+        });
+    }
+    Ok(tables)
+}
+
+/// Reads the whole dump back with `pg_restore` (every data block, to
+/// /dev/null) and checks it holds the data of every table that has rows:
+/// an empty or cut dump must never count as a backup.
+pub fn validate_dump(pg_restore: &Path, dump: &Path, tables: &[Table]) -> Result<(), DbError> {
+    let mut list = Command::new(pg_restore);
+    list.arg("--list").arg(dump).stdin(Stdio::null());
+    let listing = run_tool(list, pg_restore)?;
+    for table in tables.iter().filter(|t| t.rows > 0) {
+        let needle = format!(" TABLE DATA {} {} ", table.schema, table.name);
+        if !listing.contains(&needle) {
+            return Err(DbError::Invalid(format!(
+                "the dump holds no data for table {} ({} rows)",
+                table.qualified(),
+                table.rows
+            )));
+        }
+    }
+    let mut read = Command::new(pg_restore);
+    read.arg("--file=/dev/null").arg(dump).stdin(Stdio::null());
+    run_tool(read, pg_restore)?;
+    Ok(())
+}
+
+/// `"name"`, quoted for SQL.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The same server, another database (`postgres` for CREATE/ALTER DATABASE).
+pub fn on_database(target: &Target, dbname: &str) -> Target {
+    target.on_database(dbname)
+}
+
+/// Creates `scratch` and restores the dump into it with `pg_restore`.
+pub fn restore_scratch(
+    target: &Target,
+    pg_restore: &Path,
+    dump: &Path,
+    scratch: &str,
+) -> Result<(), DbError> {
+    let (mut admin, _) = on_database(target, "postgres").connect()?;
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE template0",
+            ident(scratch)
+        ))
+        .map_err(query_error("creating the scratch database"))?;
+    let mut command = tool_command(pg_restore, target, scratch);
+    command
+        .arg("--exit-on-error")
+        .arg("--dbname")
+        .arg(scratch)
+        .arg(dump);
+    if let Err(err) = run_tool(command, pg_restore) {
+        let _ = drop_database(target, scratch);
+        return Err(err);
+    }
+    Ok(())
+}
+
+pub fn drop_database(target: &Target, name: &str) -> Result<(), DbError> {
+    let (mut admin, _) = on_database(target, "postgres").connect()?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {}", ident(name)))
+        .map_err(query_error(&format!("dropping database {name}")))
+}
+
+/// Row counts that differ between what the manifest recorded and a database.
+pub fn compare_counts(expected: &[Table], actual: &[Table]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for table in expected {
+        match actual
+            .iter()
+            .find(|t| t.schema == table.schema && t.name == table.name)
+        {
+            None => problems.push(format!("table {} is missing", table.qualified())),
+            Some(found) if found.rows != table.rows => problems.push(format!(
+                "table {}: {} rows, the manifest says {}",
+                table.qualified(),
+                found.rows,
+                table.rows
+            )),
+            Some(_) => {}
+        }
+    }
+    for table in actual {
+        if !expected
+            .iter()
+            .any(|t| t.schema == table.schema && t.name == table.name)
+        {
+            problems.push(format!(
+                "table {} is not in the manifest",
+                table.qualified()
+            ));
+        }
+    }
+    problems
+}
+
+pub fn count_in(target: &Target, dbname: &str) -> Result<Vec<Table>, DbError> {
+    let (mut client, _) = on_database(target, dbname).connect()?;
+    count_tables(&mut client)
+}
+
+/// Swaps `scratch` in as the target's database in one transaction; the
+/// database it replaces is renamed to `rollback`. Sessions on the old
+/// database block the rename: with `terminate` they are ended first,
+/// otherwise the swap is refused.
+pub fn swap_in(
+    target: &Target,
+    scratch: &str,
+    rollback: &str,
+    terminate: bool,
+) -> Result<bool, DbError> {
+    let name = target.dbname().to_owned();
+    let (mut admin, _) = on_database(target, "postgres").connect()?;
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .map_err(query_error("looking up the database"))?
+        .is_some();
+    if exists {
+        let sessions: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .map_err(query_error("counting sessions"))?
+            .get(0);
+        if sessions > 0 && !terminate {
+            return Err(DbError::Invalid(format!(
+                "database {name} has {sessions} open session(s); stop the application first"
+            )));
+        }
+        if sessions > 0 {
+            admin
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    &[&name],
+                )
+                .map_err(query_error("ending sessions"))?;
+        }
+    }
+    let mut sql = String::from("BEGIN;");
+    if exists {
+        sql.push_str(&format!(
+            "ALTER DATABASE {} RENAME TO {};",
+            ident(&name),
+            ident(rollback)
+        ));
+    }
+    sql.push_str(&format!(
+        "ALTER DATABASE {} RENAME TO {}; COMMIT;",
+        ident(scratch),
+        ident(&name)
+    ));
+    admin
+        .batch_execute(&sql)
+        .map_err(query_error("swapping the restored database in"))?;
+    Ok(exists)
+}
+
+/// A database name made of `base` and a suffix, within PostgreSQL's 63 bytes.
+pub fn derived_name(base: &str, suffix: &str) -> String {
+    let room = 63usize.saturating_sub(suffix.len());
+    let mut cut = base.len().min(room);
+    while !base.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &base[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_by_major_release() {
+        assert_eq!(major_number("15.4"), Some(1500));
+        assert_eq!(major_number("16beta1"), Some(1600));
+        assert_eq!(major_number("9.6.24"), Some(906));
+        assert!(major_number("9.6.24") < major_number("10.1"));
+    }
+
+    #[test]
+    fn names_fit_postgres_limits() {
+        let long = "a".repeat(80);
+        assert_eq!(derived_name(&long, "_x").len(), 63);
+        assert_eq!(derived_name("app", "_restore"), "app_restore");
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+    }
+}
