@@ -188,8 +188,11 @@ pub struct DiagnoseConfig {
     pub deadline: Option<Span>,
     /// Each collector's own time limit.
     pub timeout: Option<Span>,
-    /// Folders whose largest subfolders the report shows (default /var/log).
+    /// Folders whose largest subfolders the report shows (default: the
+    /// [backup] sources, the folders of the [logs] paths, and /var/log).
     pub paths: Vec<PathBuf>,
+    /// Age of the newest backup in [backup] dest (DESIGN.md: warning after 26 h).
+    pub backup_age: SpanLevels,
 }
 
 /// A warning and a critical level; either may be left to its default.

@@ -509,3 +509,54 @@ fn recent_errors_come_from_the_configured_logs_and_secrets_in_them_stay_out_of_t
         }
     }
 }
+
+#[test]
+fn a_missing_or_stale_backup_is_a_finding_with_the_command_to_run() {
+    let command = maint().file("data/app.db", "rows\n");
+    std::fs::create_dir(command.path("backups")).unwrap();
+    let config = format!(
+        "{QUIET_HOST}[backup]\nsources = [\"{}\"]\ndest = \"{}\"\n\
+         [diagnose]\npaths = [\"{}\"]\nbackup_age = {{ warn = \"1s\", crit = \"1h\" }}\n",
+        command.path("data").display(),
+        command.path("backups").display(),
+        command.dir().display()
+    );
+    let command = command.config(&config);
+    let dir = command.dir().to_path_buf();
+
+    // No backup yet.
+    let out = maint().args(["--format", "json", "diagnose"]).run_in(&dir);
+    let finding = out.check("backup:latest");
+    assert_eq!(finding["status"], "WARNING");
+    assert_eq!(finding["hint"], "maint backup create");
+
+    // A backup, then older than the (configured) warning age.
+    maint().args(["backup", "create"]).run_in(&dir).code(0);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = maint().args(["--format", "json", "diagnose"]).run_in(&dir);
+    out.code(1);
+    let finding = out.check("backup:age");
+    assert_eq!(finding["status"], "WARNING");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the newest backup, "),
+        "{finding}"
+    );
+    assert!(
+        finding["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("maint backup create")
+    );
+    let state = out.json()["sections"]["backup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["key"] == "state")
+        .unwrap()["value"]
+        .clone();
+    assert!(state.as_str().unwrap().starts_with("verified"), "{state}");
+    drop(command);
+}

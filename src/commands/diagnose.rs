@@ -19,7 +19,7 @@ use crate::parallel::{self, Job, Outcome as JobOutcome};
 use crate::probe::isolated::{self, IsolatedError};
 use crate::probe::{cgroup::Cgroup, disk, kernel, process, redis, system, systemd};
 use crate::render::{self, Format, Style};
-use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Threshold, Unit};
 use crate::storage::bundle::Bundle;
 use crate::units::{compact_duration, human_bytes, human_duration};
 
@@ -57,7 +57,21 @@ struct RunPlan {
     certs: Option<Result<super::certs::Settings, String>>,
     /// `maint logs analyze` of `[logs] paths`, else of the system logs readable here.
     logs: Option<Result<super::logs::Settings, String>>,
+    /// The newest backup in `[backup] dest`, and the levels for its age.
+    backup: Option<BackupPlan>,
 }
+
+struct BackupPlan {
+    dest: PathBuf,
+    name: Option<String>,
+    age: Threshold,
+}
+
+/// DESIGN.md: a last backup older than 26 h is a warning; three missed nights are critical.
+const BACKUP_AGE: (Duration, Duration) = (
+    Duration::from_secs(26 * 3600),
+    Duration::from_secs(72 * 3600),
+);
 
 impl Settings {
     pub fn resolve(args: &DiagnoseArgs, context: &Context) -> anyhow::Result<Settings> {
@@ -132,9 +146,53 @@ impl Settings {
                 .map_err(|err| crate::error::describe(&err))
         });
         let folders = if config.paths.is_empty() {
-            vec![PathBuf::from("/var/log")]
+            // The data and log folders the config names, then the system's logs.
+            let mut folders: Vec<PathBuf> = loaded
+                .config
+                .backup
+                .sources
+                .iter()
+                .cloned()
+                .chain(loaded.config.logs.paths.iter().map(|path| {
+                    if path.is_dir() {
+                        path.clone()
+                    } else {
+                        crate::storage::atomic::parent_dir(path).to_path_buf()
+                    }
+                }))
+                .filter(|path| path.is_dir())
+                .collect();
+            folders.push(PathBuf::from("/var/log"));
+            folders.dedup();
+            folders
         } else {
             config.paths.clone()
+        };
+        let backup = match &loaded.config.backup.dest {
+            Some(dest) => {
+                let mut age =
+                    Threshold::above(BACKUP_AGE.0.as_secs_f64(), BACKUP_AGE.1.as_secs_f64());
+                if let Some(levels) = &config.backup_age {
+                    let configured = levels.get_ref();
+                    age.warning = configured.warn.map(|s| s.0.as_secs_f64()).or(age.warning);
+                    age.critical = configured.crit.map(|s| s.0.as_secs_f64()).or(age.critical);
+                    if age.warning > age.critical {
+                        return Err(loaded
+                            .invalid(
+                                "diagnose.backup_age",
+                                levels,
+                                "the warning age is above the critical one",
+                            )
+                            .into());
+                    }
+                }
+                Some(BackupPlan {
+                    dest: dest.clone(),
+                    name: loaded.config.backup.name.as_ref().map(|n| n.0.clone()),
+                    age,
+                })
+            }
+            None => None,
         };
         let mut host_names = vec![system::hostname()];
         host_names.extend(url_hosts(&loaded.config));
@@ -149,6 +207,7 @@ impl Settings {
                 postgres,
                 certs,
                 logs,
+                backup,
             },
             bundle: args.bundle.clone(),
             redact_hosts: args.redact_hosts,
@@ -332,6 +391,14 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
                 Column::new("message", "MESSAGE"),
             ],
             work: Box::new(move || collect_certificates(settings)),
+        });
+    }
+    if let Some(backup) = plan.backup {
+        collectors.push(Collector {
+            name: "backup",
+            title: "Latest backup",
+            columns: key_value_columns(),
+            work: Box::new(move || collect_backup(&backup)),
         });
     }
     if let Some(url) = plan.redis_url {
@@ -936,6 +1003,94 @@ fn collect_logs(settings: Option<Result<super::logs::Settings, String>>) -> Coll
         }
     }
     collected
+}
+
+fn collect_backup(plan: &BackupPlan) -> Collected {
+    use crate::storage::catalog::{self, Trust};
+    let dest = plan.dest.display().to_string();
+    let latest = match catalog::last_backup(&plan.dest, plan.name.as_deref()) {
+        Ok(latest) => latest,
+        Err(err) => {
+            return Collected {
+                findings: vec![
+                    Check::new(
+                        "backup:latest",
+                        Status::Critical,
+                        format!("cannot read the backup folder {dest}: {err}: whether a backup exists is not known"),
+                    )
+                    .with_hint(format!("ls -la {}", super::shell_word(&dest))),
+                ],
+                ..Collected::default()
+            };
+        }
+    };
+    let Some(latest) = latest else {
+        return Collected {
+            rows: vec![vec![text("folder"), text(&dest)], vec![text("latest"), text("none")]],
+            findings: vec![
+                Check::new(
+                    "backup:latest",
+                    Status::Warning,
+                    format!("there is no backup in {dest}: nothing to restore from if the disk or the database is lost"),
+                )
+                .with_hint("maint backup create"),
+            ],
+            ..Collected::default()
+        };
+    };
+    let age = latest.age.to_std().unwrap_or_default();
+    let file = latest.path.file_name().map_or_else(
+        || latest.path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let rows = vec![
+        vec![text("folder"), text(&dest)],
+        vec![text("latest"), text(&file)],
+        vec![text("made"), Cell::Time(latest.created_at)],
+        vec![text("age"), text(human_duration(age))],
+        vec![text("size"), text(human_bytes(latest.size))],
+        vec![text("state"), text(latest.trust.label())],
+    ];
+    let mut findings = vec![
+        Check::measured(
+            "backup:age",
+            age.as_secs_f64().round(),
+            Unit::Seconds,
+            plan.age,
+            format!(
+                "the newest backup, {file}, is {} old: everything written since is at stake if the server is lost",
+                human_duration(age)
+            ),
+        )
+        .with_hint("maint backup create; then check its schedule: systemctl list-timers maint-backup.timer, or /etc/cron.d/maint"),
+    ];
+    match &latest.trust {
+        Trust::Verified(_) => {}
+        Trust::Damaged(detail) => findings.push(
+            Check::new(
+                "backup:verified",
+                Status::Critical,
+                format!(
+                    "the newest backup, {file}, is damaged ({detail}): a restore from it would fail"
+                ),
+            )
+            .with_hint("maint backup verify --latest; maint backup create"),
+        ),
+        Trust::Incomplete(why) => findings.push(
+            Check::new(
+                "backup:verified",
+                Status::Warning,
+                format!("the newest backup, {file}, cannot be trusted yet ({why})"),
+            )
+            .with_hint("maint backup verify --latest"),
+        ),
+    }
+    findings.retain(|finding| finding.status != Status::Ok);
+    Collected {
+        rows,
+        findings,
+        ..Collected::default()
+    }
 }
 
 fn collect_redis(url: &str, timeout: Duration) -> Collected {
