@@ -11,6 +11,7 @@ mod config;
 mod db;
 mod db_tls;
 mod diagnose;
+mod examples;
 mod generated;
 mod health;
 mod health_postgres;
