@@ -74,6 +74,29 @@ fn every_command_output_matches_the_schema() {
         let out = maint().args(["--format", "json"]).args(args).run();
         assert_valid(what, &out.json());
     }
+    // Logs and backups, on files of the test's own.
+    let command = maint()
+        .file(
+            "app.log",
+            "2026-11-24T10:00:00Z ERROR boom 1\n2026-11-24T10:00:01Z INFO fine\n",
+        )
+        .file("data/a.txt", "a\n");
+    std::fs::create_dir(command.path("backups")).unwrap();
+    let dir = command.dir().to_path_buf();
+    let logs = maint()
+        .args(["--format", "json", "logs", "analyze", "app.log"])
+        .run_in(&dir);
+    assert_valid("logs analyze", &logs.json());
+    for args in [
+        vec!["backup", "create", "--source", "data", "--dest", "backups"],
+        vec!["backup", "list", "--dest", "backups"],
+        vec!["backup", "verify", "--latest", "--dest", "backups"],
+        vec!["backup", "prune", "--dry-run", "--dest", "backups"],
+    ] {
+        let out = maint().args(["--format", "json"]).args(&args).run_in(&dir);
+        assert_valid(&args.join(" "), &out.json());
+    }
+    drop(command);
 }
 
 #[test]
