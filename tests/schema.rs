@@ -92,10 +92,50 @@ fn every_command_output_matches_the_schema() {
         vec!["backup", "list", "--dest", "backups"],
         vec!["backup", "verify", "--latest", "--dest", "backups"],
         vec!["backup", "prune", "--dry-run", "--dest", "backups"],
+        vec!["backup", "drill", "--dest", "backups"],
     ] {
         let out = maint().args(["--format", "json"]).args(&args).run_in(&dir);
         assert_valid(&args.join(" "), &out.json());
     }
+    let archive = std::fs::read_dir(dir.join("backups"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| path.to_string_lossy().ends_with(".tar.gz"))
+        .expect("the backup just made");
+    let restore = maint()
+        .args(["--format", "json", "backup", "restore"])
+        .arg(&archive)
+        .args(["--target", "restored", "--dry-run"])
+        .run_in(&dir);
+    assert_valid("backup restore --dry-run", &restore.json());
+
+    // db prune, on a table of the test's own.
+    let server = crate::support::postgres::shared();
+    let mut client = server.client();
+    let table = format!("schema_prune_{}", std::process::id());
+    client
+        .batch_execute(&format!(
+            "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (at timestamptz);
+             INSERT INTO {table} SELECT now() - interval '40 days' FROM generate_series(1, 10)"
+        ))
+        .unwrap();
+    let prune = maint()
+        .args(["--format", "json", "db", "prune", "--url", server.url()])
+        .args([
+            "--table",
+            &table,
+            "--column",
+            "at",
+            "--older-than",
+            "30d",
+            "--dry-run",
+        ])
+        .run();
+    assert_valid("db prune --dry-run", &prune.json());
+    client
+        .batch_execute(&format!("DROP TABLE {table}"))
+        .unwrap();
     drop(command);
 }
 
