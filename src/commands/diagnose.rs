@@ -684,23 +684,28 @@ fn collect_postgres(settings: &super::db::report::Settings) -> Collected {
     }
 }
 
+/// A section that could not be gathered because its settings are wrong
+/// (a certificate file that went missing): an UNKNOWN finding saying why.
+fn not_run(name: &str, message: &str, hint: &str) -> Collected {
+    Collected {
+        findings: vec![
+            Check::new(name, Status::Unknown, message.replace("maint: error: ", ""))
+                .with_hint(hint),
+        ],
+        note: Some("not gathered: see the findings".to_owned()),
+        ..Collected::default()
+    }
+}
+
 fn collect_certificates(settings: Result<super::certs::Settings, String>) -> Collected {
     let settings = match settings {
         Ok(settings) => settings,
         Err(message) => {
-            let message = message.trim_start_matches("maint: error: ").to_owned();
-            return Collected {
-                findings: vec![
-                    Check::new(
-                        "cert:config",
-                        Status::Unknown,
-                        format!("the [certs] targets cannot be checked: {message}"),
-                    )
-                    .with_hint("maint certs check"),
-                ],
-                note: Some("not checked".to_owned()),
-                ..Collected::default()
-            };
+            return not_run(
+                "cert:config",
+                &format!("the [certs] targets cannot be checked: {message}"),
+                "maint certs check",
+            );
         }
     };
     let report = super::certs::run(settings);
@@ -949,19 +954,11 @@ fn collect_logs(settings: Option<Result<super::logs::Settings, String>>) -> Coll
             };
         }
         Some(Err(message)) => {
-            let message = message.trim_start_matches("maint: error: ").to_owned();
-            return Collected {
-                findings: vec![
-                    Check::new(
-                        "logs:config",
-                        Status::Unknown,
-                        format!("the logs cannot be analysed: {message}"),
-                    )
-                    .with_hint("maint -v logs analyze --explain"),
-                ],
-                note: Some("not analysed".to_owned()),
-                ..Collected::default()
-            };
+            return not_run(
+                "logs:config",
+                &format!("the logs cannot be analysed: {message}"),
+                "maint -v logs analyze --explain",
+            );
         }
         Some(Ok(settings)) => settings,
     };

@@ -47,14 +47,19 @@ pub fn list() -> Result<Vec<ProcessInfo>, super::system::SystemError> {
                 .exe()
                 .and_then(|exe| exe.file_name())
                 .map(|n| n.to_string_lossy().into_owned()),
-            command_line: p
-                .cmd()
-                .iter()
-                .map(|arg| arg.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(" "),
+            command_line: command_line(p),
         })
         .collect())
+}
+
+/// The arguments joined by spaces, as `ps -o args` shows them.
+fn command_line(process: &sysinfo::Process) -> String {
+    process
+        .cmd()
+        .iter()
+        .map(|arg| arg.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -107,12 +112,7 @@ pub fn usage(sample: std::time::Duration) -> Result<Vec<ProcessUsage>, super::sy
         .map(|p| ProcessUsage {
             pid: p.pid().as_u32(),
             name: p.name().to_string_lossy().into_owned(),
-            command_line: p
-                .cmd()
-                .iter()
-                .map(|arg| arg.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(" "),
+            command_line: command_line(p),
             cpu_percent: f64::from(p.cpu_usage()),
             memory_bytes: p.memory(),
         })
