@@ -286,6 +286,15 @@ struct Collector {
     work: Box<dyn FnOnce() -> Collected + Send>,
 }
 
+/// The columns of [`status_rows`]: another command's checks, one a row.
+fn status_columns() -> Vec<Column> {
+    vec![
+        Column::new("status", "STATUS"),
+        Column::new("check", "CHECK"),
+        Column::new("message", "MESSAGE"),
+    ]
+}
+
 fn key_value_columns() -> Vec<Column> {
     vec![Column::new("key", "WHAT"), Column::new("value", "VALUE")]
 }
@@ -308,11 +317,7 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
         Collector {
             name: "health",
             title: "Health checks",
-            columns: vec![
-                Column::new("status", "STATUS"),
-                Column::new("check", "CHECK"),
-                Column::new("message", "MESSAGE"),
-            ],
+            columns: status_columns(),
             work: Box::new(move || collect_health(plan.health)),
         },
         Collector {
@@ -372,11 +377,7 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
         collectors.push(Collector {
             name: "postgres",
             title: "PostgreSQL (maint db report)",
-            columns: vec![
-                Column::new("status", "STATUS"),
-                Column::new("check", "CHECK"),
-                Column::new("message", "MESSAGE"),
-            ],
+            columns: status_columns(),
             work: Box::new(move || collect_postgres(&settings)),
         });
     }
@@ -594,17 +595,7 @@ fn why_it_matters(check: &str) -> Option<&'static str> {
 
 fn collect_health(settings: super::health::Settings) -> Collected {
     let report = super::health::run(settings);
-    let rows = report
-        .checks
-        .iter()
-        .map(|check| {
-            vec![
-                text(check.status.as_str()),
-                text(&check.name),
-                text(&check.message),
-            ]
-        })
-        .collect();
+    let rows = status_rows(&report);
     // "redis:memory: not measured" adds nothing when "redis" itself is a finding.
     let failed_parents: Vec<String> = report
         .checks
