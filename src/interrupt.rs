@@ -40,5 +40,7 @@ mod tests {
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));
         assert!(super::requested());
+        // The flag is process-wide: other tests in this binary must not see it raised.
+        super::flag().store(false, std::sync::atomic::Ordering::Relaxed);
     }
 }
