@@ -96,23 +96,6 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
-impl Command {
-    /// The name used in reports and metrics.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Health(_) => "health",
-            Command::Diagnose(_) => "diagnose",
-            Command::Certs(_) => "certs",
-            Command::Db(DbCommand::Report(_)) => "db report",
-            Command::Db(DbCommand::Vacuum(_)) => "db vacuum",
-            Command::Db(DbCommand::Prune(_)) => "db prune",
-            Command::Logs(LogsCommand::Analyze(_)) => "logs analyze",
-            Command::Backup(backup) => backup.name(),
-            Command::Completions(_) => "completions",
-        }
-    }
-}
-
 /// Check local resources and the configured services, and give one verdict.
 ///
 /// With no configuration it checks CPU, load, memory, swap and every real
@@ -503,19 +486,6 @@ pub enum BackupCommand {
     Restore(BackupRestoreArgs),
     #[command(after_long_help = crate::help::after_help("backup drill"))]
     Drill(BackupDrillArgs),
-}
-
-impl BackupCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            BackupCommand::Create(_) => "backup create",
-            BackupCommand::List(_) => "backup list",
-            BackupCommand::Verify(_) => "backup verify",
-            BackupCommand::Prune(_) => "backup prune",
-            BackupCommand::Restore(_) => "backup restore",
-            BackupCommand::Drill(_) => "backup drill",
-        }
-    }
 }
 
 /// What a backup is for; prune keeps backups by date whatever their kind.

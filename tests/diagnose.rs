@@ -16,6 +16,17 @@ fn folders_config(dir: &Path) -> String {
     format!("[diagnose]\npaths = [\"{}\"]\n", dir.display())
 }
 
+/// `maint --format json diagnose` on a quiet host, its folder walk kept to
+/// the test's own folder, with `extra` added to the config.
+fn diagnose_with(extra: &str) -> crate::support::command::Output {
+    let command = maint();
+    let config = format!("{QUIET_HOST}{}{extra}", folders_config(command.dir()));
+    command
+        .config(&config)
+        .args(["--format", "json", "diagnose"])
+        .run()
+}
+
 #[test]
 fn zero_config_gathers_every_section() {
     let out = maint().args(["--format", "json", "diagnose"]).run();
@@ -61,17 +72,11 @@ fn zero_config_gathers_every_section() {
 
 #[test]
 fn a_healthy_setup_has_no_findings() {
-    let command = maint();
-    let config = format!(
-        "{QUIET_HOST}{}[postgres]\nurl = \"{}\"\n[redis]\nurl = \"{}\"\n",
-        folders_config(command.dir()),
+    let out = diagnose_with(&format!(
+        "[postgres]\nurl = \"{}\"\n[redis]\nurl = \"{}\"\n",
         postgres::shared().url(),
         redis::shared().url()
-    );
-    let out = command
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run();
+    ));
     out.code(0).nowhere(postgres::PASSWORD);
     assert_eq!(
         out.json()["checks"],
@@ -93,15 +98,7 @@ fn a_stopped_redis_is_a_critical_finding_with_the_command_to_run() {
     let mut server = Redis::start(&[]);
     let port = server.port;
     server.stop();
-    let command = maint();
-    let config = format!(
-        "{QUIET_HOST}{}[redis]\nurl = \"redis://127.0.0.1:{port}\"\n",
-        folders_config(command.dir())
-    );
-    let out = command
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run();
+    let out = diagnose_with(&format!("[redis]\nurl = \"redis://127.0.0.1:{port}\"\n"));
     out.code(2);
     let finding = out.check("redis");
     assert_eq!(finding["status"], "CRITICAL");
@@ -434,15 +431,7 @@ fn a_bloated_table_is_a_finding_with_the_vacuum_to_run() {
         )
         .unwrap();
     drop(client);
-    let command = maint();
-    let config = format!(
-        "{QUIET_HOST}{}[postgres]\nurl = \"{url}\"\n",
-        folders_config(command.dir())
-    );
-    let out = command
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run();
+    let out = diagnose_with(&format!("[postgres]\nurl = \"{url}\"\n"));
     admin
         .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
         .unwrap();
