@@ -83,6 +83,8 @@ enum Spec {
         helper: Option<PathBuf>,
         timeout: Duration,
     },
+    /// A `[health] mounts` entry with nothing mounted there.
+    NotMounted(PathBuf),
     Process {
         name: String,
         matcher: ProcessMatcher,
@@ -193,7 +195,7 @@ impl Settings {
 
         let space = levels("disk")?;
         let inodes = levels("inodes")?;
-        let filesystems = disk::filesystems(&health.mounts, &health.exclude_mounts)
+        let (filesystems, not_mounted) = disk::filesystems(&health.mounts, &health.exclude_mounts)
             .context("cannot read the mount table /proc/self/mountinfo")?;
         let helper = crate::probe::isolated::helper_binary();
         for mount in filesystems {
@@ -211,6 +213,17 @@ impl Settings {
                     helper: helper.clone(),
                     timeout: default_timeout,
                 },
+            ));
+        }
+
+        for point in not_mounted {
+            let shown = point.display().to_string();
+            probes.push(Probe::new(
+                "filesystem",
+                &format!("{shown} (not mounted)"),
+                default_timeout,
+                vec![format!("disk:{shown}"), format!("inodes:{shown}")],
+                Spec::NotMounted(point),
             ));
         }
 
@@ -769,6 +782,7 @@ impl Spec {
                 };
                 filesystem_checks(&mount, usage, space, inodes, readonly_ok)
             }
+            Spec::NotMounted(point) => not_mounted_checks(&point),
             Spec::Process {
                 name,
                 matcher,
@@ -950,6 +964,30 @@ fn filesystem_checks(
     vec![disk_check, inodes_check]
 }
 
+/// What is written to a folder that should be a mount lands on the
+/// filesystem below it, unnoticed until that one fills or the data is missed.
+fn not_mounted_checks(point: &std::path::Path) -> Vec<Check> {
+    let shown = point.display().to_string();
+    let word = crate::commands::shell_word(&shown);
+    let hint = format!("findmnt --fstab {word}; mount {word}");
+    vec![
+        Check::new(
+            format!("disk:{shown}"),
+            Status::Critical,
+            format!(
+                "not mounted: [health] mounts names {shown}, but nothing is mounted there (what is written to it lands on the filesystem below)"
+            ),
+        )
+        .with_hint(&hint),
+        Check::new(
+            format!("inodes:{shown}"),
+            Status::Unknown,
+            format!("not measured: {shown} is not mounted"),
+        )
+        .with_hint(&hint),
+    ]
+}
+
 fn process_check(name: &str, matcher: &ProcessMatcher, min: usize, max: Option<usize>) -> Check {
     let check_name = format!("process:{name}");
     let processes = match process::list() {
@@ -997,7 +1035,15 @@ fn process_check(name: &str, matcher: &ProcessMatcher, min: usize, max: Option<u
         )
     };
     let hint = match matcher {
-        ProcessMatcher::Name(wanted) => format!("systemctl status {wanted}; pgrep -a {wanted}"),
+        // pgrep matches the kernel's 15-byte name unless told to read the command line.
+        ProcessMatcher::Name(wanted) if wanted.len() > 15 => format!(
+            "systemctl status {word}; pgrep -af {word}",
+            word = crate::commands::shell_word(wanted)
+        ),
+        ProcessMatcher::Name(wanted) => format!(
+            "systemctl status {word}; pgrep -a {word}",
+            word = crate::commands::shell_word(wanted)
+        ),
         ProcessMatcher::Pattern(pattern) => format!("pgrep -af '{}'", pattern.as_str()),
     };
     Check::new(check_name, status, message)

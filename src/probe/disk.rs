@@ -49,10 +49,27 @@ pub fn is_pseudo(fs_type: &str) -> bool {
 }
 
 /// The mounts to check: every real filesystem once, plus any named in
-/// `include` whatever its type, minus `exclude`. Reads no filesystem, so it
-/// cannot hang on a dead network mount; only [`usage`] can.
-pub fn filesystems(include: &[PathBuf], exclude: &[PathBuf]) -> std::io::Result<Vec<Mount>> {
-    Ok(select(mounts::read()?, include, exclude))
+/// `include` whatever its type, minus `exclude`; and the paths of `include`
+/// where nothing is mounted (a data disk that failed to mount at boot must
+/// not vanish from the checks). Reads no filesystem, so it cannot hang on a
+/// dead network mount; only [`usage`] can.
+pub fn filesystems(
+    include: &[PathBuf],
+    exclude: &[PathBuf],
+) -> std::io::Result<(Vec<Mount>, Vec<PathBuf>)> {
+    let all = mounts::read()?;
+    let missing = not_mounted(&all, include, exclude);
+    Ok((select(all, include, exclude), missing))
+}
+
+fn not_mounted(all: &[Mount], include: &[PathBuf], exclude: &[PathBuf]) -> Vec<PathBuf> {
+    let mut missing: Vec<PathBuf> = include
+        .iter()
+        .filter(|path| !exclude.contains(path) && !all.iter().any(|m| &m.mount_point == *path))
+        .cloned()
+        .collect();
+    missing.dedup();
+    missing
 }
 
 fn select(all: Vec<Mount>, include: &[PathBuf], exclude: &[PathBuf]) -> Vec<Mount> {
@@ -363,9 +380,24 @@ mod tests {
         let points: Vec<_> = chosen.iter().map(|m| m.mount_point.clone()).collect();
         assert_eq!(points, [PathBuf::from("/"), PathBuf::from("/boot")]);
 
-        let chosen = select(all, &[PathBuf::from("/dev/shm")], &[PathBuf::from("/boot")]);
+        let chosen = select(
+            all.clone(),
+            &[PathBuf::from("/dev/shm")],
+            &[PathBuf::from("/boot")],
+        );
         let points: Vec<_> = chosen.iter().map(|m| m.mount_point.clone()).collect();
         assert_eq!(points, [PathBuf::from("/"), PathBuf::from("/dev/shm")]);
+
+        // Named but not mounted: reported, not dropped (unless excluded too).
+        let named = [
+            PathBuf::from("/dev/shm"),
+            PathBuf::from("/srv/data/"),
+            PathBuf::from("/mnt/gone"),
+        ];
+        assert_eq!(
+            not_mounted(&all, &named, &[PathBuf::from("/mnt/gone")]),
+            [PathBuf::from("/srv/data")]
+        );
     }
 
     #[test]

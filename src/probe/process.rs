@@ -3,6 +3,10 @@
 
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
+/// The longest name the kernel keeps for a process (`comm`: 16 bytes with
+/// the NUL); a longer name is cut to this many bytes.
+const COMM_MAX: usize = 15;
+
 #[derive(Clone, Debug)]
 pub struct ProcessInfo {
     pub pid: u32,
@@ -10,17 +14,57 @@ pub struct ProcessInfo {
     pub name: String,
     /// The executable's file name, which is not truncated.
     pub exe_name: Option<String>,
+    /// The first arguments (argv[0] and the next two): where a script run by
+    /// its interpreter, or a process whose executable cannot be read, has
+    /// its full name.
+    pub leading_args: Vec<String>,
     pub command_line: String,
 }
 
 impl ProcessInfo {
-    /// Whether `name` is this process's name or its executable's file name;
-    /// comm is cut to 15 bytes, so a longer name also matches its prefix.
+    /// Whether this process is called `name`.
+    ///
+    /// The kernel cuts names to 15 bytes, so `gunicorn-worker-admin` and
+    /// `gunicorn-worker-api` both show as `gunicorn-worker`. A name that
+    /// long is taken from what is not cut, the executable's file name or a
+    /// leading argument that begins with it (a script runs as
+    /// `python3 /usr/local/bin/NAME`), and only that full name matches:
+    /// never a mere shared prefix.
     pub fn is_named(&self, name: &str) -> bool {
-        self.name == name
-            || self.exe_name.as_deref() == Some(name)
-            || (self.name.len() == 15 && name.starts_with(&self.name))
+        if self.exe_name.as_deref() == Some(name) {
+            return true;
+        }
+        if self.name.len() < COMM_MAX {
+            return self.name == name;
+        }
+        match self.full_name() {
+            Some(full) => full == name,
+            // Nothing longer is known: the kernel's name is all there is.
+            None => self.name == name,
+        }
     }
+
+    /// The untruncated name behind a 15-byte `comm`, when something shows it.
+    fn full_name(&self) -> Option<&str> {
+        let comm = self.name.as_str();
+        self.exe_name
+            .as_deref()
+            .filter(|exe| exe.starts_with(comm))
+            .or_else(|| {
+                self.leading_args
+                    .iter()
+                    .map(|arg| file_name(arg))
+                    .find(|name| name.starts_with(comm))
+            })
+    }
+}
+
+/// The file name an argument names. A title set over argv[0]
+/// (`setproctitle`) may hold more: its first word (`nginx: master` is nginx).
+fn file_name(arg: &str) -> &str {
+    let word = arg.split_whitespace().next().unwrap_or(arg);
+    let word = word.strip_suffix(':').unwrap_or(word);
+    word.rsplit('/').next().unwrap_or(word)
 }
 
 /// Every process but this one.
@@ -47,6 +91,12 @@ pub fn list() -> Result<Vec<ProcessInfo>, super::system::SystemError> {
                 .exe()
                 .and_then(|exe| exe.file_name())
                 .map(|n| n.to_string_lossy().into_owned()),
+            leading_args: p
+                .cmd()
+                .iter()
+                .take(3)
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect(),
             command_line: command_line(p),
         })
         .collect())
@@ -65,6 +115,49 @@ fn command_line(process: &sysinfo::Process) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn process(comm: &str, exe: Option<&str>, args: &[&str]) -> ProcessInfo {
+        ProcessInfo {
+            pid: 1,
+            name: comm.to_owned(),
+            exe_name: exe.map(str::to_owned),
+            leading_args: args.iter().map(|a| (*a).to_owned()).collect(),
+            command_line: args.join(" "),
+        }
+    }
+
+    #[test]
+    fn a_truncated_name_matches_only_its_full_name() {
+        let admin = process(
+            "gunicorn-worker",
+            Some("gunicorn-worker-admin"),
+            &["/srv/bin/gunicorn-worker-admin"],
+        );
+        assert!(admin.is_named("gunicorn-worker-admin"));
+        assert!(!admin.is_named("gunicorn-worker-api"));
+        assert!(!admin.is_named("gunicorn-worker"));
+        // A script: the interpreter is the executable, the script argv[1].
+        let script = process(
+            "gunicorn-worker",
+            Some("python3.11"),
+            &["/usr/bin/python3", "/srv/bin/gunicorn-worker-api", "--bind"],
+        );
+        assert!(script.is_named("gunicorn-worker-api"));
+        assert!(!script.is_named("gunicorn-worker-admin"));
+        assert!(script.is_named("python3.11"));
+        // The executable unreadable (another user's): argv[0] still tells.
+        let other = process("gunicorn-worker", None, &["gunicorn-worker-admin: master"]);
+        assert!(other.is_named("gunicorn-worker-admin"));
+        assert!(!other.is_named("gunicorn-worker-api"));
+        // Nothing longer known: only the 15 bytes themselves match.
+        let bare = process("exactly15bytes!", None, &[]);
+        assert!(bare.is_named("exactly15bytes!"));
+        assert!(!bare.is_named("exactly15bytes!-and-more"));
+        // Short names are whole.
+        let short = process("sleep", Some("sleep"), &["sleep", "5"]);
+        assert!(short.is_named("sleep"));
+        assert!(!short.is_named("slee"));
+    }
 
     #[test]
     fn finds_a_child_by_name_and_command_line() {
