@@ -1266,21 +1266,54 @@ fn redis_checks(url: &str, timeout: Duration, memory: Threshold, clients: Thresh
     let info = match redis::server_info(url, timeout) {
         Ok(info) => info,
         Err(err) => {
-            let status = match err.failure {
-                redis::Failure::Dns => Status::Unknown,
-                _ => Status::Critical,
-            };
             let hint = err.hint();
-            let mut checks = vec![Check::new("redis", status, err.to_string()).with_hint(&hint)];
+            let (first, why) = match &err.failure {
+                // Up and answering: maint's user lacks a permission, so it cannot tell.
+                redis::Failure::NoPermission { pinged: true, .. } => (
+                    Check::new(
+                        "redis",
+                        Status::Ok,
+                        format!("Redis at {shown} answered PING, but {}", err.message),
+                    ),
+                    err.message.clone(),
+                ),
+                redis::Failure::NoPermission { pinged: false, .. } => (
+                    Check::new("redis", Status::Unknown, err.to_string()).with_hint(&hint),
+                    err.message.clone(),
+                ),
+                redis::Failure::Dns => (
+                    Check::new("redis", Status::Unknown, err.to_string()).with_hint(&hint),
+                    "Redis did not answer".to_owned(),
+                ),
+                _ => (
+                    Check::new("redis", Status::Critical, err.to_string()).with_hint(&hint),
+                    "Redis did not answer".to_owned(),
+                ),
+            };
+            let mut checks = vec![first];
             checks.extend(names.iter().map(|name| {
-                Check::new(*name, Status::Unknown, "not measured: Redis did not answer")
-                    .with_hint(&hint)
+                Check::new(*name, Status::Unknown, format!("not measured: {why}")).with_hint(&hint)
             }));
             return checks;
         }
     };
-    let mut checks = vec![
-        Check::new(
+    let save_hint = match &info.dir {
+        // Redis answers CONFIG GET dir with getcwd(), empty once the folder is gone.
+        Some(dir) if dir.is_empty() => format!(
+            "{cli} config set dir FOLDER (one that exists, writable by redis, with room: its folder was removed); then {cli} bgsave"
+        ),
+        Some(dir) => {
+            let dir = crate::commands::shell_word(dir);
+            format!(
+                "df -h {dir}; ls -ld {dir} (it must exist, be writable by redis and have room; the reason is in the Redis log); then {cli} bgsave"
+            )
+        }
+        None => format!(
+            "{cli} config get dir; df -h DIR; ls -ld DIR (it must exist, be writable by redis and have room; the reason is in the Redis log); then {cli} bgsave"
+        ),
+    };
+    let mut checks = vec![match &info.refused_ping {
+        None => Check::new(
             "redis",
             Status::Ok,
             format!(
@@ -1289,9 +1322,19 @@ fn redis_checks(url: &str, timeout: Duration, memory: Threshold, clients: Thresh
                 info.role,
                 human_duration(info.latency)
             ),
+        ),
+        // Writes fail for the application too: as bad as down.
+        Some(_) => Check::new(
+            "redis",
+            Status::Critical,
+            format!(
+                "Redis {} ({}) at {shown} answers but refuses writes (and PING): MISCONF, its last background save failed and stop-writes-on-bgsave-error is on",
+                info.version, info.role
+            ),
         )
-        .with_value(info.latency.as_secs_f64(), Unit::Seconds),
-    ];
+        .with_hint(&save_hint),
+    }
+    .with_value(info.latency.as_secs_f64(), Unit::Seconds)];
     checks.push(if info.maxmemory == 0 {
         Check::new(
             "redis:memory",
@@ -1367,8 +1410,20 @@ fn redis_checks(url: &str, timeout: Duration, memory: Threshold, clients: Thresh
         (
             Status::Critical,
             format!(
-                "the last background save failed (rdb_last_bgsave_status:{}); with stop-writes-on-bgsave-error, writes are refused",
-                info.rdb_last_bgsave_status
+                "the last background save{} failed (rdb_last_bgsave_status:{}, last good save {} ago, {} changes not on disk); {}",
+                match info.dir.as_deref() {
+                    None => String::new(),
+                    Some("") => " into a folder that no longer exists".to_owned(),
+                    Some(dir) => format!(" into {dir}"),
+                },
+                info.rdb_last_bgsave_status,
+                human_duration(Duration::from_secs(save_age.max(0) as u64)),
+                info.rdb_changes_since_last_save,
+                if info.refused_ping.is_some() {
+                    "writes are refused until a save succeeds (MISCONF)"
+                } else {
+                    "a restart now loses those changes"
+                }
             ),
         )
     } else if info.aof_enabled && info.aof_last_write_status != "ok" {
@@ -1390,11 +1445,12 @@ fn redis_checks(url: &str, timeout: Duration, memory: Threshold, clients: Thresh
             ),
         )
     };
-    checks.push(
-        Check::new("redis:persistence", status, message).with_hint(format!(
-            "{cli} info persistence; df -h $({cli} config get dir | tail -1)"
-        )),
-    );
+    let persistence_hint = if info.rdb_last_bgsave_status == "err" {
+        save_hint
+    } else {
+        format!("{cli} info persistence; df -h $({cli} config get dir | tail -1)")
+    };
+    checks.push(Check::new("redis:persistence", status, message).with_hint(persistence_hint));
     checks
 }
 

@@ -23,6 +23,12 @@ pub enum Failure {
     AuthFailed,
     /// Loading its dataset into memory; not serving yet.
     Loading,
+    /// Up, but the ACL user may not run a command maint needs (NOPERM);
+    /// `pinged` when it answered PING before that.
+    NoPermission {
+        command: String,
+        pinged: bool,
+    },
     Other,
 }
 
@@ -49,6 +55,24 @@ impl RedisError {
                 Failure::Loading,
                 "still loading its dataset into memory".to_owned(),
             ),
+            Some("NOPERM") => {
+                let command = err
+                    .detail()
+                    .and_then(|detail| detail.split('\'').nth(1))
+                    .unwrap_or("this command")
+                    .to_ascii_lowercase();
+                (
+                    Failure::NoPermission {
+                        command: command.clone(),
+                        pinged: false,
+                    },
+                    format!(
+                        "user {:?} may not run {} (ACL: NOPERM)",
+                        user_of(target),
+                        command.to_ascii_uppercase()
+                    ),
+                )
+            }
             _ if err.kind() == redis::ErrorKind::AuthenticationFailed => (
                 Failure::AuthFailed,
                 "the password (or user) was refused".to_owned(),
@@ -86,8 +110,21 @@ impl RedisError {
                 "check the password in [redis] url or REDIS_URL against requirepass / the ACL user".to_owned()
             }
             Failure::Loading => format!("redis-cli {cli} info persistence"),
+            Failure::NoPermission { ref command, .. } => format!(
+                "as an admin user: redis-cli {cli} ACL SETUSER {} +{command} (or give [redis] url a user that may run it)",
+                user_of(&self.target)
+            ),
         }
     }
+}
+
+/// The ACL user a URL logs in as (`default` when it names none).
+fn user_of(target: &str) -> String {
+    url::Url::parse(target)
+        .ok()
+        .map(|url| url.username().to_owned())
+        .filter(|user| !user.is_empty())
+        .unwrap_or_else(|| "default".to_owned())
 }
 
 /// `-h host -p port` for redis-cli, from a redacted URL.
@@ -123,6 +160,12 @@ pub struct ServerInfo {
     pub rdb_changes_since_last_save: u64,
     pub aof_enabled: bool,
     pub aof_last_write_status: String,
+    /// Why the server refused PING while answering everything else: MISCONF
+    /// after a failed save with stop-writes-on-bgsave-error (writes are
+    /// refused too, and PING with them so that health checks notice).
+    pub refused_ping: Option<String>,
+    /// Where it saves (`CONFIG GET dir`), when maint may ask.
+    pub dir: Option<String>,
 }
 
 /// Connects to `url`, PINGs and reads INFO, all within `timeout` per step.
@@ -134,18 +177,41 @@ pub fn server_info(url: &str, timeout: Duration) -> Result<ServerInfo, RedisErro
     let mut connection = client.get_connection_with_timeout(timeout).map_err(fail)?;
     connection.set_read_timeout(Some(timeout)).map_err(fail)?;
     connection.set_write_timeout(Some(timeout)).map_err(fail)?;
-    let pong: String = redis::cmd("PING").query(&mut connection).map_err(fail)?;
+    let pong: Result<String, _> = redis::cmd("PING").query(&mut connection);
     let latency = started.elapsed();
-    if pong != "PONG" {
-        return Err(RedisError {
-            failure: Failure::Other,
-            target,
-            message: format!("PING answered {pong:?}"),
-        });
-    }
-    let text: String = redis::cmd("INFO").query(&mut connection).map_err(fail)?;
+    let refused_ping = match pong {
+        Ok(pong) if pong == "PONG" => None,
+        Ok(pong) => {
+            return Err(RedisError {
+                failure: Failure::Other,
+                target,
+                message: format!("PING answered {pong:?}"),
+            });
+        }
+        // It answers, refusing writes: INFO still tells why.
+        Err(err) if err.code() == Some("MISCONF") => {
+            Some(err.detail().unwrap_or("MISCONF").to_owned())
+        }
+        Err(err) => return Err(fail(err)),
+    };
+    let text: String = redis::cmd("INFO").query(&mut connection).map_err(|err| {
+        let mut error = fail(err);
+        if let Failure::NoPermission { pinged, .. } = &mut error.failure {
+            *pinged = refused_ping.is_none();
+        }
+        error
+    })?;
     let mut info = parse_info(&text);
     info.latency = latency;
+    info.refused_ping = refused_ping;
+    if info.rdb_last_bgsave_status == "err" {
+        // Renamed away or not allowed by the ACL: the hint says how to look.
+        let dir: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("dir")
+            .query(&mut connection);
+        info.dir = dir.ok().and_then(|pair| pair.get(1).cloned());
+    }
     if info.maxclients.is_none() {
         // INFO has maxclients since Redis 7; older servers say it in CONFIG,
         // which may be renamed away: then the clients check says so.
@@ -190,6 +256,8 @@ fn parse_info(text: &str) -> ServerInfo {
         rdb_changes_since_last_save: number("rdb_changes_since_last_save"),
         aof_enabled: number("aof_enabled") == 1,
         aof_last_write_status: text("aof_last_write_status"),
+        refused_ping: None,
+        dir: None,
     }
 }
 

@@ -95,6 +95,18 @@ impl Redis {
         &self.url
     }
 
+    /// Runs one command as the default user, as `redis-cli` would; the
+    /// server's error text when it refuses.
+    pub fn command(&self, args: &[&str]) -> Result<redis::Value, String> {
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| e.to_string())?;
+        let mut connection = client.get_connection().map_err(|e| e.to_string())?;
+        let (name, rest) = args.split_first().expect("a command");
+        redis::cmd(name)
+            .arg(rest)
+            .query(&mut connection)
+            .map_err(|e| e.to_string())
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
