@@ -344,6 +344,8 @@ pub struct DbReportConfig {
     pub bloat: Levels,
     /// Mean time of the slowest statement in pg_stat_statements.
     pub slow_query: SpanLevels,
+    /// WAL kept on the primary's disk by an inactive replication slot.
+    pub slot_wal: Option<Spanned<LevelsConfig<crate::units::ByteSize>>>,
 }
 
 /// `[postgres.prune]`

@@ -85,6 +85,62 @@ impl From<Span> for Duration {
     }
 }
 
+/// A size as written in `maint.toml`: a number and a unit, `B`, `KiB`,
+/// `MiB`, `GiB`, `TiB`, or PostgreSQL's `kB`, `MB`, `GB`, `TB` (which it
+/// counts in 1024s too, as postgresql.conf does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ByteSize(pub u64);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid size {text:?}: {reason} (write it like 512MiB or 10GiB)")]
+pub struct ByteSizeError {
+    text: String,
+    reason: &'static str,
+}
+
+impl FromStr for ByteSize {
+    type Err = ByteSizeError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let fail = |reason| ByteSizeError {
+            text: text.to_owned(),
+            reason,
+        };
+        let trimmed = text.trim();
+        let split = trimmed
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(split);
+        if number.is_empty() {
+            return Err(fail("expected a number"));
+        }
+        let number: f64 = number
+            .parse()
+            .map_err(|_| fail("the number does not parse"))?;
+        let scale: f64 = match unit.trim() {
+            "B" => 1.0,
+            "KiB" | "kB" => 1024.0,
+            "MiB" | "MB" => 1024.0 * 1024.0,
+            "GiB" | "GB" => 1024.0 * 1024.0 * 1024.0,
+            "TiB" | "TB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            "" => return Err(fail("a unit is missing")),
+            _ => return Err(fail("unknown unit")),
+        };
+        let bytes = number * scale;
+        if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+            return Err(fail("it is too large"));
+        }
+        Ok(ByteSize(bytes.round() as u64))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// `Span`'s own notation, for showing a configured duration back (`1h30m`, `2s`, `500ms`).
 pub fn compact_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -185,6 +241,19 @@ mod tests {
         for bad in ["", "10", "ms", "5 parsecs", "1..2s", "-1s"] {
             let err = bad.parse::<Span>().unwrap_err().to_string();
             assert!(err.contains("invalid duration"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        let size = |text: &str| text.parse::<ByteSize>().map(|s| s.0);
+        assert_eq!(size("512MiB"), Ok(512 << 20));
+        assert_eq!(size("1GB"), Ok(1 << 30));
+        assert_eq!(size("1.5 KiB"), Ok(1536));
+        assert_eq!(size("100B"), Ok(100));
+        for bad in ["", "10", "GiB", "5 parsecs", "-1GiB"] {
+            let err = size(bad).unwrap_err().to_string();
+            assert!(err.contains("invalid size"), "{bad}: {err}");
         }
     }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::support::command::wait_for;
 use crate::support::maint;
+use crate::support::postgres::{self, Postgres};
 use crate::support::redis::Redis;
 
 /// A copy of `sleep` under a name longer than the kernel's 15 bytes, running
@@ -228,4 +229,162 @@ fn a_redis_user_without_info_is_told_which_permission_to_grant() {
             server.port
         )
     );
+}
+
+/// Runs SQL on a server, as its superuser.
+fn sql(server: &Postgres, text: &str) {
+    server
+        .client()
+        .batch_execute(text)
+        .unwrap_or_else(|err| panic!("{text}: {err}"));
+}
+
+fn number(server: &Postgres, query: &str) -> i64 {
+    server.client().query_one(query, &[]).unwrap().get(0)
+}
+
+/// A table with `dead` dead tuples of `rows`, and autovacuum kept off it.
+fn bloat(server: &Postgres, table: &str, rows: i64, dead: i64) {
+    sql(
+        server,
+        &format!(
+            "CREATE TABLE {table} (id int, note text) WITH (autovacuum_enabled = false);
+             INSERT INTO {table} SELECT g, 'row ' || g FROM generate_series(1, {rows}) g;
+             DELETE FROM {table} WHERE id <= {dead};"
+        ),
+    );
+    // Statistics reach the shared counters when a session ends or idles.
+    assert!(
+        wait_for(Duration::from_secs(10), || number(
+            server,
+            &format!("SELECT pg_stat_get_dead_tuples('{table}'::regclass)")
+        ) >= dead),
+        "{table} never showed {dead} dead tuples"
+    );
+}
+
+#[test]
+fn a_standby_says_so_and_leaves_the_primarys_dead_tuples_to_the_primary() {
+    let primary = Postgres::start();
+    bloat(&primary, "half_dead", 4000, 2000);
+    let standby = primary.standby();
+    assert!(
+        wait_for(Duration::from_secs(20), || number(
+            &standby,
+            "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'"
+        ) == 1),
+        "the standby never streamed"
+    );
+    let socket = primary.socket_dir().unwrap().display().to_string();
+
+    // The primary: CRITICAL at 50 % dead, and it knows its standby.
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", primary.url()])
+        .run();
+    out.code(2);
+    let dead = out.check("db:dead_tuples");
+    assert_eq!(dead["status"], "CRITICAL");
+    assert_eq!(dead["value"], 50.0);
+    assert_eq!(
+        out.check("db:role")["message"],
+        "primary (read-write), 1 standby streaming from it"
+    );
+
+    // The standby: says it is one, and does not call the dead tuples OK.
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", standby.url()])
+        .run();
+    out.code(3).nowhere(postgres::PASSWORD);
+    let role = out.check("db:role");
+    assert_eq!(role["status"], "OK");
+    let message = role["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "standby (read-only, in recovery) of the primary at {socket} (port {}): WAL receiver streaming, replay ",
+            primary.port
+        )) && message.ends_with(
+            "dead-tuple and vacuum statistics here are this standby's own and do not reflect the primary"
+        ),
+        "{message}"
+    );
+    for name in ["db:dead_tuples", "db:vacuum_needed"] {
+        let check = out.check(name);
+        assert_eq!(check["status"], "UNKNOWN", "{name}");
+        assert!(
+            check["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("not judged on a standby"),
+            "{check}"
+        );
+        assert_eq!(
+            check["hint"],
+            format!(
+                "maint db report --url 'postgres://postgres@/postgres?host={socket}&port={}'",
+                primary.port
+            )
+        );
+    }
+
+    // Vacuum and prune refuse before anything starts, naming the primary.
+    let out = maint().args(["db", "vacuum", "--url", standby.url()]).run();
+    out.code(3).one_error_line(&format!(
+        "is a read-only standby (in recovery): VACUUM must run on the primary (it replays from {socket} (port {}))",
+        primary.port
+    ));
+    out.stderr_has(&format!(
+        "hint: point --url at the primary: --url 'postgres://postgres@/postgres?host={socket}&port={}'",
+        primary.port
+    ));
+    let out = maint()
+        .args(["db", "prune", "--table", "half_dead", "--column", "id"])
+        .args(["--older-than", "1d", "--url", standby.url()])
+        .run();
+    out.code(3)
+        .one_error_line("is a read-only standby (in recovery): DELETE must run on the primary");
+}
+
+#[test]
+fn an_inactive_slot_keeping_wal_is_reported_with_its_size() {
+    let primary = Postgres::start();
+    sql(
+        &primary,
+        "SELECT pg_create_physical_replication_slot('forgotten', true);
+         CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g;
+         SELECT pg_switch_wal();",
+    );
+    let kept = number(
+        &primary,
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8
+           FROM pg_replication_slots WHERE slot_name = 'forgotten'",
+    );
+    assert!(kept > 2 << 20, "only {kept} bytes of WAL kept");
+    let out = maint()
+        .config("[postgres.report]\nslot_wal = { warn = \"1MiB\", crit = \"1GiB\" }\n")
+        .args(["--format", "json", "db", "report", "--url", primary.url()])
+        .run();
+    out.code(1);
+    let slot = out.check("db:slot_wal");
+    assert_eq!(slot["status"], "WARNING");
+    assert!(slot["value"].as_f64().unwrap() >= kept as f64);
+    assert_eq!(
+        slot["threshold"],
+        serde_json::json!({"warning": 1048576.0, "critical": 1073741824.0, "direction": "above"})
+    );
+    let message = slot["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("inactive physical slot \"forgotten\" keeps ")
+            && message.contains("nothing reads it, so the WAL grows"),
+        "{message}"
+    );
+    assert_eq!(
+        slot["hint"],
+        format!(
+            "if its consumer is gone for good: psql 'postgres://postgres@127.0.0.1:{}/postgres' -c \"SELECT pg_drop_replication_slot('forgotten')\"",
+            primary.port
+        )
+    );
+    let rows = &out.json()["sections"]["replication_slots"];
+    assert_eq!(rows[0]["slot"], "forgotten");
+    assert_eq!(rows[0]["active"], "false");
 }

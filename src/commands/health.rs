@@ -494,6 +494,7 @@ fn check_order(threshold: &Threshold) -> Result<(), String> {
 pub(crate) enum ConfiguredLevels<'a> {
     Number(&'a toml::Spanned<config::LevelsConfig<f64>>),
     Span(&'a toml::Spanned<config::LevelsConfig<Span>>),
+    Size(&'a toml::Spanned<config::LevelsConfig<crate::units::ByteSize>>),
 }
 
 fn configured_levels<'a>(loaded: &'a Loaded, key: &str) -> Option<ConfiguredLevels<'a>> {
@@ -546,6 +547,13 @@ impl ConfiguredLevels<'_> {
                 let seconds = |span: Option<Span>| span.map(|s| s.0.as_secs_f64());
                 threshold.warning = seconds(levels.warn).or(threshold.warning);
                 threshold.critical = seconds(levels.crit).or(threshold.critical);
+                check_order(&threshold).map_err(|m| loaded.invalid(&config_key, spanned, m))
+            }
+            ConfiguredLevels::Size(spanned) => {
+                let levels = spanned.get_ref();
+                let bytes = |size: Option<crate::units::ByteSize>| size.map(|s| s.0 as f64);
+                threshold.warning = bytes(levels.warn).or(threshold.warning);
+                threshold.critical = bytes(levels.crit).or(threshold.critical);
                 check_order(&threshold).map_err(|m| loaded.invalid(&config_key, spanned, m))
             }
         };

@@ -76,6 +76,19 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
+/// The flag that names the server the user chose on the command line, for
+/// hints: ` --url 'postgres://app:***@db/app'`, so that the command an
+/// operator pastes reaches the same server and not the default one. A
+/// password in it shows as `***` (to put back, or to leave to PGPASSWORD or
+/// ~/.pgpass, which the pasted command reads as maint did). Empty when the
+/// server came from maint.toml or the environment: the pasted command reads
+/// those too.
+pub fn again(flag: &str, given: Option<&str>) -> String {
+    given.map_or_else(String::new, |value| {
+        format!(" {flag} {}", shell_word(&crate::redact::url(value)))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -88,6 +101,15 @@ mod tests {
             "'\"My Schema\".\"Tab-le\"'"
         );
         assert_eq!(super::shell_word("it's"), r"'it'\''s'");
+        assert_eq!(
+            super::again("--url", Some("postgres://app:hunter2@db:5433/app")),
+            " --url 'postgres://app:***@db:5433/app'"
+        );
+        assert_eq!(
+            super::again("--url", Some("postgres://app@[::1]:5433/app")),
+            " --url 'postgres://app@[::1]:5433/app'"
+        );
+        assert_eq!(super::again("--url", None), "");
         assert_eq!(super::shell_word(""), "''");
     }
 }

@@ -106,6 +106,120 @@ pub fn server(client: &mut Client) -> Result<Server, postgres::Error> {
     })
 }
 
+/// What a standby knows of its replication: where it streams from and how
+/// far replay has come. Statistics such as dead tuples are each server's own,
+/// so a standby's say nothing of its primary's.
+#[derive(Clone, Debug, Default)]
+pub struct Standby {
+    /// Host (or socket folder) and port of the primary it streams from
+    /// (pg_stat_wal_receiver; hidden from roles without pg_read_all_stats).
+    pub primary_host: Option<String>,
+    pub primary_port: Option<i32>,
+    /// The WAL receiver's state (`streaming`, `catchup`, ...); None when no
+    /// receiver runs (restoring from an archive, or cut off).
+    pub receiver: Option<String>,
+    /// WAL received but not yet replayed.
+    pub replay_behind_bytes: Option<i64>,
+    /// Commit time (on the primary) of the last transaction replayed.
+    pub last_replay: Option<DateTime<Utc>>,
+}
+
+pub fn standby(client: &mut Client) -> Result<Standby, postgres::Error> {
+    let row = client.query_one(
+        "SELECT (SELECT status FROM pg_stat_wal_receiver),
+                (SELECT sender_host FROM pg_stat_wal_receiver),
+                (SELECT sender_port FROM pg_stat_wal_receiver),
+                pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::int8,
+                extract(epoch FROM pg_last_xact_replay_timestamp())::float8",
+        &[],
+    )?;
+    Ok(Standby {
+        receiver: row.get(0),
+        primary_host: row.get(1),
+        primary_port: row.get(2),
+        replay_behind_bytes: row.get(3),
+        last_replay: row.get::<_, Option<f64>>(4).and_then(epoch_time),
+    })
+}
+
+impl Standby {
+    /// Where the primary is, for people: `db1:5432`, `[::1]:5432`, or a socket folder.
+    pub fn primary(&self) -> Option<String> {
+        let host = self.primary_host.as_deref()?;
+        let port = self.primary_port.unwrap_or(5432);
+        Some(if host.starts_with('/') {
+            format!("{host} (port {port})")
+        } else if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        })
+    }
+
+    /// A URL of the primary for `user` and `database`, without any password
+    /// (PGPASSWORD or ~/.pgpass supply it, as for the standby).
+    pub fn primary_url(&self, user: &str, database: &str) -> Option<String> {
+        let host = self.primary_host.as_deref()?;
+        let port = self.primary_port.unwrap_or(5432);
+        Some(if host.starts_with('/') {
+            format!("postgres://{user}@/{database}?host={host}&port={port}")
+        } else if host.contains(':') {
+            format!("postgres://{user}@[{host}]:{port}/{database}")
+        } else {
+            format!("postgres://{user}@{host}:{port}/{database}")
+        })
+    }
+}
+
+/// A replication slot on a primary, and the WAL it keeps on disk.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub name: String,
+    /// `physical` or `logical`.
+    pub kind: String,
+    pub active: bool,
+    pub database: Option<String>,
+    /// WAL from the slot's restart point to now: what the server may not remove.
+    pub retained_bytes: Option<i64>,
+    /// PostgreSQL 13+: `reserved`, `extended`, `unreserved` or `lost`.
+    pub wal_status: Option<String>,
+}
+
+/// Every replication slot, the most WAL kept first (a primary only: a
+/// standby's `pg_current_wal_lsn()` fails in recovery).
+pub fn slots(client: &mut Client, server: &Server) -> Result<Vec<Slot>, postgres::Error> {
+    let wal_status = if server.version_num >= 130_000 {
+        "wal_status"
+    } else {
+        "NULL::text"
+    };
+    let sql = format!(
+        "SELECT slot_name::text, slot_type, active, database::text,
+                pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8, {wal_status}
+           FROM pg_replication_slots
+          ORDER BY 5 DESC NULLS LAST, 1"
+    );
+    Ok(client
+        .query(&sql, &[])?
+        .into_iter()
+        .map(|row| Slot {
+            name: row.get(0),
+            kind: row.get(1),
+            active: row.get(2),
+            database: row.get(3),
+            retained_bytes: row.get(4),
+            wal_status: row.get(5),
+        })
+        .collect())
+}
+
+/// Standbys streaming from this server now (pg_stat_replication).
+pub fn replicas(client: &mut Client) -> Result<i64, postgres::Error> {
+    Ok(client
+        .query_one("SELECT count(*) FROM pg_stat_replication", &[])?
+        .get(0))
+}
+
 fn epoch_time(seconds: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64)
 }
@@ -170,7 +284,6 @@ pub fn tables(
     };
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text,
-                quote_ident(n.nspname) || '.' || quote_ident(c.relname),
                 c.relkind = 'm',
                 c.relpages::int8, c.reltuples::float8,
                 coalesce(t.relpages, 0)::int8,
@@ -201,33 +314,35 @@ pub fn tables(
     let rows = client.query(&sql, &[])?;
     let mut tables = Vec::with_capacity(rows.len());
     for row in rows {
-        let options: Vec<String> = row.get(20);
+        let options: Vec<String> = row.get(19);
         let (settings, fillfactor) = table_settings(&server.defaults, &options);
         let time = |index: usize| row.get::<_, Option<f64>>(index).and_then(epoch_time);
+        let schema: String = row.get(1);
+        let name: String = row.get(2);
         tables.push(Table {
             oid: row.get(0),
-            schema: row.get(1),
-            name: row.get(2),
-            qualified: row.get(3),
-            materialized: row.get(4),
-            heap_pages: row.get(5),
-            reltuples: row.get(6),
-            toast_pages: row.get(7),
-            index_pages: row.get(8),
-            index_count: row.get(9),
-            live_tuples: row.get(10),
-            dead_tuples: row.get(11),
-            modified_since_analyze: row.get(12),
-            inserted_since_vacuum: row.get(13),
-            last_vacuum: time(14),
-            last_autovacuum: time(15),
-            last_analyze: time(16),
-            last_autoanalyze: time(17),
-            xid_age: row.get::<_, Option<i64>>(18).unwrap_or(0),
-            mxid_age: row.get::<_, Option<i64>>(19).unwrap_or(0),
+            qualified: super::pgname::qualified(&schema, &name),
+            schema,
+            name,
+            materialized: row.get(3),
+            heap_pages: row.get(4),
+            reltuples: row.get(5),
+            toast_pages: row.get(6),
+            index_pages: row.get(7),
+            index_count: row.get(8),
+            live_tuples: row.get(9),
+            dead_tuples: row.get(10),
+            modified_since_analyze: row.get(11),
+            inserted_since_vacuum: row.get(12),
+            last_vacuum: time(13),
+            last_autovacuum: time(14),
+            last_analyze: time(15),
+            last_autoanalyze: time(16),
+            xid_age: row.get::<_, Option<i64>>(17).unwrap_or(0),
+            mxid_age: row.get::<_, Option<i64>>(18).unwrap_or(0),
             settings,
-            owned: server.superuser || row.get::<_, bool>(21),
-            row_width: row.get(22),
+            owned: server.superuser || row.get::<_, bool>(20),
+            row_width: row.get(21),
             fillfactor,
         });
     }
@@ -627,7 +742,9 @@ pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Err
     let rows = client.query(
         "(SELECT 1, pid::text, greatest(age(backend_xmin), age(backend_xid))::int8,
                  extract(epoch FROM clock_timestamp() - xact_start)::float8,
-                 concat_ws(', ', 'user ' || usename, nullif(application_name, ''), state,
+                 concat_ws(', ', CASE WHEN backend_type = 'walsender'
+                                      THEN 'a standby''s hot_standby_feedback' END,
+                           'user ' || usename, nullif(application_name, ''), state,
                            left(regexp_replace(query, '\\s+', ' ', 'g'), 80))
             FROM pg_stat_activity
            WHERE (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
@@ -709,8 +826,7 @@ fn index_query(
     condition: &str,
 ) -> Result<Vec<IndexInfo>, postgres::Error> {
     let sql = format!(
-        "SELECT n.nspname::text, t.relname::text,
-                quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+        "SELECT n.nspname::text, t.relname::text, c.relname::text,
                 c.relpages::int8, pg_stat_get_numscans(i.indexrelid),
                 pg_get_indexdef(i.indexrelid)
            FROM pg_index i
@@ -720,15 +836,15 @@ fn index_query(
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
             AND n.nspname NOT LIKE 'pg\\_toast%'
             AND {condition}
-          ORDER BY c.relpages DESC, 3"
+          ORDER BY c.relpages DESC, 1, 3"
     );
     Ok(client
         .query(&sql, &[])?
         .into_iter()
         .map(|row| IndexInfo {
+            qualified: super::pgname::qualified(row.get(0), row.get(2)),
             schema: row.get(0),
             table: row.get(1),
-            qualified: row.get(2),
             bytes: (row.get::<_, i64>(3).max(0) * block_size) as u64,
             scans: row.get(4),
             definition: row.get(5),
@@ -760,7 +876,7 @@ pub enum Statements {
 /// `total_time` became `total_exec_time`.
 pub fn slow_statements(client: &mut Client, limit: i64) -> Result<Statements, postgres::Error> {
     let found = client.query_opt(
-        "SELECT quote_ident(n.nspname), e.extversion
+        "SELECT n.nspname::text, e.extversion
            FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
           WHERE e.extname = 'pg_stat_statements'",
         &[],
@@ -768,7 +884,7 @@ pub fn slow_statements(client: &mut Client, limit: i64) -> Result<Statements, po
     let Some(found) = found else {
         return Ok(Statements::NotInstalled);
     };
-    let schema: String = found.get(0);
+    let schema = super::pgname::quote_ident(found.get(0));
     let version: String = found.get(1);
     let (major, minor) = version
         .split_once('.')

@@ -81,18 +81,43 @@ pub(crate) fn open(target: &Target) -> Result<(Client, Server)> {
 }
 
 /// Vacuum and prune change things: a standby cannot, and says so late and
-/// obscurely ("cannot execute VACUUM during recovery"), so say it first.
-pub(crate) fn require_primary(server: &Server, target: &Target, command: &str) -> Result<()> {
-    if server.in_recovery {
-        return Err(anyhow::anyhow!(
-            "PostgreSQL at {} is a read-only standby (in recovery): {command} must run on the primary",
-            target.display
-        )
-        .context(Hint::new(
-            "point --url at the primary (SELECT pg_is_in_recovery() is false there)",
-        )));
+/// obscurely ("cannot execute VACUUM during recovery"), so say it first,
+/// with where the primary is when the standby knows.
+pub(crate) fn require_primary(
+    client: &mut Client,
+    server: &Server,
+    target: &Target,
+    command: &str,
+) -> Result<()> {
+    if !server.in_recovery {
+        return Ok(());
     }
-    Ok(())
+    let primary = crate::probe::pgstats::standby(client).ok();
+    let (at, hint) = match primary.as_ref().and_then(|standby| {
+        Some((
+            standby.primary()?,
+            standby.primary_url(target.user(), target.dbname())?,
+        ))
+    }) {
+        Some((at, url)) => (
+            format!(" (it replays from {at})"),
+            format!(
+                "point --url at the primary: --url {}; what {command} removes there reaches the standby by replication",
+                crate::commands::shell_word(&url)
+            ),
+        ),
+        None => (
+            String::new(),
+            format!(
+                "point --url at the primary (SELECT pg_is_in_recovery() is false there); what {command} removes there reaches the standby by replication"
+            ),
+        ),
+    };
+    Err(anyhow::anyhow!(
+        "PostgreSQL at {} is a read-only standby (in recovery): {command} must run on the primary{at}",
+        target.display
+    )
+    .context(Hint::new(hint)))
 }
 
 /// A table named on the command line, as the server resolves it.
@@ -113,7 +138,7 @@ pub(crate) fn resolve_table(
 ) -> Result<NamedTable> {
     let row = client
         .query_opt(
-            "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text
+            "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.oid = to_regclass($1)",
             &[&name],
@@ -137,9 +162,9 @@ pub(crate) fn resolve_table(
             target.display
         ))));
     };
-    let kind: String = row.get(2);
+    let kind: String = row.get(3);
     let kind = kind.chars().next().unwrap_or('?');
-    let qualified: String = row.get(1);
+    let qualified = crate::probe::pgname::qualified(row.get(1), row.get(2));
     if !matches!(kind, 'r' | 'm' | 'p') {
         return Err(
             anyhow::anyhow!("{flag} {name:?}: {qualified} is not a table").context(Hint::new(

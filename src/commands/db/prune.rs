@@ -112,7 +112,7 @@ fn column_info(
         .map_or_else(|| column.to_owned(), |c| c.replace("\"\"", "\""));
     let row = client
         .query_opt(
-            "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod),
                     a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype),
                     EXISTS (SELECT 1 FROM pg_index i
                              WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum
@@ -143,7 +143,7 @@ fn column_info(
         )));
     }
     Ok(ColumnInfo {
-        quoted: row.get(0),
+        quoted: crate::probe::pgname::quote_ident(row.get(0)),
         type_name,
         indexed: row.get(3),
     })
@@ -155,7 +155,7 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
     let target = &settings.target;
     let (mut client, server) = open(target).map_err(Failed::Setup)?;
-    require_primary(&server, target, "DELETE").map_err(Failed::Setup)?;
+    require_primary(&mut client, &server, target, "DELETE").map_err(Failed::Setup)?;
     let table =
         resolve_table(&mut client, target, "--table", &settings.table).map_err(Failed::Setup)?;
     let column =

@@ -11,8 +11,10 @@ use crate::cli::DbReportArgs;
 use crate::commands::health::ConfiguredLevels;
 use crate::commands::{Context, Failed, Outcome};
 use crate::config::{Levels, Loaded, SpanLevels};
+use crate::probe::pgname::qualified;
 use crate::probe::pgstats::{
-    self, Criteria, Holder, HolderKind, IndexInfo, Reliability, Server, Statements, Table,
+    self, Criteria, Holder, HolderKind, IndexInfo, Reliability, Server, Slot, Standby, Statements,
+    Table,
 };
 use crate::probe::postgres::Target;
 use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Threshold, Unit};
@@ -25,6 +27,13 @@ const DEAD_TUPLES_FLOOR: i64 = 1000;
 const BLOAT_FLOOR_BYTES: u64 = 8 << 20;
 /// A prepared transaction older than this is probably forgotten.
 const PREPARED_WARN: Duration = Duration::from_secs(300);
+/// WAL kept by an inactive slot: 1 GiB is max_wal_size's default, 10 GiB a
+/// disk filling up.
+const SLOT_WAL: Threshold = Threshold {
+    warning: Some((1u64 << 30) as f64),
+    critical: Some((10u64 << 30) as f64),
+    direction: crate::report::Direction::Above,
+};
 
 struct Thresholds {
     dead_tuples: Threshold,
@@ -32,6 +41,7 @@ struct Thresholds {
     bloat: Threshold,
     slow_query: Threshold,
     oldest_transaction: Threshold,
+    slot_wal: Threshold,
 }
 
 fn levels(
@@ -95,6 +105,14 @@ impl Thresholds {
                 postgres.map_or(&none_span, |p| &p.oldest_transaction),
                 Threshold::above(3600.0, 6.0 * 3600.0),
             )?,
+            slot_wal: match report.and_then(|r| r.slot_wal.as_ref()) {
+                Some(spanned) => ConfiguredLevels::Size(spanned).apply(
+                    SLOT_WAL,
+                    loaded,
+                    "postgres.report.slot_wal",
+                )?,
+                None => SLOT_WAL,
+            },
         })
     }
 }
@@ -102,6 +120,11 @@ impl Thresholds {
 /// Everything the report reads, in a handful of queries.
 pub struct Facts {
     pub server: Server,
+    /// On a standby: where it replays from and how far it has come.
+    pub standby: Option<Standby>,
+    /// On a primary: its replication slots and the standbys streaming now.
+    pub slots: Vec<Slot>,
+    pub replicas: i64,
     pub tables: Vec<Table>,
     pub holders: Vec<Holder>,
     pub unused: Vec<IndexInfo>,
@@ -123,8 +146,22 @@ pub fn gather(target: &Target) -> Result<Facts> {
         .map_err(fail("reading index statistics"))?;
     let statements =
         pgstats::slow_statements(&mut client, 10).map_err(fail("reading pg_stat_statements"))?;
+    let (standby, slots, replicas) = if server.in_recovery {
+        let standby =
+            pgstats::standby(&mut client).map_err(fail("reading the standby's replay state"))?;
+        (Some(standby), Vec::new(), 0)
+    } else {
+        let slots =
+            pgstats::slots(&mut client, &server).map_err(fail("reading pg_replication_slots"))?;
+        let replicas =
+            pgstats::replicas(&mut client).map_err(fail("reading pg_stat_replication"))?;
+        (None, slots, replicas)
+    };
     Ok(Facts {
         server,
+        standby,
+        slots,
+        replicas,
         tables,
         holders,
         unused,
@@ -138,6 +175,8 @@ pub struct Settings {
     target: Target,
     thresholds: Thresholds,
     top: usize,
+    /// ` --url ...` for hints, when the user named the server with it.
+    again: String,
 }
 
 impl Settings {
@@ -149,6 +188,7 @@ impl Settings {
                 .top
                 .or(loaded.config.postgres.as_ref().and_then(|p| p.report.top))
                 .unwrap_or(DEFAULT_TOP),
+            again: crate::commands::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
         })
     }
 }
@@ -164,13 +204,7 @@ pub fn run(settings: &Settings) -> Result<Report> {
     let clock = Instant::now();
     let facts = gather(&settings.target)?;
     let mut report = Report::new("db report", Kind::Check, started_at);
-    build(
-        &mut report,
-        &facts,
-        &settings.thresholds,
-        &settings.target,
-        settings.top,
-    );
+    build(&mut report, &facts, settings);
     report.duration = clock.elapsed();
     Ok(report)
 }
@@ -179,10 +213,37 @@ fn percent(value: f64) -> f64 {
     (value * 1000.0).round() / 10.0
 }
 
-fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target, top: usize) {
+fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
+    let Settings {
+        target,
+        thresholds,
+        top,
+        again,
+    } = settings;
+    let top = *top;
     let server = &facts.server;
     let block = server.block_size;
     let db = &server.database;
+
+    report.checks.push(role_check(facts, target));
+    // Dead tuples, vacuum and analyze times are each server's own
+    // statistics: a standby's say nothing of what its primary needs.
+    let standby_unknown = |name: &str| {
+        let primary = facts
+            .standby
+            .as_ref()
+            .and_then(|s| s.primary_url(target.user(), target.dbname()))
+            .unwrap_or_else(|| format!("postgres://{}@PRIMARY/{}", target.user(), target.dbname()));
+        Check::new(
+            name,
+            Status::Unknown,
+            "not judged on a standby: dead tuples, vacuum and analyze times are each server's own statistics, and a standby's do not reflect its primary's (which is where VACUUM runs)",
+        )
+        .with_hint(format!(
+            "maint db report --url {}",
+            crate::commands::shell_word(&primary)
+        ))
+    };
 
     // Dead tuples.
     let worst_dead = facts
@@ -191,6 +252,7 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
         .filter(|t| t.dead_tuples >= DEAD_TUPLES_FLOOR)
         .max_by(|a, b| a.dead_ratio().total_cmp(&b.dead_ratio()));
     report.checks.push(match worst_dead {
+        _ if server.in_recovery => standby_unknown("db:dead_tuples"),
         Some(t) => Check::measured(
             "db:dead_tuples",
             percent(t.dead_ratio()),
@@ -205,7 +267,7 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
             ),
         )
         .with_hint(format!(
-            "maint db vacuum --table {}",
+            "maint db vacuum{again} --table {}",
             crate::commands::shell_word(&t.qualified)
         )),
         None => Check::measured(
@@ -239,7 +301,10 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
                     server.database_xid_age
                 ),
             )
-            .with_hint(format!("maint db vacuum --table '{}'", t.qualified)),
+            .with_hint(format!(
+                "maint db vacuum{again} --table {}",
+                crate::commands::shell_word(&t.qualified)
+            )),
         );
     }
 
@@ -276,8 +341,8 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
                 ),
             )
             .with_hint(format!(
-                "maint db vacuum --full --yes --table '{}' (ACCESS EXCLUSIVE lock: plan a window)",
-                t.qualified
+                "maint db vacuum{again} --full --yes --table {} (ACCESS EXCLUSIVE lock: plan a window)",
+                crate::commands::shell_word(&t.qualified)
             ))
         }
         None => Check::measured(
@@ -300,7 +365,9 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
         .map(|c| c.table.qualified.as_str())
         .collect();
     let more = chosen.len().saturating_sub(names.len());
-    report.checks.push(
+    report.checks.push(if server.in_recovery {
+        standby_unknown("db:vacuum_needed")
+    } else {
         Check::new(
             "db:vacuum_needed",
             Status::Ok,
@@ -324,9 +391,10 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
                 )
             },
         )
-        .with_value(chosen.len() as f64, Unit::Count),
-    );
-    if !server.autovacuum {
+        .with_value(chosen.len() as f64, Unit::Count)
+    });
+    // Autovacuum never runs on a standby: its setting there means nothing yet.
+    if !server.autovacuum && !server.in_recovery {
         report.checks.push(
             Check::new(
                 "db:autovacuum",
@@ -338,6 +406,9 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
     }
 
     holder_checks(report, facts, thresholds, target);
+    if !server.in_recovery {
+        slot_checks(report, facts, thresholds, target);
+    }
     index_checks(report, facts, server);
     statement_check(report, facts, thresholds);
 
@@ -417,6 +488,189 @@ fn build(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &T
                 .collect(),
         });
     }
+}
+
+/// Primary or standby, and on a standby how far replay has come.
+fn role_check(facts: &Facts, target: &Target) -> Check {
+    let Some(standby) = &facts.standby else {
+        return Check::new(
+            "db:role",
+            Status::Ok,
+            format!(
+                "primary (read-write), {} standby{} streaming from it",
+                facts.replicas,
+                if facts.replicas == 1 { "" } else { "s" }
+            ),
+        );
+    };
+    let of = standby.primary().map_or_else(
+        || "its primary".to_owned(),
+        |p| format!("the primary at {p}"),
+    );
+    let behind = standby.replay_behind_bytes.unwrap_or(0).max(0) as u64;
+    let replay = match standby.last_replay {
+        Some(time) => format!(
+            "last replayed commit {} ({})",
+            ago(Some(time)),
+            time.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        None => "nothing replayed since it started".to_owned(),
+    };
+    // Caught up with what it received: no lag, however old the last commit.
+    let lag = if behind == 0 {
+        0.0
+    } else {
+        standby.last_replay.map_or(0.0, |time| {
+            (chrono::Utc::now() - time)
+                .to_std()
+                .unwrap_or_default()
+                .as_secs_f64()
+                .round()
+        })
+    };
+    let common = "dead-tuple and vacuum statistics here are this standby's own and do not reflect the primary";
+    match standby.receiver.as_deref() {
+        Some(state) => Check::new(
+            "db:role",
+            Status::Ok,
+            format!(
+                "standby (read-only, in recovery) of {of}: WAL receiver {state}, replay {} behind what it received, {replay}; {common}",
+                human_bytes(behind)
+            ),
+        )
+        .with_value(lag, Unit::Seconds),
+        None => Check::new(
+            "db:role",
+            Status::Warning,
+            format!(
+                "standby (read-only, in recovery) receiving no WAL from its primary (no WAL receiver: cut off, or restoring from an archive), {replay}; {common}"
+            ),
+        )
+        .with_value(lag, Unit::Seconds)
+        .with_hint(format!(
+            "psql '{}' -c 'SELECT * FROM pg_stat_wal_receiver'; check primary_conninfo and the server log",
+            target.display
+        )),
+    }
+}
+
+/// Replication slots keep WAL until their consumer reads it: an inactive
+/// one keeps it forever, and the primary's disk fills.
+fn slot_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
+    let inactive: Vec<&Slot> = facts.slots.iter().filter(|s| !s.active).collect();
+    let lost: Vec<&Slot> = facts
+        .slots
+        .iter()
+        .filter(|s| s.wal_status.as_deref() == Some("lost"))
+        .collect();
+    let describe = |slot: &Slot| {
+        format!(
+            "{} slot {:?}{} keeps {} of WAL{}",
+            slot.kind,
+            slot.name,
+            slot.database
+                .as_ref()
+                .map_or_else(String::new, |db| format!(" (database {db})")),
+            human_bytes(slot.retained_bytes.unwrap_or(0).max(0) as u64),
+            slot.wal_status
+                .as_ref()
+                .map_or_else(String::new, |status| format!(", wal_status {status}"))
+        )
+    };
+    let drop_hint = |slot: &Slot| {
+        format!(
+            "if its consumer is gone for good: psql '{}' -c \"SELECT pg_drop_replication_slot('{}')\"",
+            target.display,
+            slot.name.replace('\'', "''")
+        )
+    };
+    let check = match inactive.first() {
+        None => Check::measured(
+            "db:slot_wal",
+            0.0,
+            Unit::Bytes,
+            thresholds.slot_wal,
+            if facts.slots.is_empty() {
+                "no replication slot".to_owned()
+            } else {
+                format!(
+                    "{} replication slot{}, all active",
+                    facts.slots.len(),
+                    if facts.slots.len() == 1 { "" } else { "s" }
+                )
+            },
+        ),
+        Some(worst) => {
+            let more = inactive.len() - 1;
+            Check::measured(
+                "db:slot_wal",
+                worst.retained_bytes.unwrap_or(0).max(0) as f64,
+                Unit::Bytes,
+                thresholds.slot_wal,
+                format!(
+                    "inactive {}: nothing reads it, so the WAL grows until it is dropped or its consumer returns{}",
+                    describe(worst),
+                    if more > 0 {
+                        format!(" ({more} more inactive)")
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+            .with_hint(drop_hint(worst))
+        }
+    };
+    report.checks.push(match lost.first() {
+        Some(slot) if check.status == Status::Ok => Check::new(
+            "db:slot_wal",
+            Status::Warning,
+            format!(
+                "{}: the WAL its consumer needs is gone, it can never catch up",
+                describe(slot)
+            ),
+        )
+        .with_hint(drop_hint(slot)),
+        _ => check,
+    });
+    for slot in &facts.slots {
+        report.metrics.push(Metric::new(
+            "maint_db_replication_slot_wal_bytes",
+            "WAL a replication slot keeps on disk (from its restart_lsn to now)",
+            &[
+                ("database", facts.server.database.as_str()),
+                ("slot", slot.name.as_str()),
+                ("active", if slot.active { "true" } else { "false" }),
+            ],
+            slot.retained_bytes.unwrap_or(0).max(0) as f64,
+        ));
+    }
+    report.sections.push(Section {
+        name: "replication_slots".to_owned(),
+        title: "Replication slots (most WAL kept first)".to_owned(),
+        columns: vec![
+            Column::new("slot", "SLOT"),
+            Column::new("type", "TYPE"),
+            Column::new("active", "ACTIVE"),
+            Column::new("database", "DATABASE"),
+            Column::new("retained_wal_bytes", "WAL KEPT"),
+            Column::new("wal_status", "WAL STATUS"),
+        ],
+        rows: facts
+            .slots
+            .iter()
+            .map(|slot| {
+                vec![
+                    Cell::Text(slot.name.clone()),
+                    Cell::Text(slot.kind.clone()),
+                    Cell::Text(if slot.active { "true" } else { "false" }.to_owned()),
+                    slot.database.clone().map_or(Cell::Empty, Cell::Text),
+                    slot.retained_bytes
+                        .map_or(Cell::Empty, |b| Cell::Bytes(b.max(0) as u64)),
+                    slot.wal_status.clone().map_or(Cell::Empty, Cell::Text),
+                ]
+            })
+            .collect(),
+    });
 }
 
 fn ago(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -522,12 +776,11 @@ fn index_checks(report: &mut Report, facts: &Facts, server: &Server) {
             "db:unused_indexes",
             Status::Warning,
             format!(
-                "{} indexes ({}) never scanned since {since}, largest {} on {}.{}; primary-key, unique and constraint indexes left out",
+                "{} indexes ({}) never scanned since {since}, largest {} on {}; primary-key, unique and constraint indexes left out",
                 facts.unused.len(),
                 human_bytes(unused_bytes),
                 biggest.qualified,
-                biggest.schema,
-                biggest.table
+                qualified(&biggest.schema, &biggest.table)
             ),
         )
         .with_value(facts.unused.len() as f64, Unit::Count)
@@ -547,11 +800,10 @@ fn index_checks(report: &mut Report, facts: &Facts, server: &Server) {
             "db:invalid_indexes",
             Status::Warning,
             format!(
-                "{} invalid indexes (written to, never used), e.g. {} on {}.{}: left by a failed CREATE INDEX CONCURRENTLY or an interrupted REINDEX CONCURRENTLY",
+                "{} invalid indexes (written to, never used), e.g. {} on {}: left by a failed CREATE INDEX CONCURRENTLY or an interrupted REINDEX CONCURRENTLY",
                 facts.invalid.len(),
                 first.qualified,
-                first.schema,
-                first.table
+                qualified(&first.schema, &first.table)
             ),
         )
         .with_value(facts.invalid.len() as f64, Unit::Count)
@@ -671,7 +923,7 @@ fn index_section(name: &str, title: &str, indexes: &[IndexInfo]) -> Section {
             .map(|i| {
                 vec![
                     Cell::Text(i.qualified.clone()),
-                    Cell::Text(format!("{}.{}", i.schema, i.table)),
+                    Cell::Text(qualified(&i.schema, &i.table)),
                     Cell::Bytes(i.bytes),
                     Cell::Integer(i.scans),
                     Cell::Text(i.definition.clone()),

@@ -253,7 +253,7 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
     let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
     let target = &settings.target;
     let (mut client, server) = open(target).map_err(Failed::Setup)?;
-    require_primary(&server, target, "VACUUM").map_err(Failed::Setup)?;
+    require_primary(&mut client, &server, target, "VACUUM").map_err(Failed::Setup)?;
     let mut named = Vec::new();
     for name in &settings.tables {
         named.push(resolve_table(&mut client, target, "--table", name).map_err(Failed::Setup)?);
