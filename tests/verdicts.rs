@@ -388,3 +388,207 @@ fn an_inactive_slot_keeping_wal_is_reported_with_its_size() {
     assert_eq!(rows[0]["slot"], "forgotten");
     assert_eq!(rows[0]["active"], "false");
 }
+
+/// A session of the test's own on `server`, under an application name that
+/// the messages under test must show.
+fn session(server: &Postgres, application: &str) -> ::postgres::Client {
+    let mut url = url::Url::parse(server.url()).unwrap();
+    url.query_pairs_mut()
+        .append_pair("application_name", application);
+    ::postgres::Client::connect(url.as_str(), ::postgres::NoTls).unwrap()
+}
+
+#[test]
+fn vacuum_held_back_by_an_open_transaction_says_by_whom() {
+    let server = Postgres::start();
+    sql(
+        &server,
+        "CREATE TABLE orders (id int, note text) WITH (autovacuum_enabled = false);
+         INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 4000) g;",
+    );
+    // A report that began before the DELETE still sees the deleted rows.
+    let mut report_job = session(&server, "nightly-report");
+    report_job
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM orders")
+        .unwrap();
+    let pid: i32 = report_job
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    sql(&server, "DELETE FROM orders WHERE id <= 3000");
+    assert!(wait_for(Duration::from_secs(10), || number(
+        &server,
+        "SELECT pg_stat_get_dead_tuples('orders'::regclass)"
+    ) >= 3000));
+
+    let out = maint()
+        .args(["--format", "json", "db", "vacuum", "--table", "orders"])
+        .args(["--url", server.url()])
+        .run();
+    // Done, but with a warning: nothing was cleaned.
+    out.code(1).nowhere(postgres::PASSWORD);
+    let run = out.check("vacuum");
+    assert_eq!(run["status"], "OK");
+    assert!(
+        run["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(3000 dead tuples before, 3000 after), 1 held back by an open snapshot"),
+        "{run}"
+    );
+    let table = out.check("public.orders");
+    assert_eq!(table["status"], "WARNING");
+    let message = table["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "VACUUM ran but 3000 of 3000 dead tuples remain: transaction pid {pid} open "
+        )) && message.contains("nightly-report, idle in transaction")
+            && message
+                .ends_with("still sees them, and VACUUM removes only rows no snapshot can see"),
+        "{message}"
+    );
+    let url = format!("postgres://postgres:***@127.0.0.1:{}/postgres", server.port);
+    assert_eq!(
+        table["hint"],
+        format!(
+            "psql 'postgres://postgres@127.0.0.1:{}/postgres' -c 'SELECT pg_terminate_backend({pid})' \
+             (after checking what it is); then maint db vacuum --url '{url}' --table public.orders",
+            server.port
+        )
+    );
+
+    // Once it ends, the same command cleans up and says nothing more.
+    report_job.batch_execute("COMMIT").unwrap();
+    let out = maint()
+        .args(["--format", "json", "db", "vacuum", "--table", "orders"])
+        .args(["--url", server.url()])
+        .run();
+    out.code(0);
+    assert!(
+        out.check("vacuum")["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(3000 dead tuples before, 0 after)")
+    );
+}
+
+/// A table of 100 rows older than 30 days, and a session holding an ACCESS
+/// EXCLUSIVE lock on it (a migration in progress), until it commits.
+fn locked_events(server: &Postgres) -> (::postgres::Client, i32) {
+    sql(
+        server,
+        "CREATE TABLE events (id int, at timestamptz);
+         INSERT INTO events SELECT g, now() - interval '40 days' FROM generate_series(1, 100) g;",
+    );
+    let mut migration = session(server, "migration");
+    migration
+        .batch_execute("BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let pid = migration
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    (migration, pid)
+}
+
+const PRUNE: [&str; 8] = [
+    "db",
+    "prune",
+    "--table",
+    "events",
+    "--column",
+    "at",
+    "--older-than",
+    "30d",
+];
+
+#[test]
+fn prune_names_who_holds_the_lock_after_its_retries() {
+    let server = Postgres::start();
+    let (mut migration, pid) = locked_events(&server);
+    let out = maint()
+        .args(["--format", "json"])
+        .args(PRUNE)
+        .args(["--lock-timeout", "100ms", "--url", server.url()])
+        .run();
+    out.code(2).nowhere(postgres::PASSWORD);
+    let check = out.check("prune:public.events");
+    assert_eq!(check["status"], "CRITICAL");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "stopped: preparing the DELETE: canceling statement due to lock timeout (4 tries): \
+             the table is locked by pid {pid} (application migration, user postgres, AccessExclusiveLock, \
+             idle in transaction, transaction open since "
+        )),
+        "{message}"
+    );
+    assert!(message.contains(", query started "), "{message}");
+    let hint = check["hint"].as_str().unwrap();
+    assert!(
+        hint.starts_with(&format!(
+            "see what pid {pid} is doing, then end it or wait: psql 'postgres://postgres@127.0.0.1:{}/postgres' -c 'SELECT pg_terminate_backend({pid})'; then maint db prune --url ",
+            server.port
+        )) && hint.ends_with(" --table public.events --column at --older-than 30d"),
+        "{hint}"
+    );
+    migration.batch_execute("COMMIT").unwrap();
+    assert_eq!(number(&server, "SELECT count(*) FROM events"), 100);
+}
+
+#[test]
+fn prune_retries_a_lock_wait_and_finishes_when_the_lock_goes() {
+    let server = Postgres::start();
+    let (mut migration, _) = locked_events(&server);
+    // The builder owns the working folder: it lives until the run ends.
+    let builder = maint().args(["--format", "json"]).args(PRUNE).args([
+        "--lock-timeout",
+        "1s",
+        "--url",
+        server.url(),
+    ]);
+    let child = builder
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Each try is a new statement waiting for the lock: release it only
+    // once a second try waits, so the run can finish only by retrying.
+    let mut watcher = server.client();
+    let mut tries: Vec<f64> = Vec::new();
+    assert!(
+        wait_for(Duration::from_secs(20), || {
+            let waiting: Option<f64> = watcher
+                .query_opt(
+                    "SELECT extract(epoch FROM query_start)::float8 FROM pg_stat_activity
+                      WHERE application_name = 'maint' AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .unwrap()
+                .map(|row| row.get(0));
+            if let Some(start) = waiting
+                && !tries.contains(&start)
+            {
+                tries.push(start);
+            }
+            tries.len() >= 2
+        }),
+        "prune never tried again: {tries:?}"
+    );
+    migration.batch_execute("COMMIT").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // 1: done, with the warning that no index starts with the column.
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("deleted 100 rows of public.events"),
+        "{stdout}"
+    );
+    assert_eq!(number(&server, "SELECT count(*) FROM events"), 0);
+}

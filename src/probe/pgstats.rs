@@ -724,6 +724,8 @@ pub enum HolderKind {
     Transaction,
     ReplicationSlot,
     PreparedTransaction,
+    /// A standby's queries, through hot_standby_feedback without a slot.
+    StandbyFeedback,
 }
 
 impl HolderKind {
@@ -732,23 +734,33 @@ impl HolderKind {
             HolderKind::Transaction => "transaction",
             HolderKind::ReplicationSlot => "replication slot",
             HolderKind::PreparedTransaction => "prepared transaction",
+            HolderKind::StandbyFeedback => "hot_standby_feedback",
         }
     }
 }
 
-/// The oldest transaction, replication slot and prepared transaction
-/// holding back cleanup, oldest xmin first (at most one of each kind).
+/// The oldest transaction, replication slot, prepared transaction and
+/// standby (hot_standby_feedback) holding back cleanup, oldest xmin first
+/// (at most one of each kind). Transactions in other databases are left
+/// out: VACUUM of this database's tables does not wait for them.
 pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Error> {
     let rows = client.query(
         "(SELECT 1, pid::text, greatest(age(backend_xmin), age(backend_xid))::int8,
                  extract(epoch FROM clock_timestamp() - xact_start)::float8,
-                 concat_ws(', ', CASE WHEN backend_type = 'walsender'
-                                      THEN 'a standby''s hot_standby_feedback' END,
-                           'user ' || usename, nullif(application_name, ''), state,
+                 concat_ws(', ', 'user ' || usename, nullif(application_name, ''), state,
                            left(regexp_replace(query, '\\s+', ' ', 'g'), 80))
             FROM pg_stat_activity
            WHERE (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
+             AND backend_type <> 'walsender'
+             AND datname = current_database()
              AND pid <> pg_backend_pid()
+           ORDER BY 3 DESC LIMIT 1)
+         UNION ALL
+         (SELECT 4, pid::text, age(backend_xmin)::int8, NULL::float8,
+                 concat_ws(', ', 'standby ' || nullif(application_name, ''),
+                           'from ' || coalesce(host(client_addr), 'the local socket'))
+            FROM pg_stat_activity
+           WHERE backend_type = 'walsender' AND backend_xmin IS NOT NULL
            ORDER BY 3 DESC LIMIT 1)
          UNION ALL
          (SELECT 2, slot_name::text, greatest(age(xmin), age(catalog_xmin))::int8, NULL::float8,
@@ -762,6 +774,7 @@ pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Err
                  extract(epoch FROM clock_timestamp() - prepared)::float8,
                  concat_ws(', ', 'owner ' || owner, 'database ' || database)
             FROM pg_prepared_xacts
+           WHERE database = current_database()
            ORDER BY age(transaction) DESC LIMIT 1)
          ORDER BY 3 DESC",
         &[],
@@ -772,6 +785,7 @@ pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Err
             kind: match row.get::<_, i32>(0) {
                 1 => HolderKind::Transaction,
                 2 => HolderKind::ReplicationSlot,
+                4 => HolderKind::StandbyFeedback,
                 _ => HolderKind::PreparedTransaction,
             },
             name: row.get(1),
@@ -782,6 +796,80 @@ pub fn cleanup_holders(client: &mut Client) -> Result<Vec<Holder>, postgres::Err
             detail: row.get::<_, Option<String>>(4).unwrap_or_default(),
         })
         .collect())
+}
+
+/// A session holding a lock on a table, as another session waiting for it
+/// would want to know it.
+#[derive(Clone, Debug)]
+pub struct LockHolder {
+    pub pid: i32,
+    pub application: String,
+    pub user: String,
+    /// `AccessExclusiveLock`, `RowExclusiveLock`, ...
+    pub mode: String,
+    pub state: String,
+    pub transaction_start: Option<DateTime<Utc>>,
+    pub query_start: Option<DateTime<Utc>>,
+    pub query: String,
+}
+
+/// The other session holding the strongest lock on table `oid` (the one
+/// most likely to block a writer; a row lock shows as the holder's
+/// ROW SHARE or ROW EXCLUSIVE lock on the table), longest held first.
+pub fn lock_holder(client: &mut Client, oid: u32) -> Result<Option<LockHolder>, postgres::Error> {
+    let row = client.query_opt(
+        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), l.mode,
+                coalesce(a.state, ''),
+                extract(epoch FROM a.xact_start)::float8, extract(epoch FROM a.query_start)::float8,
+                left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 80)
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'relation' AND l.relation = $1 AND l.granted
+            AND l.pid <> pg_backend_pid()
+          ORDER BY CASE l.mode WHEN 'AccessExclusiveLock' THEN 0 WHEN 'ExclusiveLock' THEN 1
+                               WHEN 'ShareRowExclusiveLock' THEN 2 WHEN 'ShareLock' THEN 3
+                               WHEN 'ShareUpdateExclusiveLock' THEN 4 ELSE 5 END,
+                   a.xact_start NULLS LAST
+          LIMIT 1",
+        &[&oid],
+    )?;
+    Ok(row.map(|row| LockHolder {
+        pid: row.get(0),
+        application: row.get(1),
+        user: row.get(2),
+        mode: row.get(3),
+        state: row.get(4),
+        transaction_start: row.get::<_, Option<f64>>(5).and_then(epoch_time),
+        query_start: row.get::<_, Option<f64>>(6).and_then(epoch_time),
+        query: row.get(7),
+    }))
+}
+
+impl LockHolder {
+    /// `pid 4321 (application migration, user app, AccessExclusiveLock, idle
+    /// in transaction since 12:00:01 UTC, last query started 12:00:01 UTC: LOCK TABLE ...)`.
+    pub fn describe(&self) -> String {
+        let time = |t: Option<DateTime<Utc>>| {
+            t.map_or_else(
+                || "?".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            )
+        };
+        let application = if self.application.is_empty() {
+            "no application_name".to_owned()
+        } else {
+            format!("application {}", self.application)
+        };
+        format!(
+            "pid {} ({application}, user {}, {}, {}, transaction open since {}, query started {}: {})",
+            self.pid,
+            self.user,
+            self.mode,
+            self.state,
+            time(self.transaction_start),
+            time(self.query_start),
+            self.query
+        )
+    }
 }
 
 /// An index that no query used since the statistics were reset.

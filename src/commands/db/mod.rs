@@ -17,7 +17,7 @@ use super::{Context, Outcome};
 use crate::cli::DbCommand;
 use crate::config::{Loaded, PostgresConfig, PostgresUrl};
 use crate::error::Hint;
-use crate::probe::pgstats::Server;
+use crate::probe::pgstats::{Holder, HolderKind, Server};
 use crate::probe::postgres::{PgError, Target};
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -118,6 +118,49 @@ pub(crate) fn require_primary(
         target.display
     )
     .context(Hint::new(hint)))
+}
+
+/// Who holds back cleanup, in words: `transaction pid 4321 open 5m 03s (user
+/// app, psql, idle in transaction, ...)`.
+pub(crate) fn holder_text(holder: &Holder) -> String {
+    let open = crate::units::human_duration(holder.open_for.unwrap_or_default());
+    match holder.kind {
+        HolderKind::Transaction => format!(
+            "transaction pid {} open {open} ({})",
+            holder.name, holder.detail
+        ),
+        HolderKind::ReplicationSlot => {
+            format!("replication slot {} ({})", holder.name, holder.detail)
+        }
+        HolderKind::PreparedTransaction => format!(
+            "prepared transaction {:?} open {open} ({})",
+            holder.name, holder.detail
+        ),
+        HolderKind::StandbyFeedback => format!(
+            "queries on a standby through hot_standby_feedback (walsender pid {}, {})",
+            holder.name, holder.detail
+        ),
+    }
+}
+
+/// What to run about a holder: end it, drop it, or finish it.
+pub(crate) fn holder_hint(holder: &Holder, target: &Target) -> String {
+    let name = holder.name.replace('\'', "''");
+    match holder.kind {
+        HolderKind::Transaction => format!(
+            "psql '{}' -c 'SELECT pg_terminate_backend({})' (after checking what it is)",
+            target.display, holder.name
+        ),
+        HolderKind::ReplicationSlot => format!(
+            "psql '{}' -c \"SELECT pg_drop_replication_slot('{name}')\" if its consumer is gone",
+            target.display
+        ),
+        HolderKind::PreparedTransaction => format!(
+            "psql '{}' -c \"ROLLBACK PREPARED '{name}'\" (or COMMIT PREPARED) once its coordinator is known to be gone",
+            target.display
+        ),
+        HolderKind::StandbyFeedback => "on the standby: SELECT pid, now() - xact_start, query FROM pg_stat_activity ORDER BY 2 DESC NULLS LAST (its oldest query holds cleanup back here; hot_standby_feedback = off trades that for query cancellations there)".to_owned(),
+    }
 }
 
 /// A table named on the command line, as the server resolves it.

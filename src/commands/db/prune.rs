@@ -38,6 +38,8 @@ pub struct Settings {
     pub vacuum: bool,
     pub lock_timeout: Duration,
     pub max_duration: Option<Duration>,
+    /// ` --url ...` for hints, when the user named the server with it.
+    pub again: String,
 }
 
 impl Settings {
@@ -88,6 +90,7 @@ impl Settings {
                 .or(postgres.and_then(|p| p.lock_timeout))
                 .map_or(super::DEFAULT_LOCK_TIMEOUT, Duration::from),
             max_duration: args.max_duration.map(Duration::from),
+            again: crate::commands::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
         })
     }
 }
@@ -271,7 +274,7 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
         .map_err(|err| Failed::Setup(super::connect_error(err)))?;
     let deadline = settings.max_duration.map(|limit| (clock + limit, limit));
     let finished = runner::run(vec![session], vec![()], deadline, |session, (), signal| {
-        delete_batches(session, &batch_sql, &cutoff, signal, context)
+        delete_batches(session, &batch_sql, &cutoff, table.oid, signal, context)
     });
     let progress = finished
         .results
@@ -302,12 +305,21 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
             "stopped: {why}; {} (committed batches stay deleted, the rest is left for the next run)",
             check.message
         );
-        check = check.at_least(status).with_hint(format!(
-            "maint db prune --table '{}' --column '{}' --older-than {}",
-            table.qualified,
-            settings.column,
+        let again = format!(
+            "maint db prune{} --table {} --column {} --older-than {}",
+            settings.again,
+            crate::commands::shell_word(&table.qualified),
+            crate::commands::shell_word(&settings.column),
             compact_duration(settings.older_than)
-        ));
+        );
+        check = check.at_least(status).with_hint(match &progress.blocker {
+            Some(holder) => format!(
+                "see what pid {pid} is doing, then end it or wait: psql '{}' -c 'SELECT pg_terminate_backend({pid})'; then {again}",
+                target.display,
+                pid = holder.pid
+            ),
+            None => again,
+        });
     }
     report.checks.push(check);
     report.checks.extend(index_warning);
@@ -332,21 +344,71 @@ struct Progress {
     deleted: u64,
     batches: u64,
     error: Option<String>,
+    /// Who held the table when a lock wait gave up for the last time.
+    blocker: Option<pgstats::LockHolder>,
+}
+
+/// A failed statement's message; for a lock that was never granted, after
+/// how many tries and who holds the table.
+fn lock_failure(
+    session: &mut Session,
+    err: &postgres::Error,
+    oid: u32,
+    progress: &mut Progress,
+) -> String {
+    let message = db_message(err);
+    if err.code() != Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        return message;
+    }
+    let tries = LOCK_RETRIES + 1;
+    match pgstats::lock_holder(&mut session.client, oid) {
+        Ok(Some(holder)) => {
+            let text = format!(
+                "{message} ({tries} tries): the table is locked by {}",
+                holder.describe()
+            );
+            progress.blocker = Some(holder);
+            text
+        }
+        // Released meanwhile, or row locks of a session that has ended.
+        _ => format!("{message} ({tries} tries)"),
+    }
 }
 
 fn delete_batches(
     session: &mut Session,
     sql: &str,
     cutoff: &str,
+    oid: u32,
     signal: &Signal<'_>,
     context: &Context,
 ) -> Step<Progress> {
     let mut progress = Progress::default();
-    let statement = match session.client.prepare(sql) {
-        Ok(statement) => statement,
-        Err(err) => {
-            progress.error = Some(format!("preparing the DELETE: {}", db_message(&err)));
-            return Step::Done(progress);
+    // Preparing takes the table's lock too (parse analysis opens it), so
+    // it waits, and is retried, like a batch.
+    let mut tries = 0;
+    let statement = loop {
+        match session.client.prepare(sql) {
+            Ok(statement) => break statement,
+            Err(err)
+                if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+                    && tries < LOCK_RETRIES
+                    && !signal.stopping() =>
+            {
+                tries += 1;
+            }
+            Err(err) if err.code() == Some(&SqlState::QUERY_CANCELED) && signal.stopping() => {
+                return Step::Done(progress);
+            }
+            Err(err) => {
+                if err.as_db_error().is_none() {
+                    let message = db_message(&err);
+                    return Step::Fatal(progress, format!("connection lost: {message}"));
+                }
+                let message = lock_failure(session, &err, oid, &mut progress);
+                progress.error = Some(format!("preparing the DELETE: {message}"));
+                return Step::Done(progress);
+            }
         }
     };
     let mut lock_waits = 0;
@@ -375,10 +437,11 @@ fn delete_batches(
             }
             Err(err) if err.code() == Some(&SqlState::QUERY_CANCELED) && signal.stopping() => break,
             Err(err) => {
-                let message = db_message(&err);
                 if err.as_db_error().is_none() {
+                    let message = db_message(&err);
                     return Step::Fatal(progress, format!("connection lost: {message}"));
                 }
+                let message = lock_failure(session, &err, oid, &mut progress);
                 progress.error = Some(format!("batch {} failed: {message}", progress.batches + 1));
                 break;
             }
@@ -428,14 +491,21 @@ fn vacuum_after(
             ),
         ),
         TableOutcome::Skipped(why) => {
-            Check::new(name, Status::Warning, format!("VACUUM skipped: {why}"))
-                .with_hint(format!("maint db vacuum --table '{}'", table.qualified))
+            Check::new(name, Status::Warning, format!("VACUUM skipped: {why}")).with_hint(format!(
+                "maint db vacuum{} --table {}",
+                settings.again,
+                crate::commands::shell_word(&table.qualified)
+            ))
         }
         other => Check::new(
             name,
             Status::Warning,
             format!("VACUUM did not finish: {other:?}"),
         )
-        .with_hint(format!("maint db vacuum --table '{}'", table.qualified)),
+        .with_hint(format!(
+            "maint db vacuum{} --table {}",
+            settings.again,
+            crate::commands::shell_word(&table.qualified)
+        )),
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{open, query_error, target};
+use super::{holder_hint, open, query_error, target};
 use crate::cli::DbReportArgs;
 use crate::commands::health::ConfiguredLevels;
 use crate::commands::{Context, Failed, Outcome};
@@ -704,10 +704,7 @@ fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, ta
                     h.detail
                 ),
             )
-            .with_hint(format!(
-                "psql '{}' -c 'SELECT pg_terminate_backend({})' (after checking what it is)",
-                target.display, h.name
-            ))
+            .with_hint(holder_hint(h, target))
         }
         None => Check::measured(
             "db:oldest_transaction",
@@ -733,10 +730,7 @@ fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, ta
                 ),
             )
             .with_value(h.xmin_age as f64, Unit::Count)
-            .with_hint(format!(
-                "psql '{}' -c \"SELECT pg_drop_replication_slot('{}')\" if its consumer is gone",
-                target.display, h.name
-            )),
+            .with_hint(holder_hint(h, target)),
         );
     }
     if let Some(h) = find(HolderKind::PreparedTransaction) {
@@ -758,10 +752,7 @@ fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, ta
                 ),
             )
             .with_value(open.as_secs_f64().round(), Unit::Seconds)
-            .with_hint(format!(
-                "psql '{}' -c \"ROLLBACK PREPARED '{}'\" (or COMMIT PREPARED) once its coordinator is known to be gone",
-                target.display, h.name
-            )),
+            .with_hint(holder_hint(h, target)),
         );
     }
 }

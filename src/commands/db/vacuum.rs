@@ -20,7 +20,7 @@ use crate::cli::DbVacuumArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::config::Loaded;
 use crate::error::Hint;
-use crate::probe::pgstats::{self, Candidate, Criteria, Reason, Server};
+use crate::probe::pgstats::{self, Candidate, Criteria, Holder, Reason, Server};
 use crate::probe::postgres::{Session, Target};
 use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
 use crate::units::human_duration;
@@ -47,6 +47,8 @@ pub struct Settings {
     pub statement_timeout: Option<Duration>,
     pub max_duration: Option<Duration>,
     pub criteria: Criteria,
+    /// ` --url ...` for hints, when the user named the server with it.
+    pub again: String,
 }
 
 impl Settings {
@@ -154,6 +156,7 @@ impl Settings {
                 .or(vacuum.and_then(|v| v.max_duration))
                 .map(Duration::from),
             criteria,
+            again: crate::commands::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
         })
     }
 }
@@ -362,9 +365,46 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
             let _ = client.batch_execute("VACUUM (ONLY_DATABASE_STATS)");
         }
     }
-    run_report(&mut report, &planned, finished, &settings, &server);
+    // Dead tuples a snapshot can still see stay: when a table kept most of
+    // its own, find out who holds cleanup back, once for the whole run.
+    let holder = if finished
+        .results
+        .iter()
+        .any(|(_, result)| held_back(result).is_some())
+    {
+        target.connect().ok().and_then(|(mut client, _)| {
+            pgstats::cleanup_holders(&mut client)
+                .ok()
+                .and_then(|holders| holders.into_iter().next())
+        })
+    } else {
+        None
+    };
+    run_report(
+        &mut report,
+        &planned,
+        finished,
+        &settings,
+        &server,
+        holder.as_ref(),
+    );
     report.duration = clock.elapsed();
     Ok(report)
+}
+
+/// (dead tuples before, after) when VACUUM ran but removed at most half of
+/// them: they are still visible to some snapshot.
+fn held_back(result: &TableResult) -> Option<(i64, i64)> {
+    match (&result.outcome, result.before, result.after) {
+        (TableOutcome::Done, Some(before), Some(after))
+            if before.dead_tuples > 0
+                && after.dead_tuples > 0
+                && after.dead_tuples * 2 >= before.dead_tuples =>
+        {
+            Some((before.dead_tuples, after.dead_tuples))
+        }
+        _ => None,
+    }
 }
 
 fn verb(mode: Mode) -> &'static str {
@@ -585,7 +625,9 @@ fn run_report(
     finished: runner::Finished<Planned, TableResult>,
     settings: &Settings,
     server: &Server,
+    holder: Option<&Holder>,
 ) {
+    let again = &settings.again;
     let mut results: Vec<(usize, Option<TableResult>)> = finished
         .results
         .into_iter()
@@ -596,12 +638,14 @@ fn run_report(
 
     let stop_text = finished.stop.as_ref().map(Stop::describe);
     let (mut done, mut skipped, mut failed, mut unfinished) = (0usize, 0usize, 0usize, 0usize);
+    let mut held = 0usize;
     let (mut dead_before, mut dead_after) = (0i64, 0i64);
     let mut rows = Vec::new();
     let mut item_checks = Vec::new();
     for (index, result) in &results {
         let item = &planned[*index];
         let table = &item.candidate.table.qualified;
+        let word = crate::commands::shell_word(table);
         let (status_word, check) = match result {
             None => {
                 unfinished += 1;
@@ -619,7 +663,23 @@ fn run_report(
                 let check = match &result.outcome {
                     TableOutcome::Done => {
                         done += 1;
-                        None
+                        // Without a holder to name, the counts may only be late (before PostgreSQL 15).
+                        held_back(result).zip(holder).map(|((before, after), holder)| {
+                            held += 1;
+                            Check::new(
+                                table.clone(),
+                                Status::Warning,
+                                format!(
+                                    "VACUUM ran but {after} of {before} dead tuples remain: {} still sees them, and VACUUM removes only rows no snapshot can see",
+                                    super::holder_text(holder)
+                                ),
+                            )
+                            .with_value(after as f64, Unit::Count)
+                            .with_hint(format!(
+                                "{}; then maint db vacuum{again} --table {word}",
+                                super::holder_hint(holder, &settings.target)
+                            ))
+                        })
                     }
                     TableOutcome::Skipped(why) => {
                         skipped += 1;
@@ -633,8 +693,9 @@ fn run_report(
                         Some(
                             Check::new(table.clone(), Status::Critical, format!("failed: {why}"))
                                 .with_hint(format!(
-                                    "psql '{}' -c '{}'",
-                                    settings.target.display, item.sql
+                                    "psql '{}' -c {}",
+                                    settings.target.display,
+                                    crate::commands::shell_word(&item.sql)
                                 )),
                         )
                     }
@@ -650,7 +711,7 @@ fn run_report(
                                 ),
                             )
                             .with_hint(format!(
-                                "maint db vacuum --table '{table}' --statement-timeout 1h"
+                                "maint db vacuum{again} --table {word} --statement-timeout 1h"
                             )),
                         )
                     }
@@ -712,6 +773,9 @@ fn run_report(
     if failed > 0 {
         summary.push_str(&format!(", {failed} failed"));
     }
+    if held > 0 {
+        summary.push_str(&format!(", {held} held back by an open snapshot"));
+    }
     let mut run = Check::new("vacuum", Status::Ok, summary).with_value(done as f64, Unit::Count);
     if let Some(stop) = &finished.stop {
         let (status, hint) = match stop {
@@ -722,12 +786,12 @@ fn run_report(
             ),
             Stop::Interrupted => (
                 Status::Critical,
-                "maint db vacuum (tables still in need are chosen again)".to_owned(),
+                format!("maint db vacuum{again} (tables still in need are chosen again)"),
             ),
             Stop::Failed(_) => (
                 Status::Critical,
                 format!(
-                    "pg_isready {}; then maint db vacuum",
+                    "pg_isready -d '{}'; then maint db vacuum{again}",
                     settings.target.display
                 ),
             ),
@@ -778,6 +842,8 @@ fn run_report(
 }
 
 fn skip_hint(why: &str, table: &str, settings: &Settings) -> String {
+    let again = &settings.again;
+    let word = crate::commands::shell_word(table);
     if why.contains("locked") {
         format!(
             "psql '{}' -c \"SELECT pid, mode, granted FROM pg_locks WHERE relation = '{}'::regclass\"",
@@ -786,9 +852,9 @@ fn skip_hint(why: &str, table: &str, settings: &Settings) -> String {
         )
     } else if why.contains("not ours") {
         format!(
-            "run as the owner of {table} (or a superuser): maint db vacuum --url postgres://OWNER@... --table '{table}'"
+            "run as the owner of {table} (or a superuser): maint db vacuum --url postgres://OWNER@... --table {word}"
         )
     } else {
-        format!("maint db vacuum --table '{table}' -v")
+        format!("maint db vacuum{again} --table {word} -v")
     }
 }
