@@ -159,8 +159,15 @@ fn date(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// Days as whole days, rounded down as everywhere a certificate's days are
+/// shown (the value, the table, the message): 29.9 days left is 29, and
+/// 0.5 days past expiry is -1, "1 day ago".
+pub fn whole_days_left(days: f64) -> f64 {
+    days.floor()
+}
+
 fn whole_days(days: f64) -> String {
-    let rounded = days.abs().floor() as i64;
+    let rounded = whole_days_left(days).abs() as i64;
     format!("{rounded} day{}", if rounded == 1 { "" } else { "s" })
 }
 

@@ -83,11 +83,50 @@ pub fn parse_args(
 fn usage_error_line(err: &clap::Error) -> String {
     let text = err.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines
+    let mut first = lines
         .next()
         .unwrap_or("invalid usage")
         .trim_start_matches("error: ")
         .to_owned();
+    // A command without its subcommand renders the whole help as the
+    // "error": say what is missing, and the choices, instead.
+    if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let path = text
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("Usage: "))
+            .map(|usage| {
+                usage
+                    .split_whitespace()
+                    .take_while(|word| !word.starts_with(['[', '<']))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_else(|| "maint".to_owned());
+        let commands: Vec<&str> = text
+            .lines()
+            .skip_while(|line| line.trim() != "Commands:")
+            .skip(1)
+            .take_while(|line| line.starts_with("  "))
+            // A name is indented by two; deeper lines continue a description.
+            .filter(|line| !line.starts_with("   "))
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .collect();
+        first = format!("{path} needs a command: {}", commands.join(", "));
+    }
+    // "the following required arguments were not provided:" lists them on
+    // the indented lines below: they belong on this one line.
+    if first.ends_with(':') {
+        let listed: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .take_while(|line| line.starts_with("  "))
+            .map(str::trim)
+            .collect();
+        if !listed.is_empty() {
+            first = format!("{} {}", first, listed.join(", "));
+        }
+    }
     let tip = lines
         .find_map(|line| line.strip_prefix("tip: "))
         .map(str::to_owned);

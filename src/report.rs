@@ -85,7 +85,8 @@ pub enum Unit {
 pub enum Direction {
     /// Bad when the value reaches the threshold or goes over it (disk use).
     Above,
-    /// Bad when the value falls to the threshold or below it (days left on a certificate).
+    /// Bad when the value falls below the threshold (days left on a
+    /// certificate: "fewer than 30 days" is critical, 30 is not).
     Below,
 }
 
@@ -116,7 +117,7 @@ impl Threshold {
     pub fn judge(&self, value: f64) -> Status {
         let crosses = |limit: Option<f64>| match (limit, self.direction) {
             (Some(limit), Direction::Above) => value >= limit,
-            (Some(limit), Direction::Below) => value <= limit,
+            (Some(limit), Direction::Below) => value < limit,
             (None, _) => false,
         };
         if crosses(self.critical) {
@@ -438,15 +439,17 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_judge_both_directions_inclusively() {
+    fn thresholds_judge_as_the_design_words_them() {
         let disk = Threshold::above(80.0, 90.0);
         assert_eq!(disk.judge(79.9), Status::Ok);
         assert_eq!(disk.judge(80.0), Status::Warning);
         assert_eq!(disk.judge(90.0), Status::Critical);
         let days_left = Threshold::below(60.0, 30.0);
         assert_eq!(days_left.judge(61.0), Status::Ok);
+        assert_eq!(days_left.judge(60.0), Status::Ok);
         assert_eq!(days_left.judge(45.0), Status::Warning);
-        assert_eq!(days_left.judge(30.0), Status::Critical);
+        assert_eq!(days_left.judge(30.0), Status::Warning);
+        assert_eq!(days_left.judge(29.0), Status::Critical);
     }
 
     #[test]

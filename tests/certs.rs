@@ -654,7 +654,8 @@ fn prometheus_and_nagios_output() {
         "{}",
         out.stdout
     );
-    out.stdout_has("| 'soon.pem'=45;60:;30:;;");
+    // Days left as the message counts them (floor), judged "fewer than".
+    out.stdout_has("| 'soon.pem'=44;60:;30:;;");
 }
 
 #[test]

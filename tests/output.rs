@@ -106,7 +106,8 @@ fn nagios_is_one_line_with_perfdata() {
         "{}",
         out.stdout
     );
-    out.stdout_has(" | 'disk:/'=").stdout_has("%;0;100;0;100");
+    out.stdout_has(" | 'disk:/'=")
+        .stdout_has("%;@0:;@100:;0;100");
 }
 
 #[test]

@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
-use crate::support::command::wait_for;
+use crate::support::command::{free_port, wait_for};
 use crate::support::maint;
 use crate::support::postgres::{self, Postgres};
 use crate::support::redis::Redis;
+use crate::support::tls::{Pki, TlsServer};
 
 /// A copy of `sleep` under a name longer than the kernel's 15 bytes, running
 /// until dropped.
@@ -591,4 +592,138 @@ fn prune_retries_a_lock_wait_and_finishes_when_the_lock_goes() {
         "{stdout}"
     );
     assert_eq!(number(&server, "SELECT count(*) FROM events"), 0);
+}
+
+// Messages: one clear line, a hint that works when pasted.
+
+#[test]
+fn missing_arguments_and_subcommands_are_named() {
+    let out = maint().args(["db", "prune", "--table", "events"]).run();
+    out.code(3).one_error_line(
+        "maint: error: the following required arguments were not provided: --column <C>, --older-than <DUR>; \
+         hint: usage: maint db prune --table <T> --column <C> --older-than <DUR>; see --help",
+    );
+    let out = maint().arg("db").run();
+    out.code(3).one_error_line(
+        "maint: error: maint db needs a command: report, vacuum, prune; hint: usage: maint db [OPTIONS] <COMMAND>; see --help",
+    );
+}
+
+#[test]
+fn certificate_days_are_rounded_down_everywhere() {
+    // Valid for 30 days from the moment it was made: 29.99... days left now.
+    let leaf = Pki::new().leaf(&["localhost"], (-10, 30));
+    let out = maint()
+        .file("site.pem", &leaf.pem)
+        .args(["--format", "json", "certs", "check", "site.pem"])
+        .run();
+    out.code(2);
+    let check = out.check("site.pem");
+    assert_eq!(check["status"], "CRITICAL");
+    assert_eq!(check["value"], 29.0);
+    let message = check["message"].as_str().unwrap();
+    assert!(message.contains(" expires in 29 days on "), "{message}");
+    assert_eq!(out.json()["sections"]["certificates"][0]["days_left"], 29.0);
+    // Nagios: "fewer than 30" is `30:` (alert below 30), with the same 29.
+    let out = maint()
+        .file("site.pem", &leaf.pem)
+        .args(["--format", "nagios", "certs", "check", "site.pem"])
+        .run();
+    out.code(2).stdout_has("| 'site.pem'=29;60:;30:;;");
+}
+
+#[test]
+fn nagios_ranges_alert_exactly_where_maint_does() {
+    // At exactly the level maint warns; Nagios' plain `80` would not (it
+    // alerts above 80 only): `@80:` alerts from 80 up, both included.
+    let out = maint()
+        .args(["--format", "nagios", "health", "--only", "disk:/"])
+        .args(["--threshold", "disk=0,100"])
+        .run();
+    out.code(1).stdout_has("%;@0:;@100:;0;100");
+}
+
+#[test]
+fn a_refused_certificate_is_a_sentence_with_the_command_to_look_closer() {
+    // A name no trust store holds (some hold a "CN=localhost" of their own).
+    let leaf = Pki::self_signed(&["maint-self-signed.test", "127.0.0.1"], (-1, 365));
+    let server = TlsServer::start(&leaf.pem, &leaf.key_pem);
+    let url = format!("https://127.0.0.1:{}/", server.port);
+    let out = maint()
+        .args(["--format", "json", "health", "--http", &url])
+        .args(["--only", "http"])
+        .run();
+    out.code(2);
+    let check = out.check(&format!("http:127.0.0.1:{}", server.port));
+    assert_eq!(
+        check["message"],
+        format!(
+            "{url}: TLS failed: the server's certificate is not signed by an authority this machine trusts \
+             (self-signed, or from a private CA whose certificate is not installed here)"
+        )
+    );
+    assert_eq!(
+        check["hint"],
+        format!("maint certs check 127.0.0.1:{}", server.port)
+    );
+}
+
+#[test]
+fn an_ipv6_server_gets_hints_psql_and_pg_isready_accept() {
+    let port = free_port();
+    let url = format!("postgres://postgres@[::1]:{port}/postgres");
+    let out = maint().args(["db", "report", "--url", &url]).run();
+    out.code(3)
+        .one_error_line(&format!("maint: error: PostgreSQL at {url}: "))
+        .stderr_has(&format!("; hint: pg_isready -h ::1 -p {port}"));
+}
+
+#[test]
+fn names_are_quoted_one_way_in_every_message_and_hint() {
+    let server = postgres::shared();
+    let name = format!("quoting_{}", std::process::id());
+    let mut admin = server.client();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let mut url = url::Url::parse(server.url()).unwrap();
+    url.set_path(&format!("/{name}"));
+    let db = url.to_string();
+    let mut client = ::postgres::Client::connect(&db, ::postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE \"Order Items\" (id int, \"CreatedAt\" timestamptz, sku text)
+                 WITH (autovacuum_enabled = false);
+             CREATE INDEX never_used ON \"Order Items\" (sku);
+             INSERT INTO \"Order Items\" SELECT g, now(), 'x' FROM generate_series(1, 10) g;",
+        )
+        .unwrap();
+    drop(client);
+
+    let out = maint()
+        .args(["--format", "json", "db", "report", "--url", &db])
+        .run();
+    let unused = out.check("db:unused_indexes");
+    let message = unused["message"].as_str().unwrap();
+    assert!(
+        message.contains("largest public.never_used on public.\"Order Items\";"),
+        "{message}"
+    );
+    assert_eq!(
+        out.json()["sections"]["unused_indexes"][0]["table"],
+        "public.\"Order Items\""
+    );
+
+    let out = maint()
+        .args(["--format", "json", "db", "prune", "--dry-run"])
+        .args(["--table", "\"Order Items\"", "--column", "CreatedAt"])
+        .args(["--older-than", "30d", "--url", &db])
+        .run();
+    out.code(1);
+    let index = out.check("prune:public.\"Order Items\":index");
+    assert_eq!(
+        index["hint"],
+        "CREATE INDEX CONCURRENTLY ON public.\"Order Items\" (\"CreatedAt\")"
+    );
+    let _ = admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
 }

@@ -790,7 +790,7 @@ pub fn run(settings: Settings) -> Report {
                 Cell::Text(certificate.subject_short()),
                 Cell::Text(certificate.issuer_short()),
                 Cell::Time(certificate.not_after),
-                Cell::Number(round1(certificate.days_left(now))),
+                Cell::Number(certcheck::whole_days_left(certificate.days_left(now))),
                 Cell::Text(
                     if certificate.key.kind == "RSA" || certificate.key.kind == "DSA" {
                         format!("{} {}", certificate.key.kind, certificate.key.bits)
@@ -892,10 +892,6 @@ fn finding_row(
     ]
 }
 
-fn round1(value: f64) -> f64 {
-    (value * 10.0).round() / 10.0
-}
-
 fn date(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d").to_string()
 }
@@ -933,7 +929,7 @@ fn target_check(
     let mut check = Check::new(label, status, message);
     if let Some((days, _)) = certcheck::earliest_expiry(&probed.certificates, now) {
         check = check
-            .with_value(round1(days), Unit::Days)
+            .with_value(certcheck::whole_days_left(days), Unit::Days)
             .with_threshold(Threshold::below(levels.warn_days, levels.crit_days));
     }
     let code = problems.first().map_or("", |f| f.code);
@@ -949,7 +945,7 @@ fn ok_message(probed: &Probed, now: DateTime<Utc>) -> String {
         leaf.subject_short(),
         leaf.issuer_short(),
         date(leaf.not_after),
-        leaf.days_left(now).floor()
+        certcheck::whole_days_left(leaf.days_left(now))
     );
     if let Some((index, first)) = probed
         .certificates

@@ -1077,7 +1077,16 @@ fn http_check(name: &str, spec: &HttpSpec) -> Check {
                 http::HttpError::Dns(_) => Status::Unknown,
                 _ => Status::Critical,
             };
-            return Check::new(check_name, status, format!("{shown}: {err}")).with_hint(curl);
+            // certs check shows the whole chain, names and dates the refusal is about.
+            let hint = match (&err, url::Url::parse(url)) {
+                (http::HttpError::Tls(_), Ok(parsed)) => format!(
+                    "maint certs check {}:{}",
+                    parsed.host_str().unwrap_or_default(),
+                    parsed.port_or_known_default().unwrap_or(443)
+                ),
+                _ => curl,
+            };
+            return Check::new(check_name, status, format!("{shown}: {err}")).with_hint(hint);
         }
     };
     let seconds = response.latency.as_secs_f64();

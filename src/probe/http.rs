@@ -80,6 +80,11 @@ fn classify(err: ureq::Error, host: &str, timeout: Duration) -> HttpError {
     match err {
         ureq::Error::Timeout(_) => HttpError::Timeout(timeout),
         ureq::Error::HostNotFound => HttpError::Dns(host.to_owned()),
+        ureq::Error::Io(io) if super::tls::rustls_cause(&io).is_some() => HttpError::Tls(
+            super::tls::rustls_cause(&io)
+                .map(super::tls::explain)
+                .unwrap_or_default(),
+        ),
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => HttpError::Refused,
             std::io::ErrorKind::TimedOut => HttpError::Timeout(timeout),
@@ -88,7 +93,7 @@ fn classify(err: ureq::Error, host: &str, timeout: Duration) -> HttpError {
             _ => HttpError::Other(io.to_string()),
         },
         ureq::Error::Tls(message) => HttpError::Tls(message.to_owned()),
-        ureq::Error::Rustls(err) => HttpError::Tls(err.to_string()),
+        ureq::Error::Rustls(err) => HttpError::Tls(super::tls::explain(&err)),
         other => HttpError::Other(other.to_string()),
     }
 }

@@ -663,6 +663,9 @@ fn display(config: &postgres::Config) -> String {
     let db = config.get_dbname().unwrap_or(user);
     if host.starts_with('/') {
         format!("postgres://{user}@/{db}?host={host}&port={port}")
+    } else if host.contains(':') {
+        // An IPv6 address goes in brackets in a URL, as psql reads it too.
+        format!("postgres://{user}@[{host}]:{port}/{db}")
     } else {
         format!("postgres://{user}@{host}:{port}/{db}")
     }
@@ -824,8 +827,12 @@ fn host_port(display: &str) -> String {
                     .find(|(k, _)| k == key)
                     .map(|(_, v)| v.into_owned())
             };
+            // `-h` takes an IPv6 address bare (`-h ::1`); brackets are for URLs.
             let host = query("host")
-                .or_else(|| url.host_str().filter(|h| !h.is_empty()).map(str::to_owned))
+                .or_else(|| match url.host() {
+                    Some(url::Host::Ipv6(address)) => Some(address.to_string()),
+                    _ => url.host_str().filter(|h| !h.is_empty()).map(str::to_owned),
+                })
                 .unwrap_or_else(|| "localhost".to_owned());
             let port = query("port")
                 .and_then(|p| p.parse().ok())
@@ -850,6 +857,12 @@ fn io_failure(err: &postgres::Error) -> (Failure, String) {
         full.push_str(": ");
         full.push_str(&cause.to_string());
         source = cause.source();
+    }
+    if let Some(cause) = super::tls::rustls_cause(err) {
+        return (
+            Failure::Tls,
+            format!("TLS handshake failed: {}", super::tls::explain(cause)),
+        );
     }
     if full.contains("TLS") || full.contains("certificate") {
         let message = full
@@ -986,5 +999,18 @@ mod tests {
         .unwrap();
         assert_eq!(target.display, "postgres://app@db.internal:6543/appdb");
         assert_eq!(host_port(&target.display), "-h db.internal -p 6543");
+    }
+
+    #[test]
+    fn ipv6_hosts_give_hints_psql_accepts() {
+        for url in [
+            "postgres://app@[::1]:6543/appdb",
+            "host=::1 port=6543 user=app dbname=appdb",
+        ] {
+            let target = Target::resolve(Some(url), Duration::from_secs(5)).unwrap();
+            // psql 'postgres://app@[::1]:6543/appdb' and pg_isready -h ::1 -p 6543 both work.
+            assert_eq!(target.display, "postgres://app@[::1]:6543/appdb", "{url}");
+            assert_eq!(host_port(&target.display), "-h ::1 -p 6543", "{url}");
+        }
     }
 }

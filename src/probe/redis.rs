@@ -135,7 +135,11 @@ pub fn cli_args(target: &str) -> String {
         }
         Ok(url) => format!(
             "-h {} -p {}",
-            url.host_str().unwrap_or("127.0.0.1"),
+            // redis-cli takes an IPv6 address bare; brackets are for URLs.
+            match url.host() {
+                Some(url::Host::Ipv6(address)) => address.to_string(),
+                _ => url.host_str().unwrap_or("127.0.0.1").to_owned(),
+            },
             url.port().unwrap_or(6379)
         ),
         Err(_) => String::new(),
@@ -288,5 +292,6 @@ mod tests {
             "-h 10.0.0.5 -p 6380"
         );
         assert_eq!(cli_args("redis://localhost"), "-h localhost -p 6379");
+        assert_eq!(cli_args("redis://[::1]:6380"), "-h ::1 -p 6380");
     }
 }

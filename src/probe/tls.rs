@@ -571,6 +571,89 @@ fn handshake(
     })
 }
 
+/// A rustls error as a sentence an operator can act on: rustls's own text
+/// is for developers ("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))").
+pub fn explain(err: &rustls::Error) -> String {
+    use rustls::{CertificateError as Cert, Error};
+    let time = |t: &UnixTime| {
+        chrono::DateTime::from_timestamp(t.as_secs() as i64, 0).map_or_else(String::new, |t| {
+            t.format(" on %Y-%m-%d %H:%M UTC").to_string()
+        })
+    };
+    match err {
+        Error::InvalidCertificate(cert) => match cert {
+            Cert::UnknownIssuer => "the server's certificate is not signed by an authority this machine trusts (self-signed, or from a private CA whose certificate is not installed here)".to_owned(),
+            Cert::Expired => "the server's certificate has expired".to_owned(),
+            Cert::ExpiredContext { not_after, .. } => {
+                format!("the server's certificate expired{}", time(not_after))
+            }
+            Cert::NotValidYet => "the server's certificate is not valid yet (is this machine's clock right?)".to_owned(),
+            Cert::NotValidYetContext { not_before, .. } => format!(
+                "the server's certificate is not valid until{} (is this machine's clock right?)",
+                time(not_before).trim_start_matches(" on")
+            ),
+            Cert::NotValidForName => {
+                "the server's certificate does not name the host that was asked for".to_owned()
+            }
+            Cert::NotValidForNameContext { expected, presented } => format!(
+                "the server's certificate is for {}, not {}",
+                if presented.is_empty() {
+                    "no name at all".to_owned()
+                } else {
+                    presented.join(", ")
+                },
+                expected.to_str()
+            ),
+            Cert::Revoked => "the server's certificate has been revoked".to_owned(),
+            Cert::BadSignature => "the server's certificate has a signature that does not verify".to_owned(),
+            Cert::InvalidPurpose | Cert::InvalidPurposeContext { .. } => {
+                "the server's certificate is not meant for a TLS server (its extended key usage says otherwise)".to_owned()
+            }
+            Cert::UnsupportedSignatureAlgorithmContext { .. } => {
+                "the server's certificate is signed with an algorithm too weak or too rare to accept (SHA-1?)".to_owned()
+            }
+            Cert::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                "the server's certificate does not verify against the trusted certificate that bears its issuer's name (another key under the same name: self-signed, or a reissued CA?)".to_owned()
+            }
+            Cert::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                "the server presents a CA certificate as its own (marked CA:TRUE, as hand-made self-signed ones often are): give it a server certificate signed by that CA".to_owned()
+            }
+            other => format!("the server's certificate was refused ({other:?})"),
+        },
+        Error::AlertReceived(alert) => format!(
+            "the server ended the handshake ({alert:?} alert): it may want a client certificate, another SNI name, or a TLS version or cipher maint does not offer"
+        ),
+        Error::InvalidMessage(_) => {
+            "the answer is not TLS: does this port speak plain text, or need STARTTLS?".to_owned()
+        }
+        Error::PeerIncompatible(_) => {
+            "the server and maint have no TLS version or cipher suite in common (TLS 1.2 or 1.3 is needed)".to_owned()
+        }
+        Error::NoCertificatesPresented => "the server sent no certificate".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The rustls error behind an error chain, if any; an `io::Error` hides the
+/// error it wraps from `source()`, so it is opened by hand.
+pub fn rustls_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = next {
+        if let Some(found) = cause.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        if let Some(found) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(found);
+        }
+        next = cause.source();
+    }
+    None
+}
+
 fn classify(err: &rustls::Error) -> TlsError {
     use rustls::{Error, PeerIncompatible};
     match err {
@@ -584,7 +667,7 @@ fn classify(err: &rustls::Error) -> TlsError {
         Error::InvalidMessage(_) => TlsError::Handshake(format!(
             "the answer is not TLS ({err}): does this port speak plain text, or need STARTTLS?"
         )),
-        other => TlsError::Handshake(other.to_string()),
+        other => TlsError::Handshake(explain(other)),
     }
 }
 

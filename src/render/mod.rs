@@ -60,7 +60,7 @@ pub fn format_value(value: f64, unit: Option<Unit>) -> String {
     }
 }
 
-/// `80/90 %` above, `≤60/30 d` below: warning level, then critical.
+/// `80/90 %` above, `<60/30 d` below: warning level, then critical.
 pub fn format_limit(threshold: &Threshold, unit: Option<Unit>) -> String {
     let level = |limit: Option<f64>| match (limit, unit) {
         // Limits are settings, shown as they are written: "1h", "500ms".
@@ -79,7 +79,7 @@ pub fn format_limit(threshold: &Threshold, unit: Option<Unit>) -> String {
     };
     match threshold.direction {
         Direction::Above => text,
-        Direction::Below => format!("≤{text}"),
+        Direction::Below => format!("<{text}"),
     }
 }
 

@@ -42,6 +42,9 @@ pub fn render(report: &Report) -> String {
 }
 
 /// `'label'=value[UOM];warn;crit;min;max` — plugin development guidelines.
+/// A range alerts outside `start:end` (`10:` below 10), or inside it with
+/// `@`, both ends included: maint's "80 or more is a warning" is `@80:`
+/// (plain `80` would alert only above 80), and "fewer than 30 days" `30:`.
 fn perfdata(check: &Check) -> Option<String> {
     let value = check.value?;
     let (uom, min, max) = match check.unit {
@@ -52,7 +55,7 @@ fn perfdata(check: &Check) -> Option<String> {
     };
     let range = |limit: Option<f64>| match (limit, check.threshold.map(|t| t.direction)) {
         (Some(limit), Some(Direction::Below)) => format!("{}:", trim_number(limit, 3)),
-        (Some(limit), _) => trim_number(limit, 3),
+        (Some(limit), _) => format!("@{}:", trim_number(limit, 3)),
         (None, _) => String::new(),
     };
     let (warn, crit) = match check.threshold {
@@ -96,7 +99,7 @@ mod tests {
             render(&report),
             "MAINT HEALTH CRITICAL - disk:/ CRITICAL: 93.3 % used; tcp:db:5432 CRITICAL: connection refused; \
              cert CRITICAL: 20 days left \
-             | 'disk:/'=93.25%;80;90;0;100 'tcp:db:5432'=0.002s;;;0; 'cert'=20;60:;30:;;\n"
+             | 'disk:/'=93.25%;@80:;@90:;0;100 'tcp:db:5432'=0.002s;;;0; 'cert'=20;60:;30:;;\n"
         );
     }
 
