@@ -295,6 +295,9 @@ pub struct PostgresConfig {
     /// and ~/.pgpass fill in what it leaves out.
     pub url: Option<PostgresUrl>,
     pub connect_timeout: Option<Span>,
+    /// `maint db report`: how long its read-only statistics queries may take
+    /// together (the server's statement_timeout, and maint's own limit).
+    pub query_timeout: Option<Span>,
     /// Connections in use, percent of max_connections.
     pub connections: Levels,
     /// Age of the oldest open transaction.

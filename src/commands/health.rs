@@ -100,6 +100,8 @@ enum Spec {
     },
     Postgres {
         target: postgres::Target,
+        /// The whole exchange: connect, TLS, login and the queries.
+        limit: Duration,
         connections: Threshold,
         oldest: Threshold,
     },
@@ -327,10 +329,16 @@ impl Settings {
                 .context(Hint::new("fix [postgres] url or --postgres"))?;
             let oldest = levels("postgres.oldest_transaction")?;
             let shown = target.display.clone();
+            // `--timeout` bounds the check as a whole; without it the check
+            // gets at least the connection's own connect timeout.
+            let limit = match args.timeout {
+                Some(timeout) => Duration::from(timeout),
+                None => default_timeout.max(target.connect_limit()),
+            };
             probes.push(Probe::new(
                 "postgres",
                 &shown,
-                target.connect_timeout() + default_timeout + GRACE,
+                limit + GRACE,
                 vec![
                     "postgres".into(),
                     "postgres:connections".into(),
@@ -338,6 +346,7 @@ impl Settings {
                 ],
                 Spec::Postgres {
                     target,
+                    limit,
                     connections: levels("postgres.connections")?,
                     oldest,
                 },
@@ -351,9 +360,13 @@ impl Settings {
                 .as_ref()
                 .or(redis_config.and_then(|c| c.url.as_ref()))
                 .map_or_else(redis::default_url, |u| u.0.clone());
-            let timeout = redis_config
-                .and_then(|c| c.timeout)
-                .map_or(default_timeout, Duration::from);
+            // The flag wins over the file, as everywhere.
+            let timeout = match args.timeout {
+                Some(timeout) => Duration::from(timeout),
+                None => redis_config
+                    .and_then(|c| c.timeout)
+                    .map_or(default_timeout, Duration::from),
+            };
             probes.push(Probe::new(
                 "redis",
                 &crate::redact::url(&url),
@@ -783,9 +796,10 @@ impl Spec {
             } => vec![tcp_check(&name, &address, timeout)],
             Spec::Postgres {
                 target,
+                limit,
                 connections,
                 oldest,
-            } => postgres_checks(&target, connections, oldest),
+            } => postgres_checks(&target, limit, connections, oldest),
             Spec::Redis {
                 url,
                 timeout,
@@ -1098,8 +1112,15 @@ fn tcp_check(name: &str, address: &str, timeout: Duration) -> Check {
     }
 }
 
+/// Why the PostgreSQL check has no figures.
+enum PostgresFailure {
+    Connect(postgres::PgError),
+    Query(::postgres::Error),
+}
+
 fn postgres_checks(
     target: &postgres::Target,
+    limit: Duration,
     connections: Threshold,
     oldest: Threshold,
 ) -> Vec<Check> {
@@ -1109,9 +1130,26 @@ fn postgres_checks(
             Check::new(name, Status::Unknown, format!("not measured: {why}")).with_hint(hint)
         })
     };
-    let (mut client, latency) = match target.connect() {
-        Ok(connected) => connected,
-        Err(err) => {
+    // The whole exchange under `limit`: the server ends our queries at it
+    // (statement_timeout), and maint stops waiting at it whatever the
+    // server does, so a port that accepts and never answers is a failed
+    // connection (CRITICAL), not a probe that ran out of time (UNKNOWN).
+    let bounded = target.with_statement_timeout(limit);
+    let exchange = parallel::within(limit, move || {
+        let (mut client, latency) = bounded.connect().map_err(PostgresFailure::Connect)?;
+        let health = postgres::server_health(&mut client).map_err(PostgresFailure::Query)?;
+        Ok((health, latency))
+    });
+    let failure = match exchange {
+        Some(Ok(done)) => Ok(done),
+        Some(Err(failure)) => Err(failure),
+        None => Err(PostgresFailure::Connect(
+            target.no_answer(limit, "to the connection, login and health queries"),
+        )),
+    };
+    let (health, latency) = match failure {
+        Ok(done) => done,
+        Err(PostgresFailure::Connect(err)) => {
             let status = match err.failure {
                 postgres::Failure::Dns => Status::Unknown,
                 _ => Status::Critical,
@@ -1121,10 +1159,7 @@ fn postgres_checks(
             checks.extend(not_measured("no connection", &hint));
             return checks;
         }
-    };
-    let health = match postgres::server_health(&mut client) {
-        Ok(health) => health,
-        Err(err) => {
+        Err(PostgresFailure::Query(err)) => {
             let mut checks = vec![
                 Check::new(
                     "postgres",

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::units::human_duration;
+
 /// Redis when nothing names it: the URL in `REDIS_URL`, else the local default.
 pub fn default_url() -> String {
     std::env::var("REDIS_URL")
@@ -125,16 +127,62 @@ pub struct ServerInfo {
     pub aof_last_write_status: String,
 }
 
-/// Connects to `url`, PINGs and reads INFO, all within `timeout` per step.
+/// Connects to `url`, PINGs and reads INFO, all within `timeout` together.
+///
+/// Deadlines: the connect, the handshake (HELLO/AUTH/SELECT) and each
+/// command get only what is left of `timeout` as their socket timeouts, so
+/// a server that accepts and never answers fails within `timeout` as a
+/// timeout (a connection failure: CRITICAL), not later as a probe that ran
+/// out of time. The redis crate clears its socket timeouts after the
+/// handshake even when the handshake timed out (its CLIENT SETINFO answer
+/// is waited for without a limit), so the exchange also runs on a thread of
+/// its own that is abandoned at `timeout`.
 pub fn server_info(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
+    let owned = url.to_owned();
+    crate::parallel::within(timeout, move || exchange(&owned, timeout)).unwrap_or_else(|| {
+        Err(RedisError {
+            failure: Failure::Timeout,
+            target: crate::redact::url(url),
+            message: format!("no answer within {}", human_duration(timeout)),
+        })
+    })
+}
+
+fn exchange(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
     let target = crate::redact::url(url);
     let fail = |err: redis::RedisError| RedisError::classify(&err, &target);
     let client = redis::Client::open(url).map_err(fail)?;
     let started = Instant::now();
-    let mut connection = client.get_connection_with_timeout(timeout).map_err(fail)?;
-    connection.set_read_timeout(Some(timeout)).map_err(fail)?;
-    connection.set_write_timeout(Some(timeout)).map_err(fail)?;
-    let pong: String = redis::cmd("PING").query(&mut connection).map_err(fail)?;
+    let deadline = started + timeout;
+    let timed_out = || RedisError {
+        failure: Failure::Timeout,
+        target: target.clone(),
+        message: format!("no answer within {}", human_duration(timeout)),
+    };
+    let mut connection = client.get_connection_with_timeout(timeout).map_err(|err| {
+        if err.is_timeout() {
+            timed_out()
+        } else {
+            fail(err)
+        }
+    })?;
+    // Each command may wait only for what is left of the whole exchange.
+    let mut command = |cmd: &redis::Cmd| -> Result<redis::Value, RedisError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(timed_out());
+        }
+        connection.set_read_timeout(Some(left)).map_err(fail)?;
+        connection.set_write_timeout(Some(left)).map_err(fail)?;
+        cmd.query(&mut connection).map_err(|err| {
+            if err.is_timeout() {
+                timed_out()
+            } else {
+                fail(err)
+            }
+        })
+    };
+    let pong: String = value(command(&redis::cmd("PING")), &target)?;
     let latency = started.elapsed();
     if pong != "PONG" {
         return Err(RedisError {
@@ -143,19 +191,26 @@ pub fn server_info(url: &str, timeout: Duration) -> Result<ServerInfo, RedisErro
             message: format!("PING answered {pong:?}"),
         });
     }
-    let text: String = redis::cmd("INFO").query(&mut connection).map_err(fail)?;
+    let text: String = value(command(&redis::cmd("INFO")), &target)?;
     let mut info = parse_info(&text);
     info.latency = latency;
     if info.maxclients.is_none() {
         // INFO has maxclients since Redis 7; older servers say it in CONFIG,
         // which may be renamed away: then the clients check says so.
-        let config: Result<Vec<String>, _> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxclients")
-            .query(&mut connection);
+        let mut config_get = redis::cmd("CONFIG");
+        config_get.arg("GET").arg("maxclients");
+        let config: Result<Vec<String>, _> = value(command(&config_get), &target);
         info.maxclients = config.ok().and_then(|pair| pair.get(1)?.parse().ok());
     }
     Ok(info)
+}
+
+/// A command's answer as the type asked for.
+fn value<T: redis::FromRedisValue>(
+    answer: Result<redis::Value, RedisError>,
+    target: &str,
+) -> Result<T, RedisError> {
+    redis::from_redis_value(answer?).map_err(|err| RedisError::classify(&err.into(), target))
 }
 
 fn parse_info(text: &str) -> ServerInfo {

@@ -1,0 +1,254 @@
+//! Faults a monitoring tool meets and must survive on time (issue 17):
+//! ports that accept and never answer, servers that stop answering in
+//! mid-session, a hung mount. Every run here is bounded from outside
+//! (`timeout -s KILL`), so a regression fails instead of hanging the suite,
+//! and the bounds asserted are generous: behaviour, not benchmarks.
+
+use crate::support::command::{Maint, Output};
+use crate::support::faults::stalling_proxy;
+use crate::support::maint;
+use crate::support::postgres::{self, PASSWORD};
+use crate::support::tls::silent_port;
+
+/// Runs maint killed after a minute at the latest: a hang fails the test.
+fn run_bounded(command: Maint) -> Output {
+    command.run_via(&["timeout", "-s", "KILL", "60"])
+}
+
+/// The run ended within `limit` plus a generous margin.
+fn ended_within(out: &Output, limit: f64) {
+    assert!(
+        out.elapsed.as_secs_f64() < limit + 5.0,
+        "{} took {:?}, the limit is {limit} s\nstderr: {}",
+        out.command,
+        out.elapsed,
+        out.stderr
+    );
+}
+
+fn silent_postgres_url() -> String {
+    format!("postgres://app@127.0.0.1:{}/app", silent_port())
+}
+
+/// The test server's URL with its host and port replaced by a proxy's.
+fn through(proxy: u16) -> String {
+    let mut url = url::Url::parse(postgres::shared().url()).unwrap();
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy)).unwrap();
+    url.to_string()
+}
+
+fn upstream() -> String {
+    let url = url::Url::parse(postgres::shared().url()).unwrap();
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(5432)
+    )
+}
+
+// Case 1: rust-postgres' connect_timeout bounds the TCP connect only; a port
+// that accepts and never answers held db commands forever.
+
+#[test]
+fn db_commands_give_up_on_a_silent_port_at_pgconnect_timeout() {
+    let url = silent_postgres_url();
+    let commands: [&[&str]; 4] = [
+        &["db", "report"],
+        &["db", "vacuum"],
+        &["db", "vacuum", "--dry-run"],
+        &[
+            "db",
+            "prune",
+            "--table",
+            "metrics",
+            "--column",
+            "at",
+            "--older-than",
+            "30d",
+        ],
+    ];
+    for args in commands {
+        let out = run_bounded(
+            maint()
+                .env("PGCONNECT_TIMEOUT", "2")
+                .args(args)
+                .args(["--url", &url]),
+        );
+        out.code(3)
+            .stdout_is("")
+            .one_error_line("no answer to the connection, TLS and login within 2.0 s")
+            .stderr_has("hint: pg_isready -h 127.0.0.1 -p ");
+        ended_within(&out, 2.0);
+    }
+}
+
+#[test]
+fn connect_timeout_in_the_url_and_the_documented_default_bound_the_login() {
+    let url = format!("{}?connect_timeout=1", silent_postgres_url());
+    let out = run_bounded(maint().args(["db", "report", "--url", &url]));
+    out.code(3)
+        .one_error_line("no answer to the connection, TLS and login within 1.0 s");
+    ended_within(&out, 1.0);
+
+    // No setting anywhere: the README's 5 s.
+    let out = run_bounded(maint().args(["db", "report", "--url", &silent_postgres_url()]));
+    out.code(3)
+        .one_error_line("no answer to the connection, TLS and login within 5.0 s");
+    ended_within(&out, 5.0);
+
+    // [postgres] connect_timeout in maint.toml.
+    let out = run_bounded(
+        maint()
+            .config(&format!(
+                "[postgres]\nurl = \"{}\"\nconnect_timeout = \"1s\"\n",
+                silent_postgres_url()
+            ))
+            .args(["db", "vacuum"]),
+    );
+    out.code(3)
+        .one_error_line("no answer to the connection, TLS and login within 1.0 s");
+    ended_within(&out, 1.0);
+}
+
+#[test]
+fn backup_with_a_database_on_a_silent_port_fails_on_time() {
+    let command = maint().file("data/a.txt", "keep me\n");
+    std::fs::create_dir(command.path("dest")).unwrap();
+    let out = run_bounded(command.env("PGCONNECT_TIMEOUT", "2").args([
+        "backup",
+        "create",
+        "--source",
+        "data",
+        "--dest",
+        "dest",
+        "--db",
+        &silent_postgres_url(),
+    ]));
+    out.code(2)
+        .stderr_has("no answer to the connection, TLS and login within 2.0 s");
+    ended_within(&out, 2.0);
+    // Its lock and run record stay; no archive or part of one does.
+    let left: Vec<_> = std::fs::read_dir(out.dir.path().join("dest"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".tar") || name.starts_with(".maint-tmp"))
+        .collect();
+    assert!(left.is_empty(), "a failed backup left {left:?}");
+}
+
+#[test]
+fn a_server_that_stops_answering_after_login_cannot_hold_db_report() {
+    let proxy = stalling_proxy(&upstream());
+    let out = run_bounded(
+        maint()
+            .config("[postgres]\nquery_timeout = \"2s\"\nconnect_timeout = \"2s\"\n")
+            .args(["db", "report", "--url", &through(proxy)]),
+    );
+    out.code(3)
+        .stdout_is("")
+        .one_error_line("within 4.0 s")
+        .nowhere(PASSWORD);
+    ended_within(&out, 4.0);
+
+    // vacuum and prune stop at their first query too.
+    let out = run_bounded(maint().env("PGCONNECT_TIMEOUT", "1").args([
+        "db",
+        "vacuum",
+        "--dry-run",
+        "--url",
+        &through(proxy),
+    ]));
+    out.code(3)
+        .one_error_line("no answer to the connection and the first query");
+}
+
+// Case 8: a PostgreSQL or Redis port that never answers is a failed
+// connection (CRITICAL), as HTTP's is, and --timeout bounds the check.
+
+#[test]
+fn silent_postgres_and_redis_ports_are_critical_within_the_timeout() {
+    let redis = format!("redis://127.0.0.1:{}", silent_port());
+    let out = run_bounded(maint().args([
+        "--format",
+        "json",
+        "health",
+        "--only",
+        "postgres",
+        "--only",
+        "redis",
+        "--postgres",
+        &silent_postgres_url(),
+        "--redis",
+        &redis,
+        "--timeout",
+        "2s",
+    ]));
+    out.code(2);
+    ended_within(&out, 2.0);
+    let postgres = out.check("postgres");
+    assert_eq!(postgres["status"], "CRITICAL", "{postgres}");
+    assert!(
+        postgres["message"]
+            .as_str()
+            .unwrap()
+            .contains("no answer to the connection"),
+        "{postgres}"
+    );
+    assert!(
+        postgres["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("pg_isready -h 127.0.0.1"),
+        "{postgres}"
+    );
+    let redis = out.check("redis");
+    assert_eq!(redis["status"], "CRITICAL", "{redis}");
+    assert!(
+        redis["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("no answer within 2.0 s"),
+        "{redis}"
+    );
+    assert!(
+        redis["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("redis-cli -h 127.0.0.1"),
+        "{redis}"
+    );
+}
+
+#[test]
+fn postgres_that_stops_answering_after_login_is_critical_within_the_timeout() {
+    let proxy = stalling_proxy(&upstream());
+    let out = run_bounded(maint().args([
+        "--format",
+        "json",
+        "health",
+        "--only",
+        "postgres",
+        "--postgres",
+        &through(proxy),
+        "--timeout",
+        "2s",
+    ]));
+    out.code(2).nowhere(PASSWORD);
+    ended_within(&out, 2.0);
+    let check = out.check("postgres");
+    assert_eq!(check["status"], "CRITICAL", "{check}");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("no answer to the connection, login and health queries within 2.0 s"),
+        "{check}"
+    );
+    assert_eq!(
+        out.check("postgres:connections")["status"],
+        "UNKNOWN",
+        "not measured without an answer"
+    );
+}
