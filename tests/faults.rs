@@ -252,3 +252,121 @@ fn postgres_that_stops_answering_after_login_is_critical_within_the_timeout() {
         "not measured without an answer"
     );
 }
+
+// Case 2: a hung mount left one stuck helper per run, never reaped, and
+// `logs analyze` on it hung without limit.
+
+/// A shell script that mounts the hung FUSE filesystem at `point` in the
+/// private mount namespace it runs in, runs `body`, then kills the
+/// filesystem (which frees whatever was stuck on it). A watchdog kills it
+/// after 40 s in any case: a maint stuck in the kernel cannot be killed
+/// otherwise, and the test must fail rather than hang.
+fn with_hung_mount(point: &str, body: &str) -> String {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hangfs.py");
+    format!(
+        r#"/usr/bin/python3 {fixture} {point} & fs=$!
+        (sleep 40; kill -9 $fs) >/dev/null 2>&1 & watchdog=$!
+        for _ in $(seq 100); do grep -q " {point} " /proc/self/mountinfo && break; sleep 0.05; done
+        {body}
+        kill -9 $fs $watchdog; exit $code"#
+    )
+}
+
+fn can_mount_fuse() -> bool {
+    let ok = rustix::process::geteuid().is_root() && std::path::Path::new("/dev/fuse").exists();
+    if !ok {
+        eprintln!("skipped: mounting a FUSE filesystem in a private namespace needs root");
+    }
+    ok
+}
+
+#[test]
+fn runs_against_a_hung_mount_leave_at_most_one_stuck_helper() {
+    if !can_mount_fuse() {
+        return;
+    }
+    let command = maint();
+    let mount_point = command.path("hung");
+    std::fs::create_dir(&mount_point).unwrap();
+    let point = mount_point.display().to_string();
+    let count_file = command.path("stuck-helpers");
+    let runtime = command.path("run");
+    std::fs::create_dir(&runtime).unwrap();
+    // Four runs of `maint health` (only the last one's report is kept) and
+    // two of `logs analyze` (in the background: without isolation they
+    // would hang in the kernel until the watchdog); then count the helper
+    // processes (`maint __NAME ... POINT`) still alive.
+    let body = format!(
+        r#"for _ in 1 2 3; do timeout -s KILL 20 "$@" >/dev/null; done
+        for _ in 1 2; do timeout -s KILL 20 "$1" logs analyze {point} >/dev/null & done
+        sleep 6
+        timeout -s KILL 20 "$@"; code=$?
+        set -f; n=0
+        for d in /proc/[0-9]*; do
+          set -- $(tr '\0' ' ' < $d/cmdline 2>/dev/null)
+          case "$1 $2" in *maint\ __*) case " $* " in *" {point} "*) n=$((n+1));; esac;; esac
+        done
+        echo $n > {count}"#,
+        count = count_file.display()
+    );
+    let out = command
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args([
+            "--format",
+            "json",
+            "health",
+            "--only",
+            &format!("*:{point}"),
+            "--timeout",
+            "1s",
+        ])
+        .run_in_private_mounts(&with_hung_mount(&point, &body));
+    out.code(3);
+    let check = out.check(&format!("disk:{point}"));
+    assert_eq!(check["status"], "UNKNOWN");
+    // The last run did not start another helper: it says the first is stuck.
+    let message = check["message"].as_str().unwrap();
+    assert!(message.contains("is still stuck on"), "{message}");
+    let stuck: usize = std::fs::read_to_string(&count_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(stuck <= 1, "{stuck} helpers stuck on one hung mount");
+}
+
+#[test]
+fn logs_analyze_reports_a_folder_on_a_hung_mount_and_reads_the_rest() {
+    if !can_mount_fuse() {
+        return;
+    }
+    let command = maint().file(
+        "app.log",
+        "2026-11-20T01:00:00Z ERROR one\n2026-11-20T01:00:01Z ERROR two\n",
+    );
+    let mount_point = command.path("hung");
+    std::fs::create_dir(&mount_point).unwrap();
+    let point = mount_point.display().to_string();
+    let runtime = command.path("run");
+    std::fs::create_dir(&runtime).unwrap();
+    let out = command
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args(["--format", "json", "logs", "analyze", &point, "app.log"])
+        .run_in_private_mounts(&with_hung_mount(
+            &point,
+            r#"timeout -s KILL 60 "$@"; code=$?"#,
+        ));
+    out.code(3);
+    ended_within(&out, 5.0);
+    let hung = out.check(&format!("file:{point}"));
+    assert_eq!(hung["status"], "UNKNOWN");
+    assert_eq!(
+        hung["message"],
+        "not read: no answer within 5.0 s while listing or reading it: a hung mount?"
+    );
+    assert!(
+        hung["hint"].as_str().unwrap().starts_with("findmnt -T "),
+        "{hung}"
+    );
+    assert_eq!(out.check("errors")["value"], 2.0);
+}

@@ -905,7 +905,7 @@ fn filesystem_checks(
         Err(err) => {
             let message = err.to_string();
             let hint = match err {
-                disk::UsageError::Isolated(crate::probe::isolated::IsolatedError::Hung(_)) => {
+                disk::UsageError::Isolated(err) if err.is_hung() => {
                     format!("mount | grep ' {point} '; for a dead network mount: umount -l {point}")
                 }
                 _ => format!("mount | grep ' {point} '"),

@@ -430,6 +430,7 @@ impl Settings {
             incremental: self.state.is_some(),
             started_at: started_at.timestamp_millis(),
             after_open: None,
+            helper: crate::probe::isolated::helper_binary(),
         }
     }
 }
@@ -611,6 +612,14 @@ fn build_report(
                 Check::new(name, Status::Unknown, format!("not read: {reason}"))
                     .with_hint(format!("ls -l {shown}")),
             ),
+            // `ls` would hang on it too: look at the mount table instead.
+            FileOutcome::Hung(reason) => Some(
+                Check::new(name, Status::Unknown, format!("not read: {reason}")).with_hint(
+                    format!(
+                        "findmnt -T {shown} (reads only the mount table); for a dead network mount: umount -l MOUNTPOINT"
+                    ),
+                ),
+            ),
             FileOutcome::Partial(reason) => Some(
                 Check::new(name, Status::Warning, reason.clone())
                     .with_hint(format!("gzip -t {shown}; ls -l {shown}")),
@@ -780,6 +789,7 @@ fn files_section(scan: &Scan) -> Section {
                 FileOutcome::NotText(reason) => ("not text", reason.clone()),
                 FileOutcome::Partial(reason) => ("partial", reason.clone()),
                 FileOutcome::Failed(reason) => ("failed", reason.clone()),
+                FileOutcome::Hung(reason) => ("no answer", reason.clone()),
             };
             let mut notes = vec![reason];
             notes.extend(file.notes.iter().cloned());

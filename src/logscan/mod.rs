@@ -37,6 +37,15 @@ use input::{Content, Identity, LogFile};
 use state::{FileState, State};
 use timestamps::Parser;
 
+/// Finding the files of one path (and touching each) may go this long
+/// without progress before its filesystem is taken to be hung.
+///
+/// Deadlines (issue 17): file discovery, the first `stat` and the first read
+/// of every file happen in a helper process per path under this limit
+/// (see [`crate::probe::isolated`]); the scan proper then reads in this
+/// process only files that have just answered. A mount that dies between
+/// the two would still hold the scan: that window is the scan's own length.
+pub const DISCOVERY_QUIET: std::time::Duration = std::time::Duration::from_secs(5);
 /// Plain files larger than this are scanned in two halves at once.
 const SPLIT: u64 = 32 << 20;
 /// Bytes of a file's start used to tell its content and timestamp format.
@@ -64,6 +73,9 @@ pub struct Spec<'a> {
     pub started_at: i64,
     /// Called with each file just after it is opened (tests rotate files here).
     pub after_open: Option<&'a (dyn Fn(&Path) + Sync)>,
+    /// This binary, to find files in helper processes that a hung mount
+    /// cannot hold (see [`input::resolve_isolated`]); None: in this process.
+    pub helper: Option<PathBuf>,
 }
 
 impl<'a> Spec<'a> {
@@ -80,6 +92,7 @@ impl<'a> Spec<'a> {
             incremental: false,
             started_at: chrono::Utc::now().timestamp_millis(),
             after_open: None,
+            helper: crate::probe::isolated::helper_binary(),
         }
     }
 }
@@ -112,6 +125,8 @@ pub enum Outcome {
     Partial(String),
     /// Could not be read at all.
     Failed(String),
+    /// Did not answer: on a hung mount.
+    Hung(String),
 }
 
 /// One file in a scan, for `--explain` and for reporting problems.
@@ -172,7 +187,10 @@ pub fn scan(spec: &Spec) -> Scan {
         state: State::new(spec.started_at),
         bytes_read: 0,
     };
-    let (files, unresolved) = input::resolve(&spec.paths);
+    let (files, unresolved) = match &spec.helper {
+        Some(helper) => input::resolve_isolated(&spec.paths, helper, DISCOVERY_QUIET),
+        None => input::resolve(&spec.paths),
+    };
     for missing in unresolved {
         out.files.push(FileReport {
             path: missing.path,
@@ -181,7 +199,11 @@ pub fn scan(spec: &Spec) -> Scan {
             format: None,
             read: None,
             lines: 0,
-            outcome: Outcome::Failed(missing.reason),
+            outcome: if missing.hung {
+                Outcome::Hung(missing.reason)
+            } else {
+                Outcome::Failed(missing.reason)
+            },
             notes: Vec::new(),
         });
     }
@@ -897,6 +919,7 @@ mod tests {
             incremental: false,
             started_at: 0,
             after_open: Some(hook),
+            helper: None,
         }
     }
 
