@@ -370,3 +370,104 @@ fn logs_analyze_reports_a_folder_on_a_hung_mount_and_reads_the_rest() {
     );
     assert_eq!(out.check("errors")["value"], 2.0);
 }
+
+// Case 9: --since/--until cut files as if their times only went forward; a
+// clock step, a DST change or a newest-first file was miscounted, silently.
+
+/// `count` lines one second apart from `start` (seconds after 10:00:00),
+/// forward or backward, padded so the file is large enough for the
+/// binary search to matter.
+fn timed_lines(start: i64, count: i64, step: i64) -> (String, Vec<i64>) {
+    let mut text = String::new();
+    let mut times = Vec::new();
+    for n in 0..count {
+        let second = start + n * step;
+        times.push(second);
+        text.push_str(&format!(
+            "2026-11-20T{:02}:{:02}:{:02}Z ERROR request {n} failed {}\n",
+            10 + second / 3600,
+            second / 60 % 60,
+            second % 60,
+            "x".repeat(120)
+        ));
+    }
+    (text, times)
+}
+
+fn at(second: i64) -> String {
+    format!(
+        "2026-11-20T{:02}:{:02}:{:02}Z",
+        10 + second / 3600,
+        second / 60 % 60,
+        second % 60
+    )
+}
+
+#[test]
+fn windows_count_right_when_time_goes_back() {
+    // A clock stepped back ten minutes after an hour, and a newest-first file.
+    let (first, mut step_times) = timed_lines(0, 3600, 1);
+    let (second, more) = timed_lines(3000, 3600, 1);
+    step_times.extend(more);
+    let (newest_first, reversed_times) = timed_lines(7199, 7200, -1);
+    let command = maint()
+        .file("step/app.log", &(first.clone() + &second))
+        .file("reversed/app.log", &newest_first);
+    let gz = command.path("gz");
+    std::fs::create_dir(&gz).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(gz.join("app.log.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::Write::write_all(&mut encoder, (first + &second).as_bytes()).unwrap();
+    encoder.finish().unwrap();
+    let dir = command.dir().to_path_buf();
+    for (file, times) in [
+        ("step/app.log", &step_times),
+        ("gz/app.log.gz", &step_times),
+        ("reversed/app.log", &reversed_times),
+    ] {
+        for (since, until) in [
+            (Some(3300), None),
+            (Some(3300), Some(3500)),
+            (None, Some(3300)),
+            (Some(1200), Some(5400)),
+        ] {
+            let expected = times
+                .iter()
+                .filter(|t| since.is_none_or(|s| **t >= s) && until.is_none_or(|u| **t < u))
+                .count();
+            let mut args = vec![
+                "--format".to_owned(),
+                "json".to_owned(),
+                "logs".to_owned(),
+                "analyze".to_owned(),
+                dir.join(file).display().to_string(),
+                "--threshold".to_owned(),
+                "errors>100000".to_owned(),
+            ];
+            if let Some(since) = since {
+                args.extend(["--since".to_owned(), at(since)]);
+            }
+            if let Some(until) = until {
+                args.extend(["--until".to_owned(), at(until)]);
+            }
+            let out = run_bounded(maint().args(&args));
+            let errors = out.check("errors");
+            assert_eq!(
+                errors["value"], expected as f64,
+                "{file} since {since:?} until {until:?}: {}",
+                out.stdout
+            );
+            let lines = out.check("lines");
+            assert_eq!(lines["value"], expected as f64, "{lines}");
+            assert!(
+                lines["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("times go back in"),
+                "{file}: {lines}"
+            );
+        }
+    }
+}

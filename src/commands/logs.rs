@@ -489,13 +489,26 @@ fn build_report(
     let bucket = bucket_name(display.width);
 
     // The window itself: how many lines, and "none" as a result of its own.
-    let lines_message = format!(
+    let mut lines_message = format!(
         "{} lines{window} in {} of {} files ({} read)",
         tally.lines,
         read.len(),
         scan.files.len(),
         human_bytes(scan.bytes_read)
     );
+    // Never silent about it: a window's shortcuts assume time order.
+    let disordered: Vec<String> = scan
+        .files
+        .iter()
+        .filter(|f| f.disordered)
+        .map(|f| f.path.display().to_string())
+        .collect();
+    if !disordered.is_empty() {
+        lines_message.push_str(&format!(
+            "; times go back in {} (a clock step, a DST change or newest first): read whole, every line judged by its own time",
+            disordered.join(", ")
+        ));
+    }
     let lines_check = if tally.lines == 0 {
         Check::new("lines", settings.no_lines, format!("no lines in the window: {lines_message}"))
             .with_value(0.0, Unit::Count)

@@ -142,6 +142,9 @@ pub struct FileReport {
     pub lines: u64,
     pub outcome: Outcome,
     pub notes: Vec<String>,
+    /// Its times go back (a clock step, a DST change, newest first): read
+    /// whole and every line judged by its own time.
+    pub disordered: bool,
 }
 
 impl FileReport {
@@ -155,6 +158,7 @@ impl FileReport {
             lines: 0,
             outcome: Outcome::Read,
             notes: Vec::new(),
+            disordered: false,
         }
     }
 }
@@ -205,6 +209,7 @@ pub fn scan(spec: &Spec) -> Scan {
                 Outcome::Failed(missing.reason)
             },
             notes: Vec::new(),
+            disordered: false,
         });
     }
     let mut queue: std::collections::VecDeque<(LogFile, bool)> =
@@ -526,12 +531,26 @@ fn scan_plain(
             report.notes.push(note);
         }
     }
+    let resumed_at = begin;
     let mut end = id.size;
-    if let Some(parser) = &parser {
+    // Undated lines before the first dated one, counted apart when the
+    // binary search jumps over them.
+    let mut head_tally = None;
+    // Dated lines met by the searches, by position: in a file in time order
+    // their times never go back.
+    let mut samples: Vec<(u64, i64)> = Vec::new();
+    if let Some(parser) = &parser
+        && spec.window.is_bounded()
+    {
+        samples.extend(probe_file(handle, parser, begin, end));
+        samples.extend(last_dated_in_file(handle, parser, begin, end));
+        let mut probe = |pos: u64, limit: u64| {
+            let found = probe_file(handle, parser, pos, limit);
+            samples.extend(found);
+            found
+        };
         if let Some(since) = spec.window.since {
-            let found = window::search(begin..end, since, SEARCH_RESOLUTION, |pos, limit| {
-                probe_file(handle, parser, pos, limit)
-            });
+            let found = window::search(begin..end, since, SEARCH_RESOLUTION, &mut probe);
             let jumped = file_line_start(handle, found.lo, end);
             if jumped > begin {
                 // Lines before the first dated one have no time: they are
@@ -542,7 +561,7 @@ fn scan_plain(
                 {
                     let mut worker = scan::Worker::new(setup(spec), Some(parser.clone()), false);
                     worker.feed(&head[..window::line_start_at_or_after(head, first)]);
-                    out.tally.merge(worker.tally);
+                    head_tally = Some(worker.tally);
                 }
                 report.notes.push(format!(
                     "binary search skipped {} bytes before the window",
@@ -552,65 +571,68 @@ fn scan_plain(
             }
         }
         if let Some(until) = spec.window.until {
-            let found = window::search(begin..end, until, SEARCH_RESOLUTION, |pos, limit| {
-                probe_file(handle, parser, pos, limit)
-            });
+            let found = window::search(begin..end, until, SEARCH_RESOLUTION, &mut probe);
             end = found.beyond.min(end);
         }
     }
-
-    let mut parts = vec![begin];
-    if spec.threads > 1 && end - begin > SPLIT {
-        let middle = begin + (end - begin) / 2;
-        let split = match &parser {
-            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
-            None => Some(file_line_start(handle, middle, end)),
-        };
-        if let Some(split) = split.filter(|s| *s > begin && *s < end) {
-            parts.push(split);
+    if let Some(parser) = &parser
+        && spec.window.is_bounded()
+    {
+        // What the cuts leave unread is taken to lie outside the window
+        // because the file is in time order: check that order there too.
+        for (from, to) in [(resumed_at, begin), (end, id.size)] {
+            let mut at = from;
+            while at < to {
+                samples.extend(sample_at(handle, parser, at, to));
+                at += ORDER_SAMPLE_EVERY;
+            }
         }
     }
-    parts.push(end);
-    let ranges: Vec<(u64, u64)> = parts.windows(2).map(|w| (w[0], w[1])).collect();
-    let last = ranges.len() - 1;
-    let results: Vec<(scan::Worker, scan::Streamed)> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = ranges
-            .iter()
-            .enumerate()
-            .map(|(index, &(start, stop))| {
-                let parser = parser.clone();
-                let handle = handle.try_clone();
-                let keep_partial = spec.incremental && index == last;
-                let setup = setup(spec);
-                scope.spawn(move || {
-                    let mut worker = scan::Worker::new(setup, parser, start > 0);
-                    let streamed = match handle {
-                        Ok(handle) => {
-                            let mut range = Range {
-                                file: handle,
-                                pos: start,
-                                end: stop,
-                            };
-                            scan::stream(&mut worker, &mut range, keep_partial)
-                        }
-                        Err(err) => scan::Streamed {
-                            error: Some(err),
-                            ..scan::Streamed::default()
-                        },
-                    };
-                    (worker, streamed)
-                })
-            })
-            .collect();
-        jobs.into_iter()
-            .map(|job| job.join().expect("a scanner thread does not panic"))
-            .collect()
-    });
+    samples.sort_unstable();
+    let mut disorder = samples
+        .windows(2)
+        .find(|pair| pair[1].1 < pair[0].1)
+        .map(|pair| scan::went_back(pair[0].1, pair[1].1));
+    let mut results = Vec::new();
+    for exact in [false, true] {
+        if exact {
+            // Out of time order: the searches' cuts cannot be trusted, so
+            // the whole file is read and every line judged by its own time.
+            let Some(why) = &disorder else {
+                break;
+            };
+            report
+                .notes
+                .retain(|n| !n.starts_with("binary search skipped"));
+            report.notes.push(format!(
+                "{why}: not in time order, so every line was judged by its own time"
+            ));
+            report.disordered = true;
+            (begin, end, head_tally) = (resumed_at, id.size, None);
+        } else if disorder.is_some() {
+            continue;
+        }
+        results = scan_ranges(spec, handle, parser.as_ref(), begin, end, exact);
+        if !exact {
+            disorder = results
+                .iter()
+                .find_map(|(worker, ..)| worker.disorder.clone());
+            if disorder.is_none() {
+                break;
+            }
+        }
+    }
+    if let Some(tally) = head_tally {
+        out.tally.merge(tally);
+    }
+    let ranges: Vec<u64> = results.iter().map(|(_, _, start)| *start).collect();
+    let results: Vec<(scan::Worker, scan::Streamed)> =
+        results.into_iter().map(|(w, s, _)| (w, s)).collect();
 
     let mut reached = begin;
     let mut tail = Vec::new();
     let mut error = None;
-    for ((worker, streamed), &(start, _)) in results.into_iter().zip(&ranges) {
+    for ((worker, streamed), &start) in results.into_iter().zip(&ranges) {
         report.lines += worker.lines_read;
         out.tally.merge(worker.tally);
         out.bytes_read += streamed.consumed;
@@ -647,6 +669,121 @@ fn scan_plain(
             .and_then(|before| state::tail_hash(&before))
     });
     record(out, file, &id, reached, hash, false);
+}
+
+/// Scans `begin..end` of a plain file, in two halves at once when it is
+/// large: the workers, how their reading ended, and where each started.
+fn scan_ranges<'a>(
+    spec: &'a Spec,
+    handle: &File,
+    parser: Option<&Parser>,
+    begin: u64,
+    end: u64,
+    exact: bool,
+) -> Vec<(scan::Worker<'a>, scan::Streamed, u64)> {
+    let mut parts = vec![begin];
+    if spec.threads > 1 && end - begin > SPLIT {
+        let middle = begin + (end - begin) / 2;
+        let split = match parser {
+            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
+            None => Some(file_line_start(handle, middle, end)),
+        };
+        if let Some(split) = split.filter(|s| *s > begin && *s < end) {
+            parts.push(split);
+        }
+    }
+    parts.push(end);
+    let ranges: Vec<(u64, u64)> = parts.windows(2).map(|w| (w[0], w[1])).collect();
+    let last = ranges.len() - 1;
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = ranges
+            .iter()
+            .enumerate()
+            .map(|(index, &(start, stop))| {
+                let parser = parser.cloned();
+                let handle = handle.try_clone();
+                let keep_partial = spec.incremental && index == last;
+                let setup = setup(spec);
+                scope.spawn(move || {
+                    let mut worker = scan::Worker::new(setup, parser, start > 0);
+                    if exact {
+                        worker = worker.exact();
+                    }
+                    let streamed = match handle {
+                        Ok(handle) => {
+                            let mut range = Range {
+                                file: handle,
+                                pos: start,
+                                end: stop,
+                            };
+                            scan::stream(&mut worker, &mut range, keep_partial)
+                        }
+                        Err(err) => scan::Streamed {
+                            error: Some(err),
+                            ..scan::Streamed::default()
+                        },
+                    };
+                    (worker, streamed, start)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| job.join().expect("a scanner thread does not panic"))
+            .collect()
+    })
+}
+
+/// Time order is checked in the parts of a file a window's cuts skip by
+/// sampling one dated line every this many bytes (a 4 KiB read each: a
+/// sixty-fourth of the bytes, four lines parsed per MiB). A clock step, a
+/// DST change or a newest-first file shows up; a step back shorter than
+/// the time this much log covers (a minute or two of a busy log) can still
+/// move a few lines across the window's edge unseen.
+const ORDER_SAMPLE_EVERY: u64 = 256 << 10;
+
+/// The first dated line starting in the 4 KiB at `pos` (and before `limit`).
+fn sample_at(handle: &File, parser: &Parser, pos: u64, limit: u64) -> Option<(u64, i64)> {
+    // One byte before `pos` as well: it tells whether `pos` starts a line.
+    let from = pos.saturating_sub(1);
+    let block = input::read_at(handle, from, (limit - from).min(4097) as usize).ok()?;
+    let first = if pos == 0 {
+        0
+    } else {
+        memchr::memchr(b'\n', &block)? + 1
+    };
+    let (start, time) = window::next_dated(&block, first, block.len(), parser)?;
+    // Only a line that ends inside the block was read whole.
+    memchr::memchr(b'\n', &block[start..])?;
+    Some((from + start as u64, time))
+}
+
+/// The last dated line of a file that starts in `[begin, end)`, looked for
+/// in its last 64 KiB: (its start, its time).
+fn last_dated_in_file(handle: &File, parser: &Parser, begin: u64, end: u64) -> Option<(u64, i64)> {
+    let from = end.saturating_sub(HEAD as u64).max(begin);
+    let block = input::read_at(handle, from, (end - from) as usize).ok()?;
+    let skip = if from > begin {
+        window::line_start_at_or_after(&block, 1)
+    } else {
+        0
+    };
+    let text = &block[skip..];
+    let time = scan::last_dated(text, parser)?;
+    // Its start: the last line start whose line parses.
+    let mut cursor = text.len();
+    while cursor > 0 {
+        let line_end = if text[cursor - 1] == b'\n' {
+            cursor - 1
+        } else {
+            cursor
+        };
+        let line_start = memchr::memrchr(b'\n', &text[..line_end]).map_or(0, |i| i + 1);
+        if parser.parse(&text[line_start..line_end]).is_some() {
+            return Some((from + (skip + line_start) as u64, time));
+        }
+        cursor = line_start;
+    }
+    None
 }
 
 /// Remembers a file read (or skipped) to its end for the next run.
@@ -795,7 +932,12 @@ fn scan_gzip(
         Resume::From(candidates) => candidates,
     };
     candidates.push((0, 0, String::new()));
-    for (offset, hash, note) in candidates {
+    // Each candidate once; again, line by line, when its times go back.
+    let mut queue: std::collections::VecDeque<(u64, u64, String, bool)> = candidates
+        .into_iter()
+        .map(|(offset, hash, note)| (offset, hash, note, false))
+        .collect();
+    while let Some((offset, hash, note, exact)) = queue.pop_front() {
         // The last bytes before where the scan starts, for the next run's line hash.
         let mut before = Vec::new();
         let consumed = Arc::new(AtomicU64::new(0));
@@ -828,7 +970,9 @@ fn scan_gzip(
                 let _ = thread.join();
                 continue;
             }
-            report.notes.push(note);
+            if !report.notes.contains(&note) {
+                report.notes.push(note.clone());
+            }
         }
         // The decompressed head tells whether it is text, and its timestamps.
         let mut head = vec![0u8; HEAD];
@@ -856,6 +1000,9 @@ fn scan_gzip(
         let parser = timestamps::detect(&head, id.mtime);
         report.format = parser.as_ref().map(|p| p.format.name());
         let mut worker = scan::Worker::new(setup(spec), parser, offset > 0);
+        if exact {
+            worker = worker.exact();
+        }
         let streamed = {
             let mut source = Read::chain(
                 std::io::Cursor::new(head),
@@ -867,6 +1014,17 @@ fn scan_gzip(
             scan::stream(&mut worker, &mut source, spec.incremental)
         };
         let _ = thread.join();
+        if let Some(why) = worker.disorder.take()
+            && !exact
+        {
+            // Out of time order: decompressed again, every line judged by its own time.
+            report.notes.push(format!(
+                "{why}: not in time order, so every line was judged by its own time"
+            ));
+            report.disordered = true;
+            queue.push_front((offset, hash, note, true));
+            continue;
+        }
         report.lines = worker.lines_read;
         out.tally.merge(worker.tally);
         out.bytes_read += streamed.consumed;
