@@ -259,6 +259,8 @@ pub struct HttpConfig {
     pub expect_status: Option<StatusCodes>,
     /// Text the body must contain.
     pub contains: Option<String>,
+    /// How much of the body `contains` searches (default 64 MiB).
+    pub max_body: Option<crate::units::Size>,
     /// Response-time levels.
     pub latency: SpanLevels,
     pub timeout: Option<Span>,

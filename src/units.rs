@@ -85,6 +85,49 @@ impl From<Span> for Duration {
     }
 }
 
+/// A size as written in `maint.toml`: a number of bytes with an optional
+/// binary unit, `B`, `KiB`, `MiB`, `GiB` (`64MiB`, `512 KiB`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Size(pub u64);
+
+impl FromStr for Size {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: &str| {
+            format!("invalid size {text:?}: {reason} (write it like 512KiB, 64MiB or 1GiB)")
+        };
+        let trimmed = text.trim();
+        let digits = trimmed
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(trimmed.len());
+        if digits == 0 {
+            return Err(fail("expected a whole number"));
+        }
+        let number: u64 = trimmed[..digits]
+            .parse()
+            .map_err(|_| fail("the number is too large"))?;
+        let unit: u64 = match trimmed[digits..].trim() {
+            "" | "B" => 1,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            _ => return Err(fail("unknown unit")),
+        };
+        number
+            .checked_mul(unit)
+            .map(Size)
+            .ok_or_else(|| fail("it is too large"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// `Span`'s own notation, for showing a configured duration back (`1h30m`, `2s`, `500ms`).
 pub fn compact_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -164,6 +207,16 @@ pub fn trim_number(value: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_people_type() {
+        assert_eq!("64MiB".parse::<Size>(), Ok(Size(64 << 20)));
+        assert_eq!("512 KiB".parse::<Size>(), Ok(Size(512 << 10)));
+        assert_eq!("100".parse::<Size>(), Ok(Size(100)));
+        for bad in ["", "MiB", "1.5MiB", "64MB", "99999999999999GiB"] {
+            assert!(bad.parse::<Size>().is_err(), "{bad}");
+        }
+    }
 
     fn span(text: &str) -> Duration {
         text.parse::<Span>().unwrap().0

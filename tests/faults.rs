@@ -471,3 +471,27 @@ fn windows_count_right_when_time_goes_back() {
         }
     }
 }
+
+// Case 12: `contains` searched only the first 1 MiB of a body.
+
+#[test]
+fn contains_searches_the_whole_body_up_to_max_body_and_says_when_it_stopped() {
+    let far = crate::support::http::url("/big/3/status:healthy");
+    let config = format!(
+        "[[health.http]]\nname = \"far\"\nurl = \"{far}\"\ncontains = \"status:healthy\"\n\
+         [[health.http]]\nname = \"capped\"\nurl = \"{far}\"\ncontains = \"status:healthy\"\nmax_body = \"1MiB\"\n"
+    );
+    let out = run_bounded(
+        maint()
+            .config(&config)
+            .args(["--format", "json", "health", "--only", "http"]),
+    );
+    out.code(2);
+    assert_eq!(out.check("http:far")["status"], "OK");
+    let capped = out.check("http:capped");
+    assert_eq!(capped["status"], "CRITICAL");
+    assert_eq!(
+        capped["message"],
+        "HTTP 200 but the first 1.0 MiB of the body do not contain \"status:healthy\"; the rest was not read (max_body)"
+    );
+}

@@ -118,6 +118,8 @@ struct HttpSpec {
     /// Accepted status codes; empty means any 2xx or 3xx.
     expect: Vec<u16>,
     contains: Option<String>,
+    /// How much of the body `contains` searches.
+    max_body: u64,
     latency: Option<Threshold>,
     timeout: Duration,
 }
@@ -278,6 +280,7 @@ impl Settings {
                     .map(config::StatusCodes::to_vec)
                     .unwrap_or_default(),
                 contains: entry.contains.clone(),
+                max_body: entry.max_body.map_or(http::DEFAULT_MAX_BODY, |size| size.0),
                 latency,
                 timeout: entry.timeout.map_or(default_timeout, Duration::from),
             };
@@ -288,6 +291,7 @@ impl Settings {
                 url: url.0.clone(),
                 expect: Vec::new(),
                 contains: None,
+                max_body: http::DEFAULT_MAX_BODY,
                 latency: None,
                 timeout: default_timeout,
             };
@@ -1024,13 +1028,15 @@ fn http_check(name: &str, spec: &HttpSpec) -> Check {
         url,
         expect,
         contains,
+        max_body,
         latency,
         timeout,
     } = spec;
     let check_name = format!("http:{name}");
     let shown = crate::redact::url(url);
     let curl = format!("curl -sS -o /dev/null -w '%{{http_code}} %{{time_total}}s\\n' '{shown}'");
-    let response = match http::get(url, *timeout) {
+    let search = contains.as_deref().map(|text| (text.as_bytes(), *max_body));
+    let response = match http::get(url, *timeout, search) {
         Ok(response) => response,
         Err(err) => {
             let status = match err {
@@ -1077,14 +1083,22 @@ fn http_check(name: &str, spec: &HttpSpec) -> Check {
             "HTTP {} {}; expected {expected}",
             response.status, response.reason
         );
-    } else if let Some(needle) = contains
-        && !String::from_utf8_lossy(&response.body).contains(needle)
+    } else if let (Some(needle), Some(search)) = (contains, &response.search)
+        && !search.found
     {
         check = check.at_least(Status::Critical);
-        check.message = format!(
-            "HTTP {} but the body does not contain {needle:?}",
-            response.status
-        );
+        check.message = if search.capped {
+            format!(
+                "HTTP {} but the first {} of the body do not contain {needle:?}; the rest was not read (max_body)",
+                response.status,
+                human_bytes(search.read)
+            )
+        } else {
+            format!(
+                "HTTP {} but the body does not contain {needle:?}",
+                response.status
+            )
+        };
     }
     check.with_hint(curl)
 }
