@@ -495,3 +495,59 @@ fn contains_searches_the_whole_body_up_to_max_body_and_says_when_it_stopped() {
         "HTTP 200 but the first 1.0 MiB of the body do not contain \"status:healthy\"; the rest was not read (max_body)"
     );
 }
+
+// Case 13: --state after copytruncate (or a rename) lost lines when the new
+// lines repeat the old ones byte for byte: the old position still "matched".
+
+#[test]
+fn state_after_rotation_counts_new_lines_that_repeat_old_ones() {
+    use std::io::Write;
+    let old = "ERROR the same line again\n".repeat(80);
+    let new = "ERROR the same line again\n".repeat(180);
+    for rotation in ["copytruncate", "copytruncate+gzip", "rename"] {
+        let command = maint().file("app.log", &old);
+        let dir = command.dir().to_path_buf();
+        let log = dir.join("app.log");
+        let run = |dir: &std::path::Path| {
+            let out = run_bounded(maint().args([
+                "--format",
+                "json",
+                "logs",
+                "analyze",
+                &dir.join("app.log").display().to_string(),
+                "--state",
+                &dir.join("logs.state").display().to_string(),
+                "--threshold",
+                "errors>100000",
+            ]));
+            out.check("errors")["value"].as_f64().unwrap()
+        };
+        assert_eq!(run(&dir), 80.0);
+        match rotation {
+            "rename" => {
+                std::fs::rename(&log, dir.join("app.log.1")).unwrap();
+                std::fs::write(&log, &new).unwrap();
+            }
+            _ => {
+                // logrotate's copytruncate: copy, then cut the file to
+                // nothing while the program keeps appending to it.
+                if rotation == "copytruncate" {
+                    std::fs::copy(&log, dir.join("app.log.1")).unwrap();
+                } else {
+                    let mut gz = flate2::write::GzEncoder::new(
+                        std::fs::File::create(dir.join("app.log.1.gz")).unwrap(),
+                        flate2::Compression::fast(),
+                    );
+                    gz.write_all(&std::fs::read(&log).unwrap()).unwrap();
+                    gz.finish().unwrap();
+                }
+                let mut file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+                file.set_len(0).unwrap();
+                file.write_all(new.as_bytes()).unwrap();
+            }
+        }
+        assert_eq!(run(&dir), 180.0, "{rotation}: every new line counts once");
+        assert_eq!(run(&dir), 0.0, "{rotation}: nothing new");
+        drop(command);
+    }
+}

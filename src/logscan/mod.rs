@@ -22,6 +22,7 @@ pub mod templates;
 pub mod timestamps;
 pub mod window;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -171,6 +172,8 @@ pub struct Scan {
     /// What to remember for the next incremental run.
     pub state: State,
     pub bytes_read: u64,
+    /// State entries a file of this run went on from, and that file.
+    claimed: HashMap<FileKey, PathBuf>,
 }
 
 /// An I/O error as a short reason, without Rust's `(os error N)` suffix.
@@ -190,6 +193,7 @@ pub fn scan(spec: &Spec) -> Scan {
         files: Vec::new(),
         state: State::new(spec.started_at),
         bytes_read: 0,
+        claimed: HashMap::new(),
     };
     let (files, unresolved) = match &spec.helper {
         Some(helper) => input::resolve_isolated(&spec.paths, helper, DISCOVERY_QUIET),
@@ -321,13 +325,31 @@ enum Resume {
     /// Unchanged since the previous run read it.
     Skip(String),
     /// At these offsets, if the last line before them hashes as recorded
-    /// (checked already for plain files; gzip candidates are checked while decompressing).
-    From(Vec<(u64, u64, String)>),
+    /// (checked already for plain files; gzip candidates are checked while
+    /// decompressing), going on from the state entry of this identity.
+    From(Vec<(u64, u64, String, FileKey)>),
 }
 
-fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: bool) -> Resume {
+/// A file's (device, inode).
+type FileKey = (u64, u64);
+
+/// Where to resume `path`. `claimed` holds the state entries that files
+/// read earlier in this run already went on from, with those files: one
+/// entry's text is continued by one file only. So after copytruncate, when
+/// the copy (read first, being older) holds the text up to the recorded
+/// offset, the original is known to have been cut and rewritten even when
+/// its new lines repeat the old ones byte for byte; after a rename, the new
+/// file cannot pass for the old one however alike they read.
+fn plan_resume(
+    spec: &Spec,
+    path: &Path,
+    id: &Identity,
+    handle: &File,
+    gzip: bool,
+    claimed: &HashMap<FileKey, PathBuf>,
+) -> (Resume, Option<String>) {
     let Some(previous) = spec.previous else {
-        return Resume::Start;
+        return (Resume::Start, None);
     };
     let verified = |offset: u64, hash: &str| -> bool {
         let from = offset.saturating_sub(state::TAIL as u64 + 1);
@@ -342,27 +364,45 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         .iter()
         .find(|f| (f.device, f.inode) == (id.device, id.inode) && f.gzip == gzip)
     {
+        let key = (entry.device, entry.inode);
+        if let Some(copy) = claimed.get(&key) {
+            return (
+                Resume::Start,
+                Some(format!(
+                    "what it held at the last run is in {} now (copytruncate): read from the start",
+                    copy.display()
+                )),
+            );
+        }
         if gzip {
-            return Resume::From(vec![(
-                entry.offset,
-                0,
-                format!("resumed at byte {}", entry.offset),
-            )])
-            .with_hash(&entry.line_hash);
+            return (
+                Resume::From(vec![(
+                    entry.offset,
+                    0,
+                    format!("resumed at byte {}", entry.offset),
+                    key,
+                )])
+                .with_hash(&entry.line_hash),
+                None,
+            );
         }
         if verified(entry.offset, &entry.line_hash) {
-            return Resume::From(vec![(
-                entry.offset,
-                0,
-                format!(
-                    "resumed at byte {} where the last run stopped",
-                    entry.offset
-                ),
-            )]);
+            return (
+                Resume::From(vec![(
+                    entry.offset,
+                    0,
+                    format!(
+                        "resumed at byte {} where the last run stopped",
+                        entry.offset
+                    ),
+                    key,
+                )]),
+                None,
+            );
         }
         // Same file, other content before the offset: it was truncated
         // (copytruncate) or rewritten; everything in it is new.
-        return Resume::Start;
+        return (Resume::Start, None);
     }
     let name = path
         .file_name()
@@ -381,19 +421,27 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         })
         .collect();
     if same_set.is_empty() {
-        return Resume::Start;
+        return (Resume::Start, None);
     }
     // File times come from the kernel's coarse clock, a tick (up to 10 ms)
     // behind the clock `started_at` was read from: a file created just after
     // a short run can carry an mtime before that run's start. Only a file
     // clearly older than the last run is taken as unchanged.
     if id.mtime + MTIME_SLACK_MS < previous.started_at {
-        return Resume::Skip("not written since the last run, which read it".into());
+        return (
+            Resume::Skip("not written since the last run, which read it".into()),
+            None,
+        );
     }
     // A copy (copytruncate) or a compressed rotation of a file read last
-    // time: it goes on where that file was left.
+    // time: it goes on where that file was left, unless another file of
+    // this run already does.
     let mut candidates = Vec::new();
     for entry in same_set {
+        let key = (entry.device, entry.inode);
+        if claimed.contains_key(&key) {
+            continue;
+        }
         let note = format!(
             "holds what was {} at the last run: resumed at byte {}",
             entry.path.display(),
@@ -401,16 +449,16 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         );
         if gzip {
             if let Ok(hash) = u64::from_str_radix(&entry.line_hash, 16) {
-                candidates.push((entry.offset, hash, note));
+                candidates.push((entry.offset, hash, note, key));
             }
         } else if entry.offset > 0 && verified(entry.offset, &entry.line_hash) {
-            return Resume::From(vec![(entry.offset, 0, note)]);
+            return (Resume::From(vec![(entry.offset, 0, note, key)]), None);
         }
     }
     if candidates.is_empty() {
-        Resume::Start
+        (Resume::Start, None)
     } else {
-        Resume::From(candidates)
+        (Resume::From(candidates), None)
     }
 }
 
@@ -518,7 +566,9 @@ fn scan_plain(
     let parser = timestamps::detect(&head[text_start..], id.mtime);
     report.format = parser.as_ref().map(|p| p.format.name());
     let mut begin = 0;
-    match plan_resume(spec, &file.path, &id, handle, false) {
+    let (resume, note) = plan_resume(spec, &file.path, &id, handle, false, &out.claimed);
+    report.notes.extend(note);
+    match resume {
         Resume::Start => {}
         Resume::Skip(reason) => {
             report.outcome = Outcome::Skipped(reason);
@@ -526,9 +576,10 @@ fn scan_plain(
             return;
         }
         Resume::From(candidates) => {
-            let (offset, _, note) = candidates.into_iter().next().expect("one candidate");
+            let (offset, _, note, key) = candidates.into_iter().next().expect("one candidate");
             begin = offset;
             report.notes.push(note);
+            out.claimed.insert(key, file.path.clone());
         }
     }
     let resumed_at = begin;
@@ -923,7 +974,9 @@ fn scan_gzip(
     report: &mut FileReport,
     out: &mut Scan,
 ) {
-    let mut candidates = match plan_resume(spec, &file.path, &id, handle, true) {
+    let (resume, note) = plan_resume(spec, &file.path, &id, handle, true, &out.claimed);
+    report.notes.extend(note);
+    let mut candidates = match resume {
         Resume::Start => Vec::new(),
         Resume::Skip(reason) => {
             report.outcome = Outcome::Skipped(reason);
@@ -931,13 +984,13 @@ fn scan_gzip(
         }
         Resume::From(candidates) => candidates,
     };
-    candidates.push((0, 0, String::new()));
+    candidates.push((0, 0, String::new(), (0, 0)));
     // Each candidate once; again, line by line, when its times go back.
-    let mut queue: std::collections::VecDeque<(u64, u64, String, bool)> = candidates
+    let mut queue: std::collections::VecDeque<(u64, u64, String, FileKey, bool)> = candidates
         .into_iter()
-        .map(|(offset, hash, note)| (offset, hash, note, false))
+        .map(|(offset, hash, note, key)| (offset, hash, note, key, false))
         .collect();
-    while let Some((offset, hash, note, exact)) = queue.pop_front() {
+    while let Some((offset, hash, note, key, exact)) = queue.pop_front() {
         // The last bytes before where the scan starts, for the next run's line hash.
         let mut before = Vec::new();
         let consumed = Arc::new(AtomicU64::new(0));
@@ -973,6 +1026,7 @@ fn scan_gzip(
             if !report.notes.contains(&note) {
                 report.notes.push(note.clone());
             }
+            out.claimed.insert(key, file.path.clone());
         }
         // The decompressed head tells whether it is text, and its timestamps.
         let mut head = vec![0u8; HEAD];
@@ -1022,7 +1076,7 @@ fn scan_gzip(
                 "{why}: not in time order, so every line was judged by its own time"
             ));
             report.disordered = true;
-            queue.push_front((offset, hash, note, true));
+            queue.push_front((offset, hash, note, key, true));
             continue;
         }
         report.lines = worker.lines_read;
