@@ -551,3 +551,28 @@ fn state_after_rotation_counts_new_lines_that_repeat_old_ones() {
         drop(command);
     }
 }
+
+// Messages and small things: `certs check` time grew with the number of
+// silent targets (they waited their timeouts out in turns).
+
+#[test]
+fn silent_certificate_endpoints_wait_out_one_timeout_together() {
+    let silent: Vec<String> = (0..60)
+        .map(|_| format!("127.0.0.1:{}", silent_port()))
+        .collect();
+    let out = run_bounded(
+        maint()
+            .args(["--format", "json", "certs", "check", "--timeout", "2s"])
+            .args(&silent),
+    );
+    out.code(2);
+    // In turns of 16 they took 2 s + 3 x 0.5 s; together they take 2 s.
+    assert!(
+        out.elapsed.as_secs_f64() < 3.0,
+        "60 silent endpoints took {:?} with a 2 s timeout",
+        out.elapsed
+    );
+    for target in &silent {
+        assert_eq!(out.check(target)["status"], "CRITICAL");
+    }
+}
