@@ -576,3 +576,46 @@ fn silent_certificate_endpoints_wait_out_one_timeout_together() {
         assert_eq!(out.check(target)["status"], "CRITICAL");
     }
 }
+
+#[test]
+fn a_certificate_on_a_hung_mount_is_unknown_and_the_others_are_checked() {
+    if !can_mount_fuse() {
+        return;
+    }
+    let leaf = crate::support::tls::Pki::self_signed(&["ok.test"], (-10, 200));
+    let command = maint().file("ok.pem", &leaf.pem);
+    let mount_point = command.path("hung");
+    std::fs::create_dir(&mount_point).unwrap();
+    let point = mount_point.display().to_string();
+    let stuck = format!("{point}/stuck");
+    let runtime = command.path("run");
+    std::fs::create_dir(&runtime).unwrap();
+    let out = command
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args([
+            "--format",
+            "json",
+            "certs",
+            "check",
+            "--timeout",
+            "2s",
+            "ok.pem",
+            &stuck,
+        ])
+        .run_in_private_mounts(&with_hung_mount(
+            &point,
+            r#"timeout -s KILL 60 "$@"; code=$?"#,
+        ));
+    out.code(3);
+    ended_within(&out, 2.0);
+    assert_eq!(out.check("ok.pem")["status"], "OK");
+    let hung = out.check(&stuck);
+    assert_eq!(hung["status"], "UNKNOWN", "{hung}");
+    assert!(
+        hung["message"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within 2.0 s: a hung mount?"),
+        "{hung}"
+    );
+}

@@ -10,7 +10,8 @@
 //!
 //! Deadlines (issue 17): every filesystem access of a check that may reach
 //! a network or FUSE mount (health's statvfs, diagnose's folder walk, the
-//! log scanner's discovery of files) goes through [`run`], which gives up at
+//! log scanner's discovery of files, the certificate files and folders
+//! `certs check` reads) goes through [`run`], which gives up at
 //! its limit and kills the child (the kill lands when the kernel lets go).
 //! An abandoned child is recorded per mount in the runtime folder
 //! ([`runtime_dir`]); while it lives, later runs start no other helper on
@@ -309,6 +310,7 @@ pub fn helper_main(args: &[OsString]) -> Option<(String, bool)> {
             ))
         }
         ("logfiles", [path]) => Some(crate::logscan::input::files_helper(Path::new(path))),
+        ("certfiles", [path]) => Some(super::x509::certfiles_helper(Path::new(path))),
         _ => None,
     }
 }
