@@ -190,8 +190,11 @@ const FOLDER_DEPTH: usize = 16;
 pub enum Found {
     Missing,
     File(Result<Vec<u8>, String>),
-    Folder(Result<Vec<(PathBuf, Result<Vec<u8>, String>)>, String>),
+    Folder(Result<Vec<FoundFile>, String>),
 }
+
+/// A file found in a folder, and its bytes or why they could not be read.
+pub type FoundFile = (PathBuf, Result<Vec<u8>, String>);
 
 /// Looks at `path` in this process.
 pub fn look(path: &Path) -> Found {
