@@ -5,6 +5,11 @@
 //! defaults) into a plan of probes; nothing is probed until the whole plan
 //! is valid. Each probe yields one or more named checks; `--only`/`--skip`
 //! select by those names.
+//!
+//! Deadlines: each probe bounds its own exchange within its timeout (see
+//! the probe modules: a service that never answers is a failed connection,
+//! CRITICAL, said by the probe itself); the runner abandons a probe at its
+//! timeout plus [`GRACE`] (UNKNOWN) and the run at `--deadline`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -4,6 +4,26 @@
 //! into what an operator can act on, sessions that capture server notices
 //! and can be cancelled from another thread, and what a health check asks
 //! the server.
+//!
+//! Deadlines (issue 17). The `postgres` crate bounds only the TCP connect;
+//! its startup, TLS, authentication and queries wait as long as the server
+//! lets them. So:
+//! - every connection ([`Target::connect`], [`Target::session`]) runs on a
+//!   thread abandoned at [`Target::connect_limit`]: `connect_timeout` in the
+//!   URL, else `PGCONNECT_TIMEOUT`, else `[postgres] connect_timeout`, else
+//!   5 s, once per host listed (as libpq);
+//! - read-only work is bounded as a whole, server side by
+//!   `statement_timeout` ([`Target::with_statement_timeout`]) and client
+//!   side by a thread abandoned at the same limit (`crate::parallel::within`):
+//!   health's check (`--timeout`), `db report` (`[postgres] query_timeout`),
+//!   and the first query of every db command (twice the connect limit);
+//! - statements that change things (VACUUM, the DELETE batches of prune)
+//!   run under `lock_timeout`, `statement_timeout` when set and
+//!   `--max-duration`, which cancel them on the server; a server that stops
+//!   answering altogether during one of them is waited for (not bounded on
+//!   the client: such a statement may rightly run for hours);
+//! - `pg_dump`/`pg_restore` get `PGCONNECT_TIMEOUT` (libpq bounds their
+//!   whole connection).
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,9 @@
 //! Redis: connect (authenticating when the URL carries a password), PING,
 //! and the INFO fields a health check judges.
+//!
+//! Deadline: the whole exchange (connect, handshake, PING, INFO, CONFIG)
+//! gets one `timeout`, enforced twice: socket timeouts from what is left of
+//! it, and a thread abandoned at it ([`server_info`]).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

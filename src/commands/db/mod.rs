@@ -1,7 +1,8 @@
 //! `maint db report | vacuum | prune`: PostgreSQL maintenance that picks
 //! the tables that need it and never surprises the operator. What the three
 //! share: where the server is, connecting with errors that say what to do,
-//! and resolving table names the way SQL does.
+//! and resolving table names the way SQL does. What bounds each exchange
+//! with the server in time is told in `probe::postgres`.
 
 pub mod prune;
 pub mod report;
