@@ -26,6 +26,28 @@ fn ended_within(out: &Output, limit: f64) {
     );
 }
 
+/// Asserts that a check's text field contains (starts with, ends with) `text`.
+fn text_contains(check: &serde_json::Value, field: &str, text: &str) {
+    let value = check[field].as_str().unwrap_or_default();
+    assert!(value.contains(text), "{field} lacks {text:?}: {check}");
+}
+
+fn text_starts_with(check: &serde_json::Value, field: &str, text: &str) {
+    let value = check[field].as_str().unwrap_or_default();
+    assert!(
+        value.starts_with(text),
+        "{field} does not start with {text:?}: {check}"
+    );
+}
+
+fn text_ends_with(check: &serde_json::Value, field: &str, text: &str) {
+    let value = check[field].as_str().unwrap_or_default();
+    assert!(
+        value.ends_with(text),
+        "{field} does not end with {text:?}: {check}"
+    );
+}
+
 fn silent_postgres_url() -> String {
     format!("postgres://app@127.0.0.1:{}/app", silent_port())
 }
@@ -189,36 +211,12 @@ fn silent_postgres_and_redis_ports_are_critical_within_the_timeout() {
     ended_within(&out, 2.0);
     let postgres = out.check("postgres");
     assert_eq!(postgres["status"], "CRITICAL", "{postgres}");
-    assert!(
-        postgres["message"]
-            .as_str()
-            .unwrap()
-            .contains("no answer to the connection"),
-        "{postgres}"
-    );
-    assert!(
-        postgres["hint"]
-            .as_str()
-            .unwrap()
-            .starts_with("pg_isready -h 127.0.0.1"),
-        "{postgres}"
-    );
+    text_contains(&postgres, "message", "no answer to the connection");
+    text_starts_with(&postgres, "hint", "pg_isready -h 127.0.0.1");
     let redis = out.check("redis");
     assert_eq!(redis["status"], "CRITICAL", "{redis}");
-    assert!(
-        redis["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("no answer within 2.0 s"),
-        "{redis}"
-    );
-    assert!(
-        redis["hint"]
-            .as_str()
-            .unwrap()
-            .starts_with("redis-cli -h 127.0.0.1"),
-        "{redis}"
-    );
+    text_ends_with(&redis, "message", "no answer within 2.0 s");
+    text_starts_with(&redis, "hint", "redis-cli -h 127.0.0.1");
 }
 
 #[test]
@@ -239,12 +237,10 @@ fn postgres_that_stops_answering_after_login_is_critical_within_the_timeout() {
     ended_within(&out, 2.0);
     let check = out.check("postgres");
     assert_eq!(check["status"], "CRITICAL", "{check}");
-    assert!(
-        check["message"]
-            .as_str()
-            .unwrap()
-            .contains("no answer to the connection, login and health queries within 2.0 s"),
-        "{check}"
+    text_contains(
+        &check,
+        "message",
+        "no answer to the connection, login and health queries within 2.0 s",
     );
     assert_eq!(
         out.check("postgres:connections")["status"],
@@ -325,8 +321,7 @@ fn runs_against_a_hung_mount_leave_at_most_one_stuck_helper() {
     let check = out.check(&format!("disk:{point}"));
     assert_eq!(check["status"], "UNKNOWN");
     // The last run did not start another helper: it says the first is stuck.
-    let message = check["message"].as_str().unwrap();
-    assert!(message.contains("is still stuck on"), "{message}");
+    text_contains(&check, "message", "is still stuck on");
     let stuck: usize = std::fs::read_to_string(&count_file)
         .unwrap()
         .trim()
@@ -364,10 +359,7 @@ fn logs_analyze_reports_a_folder_on_a_hung_mount_and_reads_the_rest() {
         hung["message"],
         "not read: no answer within 5.0 s while listing or reading it: a hung mount?"
     );
-    assert!(
-        hung["hint"].as_str().unwrap().starts_with("findmnt -T "),
-        "{hung}"
-    );
+    text_starts_with(&hung, "hint", "findmnt -T ");
     assert_eq!(out.check("errors")["value"], 2.0);
 }
 
@@ -461,13 +453,7 @@ fn windows_count_right_when_time_goes_back() {
             );
             let lines = out.check("lines");
             assert_eq!(lines["value"], expected as f64, "{lines}");
-            assert!(
-                lines["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("times go back in"),
-                "{file}: {lines}"
-            );
+            text_contains(&lines, "message", "times go back in");
         }
     }
 }
@@ -611,11 +597,5 @@ fn a_certificate_on_a_hung_mount_is_unknown_and_the_others_are_checked() {
     assert_eq!(out.check("ok.pem")["status"], "OK");
     let hung = out.check(&stuck);
     assert_eq!(hung["status"], "UNKNOWN", "{hung}");
-    assert!(
-        hung["message"]
-            .as_str()
-            .unwrap()
-            .contains("no answer within 2.0 s: a hung mount?"),
-        "{hung}"
-    );
+    text_contains(&hung, "message", "no answer within 2.0 s: a hung mount?");
 }

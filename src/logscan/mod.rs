@@ -818,23 +818,8 @@ fn last_dated_in_file(handle: &File, parser: &Parser, begin: u64, end: u64) -> O
     } else {
         0
     };
-    let text = &block[skip..];
-    let time = scan::last_dated(text, parser)?;
-    // Its start: the last line start whose line parses.
-    let mut cursor = text.len();
-    while cursor > 0 {
-        let line_end = if text[cursor - 1] == b'\n' {
-            cursor - 1
-        } else {
-            cursor
-        };
-        let line_start = memchr::memrchr(b'\n', &text[..line_end]).map_or(0, |i| i + 1);
-        if parser.parse(&text[line_start..line_end]).is_some() {
-            return Some((from + (skip + line_start) as u64, time));
-        }
-        cursor = line_start;
-    }
-    None
+    let (start, time) = scan::last_dated_line(&block[skip..], parser)?;
+    Some((from + (skip + start) as u64, time))
 }
 
 /// Remembers a file read (or skipped) to its end for the next run.

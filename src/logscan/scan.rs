@@ -525,6 +525,12 @@ fn time_before(
     known: (isize, Option<i64>),
     parser: &Parser,
 ) -> Option<i64> {
+    dated_before(text, pos, known.0, parser).map_or(known.1, |(_, time)| Some(time))
+}
+
+/// The nearest dated line ending before `pos` and starting after `floor`:
+/// (its start, its time).
+fn dated_before(text: &[u8], pos: usize, floor: isize, parser: &Parser) -> Option<(usize, i64)> {
     let mut cursor = pos;
     while cursor > 0 {
         let line_end = if text[cursor - 1] == b'\n' {
@@ -533,20 +539,25 @@ fn time_before(
             cursor
         };
         let line_start = memchr::memrchr(b'\n', &text[..line_end]).map_or(0, |i| i + 1);
-        if line_start as isize <= known.0 {
-            return known.1;
+        if line_start as isize <= floor {
+            return None;
         }
         if let Some(stamp) = parser.parse(&text[line_start..line_end]) {
-            return Some(stamp.ms);
+            return Some((line_start, stamp.ms));
         }
         cursor = line_start;
     }
-    known.1
+    None
+}
+
+/// The last dated line of `text`: (its start, its time).
+pub fn last_dated_line(text: &[u8], parser: &Parser) -> Option<(usize, i64)> {
+    dated_before(text, text.len(), -1, parser)
 }
 
 /// The time of the last dated line of `text`.
 pub fn last_dated(text: &[u8], parser: &Parser) -> Option<i64> {
-    time_before(text, text.len(), (-1, None), parser)
+    last_dated_line(text, parser).map(|(_, time)| time)
 }
 
 /// How a stretch of text ended.
