@@ -297,9 +297,9 @@ fn runs_against_a_hung_mount_leave_at_most_one_stuck_helper() {
         for _ in 1 2; do timeout -s KILL 20 "$1" logs analyze {point} >/dev/null & done
         sleep 6
         timeout -s KILL 20 "$@"; code=$?
-        set -f; n=0
+        n=0
         for d in /proc/[0-9]*; do
-          set -- $(tr '\0' ' ' < $d/cmdline 2>/dev/null)
+          set -f; set -- $(tr '\0' ' ' < $d/cmdline 2>/dev/null); set +f
           case "$1 $2" in *maint\ __*) case " $* " in *" {point} "*) n=$((n+1));; esac;; esac
         done
         echo $n > {count}"#,
@@ -318,16 +318,16 @@ fn runs_against_a_hung_mount_leave_at_most_one_stuck_helper() {
         ])
         .run_in_private_mounts(&with_hung_mount(&point, &body));
     out.code(3);
-    let check = out.check(&format!("disk:{point}"));
-    assert_eq!(check["status"], "UNKNOWN");
-    // The last run did not start another helper: it says the first is stuck.
-    text_contains(&check, "message", "is still stuck on");
     let stuck: usize = std::fs::read_to_string(&count_file)
         .unwrap()
         .trim()
         .parse()
         .unwrap();
     assert!(stuck <= 1, "{stuck} helpers stuck on one hung mount");
+    let check = out.check(&format!("disk:{point}"));
+    assert_eq!(check["status"], "UNKNOWN");
+    // The last run did not start another helper: it says the first is stuck.
+    text_contains(&check, "message", "is still stuck on");
 }
 
 #[test]
