@@ -227,7 +227,7 @@ pub struct CertsCheckArgs {
     pub timeout: Option<Span>,
 
     /// Endpoints probed at once; one still waiting after 0.25 s lets the next
-    /// start and waits on alone until its deadline [default: 64]
+    /// start and waits on alone until its deadline [default: 256]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
 
