@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             [CompletionResult]::new('--warn-percent', '--warn-percent', [CompletionResultType]::ParameterName, 'For short-lived certificates: less than N % of the lifetime left is a WARNING, when the days left say so too')
             [CompletionResult]::new('--crit-percent', '--crit-percent', [CompletionResultType]::ParameterName, 'Less than N % of the lifetime left is CRITICAL, when the days left say so too')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]')
-            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Endpoints probed at once; one still waiting after 0.5 s lets the next start and waits on alone until its deadline [default: 16]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Endpoints probed at once; one still waiting after 0.25 s lets the next start and waits on alone until its deadline [default: 256]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the roots in FILE instead of the system''s')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key that must belong to the certificate (one TARGET only)')
             [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Send NAME as SNI instead of the endpoint''s host (which is still the name verified)')

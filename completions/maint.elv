@@ -100,7 +100,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --warn-percent 'For short-lived certificates: less than N % of the lifetime left is a WARNING, when the days left say so too'
             cand --crit-percent 'Less than N % of the lifetime left is CRITICAL, when the days left say so too'
             cand --timeout 'Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]'
-            cand --jobs 'Endpoints probed at once; one still waiting after 0.5 s lets the next start and waits on alone until its deadline [default: 16]'
+            cand --jobs 'Endpoints probed at once; one still waiting after 0.25 s lets the next start and waits on alone until its deadline [default: 256]'
             cand --ca-file 'Trust the roots in FILE instead of the system''s'
             cand --key 'The private key that must belong to the certificate (one TARGET only)'
             cand --sni 'Send NAME as SNI instead of the endpoint''s host (which is still the name verified)'

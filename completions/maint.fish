@@ -106,7 +106,7 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subco
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l warn-percent -d 'For short-lived certificates: less than N % of the lifetime left is a WARNING, when the days left say so too' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l crit-percent -d 'Less than N % of the lifetime left is CRITICAL, when the days left say so too' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l timeout -d 'Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]' -r
-complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l jobs -d 'Endpoints probed at once; one still waiting after 0.5 s lets the next start and waits on alone until its deadline [default: 16]' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l jobs -d 'Endpoints probed at once; one still waiting after 0.25 s lets the next start and waits on alone until its deadline [default: 256]' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l ca-file -d 'Trust the roots in FILE instead of the system\'s' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l key -d 'The private key that must belong to the certificate (one TARGET only)' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l sni -d 'Send NAME as SNI instead of the endpoint\'s host (which is still the name verified)' -r

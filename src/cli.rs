@@ -226,8 +226,8 @@ pub struct CertsCheckArgs {
     #[arg(long, value_name = "DUR")]
     pub timeout: Option<Span>,
 
-    /// Endpoints probed at once; one still waiting after 0.5 s lets the next
-    /// start and waits on alone until its deadline [default: 16]
+    /// Endpoints probed at once; one still waiting after 0.25 s lets the next
+    /// start and waits on alone until its deadline [default: 256]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
 

@@ -259,6 +259,8 @@ pub struct HttpConfig {
     pub expect_status: Option<StatusCodes>,
     /// Text the body must contain.
     pub contains: Option<String>,
+    /// How much of the body `contains` searches (default 64 MiB).
+    pub max_body: Option<crate::units::ByteSize>,
     /// Response-time levels.
     pub latency: SpanLevels,
     pub timeout: Option<Span>,
@@ -295,6 +297,9 @@ pub struct PostgresConfig {
     /// and ~/.pgpass fill in what it leaves out.
     pub url: Option<PostgresUrl>,
     pub connect_timeout: Option<Span>,
+    /// `maint db report`: how long its read-only statistics queries may take
+    /// together (the server's statement_timeout, and maint's own limit).
+    pub query_timeout: Option<Span>,
     /// Connections in use, percent of max_connections.
     pub connections: Levels,
     /// Age of the oldest open transaction.

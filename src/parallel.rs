@@ -166,6 +166,33 @@ pub fn run_all<T: Send + 'static>(
         .collect()
 }
 
+/// Runs `work` on a thread of its own and waits for it at most `limit`:
+/// None when it did not finish in time. The thread is then abandoned, as a
+/// job past its limit is (see above): this is how a blocking client library
+/// with no deadline of its own (the `postgres` crate's startup and queries)
+/// is kept from holding a command past its deadline. A panic in `work` is
+/// raised again here.
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (sender, receiver) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("maint-bounded".into())
+        .spawn(move || {
+            // The receiver is gone when the caller stopped waiting.
+            let _ = sender.send(catch_unwind(AssertUnwindSafe(work)));
+        });
+    if let Err(err) = spawned {
+        panic!("cannot start a thread: {err}");
+    }
+    match receiver.recv_timeout(limit) {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => None,
+    }
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
@@ -256,6 +283,18 @@ mod tests {
         let outcomes = run_all(jobs, 1, Instant::now() + Duration::from_millis(50));
         assert_eq!(outcomes[0], Outcome::PastDeadline { started: true });
         assert_eq!(outcomes[1], Outcome::PastDeadline { started: false });
+    }
+
+    #[test]
+    fn within_gives_up_at_its_limit() {
+        assert_eq!(within(Duration::from_secs(5), || 7), Some(7));
+        let started = Instant::now();
+        let stuck = within(Duration::from_millis(50), || {
+            sleep(Duration::from_secs(30));
+            7
+        });
+        assert_eq!(stuck, None);
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

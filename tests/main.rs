@@ -12,6 +12,7 @@ mod db;
 mod db_tls;
 mod diagnose;
 mod examples;
+mod faults;
 mod generated;
 mod health;
 mod health_postgres;

@@ -809,15 +809,20 @@ fn collect_folders(folders: &[PathBuf], timeout: Duration) -> Collected {
                     ]);
                 }
             }
-            Err(disk::FoldersError::Isolated(IsolatedError::Hung(limit))) => {
+            Err(disk::FoldersError::Isolated(err)) if err.is_hung() => {
                 let point = folder.display();
+                let why = match err {
+                    IsolatedError::Hung(limit) => {
+                        format!("gave no answer within {}", human_duration(limit))
+                    }
+                    other => format!("gave {other}"),
+                };
                 collected.findings.push(
                     Check::new(
                         format!("folders:{point}"),
                         Status::Unknown,
                         format!(
-                            "walking {point} gave no answer within {}: its filesystem looks hung, and anything reading it will hang too",
-                            human_duration(limit)
+                            "walking {point} {why}: its filesystem looks hung, and anything reading it will hang too"
                         ),
                     )
                     .with_hint(format!("mount | grep -F '{point}'; for a dead network mount: umount -l MOUNTPOINT")),

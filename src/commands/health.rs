@@ -5,6 +5,11 @@
 //! defaults) into a plan of probes; nothing is probed until the whole plan
 //! is valid. Each probe yields one or more named checks; `--only`/`--skip`
 //! select by those names.
+//!
+//! Deadlines: each probe bounds its own exchange within its timeout (see
+//! the probe modules: a service that never answers is a failed connection,
+//! CRITICAL, said by the probe itself); the runner abandons a probe at its
+//! timeout plus [`GRACE`] (UNKNOWN) and the run at `--deadline`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -102,6 +107,8 @@ enum Spec {
     },
     Postgres {
         target: postgres::Target,
+        /// The whole exchange: connect, TLS, login and the queries.
+        limit: Duration,
         connections: Threshold,
         oldest: Threshold,
     },
@@ -118,6 +125,8 @@ struct HttpSpec {
     /// Accepted status codes; empty means any 2xx or 3xx.
     expect: Vec<u16>,
     contains: Option<String>,
+    /// How much of the body `contains` searches.
+    max_body: u64,
     latency: Option<Threshold>,
     timeout: Duration,
 }
@@ -289,6 +298,7 @@ impl Settings {
                     .map(config::StatusCodes::to_vec)
                     .unwrap_or_default(),
                 contains: entry.contains.clone(),
+                max_body: entry.max_body.map_or(http::DEFAULT_MAX_BODY, |size| size.0),
                 latency,
                 timeout: entry.timeout.map_or(default_timeout, Duration::from),
             };
@@ -299,6 +309,7 @@ impl Settings {
                 url: url.0.clone(),
                 expect: Vec::new(),
                 contains: None,
+                max_body: http::DEFAULT_MAX_BODY,
                 latency: None,
                 timeout: default_timeout,
             };
@@ -340,10 +351,16 @@ impl Settings {
                 .context(Hint::new("fix [postgres] url or --postgres"))?;
             let oldest = levels("postgres.oldest_transaction")?;
             let shown = target.display.clone();
+            // `--timeout` bounds the check as a whole; without it the check
+            // gets at least the connection's own connect timeout.
+            let limit = match args.timeout {
+                Some(timeout) => Duration::from(timeout),
+                None => default_timeout.max(target.connect_limit()),
+            };
             probes.push(Probe::new(
                 "postgres",
                 &shown,
-                target.connect_timeout() + default_timeout + GRACE,
+                limit + GRACE,
                 vec![
                     "postgres".into(),
                     "postgres:connections".into(),
@@ -351,6 +368,7 @@ impl Settings {
                 ],
                 Spec::Postgres {
                     target,
+                    limit,
                     connections: levels("postgres.connections")?,
                     oldest,
                 },
@@ -364,9 +382,13 @@ impl Settings {
                 .as_ref()
                 .or(redis_config.and_then(|c| c.url.as_ref()))
                 .map_or_else(redis::default_url, |u| u.0.clone());
-            let timeout = redis_config
-                .and_then(|c| c.timeout)
-                .map_or(default_timeout, Duration::from);
+            // The flag wins over the file, as everywhere.
+            let timeout = match args.timeout {
+                Some(timeout) => Duration::from(timeout),
+                None => redis_config
+                    .and_then(|c| c.timeout)
+                    .map_or(default_timeout, Duration::from),
+            };
             probes.push(Probe::new(
                 "redis",
                 &crate::redact::url(&url),
@@ -805,9 +827,10 @@ impl Spec {
             } => vec![tcp_check(&name, &address, timeout)],
             Spec::Postgres {
                 target,
+                limit,
                 connections,
                 oldest,
-            } => postgres_checks(&target, connections, oldest),
+            } => postgres_checks(&target, limit, connections, oldest),
             Spec::Redis {
                 url,
                 timeout,
@@ -913,7 +936,7 @@ fn filesystem_checks(
         Err(err) => {
             let message = err.to_string();
             let hint = match err {
-                disk::UsageError::Isolated(crate::probe::isolated::IsolatedError::Hung(_)) => {
+                disk::UsageError::Isolated(err) if err.is_hung() => {
                     format!("mount | grep ' {point} '; for a dead network mount: umount -l {point}")
                 }
                 _ => format!("mount | grep ' {point} '"),
@@ -1064,13 +1087,15 @@ fn http_check(name: &str, spec: &HttpSpec) -> Check {
         url,
         expect,
         contains,
+        max_body,
         latency,
         timeout,
     } = spec;
     let check_name = format!("http:{name}");
     let shown = crate::redact::url(url);
     let curl = format!("curl -sS -o /dev/null -w '%{{http_code}} %{{time_total}}s\\n' '{shown}'");
-    let response = match http::get(url, *timeout) {
+    let search = contains.as_deref().map(|text| (text.as_bytes(), *max_body));
+    let response = match http::get(url, *timeout, search) {
         Ok(response) => response,
         Err(err) => {
             let status = match err {
@@ -1126,14 +1151,22 @@ fn http_check(name: &str, spec: &HttpSpec) -> Check {
             "HTTP {} {}; expected {expected}",
             response.status, response.reason
         );
-    } else if let Some(needle) = contains
-        && !String::from_utf8_lossy(&response.body).contains(needle)
+    } else if let (Some(needle), Some(search)) = (contains, &response.search)
+        && !search.found
     {
         check = check.at_least(Status::Critical);
-        check.message = format!(
-            "HTTP {} but the body does not contain {needle:?}",
-            response.status
-        );
+        check.message = if search.capped {
+            format!(
+                "HTTP {} but the first {} of the body do not contain {needle:?}; the rest was not read (max_body)",
+                response.status,
+                human_bytes(search.read)
+            )
+        } else {
+            format!(
+                "HTTP {} but the body does not contain {needle:?}",
+                response.status
+            )
+        };
     }
     check.with_hint(curl)
 }
@@ -1161,8 +1194,15 @@ fn tcp_check(name: &str, address: &str, timeout: Duration) -> Check {
     }
 }
 
+/// Why the PostgreSQL check has no figures.
+enum PostgresFailure {
+    Connect(postgres::PgError),
+    Query(::postgres::Error),
+}
+
 fn postgres_checks(
     target: &postgres::Target,
+    limit: Duration,
     connections: Threshold,
     oldest: Threshold,
 ) -> Vec<Check> {
@@ -1172,9 +1212,26 @@ fn postgres_checks(
             Check::new(name, Status::Unknown, format!("not measured: {why}")).with_hint(hint)
         })
     };
-    let (mut client, latency) = match target.connect() {
-        Ok(connected) => connected,
-        Err(err) => {
+    // The whole exchange under `limit`: the server ends our queries at it
+    // (statement_timeout), and maint stops waiting at it whatever the
+    // server does, so a port that accepts and never answers is a failed
+    // connection (CRITICAL), not a probe that ran out of time (UNKNOWN).
+    let bounded = target.with_statement_timeout(limit);
+    let exchange = parallel::within(limit, move || {
+        let (mut client, latency) = bounded.connect().map_err(PostgresFailure::Connect)?;
+        let health = postgres::server_health(&mut client).map_err(PostgresFailure::Query)?;
+        Ok((health, latency))
+    });
+    let failure = match exchange {
+        Some(Ok(done)) => Ok(done),
+        Some(Err(failure)) => Err(failure),
+        None => Err(PostgresFailure::Connect(
+            target.no_answer(limit, "to the connection, login and health queries"),
+        )),
+    };
+    let (health, latency) = match failure {
+        Ok(done) => done,
+        Err(PostgresFailure::Connect(err)) => {
             let status = match err.failure {
                 postgres::Failure::Dns => Status::Unknown,
                 _ => Status::Critical,
@@ -1184,10 +1241,7 @@ fn postgres_checks(
             checks.extend(not_measured("no connection", &hint));
             return checks;
         }
-    };
-    let health = match postgres::server_health(&mut client) {
-        Ok(health) => health,
-        Err(err) => {
+        Err(PostgresFailure::Query(err)) => {
             let mut checks = vec![
                 Check::new(
                     "postgres",

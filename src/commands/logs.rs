@@ -430,6 +430,7 @@ impl Settings {
             incremental: self.state.is_some(),
             started_at: started_at.timestamp_millis(),
             after_open: None,
+            helper: crate::probe::isolated::helper_binary(),
         }
     }
 }
@@ -488,13 +489,26 @@ fn build_report(
     let bucket = bucket_name(display.width);
 
     // The window itself: how many lines, and "none" as a result of its own.
-    let lines_message = format!(
+    let mut lines_message = format!(
         "{} lines{window} in {} of {} files ({} read)",
         tally.lines,
         read.len(),
         scan.files.len(),
         human_bytes(scan.bytes_read)
     );
+    // Never silent about it: a window's shortcuts assume time order.
+    let disordered: Vec<String> = scan
+        .files
+        .iter()
+        .filter(|f| f.disordered)
+        .map(|f| f.path.display().to_string())
+        .collect();
+    if !disordered.is_empty() {
+        lines_message.push_str(&format!(
+            "; times go back in {} (a clock step, a DST change or newest first): read whole, every line judged by its own time",
+            disordered.join(", ")
+        ));
+    }
     let lines_check = if tally.lines == 0 {
         Check::new("lines", settings.no_lines, format!("no lines in the window: {lines_message}"))
             .with_value(0.0, Unit::Count)
@@ -610,6 +624,14 @@ fn build_report(
             FileOutcome::Failed(reason) => Some(
                 Check::new(name, Status::Unknown, format!("not read: {reason}"))
                     .with_hint(format!("ls -l {shown}")),
+            ),
+            // `ls` would hang on it too: look at the mount table instead.
+            FileOutcome::Hung(reason) => Some(
+                Check::new(name, Status::Unknown, format!("not read: {reason}")).with_hint(
+                    format!(
+                        "findmnt -T {shown} (reads only the mount table); for a dead network mount: umount -l MOUNTPOINT"
+                    ),
+                ),
             ),
             FileOutcome::Partial(reason) => Some(
                 Check::new(name, Status::Warning, reason.clone())
@@ -780,6 +802,7 @@ fn files_section(scan: &Scan) -> Section {
                 FileOutcome::NotText(reason) => ("not text", reason.clone()),
                 FileOutcome::Partial(reason) => ("partial", reason.clone()),
                 FileOutcome::Failed(reason) => ("failed", reason.clone()),
+                FileOutcome::Hung(reason) => ("no answer", reason.clone()),
             };
             let mut notes = vec![reason];
             notes.extend(file.notes.iter().cloned());

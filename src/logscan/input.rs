@@ -6,6 +6,9 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::units::human_duration;
 
 /// A file to read, in reading order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,86 +25,275 @@ pub struct LogFile {
 pub struct Unresolved {
     pub path: PathBuf,
     pub reason: String,
+    /// It did not answer: its filesystem looks hung.
+    pub hung: bool,
 }
 
 /// Resolves paths (files, folders, globs) into files in reading order: each
 /// rotated set oldest to newest, sets in the order given. A named file
 /// brings its rotated siblings (`F.1`, `F.2.gz`, `F-20261120`, ...).
 pub fn resolve(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<Unresolved>) {
-    let mut files = Vec::new();
-    let mut unresolved = Vec::new();
-    let mut seen = HashSet::new();
+    let mut merged = Merged::default();
     for path in paths {
-        let text = path.to_string_lossy();
-        let mut found: Vec<(PathBuf, bool)> = Vec::new();
-        if text.contains(['*', '?', '[']) && std::fs::symlink_metadata(path).is_err() {
-            match glob::glob(&text) {
-                Ok(entries) => {
-                    for entry in entries.flatten() {
-                        if entry.is_dir() {
-                            found.extend(walk(&entry).into_iter().map(|p| (p, false)));
-                        } else {
-                            found.push((entry, false));
-                        }
-                    }
-                    if found.is_empty() {
-                        unresolved.push(Unresolved {
-                            path: path.clone(),
-                            reason: "no file matches this pattern".into(),
-                        });
-                    }
-                }
-                Err(err) => unresolved.push(Unresolved {
-                    path: path.clone(),
-                    reason: format!("not a valid pattern: {err}"),
-                }),
-            }
-        } else {
-            match std::fs::metadata(path) {
-                Ok(meta) if meta.is_dir() => {
-                    found.extend(walk(path).into_iter().map(|p| (p, false)));
-                }
-                // Named files are opened (and their errors reported) later.
-                Ok(_) => {
-                    found.extend(siblings(path).into_iter().map(|p| (p, false)));
-                    found.push((path.clone(), true));
-                }
-                Err(err) => unresolved.push(Unresolved {
-                    path: path.clone(),
-                    reason: crate::logscan::io_reason(&err),
-                }),
+        merged.add(resolve_one(path, &mut || {}));
+    }
+    (merged.files, merged.unresolved)
+}
+
+/// The files one path names, each with the canonical path that tells
+/// duplicates apart; `progress` is called as entries are looked at.
+type Resolved = (Vec<(LogFile, PathBuf)>, Vec<Unresolved>);
+
+/// Files of several paths, each file once, in the order the paths gave them.
+#[derive(Default)]
+struct Merged {
+    files: Vec<LogFile>,
+    unresolved: Vec<Unresolved>,
+    seen: HashSet<PathBuf>,
+}
+
+impl Merged {
+    fn add(&mut self, (files, unresolved): Resolved) {
+        for (file, key) in files {
+            if self.seen.insert(key) {
+                self.files.push(file);
             }
         }
-        for set in group(found) {
-            let newest = set.len().saturating_sub(1);
-            for (index, (path, named)) in set.into_iter().enumerate() {
-                let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-                if seen.insert(key) {
-                    files.push(LogFile {
-                        path,
-                        named,
-                        rotated: index < newest,
+        self.unresolved.extend(unresolved);
+    }
+}
+
+fn resolve_one(path: &Path, progress: &mut dyn FnMut()) -> Resolved {
+    let mut files = Vec::new();
+    let mut unresolved = Vec::new();
+    let text = path.to_string_lossy();
+    let mut found: Vec<(PathBuf, bool)> = Vec::new();
+    if text.contains(['*', '?', '[']) && std::fs::symlink_metadata(path).is_err() {
+        match glob::glob(&text) {
+            Ok(entries) => {
+                for entry in entries.flatten() {
+                    progress();
+                    if entry.is_dir() {
+                        found.extend(walk(&entry, progress).into_iter().map(|p| (p, false)));
+                    } else {
+                        found.push((entry, false));
+                    }
+                }
+                if found.is_empty() {
+                    unresolved.push(Unresolved {
+                        path: path.to_path_buf(),
+                        reason: "no file matches this pattern".into(),
+                        hung: false,
                     });
                 }
             }
+            Err(err) => unresolved.push(Unresolved {
+                path: path.to_path_buf(),
+                reason: format!("not a valid pattern: {err}"),
+                hung: false,
+            }),
+        }
+    } else {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                found.extend(walk(path, progress).into_iter().map(|p| (p, false)));
+            }
+            // Named files are opened (and their errors reported) later.
+            Ok(_) => {
+                found.extend(siblings(path, progress).into_iter().map(|p| (p, false)));
+                found.push((path.to_path_buf(), true));
+            }
+            Err(err) => unresolved.push(Unresolved {
+                path: path.to_path_buf(),
+                reason: crate::logscan::io_reason(&err),
+                hung: false,
+            }),
+        }
+    }
+    for set in group(found) {
+        let newest = set.len().saturating_sub(1);
+        for (index, (path, named)) in set.into_iter().enumerate() {
+            progress();
+            let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            files.push((
+                LogFile {
+                    path,
+                    named,
+                    rotated: index < newest,
+                },
+                key,
+            ));
         }
     }
     (files, unresolved)
 }
 
+/// [`resolve`], each path looked at by a helper process (see
+/// [`crate::probe::isolated`]): a folder or file on a hung mount becomes an
+/// unresolved path that says so after `quiet` without progress, and the
+/// other paths are resolved meanwhile. The helper also opens and reads the
+/// start of every file it finds, so the scan that follows does not meet a
+/// mount that answers `stat` but not `read`.
+pub fn resolve_isolated(
+    paths: &[PathBuf],
+    helper: &Path,
+    quiet: Duration,
+) -> (Vec<LogFile>, Vec<Unresolved>) {
+    use crate::probe::isolated::{self, IsolatedError, Limit};
+    let results: Vec<Resolved> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = paths
+            .iter()
+            .map(|path| {
+                scope.spawn(move || {
+                    match isolated::run(helper, "logfiles", path, &[], Limit::Quiet(quiet)) {
+                        Ok(output) => parse_files(&output)
+                            .unwrap_or_else(|| resolve_one(path, &mut || {})),
+                        Err(err) if err.is_hung() => {
+                            let reason = match err {
+                                IsolatedError::Hung(limit) => format!(
+                                    "no answer within {} while listing or reading it: a hung mount?",
+                                    human_duration(limit)
+                                ),
+                                other => other.to_string(),
+                            };
+                            (
+                                Vec::new(),
+                                vec![Unresolved {
+                                    path: path.clone(),
+                                    reason,
+                                    hung: true,
+                                }],
+                            )
+                        }
+                        // No helper to run: as before, in this process.
+                        Err(_) => resolve_one(path, &mut || {}),
+                    }
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| job.join().expect("a resolver thread does not panic"))
+            .collect()
+    });
+    let mut merged = Merged::default();
+    for resolved in results {
+        merged.add(resolved);
+    }
+    (merged.files, merged.unresolved)
+}
+
+/// The `maint __logfiles PATH` helper: records on stdout, each a tag byte
+/// and NUL-terminated fields (paths are bytes, whatever they hold): `.` is
+/// progress, `F` + named + rotated flags + path + key a file, `U` + path +
+/// reason a path that named nothing readable.
+pub fn files_helper(path: &Path) -> (String, bool) {
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let mut last = std::time::Instant::now();
+    let mut progress = || {
+        if last.elapsed() >= PROGRESS_EVERY {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(b".");
+            let _ = out.flush();
+            last = std::time::Instant::now();
+        }
+    };
+    let (files, unresolved) = resolve_one(path, &mut progress);
+    let mut buffer = [0u8; 1];
+    for (file, _) in &files {
+        progress();
+        // Touch the data too: a mount can answer stat and hang on read.
+        if let Ok(mut handle) = File::open(&file.path) {
+            let _ = std::io::Read::read(&mut handle, &mut buffer);
+        }
+    }
+    let mut out = Vec::new();
+    for (file, key) in &files {
+        out.push(b'F');
+        out.push(if file.named { b'n' } else { b'-' });
+        out.push(if file.rotated { b'r' } else { b'-' });
+        out.extend_from_slice(file.path.as_os_str().as_bytes());
+        out.push(0);
+        out.extend_from_slice(key.as_os_str().as_bytes());
+        out.push(0);
+    }
+    for missing in &unresolved {
+        out.push(b'U');
+        out.extend_from_slice(missing.path.as_os_str().as_bytes());
+        out.push(0);
+        out.extend_from_slice(missing.reason.as_bytes());
+        out.push(0);
+    }
+    let mut stdout = std::io::stdout();
+    let ok = stdout.write_all(&out).and_then(|()| stdout.flush()).is_ok();
+    (String::new(), ok)
+}
+
+/// How often the helper says it is still making progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Reads [`files_helper`]'s records; None when they are not well formed.
+fn parse_files(mut output: &[u8]) -> Option<Resolved> {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    fn field<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let end = memchr::memchr(0, rest)?;
+        let value = &rest[..end];
+        *rest = &rest[end + 1..];
+        Some(value)
+    }
+    let path = |bytes: &[u8]| PathBuf::from(OsStr::from_bytes(bytes));
+    let mut files = Vec::new();
+    let mut unresolved = Vec::new();
+    while let Some((&tag, rest)) = output.split_first() {
+        output = rest;
+        match tag {
+            b'.' => {}
+            b'F' => {
+                let (&[named, rotated], rest) = output.split_first_chunk::<2>()?;
+                output = rest;
+                let file = path(field(&mut output)?);
+                let key = path(field(&mut output)?);
+                files.push((
+                    LogFile {
+                        path: file,
+                        named: named == b'n',
+                        rotated: rotated == b'r',
+                    },
+                    key,
+                ));
+            }
+            b'U' => {
+                let missing = path(field(&mut output)?);
+                let reason = String::from_utf8_lossy(field(&mut output)?).into_owned();
+                unresolved.push(Unresolved {
+                    path: missing,
+                    reason,
+                    hung: false,
+                });
+            }
+            _ => return None,
+        }
+    }
+    Some((files, unresolved))
+}
+
 /// Regular files under a folder, in name order.
-fn walk(dir: &Path) -> Vec<PathBuf> {
+fn walk(dir: &Path, progress: &mut dyn FnMut()) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .flatten()
-        .filter(|entry| entry.file_type().is_file())
+        .filter(|entry| {
+            progress();
+            entry.file_type().is_file()
+        })
         .map(walkdir::DirEntry::into_path)
         .collect()
 }
 
 /// The rotated copies of `path` in its folder.
-fn siblings(path: &Path) -> Vec<PathBuf> {
+fn siblings(path: &Path, progress: &mut dyn FnMut()) -> Vec<PathBuf> {
     let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Vec::new();
     };
@@ -111,7 +303,10 @@ fn siblings(path: &Path) -> Vec<PathBuf> {
     };
     let mut found: Vec<PathBuf> = entries
         .flatten()
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|entry| {
+            progress();
+            entry.file_type().is_ok_and(|t| t.is_file())
+        })
         .filter_map(|entry| {
             let other = entry.file_name().to_string_lossy().into_owned();
             let (base, rotation) = rotation_of(&other);

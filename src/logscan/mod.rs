@@ -22,6 +22,7 @@ pub mod templates;
 pub mod timestamps;
 pub mod window;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,15 @@ use input::{Content, Identity, LogFile};
 use state::{FileState, State};
 use timestamps::Parser;
 
+/// Finding the files of one path (and touching each) may go this long
+/// without progress before its filesystem is taken to be hung.
+///
+/// Deadlines (issue 17): file discovery, the first `stat` and the first read
+/// of every file happen in a helper process per path under this limit
+/// (see [`crate::probe::isolated`]); the scan proper then reads in this
+/// process only files that have just answered. A mount that dies between
+/// the two would still hold the scan: that window is the scan's own length.
+pub const DISCOVERY_QUIET: std::time::Duration = std::time::Duration::from_secs(5);
 /// Plain files larger than this are scanned in two halves at once.
 const SPLIT: u64 = 32 << 20;
 /// Bytes of a file's start used to tell its content and timestamp format.
@@ -64,6 +74,9 @@ pub struct Spec<'a> {
     pub started_at: i64,
     /// Called with each file just after it is opened (tests rotate files here).
     pub after_open: Option<&'a (dyn Fn(&Path) + Sync)>,
+    /// This binary, to find files in helper processes that a hung mount
+    /// cannot hold (see [`input::resolve_isolated`]); None: in this process.
+    pub helper: Option<PathBuf>,
 }
 
 impl<'a> Spec<'a> {
@@ -80,6 +93,7 @@ impl<'a> Spec<'a> {
             incremental: false,
             started_at: chrono::Utc::now().timestamp_millis(),
             after_open: None,
+            helper: crate::probe::isolated::helper_binary(),
         }
     }
 }
@@ -112,6 +126,8 @@ pub enum Outcome {
     Partial(String),
     /// Could not be read at all.
     Failed(String),
+    /// Did not answer: on a hung mount.
+    Hung(String),
 }
 
 /// One file in a scan, for `--explain` and for reporting problems.
@@ -127,6 +143,9 @@ pub struct FileReport {
     pub lines: u64,
     pub outcome: Outcome,
     pub notes: Vec<String>,
+    /// Its times go back (a clock step, a DST change, newest first): read
+    /// whole and every line judged by its own time.
+    pub disordered: bool,
 }
 
 impl FileReport {
@@ -140,6 +159,7 @@ impl FileReport {
             lines: 0,
             outcome: Outcome::Read,
             notes: Vec::new(),
+            disordered: false,
         }
     }
 }
@@ -152,6 +172,8 @@ pub struct Scan {
     /// What to remember for the next incremental run.
     pub state: State,
     pub bytes_read: u64,
+    /// State entries a file of this run went on from, and that file.
+    claimed: HashMap<FileKey, PathBuf>,
 }
 
 /// An I/O error as a short reason, without Rust's `(os error N)` suffix.
@@ -171,8 +193,12 @@ pub fn scan(spec: &Spec) -> Scan {
         files: Vec::new(),
         state: State::new(spec.started_at),
         bytes_read: 0,
+        claimed: HashMap::new(),
     };
-    let (files, unresolved) = input::resolve(&spec.paths);
+    let (files, unresolved) = match &spec.helper {
+        Some(helper) => input::resolve_isolated(&spec.paths, helper, DISCOVERY_QUIET),
+        None => input::resolve(&spec.paths),
+    };
     for missing in unresolved {
         out.files.push(FileReport {
             path: missing.path,
@@ -181,8 +207,13 @@ pub fn scan(spec: &Spec) -> Scan {
             format: None,
             read: None,
             lines: 0,
-            outcome: Outcome::Failed(missing.reason),
+            outcome: if missing.hung {
+                Outcome::Hung(missing.reason)
+            } else {
+                Outcome::Failed(missing.reason)
+            },
             notes: Vec::new(),
+            disordered: false,
         });
     }
     let mut queue: std::collections::VecDeque<(LogFile, bool)> =
@@ -294,13 +325,31 @@ enum Resume {
     /// Unchanged since the previous run read it.
     Skip(String),
     /// At these offsets, if the last line before them hashes as recorded
-    /// (checked already for plain files; gzip candidates are checked while decompressing).
-    From(Vec<(u64, u64, String)>),
+    /// (checked already for plain files; gzip candidates are checked while
+    /// decompressing), going on from the state entry of this identity.
+    From(Vec<(u64, u64, String, FileKey)>),
 }
 
-fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: bool) -> Resume {
+/// A file's (device, inode).
+type FileKey = (u64, u64);
+
+/// Where to resume `path`. `claimed` holds the state entries that files
+/// read earlier in this run already went on from, with those files: one
+/// entry's text is continued by one file only. So after copytruncate, when
+/// the copy (read first, being older) holds the text up to the recorded
+/// offset, the original is known to have been cut and rewritten even when
+/// its new lines repeat the old ones byte for byte; after a rename, the new
+/// file cannot pass for the old one however alike they read.
+fn plan_resume(
+    spec: &Spec,
+    path: &Path,
+    id: &Identity,
+    handle: &File,
+    gzip: bool,
+    claimed: &HashMap<FileKey, PathBuf>,
+) -> (Resume, Option<String>) {
     let Some(previous) = spec.previous else {
-        return Resume::Start;
+        return (Resume::Start, None);
     };
     let verified = |offset: u64, hash: &str| -> bool {
         let from = offset.saturating_sub(state::TAIL as u64 + 1);
@@ -315,27 +364,45 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         .iter()
         .find(|f| (f.device, f.inode) == (id.device, id.inode) && f.gzip == gzip)
     {
+        let key = (entry.device, entry.inode);
+        if let Some(copy) = claimed.get(&key) {
+            return (
+                Resume::Start,
+                Some(format!(
+                    "what it held at the last run is in {} now (copytruncate): read from the start",
+                    copy.display()
+                )),
+            );
+        }
         if gzip {
-            return Resume::From(vec![(
-                entry.offset,
-                0,
-                format!("resumed at byte {}", entry.offset),
-            )])
-            .with_hash(&entry.line_hash);
+            return (
+                Resume::From(vec![(
+                    entry.offset,
+                    0,
+                    format!("resumed at byte {}", entry.offset),
+                    key,
+                )])
+                .with_hash(&entry.line_hash),
+                None,
+            );
         }
         if verified(entry.offset, &entry.line_hash) {
-            return Resume::From(vec![(
-                entry.offset,
-                0,
-                format!(
-                    "resumed at byte {} where the last run stopped",
-                    entry.offset
-                ),
-            )]);
+            return (
+                Resume::From(vec![(
+                    entry.offset,
+                    0,
+                    format!(
+                        "resumed at byte {} where the last run stopped",
+                        entry.offset
+                    ),
+                    key,
+                )]),
+                None,
+            );
         }
         // Same file, other content before the offset: it was truncated
         // (copytruncate) or rewritten; everything in it is new.
-        return Resume::Start;
+        return (Resume::Start, None);
     }
     let name = path
         .file_name()
@@ -354,19 +421,27 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         })
         .collect();
     if same_set.is_empty() {
-        return Resume::Start;
+        return (Resume::Start, None);
     }
     // File times come from the kernel's coarse clock, a tick (up to 10 ms)
     // behind the clock `started_at` was read from: a file created just after
     // a short run can carry an mtime before that run's start. Only a file
     // clearly older than the last run is taken as unchanged.
     if id.mtime + MTIME_SLACK_MS < previous.started_at {
-        return Resume::Skip("not written since the last run, which read it".into());
+        return (
+            Resume::Skip("not written since the last run, which read it".into()),
+            None,
+        );
     }
     // A copy (copytruncate) or a compressed rotation of a file read last
-    // time: it goes on where that file was left.
+    // time: it goes on where that file was left, unless another file of
+    // this run already does.
     let mut candidates = Vec::new();
     for entry in same_set {
+        let key = (entry.device, entry.inode);
+        if claimed.contains_key(&key) {
+            continue;
+        }
         let note = format!(
             "holds what was {} at the last run: resumed at byte {}",
             entry.path.display(),
@@ -374,16 +449,16 @@ fn plan_resume(spec: &Spec, path: &Path, id: &Identity, handle: &File, gzip: boo
         );
         if gzip {
             if let Ok(hash) = u64::from_str_radix(&entry.line_hash, 16) {
-                candidates.push((entry.offset, hash, note));
+                candidates.push((entry.offset, hash, note, key));
             }
         } else if entry.offset > 0 && verified(entry.offset, &entry.line_hash) {
-            return Resume::From(vec![(entry.offset, 0, note)]);
+            return (Resume::From(vec![(entry.offset, 0, note, key)]), None);
         }
     }
     if candidates.is_empty() {
-        Resume::Start
+        (Resume::Start, None)
     } else {
-        Resume::From(candidates)
+        (Resume::From(candidates), None)
     }
 }
 
@@ -491,7 +566,9 @@ fn scan_plain(
     let parser = timestamps::detect(&head[text_start..], id.mtime);
     report.format = parser.as_ref().map(|p| p.format.name());
     let mut begin = 0;
-    match plan_resume(spec, &file.path, &id, handle, false) {
+    let (resume, note) = plan_resume(spec, &file.path, &id, handle, false, &out.claimed);
+    report.notes.extend(note);
+    match resume {
         Resume::Start => {}
         Resume::Skip(reason) => {
             report.outcome = Outcome::Skipped(reason);
@@ -499,17 +576,32 @@ fn scan_plain(
             return;
         }
         Resume::From(candidates) => {
-            let (offset, _, note) = candidates.into_iter().next().expect("one candidate");
+            let (offset, _, note, key) = candidates.into_iter().next().expect("one candidate");
             begin = offset;
             report.notes.push(note);
+            out.claimed.insert(key, file.path.clone());
         }
     }
+    let resumed_at = begin;
     let mut end = id.size;
-    if let Some(parser) = &parser {
+    // Undated lines before the first dated one, counted apart when the
+    // binary search jumps over them.
+    let mut head_tally = None;
+    // Dated lines met by the searches, by position: in a file in time order
+    // their times never go back.
+    let mut samples: Vec<(u64, i64)> = Vec::new();
+    if let Some(parser) = &parser
+        && spec.window.is_bounded()
+    {
+        samples.extend(probe_file(handle, parser, begin, end));
+        samples.extend(last_dated_in_file(handle, parser, begin, end));
+        let mut probe = |pos: u64, limit: u64| {
+            let found = probe_file(handle, parser, pos, limit);
+            samples.extend(found);
+            found
+        };
         if let Some(since) = spec.window.since {
-            let found = window::search(begin..end, since, SEARCH_RESOLUTION, |pos, limit| {
-                probe_file(handle, parser, pos, limit)
-            });
+            let found = window::search(begin..end, since, SEARCH_RESOLUTION, &mut probe);
             let jumped = file_line_start(handle, found.lo, end);
             if jumped > begin {
                 // Lines before the first dated one have no time: they are
@@ -520,7 +612,7 @@ fn scan_plain(
                 {
                     let mut worker = scan::Worker::new(setup(spec), Some(parser.clone()), false);
                     worker.feed(&head[..window::line_start_at_or_after(head, first)]);
-                    out.tally.merge(worker.tally);
+                    head_tally = Some(worker.tally);
                 }
                 report.notes.push(format!(
                     "binary search skipped {} bytes before the window",
@@ -530,65 +622,68 @@ fn scan_plain(
             }
         }
         if let Some(until) = spec.window.until {
-            let found = window::search(begin..end, until, SEARCH_RESOLUTION, |pos, limit| {
-                probe_file(handle, parser, pos, limit)
-            });
+            let found = window::search(begin..end, until, SEARCH_RESOLUTION, &mut probe);
             end = found.beyond.min(end);
         }
     }
-
-    let mut parts = vec![begin];
-    if spec.threads > 1 && end - begin > SPLIT {
-        let middle = begin + (end - begin) / 2;
-        let split = match &parser {
-            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
-            None => Some(file_line_start(handle, middle, end)),
-        };
-        if let Some(split) = split.filter(|s| *s > begin && *s < end) {
-            parts.push(split);
+    if let Some(parser) = &parser
+        && spec.window.is_bounded()
+    {
+        // What the cuts leave unread is taken to lie outside the window
+        // because the file is in time order: check that order there too.
+        for (from, to) in [(resumed_at, begin), (end, id.size)] {
+            let mut at = from;
+            while at < to {
+                samples.extend(sample_at(handle, parser, at, to));
+                at += ORDER_SAMPLE_EVERY;
+            }
         }
     }
-    parts.push(end);
-    let ranges: Vec<(u64, u64)> = parts.windows(2).map(|w| (w[0], w[1])).collect();
-    let last = ranges.len() - 1;
-    let results: Vec<(scan::Worker, scan::Streamed)> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = ranges
-            .iter()
-            .enumerate()
-            .map(|(index, &(start, stop))| {
-                let parser = parser.clone();
-                let handle = handle.try_clone();
-                let keep_partial = spec.incremental && index == last;
-                let setup = setup(spec);
-                scope.spawn(move || {
-                    let mut worker = scan::Worker::new(setup, parser, start > 0);
-                    let streamed = match handle {
-                        Ok(handle) => {
-                            let mut range = Range {
-                                file: handle,
-                                pos: start,
-                                end: stop,
-                            };
-                            scan::stream(&mut worker, &mut range, keep_partial)
-                        }
-                        Err(err) => scan::Streamed {
-                            error: Some(err),
-                            ..scan::Streamed::default()
-                        },
-                    };
-                    (worker, streamed)
-                })
-            })
-            .collect();
-        jobs.into_iter()
-            .map(|job| job.join().expect("a scanner thread does not panic"))
-            .collect()
-    });
+    samples.sort_unstable();
+    let mut disorder = samples
+        .windows(2)
+        .find(|pair| pair[1].1 < pair[0].1)
+        .map(|pair| scan::went_back(pair[0].1, pair[1].1));
+    let mut results = Vec::new();
+    for exact in [false, true] {
+        if exact {
+            // Out of time order: the searches' cuts cannot be trusted, so
+            // the whole file is read and every line judged by its own time.
+            let Some(why) = &disorder else {
+                break;
+            };
+            report
+                .notes
+                .retain(|n| !n.starts_with("binary search skipped"));
+            report.notes.push(format!(
+                "{why}: not in time order, so every line was judged by its own time"
+            ));
+            report.disordered = true;
+            (begin, end, head_tally) = (resumed_at, id.size, None);
+        } else if disorder.is_some() {
+            continue;
+        }
+        results = scan_ranges(spec, handle, parser.as_ref(), begin, end, exact);
+        if !exact {
+            disorder = results
+                .iter()
+                .find_map(|(worker, ..)| worker.disorder.clone());
+            if disorder.is_none() {
+                break;
+            }
+        }
+    }
+    if let Some(tally) = head_tally {
+        out.tally.merge(tally);
+    }
+    let ranges: Vec<u64> = results.iter().map(|(_, _, start)| *start).collect();
+    let results: Vec<(scan::Worker, scan::Streamed)> =
+        results.into_iter().map(|(w, s, _)| (w, s)).collect();
 
     let mut reached = begin;
     let mut tail = Vec::new();
     let mut error = None;
-    for ((worker, streamed), &(start, _)) in results.into_iter().zip(&ranges) {
+    for ((worker, streamed), &start) in results.into_iter().zip(&ranges) {
         report.lines += worker.lines_read;
         out.tally.merge(worker.tally);
         out.bytes_read += streamed.consumed;
@@ -625,6 +720,106 @@ fn scan_plain(
             .and_then(|before| state::tail_hash(&before))
     });
     record(out, file, &id, reached, hash, false);
+}
+
+/// Scans `begin..end` of a plain file, in two halves at once when it is
+/// large: the workers, how their reading ended, and where each started.
+fn scan_ranges<'a>(
+    spec: &'a Spec,
+    handle: &File,
+    parser: Option<&Parser>,
+    begin: u64,
+    end: u64,
+    exact: bool,
+) -> Vec<(scan::Worker<'a>, scan::Streamed, u64)> {
+    let mut parts = vec![begin];
+    if spec.threads > 1 && end - begin > SPLIT {
+        let middle = begin + (end - begin) / 2;
+        let split = match parser {
+            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
+            None => Some(file_line_start(handle, middle, end)),
+        };
+        if let Some(split) = split.filter(|s| *s > begin && *s < end) {
+            parts.push(split);
+        }
+    }
+    parts.push(end);
+    let ranges: Vec<(u64, u64)> = parts.windows(2).map(|w| (w[0], w[1])).collect();
+    let last = ranges.len() - 1;
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = ranges
+            .iter()
+            .enumerate()
+            .map(|(index, &(start, stop))| {
+                let parser = parser.cloned();
+                let handle = handle.try_clone();
+                let keep_partial = spec.incremental && index == last;
+                let setup = setup(spec);
+                scope.spawn(move || {
+                    let mut worker = scan::Worker::new(setup, parser, start > 0);
+                    if exact {
+                        worker = worker.exact();
+                    }
+                    let streamed = match handle {
+                        Ok(handle) => {
+                            let mut range = Range {
+                                file: handle,
+                                pos: start,
+                                end: stop,
+                            };
+                            scan::stream(&mut worker, &mut range, keep_partial)
+                        }
+                        Err(err) => scan::Streamed {
+                            error: Some(err),
+                            ..scan::Streamed::default()
+                        },
+                    };
+                    (worker, streamed, start)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| job.join().expect("a scanner thread does not panic"))
+            .collect()
+    })
+}
+
+/// Time order is checked in the parts of a file a window's cuts skip by
+/// sampling one dated line every this many bytes (a 4 KiB read each: a
+/// sixty-fourth of the bytes, four lines parsed per MiB). A clock step, a
+/// DST change or a newest-first file shows up; a step back shorter than
+/// the time this much log covers (a minute or two of a busy log) can still
+/// move a few lines across the window's edge unseen.
+const ORDER_SAMPLE_EVERY: u64 = 256 << 10;
+
+/// The first dated line starting in the 4 KiB at `pos` (and before `limit`).
+fn sample_at(handle: &File, parser: &Parser, pos: u64, limit: u64) -> Option<(u64, i64)> {
+    // One byte before `pos` as well: it tells whether `pos` starts a line.
+    let from = pos.saturating_sub(1);
+    let block = input::read_at(handle, from, (limit - from).min(4097) as usize).ok()?;
+    let first = if pos == 0 {
+        0
+    } else {
+        memchr::memchr(b'\n', &block)? + 1
+    };
+    let (start, time) = window::next_dated(&block, first, block.len(), parser)?;
+    // Only a line that ends inside the block was read whole.
+    memchr::memchr(b'\n', &block[start..])?;
+    Some((from + start as u64, time))
+}
+
+/// The last dated line of a file that starts in `[begin, end)`, looked for
+/// in its last 64 KiB: (its start, its time).
+fn last_dated_in_file(handle: &File, parser: &Parser, begin: u64, end: u64) -> Option<(u64, i64)> {
+    let from = end.saturating_sub(HEAD as u64).max(begin);
+    let block = input::read_at(handle, from, (end - from) as usize).ok()?;
+    let skip = if from > begin {
+        window::line_start_at_or_after(&block, 1)
+    } else {
+        0
+    };
+    let (start, time) = scan::last_dated_line(&block[skip..], parser)?;
+    Some((from + (skip + start) as u64, time))
 }
 
 /// Remembers a file read (or skipped) to its end for the next run.
@@ -764,7 +959,9 @@ fn scan_gzip(
     report: &mut FileReport,
     out: &mut Scan,
 ) {
-    let mut candidates = match plan_resume(spec, &file.path, &id, handle, true) {
+    let (resume, note) = plan_resume(spec, &file.path, &id, handle, true, &out.claimed);
+    report.notes.extend(note);
+    let mut candidates = match resume {
         Resume::Start => Vec::new(),
         Resume::Skip(reason) => {
             report.outcome = Outcome::Skipped(reason);
@@ -772,8 +969,13 @@ fn scan_gzip(
         }
         Resume::From(candidates) => candidates,
     };
-    candidates.push((0, 0, String::new()));
-    for (offset, hash, note) in candidates {
+    candidates.push((0, 0, String::new(), (0, 0)));
+    // Each candidate once; again, line by line, when its times go back.
+    let mut queue: std::collections::VecDeque<(u64, u64, String, FileKey, bool)> = candidates
+        .into_iter()
+        .map(|(offset, hash, note, key)| (offset, hash, note, key, false))
+        .collect();
+    while let Some((offset, hash, note, key, exact)) = queue.pop_front() {
         // The last bytes before where the scan starts, for the next run's line hash.
         let mut before = Vec::new();
         let consumed = Arc::new(AtomicU64::new(0));
@@ -806,7 +1008,10 @@ fn scan_gzip(
                 let _ = thread.join();
                 continue;
             }
-            report.notes.push(note);
+            if !report.notes.contains(&note) {
+                report.notes.push(note.clone());
+            }
+            out.claimed.insert(key, file.path.clone());
         }
         // The decompressed head tells whether it is text, and its timestamps.
         let mut head = vec![0u8; HEAD];
@@ -834,6 +1039,9 @@ fn scan_gzip(
         let parser = timestamps::detect(&head, id.mtime);
         report.format = parser.as_ref().map(|p| p.format.name());
         let mut worker = scan::Worker::new(setup(spec), parser, offset > 0);
+        if exact {
+            worker = worker.exact();
+        }
         let streamed = {
             let mut source = Read::chain(
                 std::io::Cursor::new(head),
@@ -845,6 +1053,17 @@ fn scan_gzip(
             scan::stream(&mut worker, &mut source, spec.incremental)
         };
         let _ = thread.join();
+        if let Some(why) = worker.disorder.take()
+            && !exact
+        {
+            // Out of time order: decompressed again, every line judged by its own time.
+            report.notes.push(format!(
+                "{why}: not in time order, so every line was judged by its own time"
+            ));
+            report.disordered = true;
+            queue.push_front((offset, hash, note, key, true));
+            continue;
+        }
         report.lines = worker.lines_read;
         out.tally.merge(worker.tally);
         out.bytes_read += streamed.consumed;
@@ -897,6 +1116,7 @@ mod tests {
             incremental: false,
             started_at: 0,
             after_open: Some(hook),
+            helper: None,
         }
     }
 

@@ -189,6 +189,15 @@ pub struct Worker<'a> {
     /// The window's end has been reached: the rest is ignored.
     pub stopped: bool,
     scratch: Vec<u8>,
+    /// Judge every line by its own time, with no shortcut that takes the
+    /// text to be in time order (for files where it is not).
+    exact: bool,
+    /// The latest time sampled so far, to see time go back.
+    latest: Option<i64>,
+    /// How time went back in the text, when it did. With a window, the
+    /// counts of the shortcuts are then not to be trusted and the text is
+    /// scanned again by a worker made [`Worker::exact`].
+    pub disorder: Option<String>,
 }
 
 impl<'a> Worker<'a> {
@@ -207,6 +216,45 @@ impl<'a> Worker<'a> {
             since_done: false,
             stopped: false,
             scratch: Vec::new(),
+            exact: false,
+            latest: None,
+            disorder: None,
+        }
+    }
+
+    /// A worker that judges each line by its own time (see `exact`).
+    pub fn exact(mut self) -> Self {
+        self.exact = true;
+        self
+    }
+
+    /// Remembers a time sampled in text order; one before a time already
+    /// seen is a step back.
+    fn sample(&mut self, time: i64) {
+        match self.latest {
+            Some(latest) if time < latest => {
+                self.disorder.get_or_insert_with(|| went_back(latest, time));
+            }
+            _ => self.latest = Some(time),
+        }
+    }
+
+    /// Times sampled through a buffer: its first dated line, one every
+    /// 64 KiB and its last. Cheap (a few dozen lines parsed per MiB), and
+    /// enough to see a clock step, a DST change or a newest-first file
+    /// wherever a window's cuts would go wrong on it.
+    fn sample_order(&mut self, text: &[u8], parser: &Parser) {
+        const EVERY: usize = 64 << 10;
+        let mut at = 0;
+        while at < text.len() {
+            let limit = (at + EVERY).min(text.len());
+            if let Some((_, time)) = window::next_dated(text, at, limit, parser) {
+                self.sample(time);
+            }
+            at = limit;
+        }
+        if let Some(time) = last_dated(text, parser) {
+            self.sample(time);
         }
     }
 
@@ -242,6 +290,13 @@ impl<'a> Worker<'a> {
                 }
             }
         }
+        if self.exact {
+            self.feed_exact(&text[start..], parser);
+            return;
+        }
+        if self.setup.window.is_bounded() {
+            self.sample_order(&text[start..end], parser);
+        }
         if !self.since_done {
             if let Some(since) = self.setup.window.since {
                 start += window::first_at_or_after(&text[start..], parser, since);
@@ -268,6 +323,41 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Dated text judged line by line: every line's time (its own, or that
+    /// of the dated line it continues) is checked against the window, and
+    /// the runs of lines inside it are counted.
+    fn feed_exact(&mut self, text: &[u8], parser: &Parser) {
+        let window = self.setup.window;
+        // The time of the last dated line before `pos`.
+        let mut current = self.carry_time;
+        // A run of lines in the window: its start and the time before it.
+        let mut run: Option<(usize, Option<i64>)> = None;
+        let mut pos = 0;
+        while pos < text.len() {
+            let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i + 1);
+            let before = current;
+            if let Some(stamp) = parser.parse(&text[pos..end]) {
+                current = Some(stamp.ms);
+            }
+            let inside = current.is_some_and(|time| window.contains(time));
+            match (inside, run) {
+                (true, None) => run = Some((pos, before)),
+                (false, Some((from, carried))) => {
+                    self.carry_time = carried;
+                    self.dated(&text[from..pos], count_lines(&text[from..pos]), parser);
+                    run = None;
+                }
+                _ => {}
+            }
+            pos = end;
+        }
+        if let Some((from, carried)) = run {
+            self.carry_time = carried;
+            self.dated(&text[from..], count_lines(&text[from..]), parser);
+        }
+        self.carry_time = current;
+    }
+
     /// Lines in the window with a known format: each counted line gets the
     /// time of its own timestamp, or of the dated line it continues.
     fn dated(&mut self, text: &[u8], lines: u64, parser: &Parser) {
@@ -280,6 +370,8 @@ impl<'a> Worker<'a> {
         let matcher = &self.matcher;
         let tally = &mut self.tally;
         let scratch = &mut self.scratch;
+        let window = self.setup.window;
+        let disorder = &mut self.disorder;
         matcher.for_each_match(text, |start, end, mask| {
             let line = &text[start..end];
             let (time, span) = match parser.parse(line) {
@@ -287,6 +379,18 @@ impl<'a> Worker<'a> {
                 None => (time_before(text, start, known, parser), 0..0),
             };
             known = (start as isize, time);
+            // The text was cut to the window as if in time order: a line
+            // outside it says otherwise.
+            if let Some(time) = time
+                && !window.contains(time)
+            {
+                disorder.get_or_insert_with(|| {
+                    format!(
+                        "a line stamped {} lies among the lines of the window",
+                        super::show_time(time)
+                    )
+                });
+            }
             tally.count(mask);
             if let Some(time) = time {
                 for histogram in &mut tally.histograms {
@@ -389,6 +493,15 @@ impl<'a> Worker<'a> {
     }
 }
 
+/// How a step back in time is told.
+pub fn went_back(later: i64, earlier: i64) -> String {
+    format!(
+        "time goes back from {} to {}",
+        super::show_time(later),
+        super::show_time(earlier)
+    )
+}
+
 /// A line without its timestamp, for templating.
 fn without<'t>(line: &'t [u8], span: std::ops::Range<usize>, scratch: &'t mut Vec<u8>) -> &'t [u8] {
     if span.is_empty() {
@@ -412,6 +525,12 @@ fn time_before(
     known: (isize, Option<i64>),
     parser: &Parser,
 ) -> Option<i64> {
+    dated_before(text, pos, known.0, parser).map_or(known.1, |(_, time)| Some(time))
+}
+
+/// The nearest dated line ending before `pos` and starting after `floor`:
+/// (its start, its time).
+fn dated_before(text: &[u8], pos: usize, floor: isize, parser: &Parser) -> Option<(usize, i64)> {
     let mut cursor = pos;
     while cursor > 0 {
         let line_end = if text[cursor - 1] == b'\n' {
@@ -420,20 +539,25 @@ fn time_before(
             cursor
         };
         let line_start = memchr::memrchr(b'\n', &text[..line_end]).map_or(0, |i| i + 1);
-        if line_start as isize <= known.0 {
-            return known.1;
+        if line_start as isize <= floor {
+            return None;
         }
         if let Some(stamp) = parser.parse(&text[line_start..line_end]) {
-            return Some(stamp.ms);
+            return Some((line_start, stamp.ms));
         }
         cursor = line_start;
     }
-    known.1
+    None
+}
+
+/// The last dated line of `text`: (its start, its time).
+pub fn last_dated_line(text: &[u8], parser: &Parser) -> Option<(usize, i64)> {
+    dated_before(text, text.len(), -1, parser)
 }
 
 /// The time of the last dated line of `text`.
-fn last_dated(text: &[u8], parser: &Parser) -> Option<i64> {
-    time_before(text, text.len(), (-1, None), parser)
+pub fn last_dated(text: &[u8], parser: &Parser) -> Option<i64> {
+    last_dated_line(text, parser).map(|(_, time)| time)
 }
 
 /// How a stretch of text ended.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::isolated::{self, IsolatedError};
+use super::isolated::{self, IsolatedError, Limit};
 
 use super::mounts::{self, Mount};
 
@@ -169,8 +169,8 @@ pub enum UsageError {
 
 /// [`usage`], run in a child process: see [`super::isolated`].
 pub fn usage_isolated(helper: &Path, path: &Path, timeout: Duration) -> Result<Usage, UsageError> {
-    let line = isolated::run(helper, "statvfs", &[path.into()], timeout)?;
-    parse_helper_line(&line)
+    let output = isolated::run(helper, "statvfs", path, &[], Limit::Total(timeout))?;
+    parse_helper_line(&String::from_utf8_lossy(&output))
 }
 
 fn parse_helper_line(line: &str) -> Result<Usage, UsageError> {
@@ -313,13 +313,14 @@ pub fn folder_sizes_isolated(
     let output = isolated::run(
         helper,
         "folders",
+        path,
         &[
-            path.into(),
             max_entries.to_string().into(),
             budget.as_millis().to_string().into(),
         ],
-        timeout,
+        Limit::Total(timeout),
     )?;
+    let output = String::from_utf8_lossy(&output);
     let mut lines = output.lines();
     let head: Vec<&str> = lines.next().unwrap_or_default().splitn(4, ' ').collect();
     match head.as_slice() {

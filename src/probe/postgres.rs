@@ -4,6 +4,26 @@
 //! into what an operator can act on, sessions that capture server notices
 //! and can be cancelled from another thread, and what a health check asks
 //! the server.
+//!
+//! Deadlines (issue 17). The `postgres` crate bounds only the TCP connect;
+//! its startup, TLS, authentication and queries wait as long as the server
+//! lets them. So:
+//! - every connection ([`Target::connect`], [`Target::session`]) runs on a
+//!   thread abandoned at [`Target::connect_limit`]: `connect_timeout` in the
+//!   URL, else `PGCONNECT_TIMEOUT`, else `[postgres] connect_timeout`, else
+//!   5 s, once per host listed (as libpq);
+//! - read-only work is bounded as a whole, server side by
+//!   `statement_timeout` ([`Target::with_statement_timeout`]) and client
+//!   side by a thread abandoned at the same limit (`crate::parallel::within`):
+//!   health's check (`--timeout`), `db report` (`[postgres] query_timeout`),
+//!   and the first query of every db command (twice the connect limit);
+//! - statements that change things (VACUUM, the DELETE batches of prune)
+//!   run under `lock_timeout`, `statement_timeout` when set and
+//!   `--max-duration`, which cancel them on the server; a server that stops
+//!   answering altogether during one of them is waited for (not bounded on
+//!   the client: such a statement may rightly run for hours);
+//! - `pg_dump`/`pg_restore` get `PGCONNECT_TIMEOUT` (libpq bounds their
+//!   whole connection).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -330,13 +350,35 @@ impl Target {
             .unwrap_or(Duration::from_secs(5))
     }
 
+    /// How long one connection attempt may take, TCP connect, TLS, startup
+    /// and authentication together: the connect timeout once per host
+    /// listed, as libpq applies `connect_timeout` to each host it tries.
+    pub fn connect_limit(&self) -> Duration {
+        let hosts = u32::try_from(self.config.get_hosts().len().max(1)).unwrap_or(u32::MAX);
+        self.connect_timeout().saturating_mul(hosts)
+    }
+
+    /// The same target, with session settings given at startup
+    /// (`-c name=value`, so they cost no round trip).
+    pub fn with_settings(&self, settings: &[(&str, String)]) -> Target {
+        let mut target = self.clone();
+        add_settings(&mut target.config, settings);
+        target
+    }
+
+    /// The same target, where the server ends any statement of ours that
+    /// runs longer than `limit` (`statement_timeout`).
+    pub fn with_statement_timeout(&self, limit: Duration) -> Target {
+        self.with_settings(&[(
+            "statement_timeout",
+            format!("{}ms", limit.as_millis().max(1)),
+        )])
+    }
+
     /// Connects and authenticates, returning the client and how long it took.
     pub fn connect(&self) -> Result<(Client, Duration), PgError> {
         let started = Instant::now();
-        let connector = self.connector()?;
-        let client = connector
-            .connect(&self.config)
-            .map_err(|err| PgError::classify(&err, self))?;
+        let (client, _) = self.open(self.config.clone())?;
         Ok((client, started.elapsed()))
     }
 
@@ -354,20 +396,8 @@ impl Target {
                 list.push(notice);
             }
         });
-        if !settings.is_empty() {
-            let mut options = config.get_options().unwrap_or_default().to_owned();
-            for (name, value) in settings {
-                if !options.is_empty() {
-                    options.push(' ');
-                }
-                options.push_str(&format!("-c {name}={}", value.replace(' ', "\\ ")));
-            }
-            config.options(&options);
-        }
-        let connector = self.connector()?;
-        let client = connector
-            .connect(&config)
-            .map_err(|err| PgError::classify(&err, self))?;
+        add_settings(&mut config, settings);
+        let (client, connector) = self.open(config)?;
         let canceller = Canceller {
             token: client.cancel_token(),
             connector,
@@ -377,6 +407,35 @@ impl Target {
             notices,
             canceller,
         })
+    }
+
+    /// One connection attempt under [`Target::connect_limit`]. The crate's
+    /// own `connect_timeout` bounds only the TCP connect: a port that
+    /// accepts and never answers (a pooler or proxy in front of a dead
+    /// server) would hold the startup exchange forever. So the attempt runs
+    /// on a thread of its own and is abandoned at the limit.
+    fn open(&self, config: postgres::Config) -> Result<(Client, Connector), PgError> {
+        let connector = self.connector()?;
+        let limit = self.connect_limit();
+        let attempt = connector.clone();
+        match crate::parallel::within(limit, move || attempt.connect(&config)) {
+            Some(Ok(client)) => Ok((client, connector)),
+            Some(Err(err)) => Err(PgError::classify(&err, self)),
+            None => Err(self.no_answer(limit, "to the connection, TLS and login")),
+        }
+    }
+
+    /// The error of an exchange that got no answer within `limit`.
+    pub fn no_answer(&self, limit: Duration, doing: &str) -> PgError {
+        PgError {
+            failure: Failure::Timeout,
+            target: self.display.clone(),
+            message: format!(
+                "no answer {doing} within {}",
+                crate::units::human_duration(limit)
+            ),
+            user: self.user().to_owned(),
+        }
     }
 
     fn connector(&self) -> Result<Connector, PgError> {
@@ -437,6 +496,21 @@ impl Canceller {
 enum Connector {
     Plain,
     Tls(MakeRustlsConnect),
+}
+
+/// Appends session settings to the startup options, escaping spaces as libpq does.
+fn add_settings(config: &mut postgres::Config, settings: &[(&str, String)]) {
+    if settings.is_empty() {
+        return;
+    }
+    let mut options = config.get_options().unwrap_or_default().to_owned();
+    for (name, value) in settings {
+        if !options.is_empty() {
+            options.push(' ');
+        }
+        options.push_str(&format!("-c {name}={}", value.replace(' ', "\\ ")));
+    }
+    config.options(&options);
 }
 
 impl Connector {

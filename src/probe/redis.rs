@@ -1,8 +1,14 @@
 //! Redis: connect (authenticating when the URL carries a password), PING,
 //! and the INFO fields a health check judges.
+//!
+//! Deadline: the whole exchange (connect, handshake, PING, INFO, CONFIG)
+//! gets one `timeout`, enforced twice: socket timeouts from what is left of
+//! it, and a thread abandoned at it ([`server_info`]).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+use crate::units::human_duration;
 
 /// Redis when nothing names it: the URL in `REDIS_URL`, else the local default.
 pub fn default_url() -> String {
@@ -172,60 +178,114 @@ pub struct ServerInfo {
     pub dir: Option<String>,
 }
 
-/// Connects to `url`, PINGs and reads INFO, all within `timeout` per step.
+/// Connects to `url`, PINGs and reads INFO, all within `timeout` together.
+///
+/// Deadlines: the connect, the handshake (HELLO/AUTH/SELECT) and each
+/// command get only what is left of `timeout` as their socket timeouts, so
+/// a server that accepts and never answers fails within `timeout` as a
+/// timeout (a connection failure: CRITICAL), not later as a probe that ran
+/// out of time. The redis crate clears its socket timeouts after the
+/// handshake even when the handshake timed out (its CLIENT SETINFO answer
+/// is waited for without a limit), so the exchange also runs on a thread of
+/// its own that is abandoned at `timeout`.
 pub fn server_info(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
+    let owned = url.to_owned();
+    crate::parallel::within(timeout, move || exchange(&owned, timeout)).unwrap_or_else(|| {
+        Err(RedisError {
+            failure: Failure::Timeout,
+            target: crate::redact::url(url),
+            message: format!("no answer within {}", human_duration(timeout)),
+        })
+    })
+}
+
+fn exchange(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
     let target = crate::redact::url(url);
     let fail = |err: redis::RedisError| RedisError::classify(&err, &target);
     let client = redis::Client::open(url).map_err(fail)?;
     let started = Instant::now();
-    let mut connection = client.get_connection_with_timeout(timeout).map_err(fail)?;
-    connection.set_read_timeout(Some(timeout)).map_err(fail)?;
-    connection.set_write_timeout(Some(timeout)).map_err(fail)?;
-    let pong: Result<String, _> = redis::cmd("PING").query(&mut connection);
+    let deadline = started + timeout;
+    let timed_out = || RedisError {
+        failure: Failure::Timeout,
+        target: target.clone(),
+        message: format!("no answer within {}", human_duration(timeout)),
+    };
+    let classify = |err: redis::RedisError| {
+        if err.is_timeout() {
+            timed_out()
+        } else {
+            fail(err)
+        }
+    };
+    let mut connection = client
+        .get_connection_with_timeout(timeout)
+        .map_err(classify)?;
+    // Each command may wait only for what is left of the whole exchange.
+    let mut command = |cmd: &redis::Cmd| -> redis::RedisResult<redis::Value> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into());
+        }
+        connection.set_read_timeout(Some(left))?;
+        connection.set_write_timeout(Some(left))?;
+        cmd.query(&mut connection)
+    };
+    let pong = command(&redis::cmd("PING"));
     let latency = started.elapsed();
     let refused_ping = match pong {
-        Ok(pong) if pong == "PONG" => None,
         Ok(pong) => {
-            return Err(RedisError {
-                failure: Failure::Other,
-                target,
-                message: format!("PING answered {pong:?}"),
-            });
+            let pong: String = value(Ok(pong), &target)?;
+            if pong != "PONG" {
+                return Err(RedisError {
+                    failure: Failure::Other,
+                    target,
+                    message: format!("PING answered {pong:?}"),
+                });
+            }
+            None
         }
         // It answers, refusing writes: INFO still tells why.
         Err(err) if err.code() == Some("MISCONF") => {
             Some(err.detail().unwrap_or("MISCONF").to_owned())
         }
-        Err(err) => return Err(fail(err)),
+        Err(err) => return Err(classify(err)),
     };
-    let text: String = redis::cmd("INFO").query(&mut connection).map_err(|err| {
-        let mut error = fail(err);
-        if let Failure::NoPermission { pinged, .. } = &mut error.failure {
-            *pinged = refused_ping.is_none();
-        }
-        error
-    })?;
+    let text: String = value(
+        command(&redis::cmd("INFO")).map_err(|err| {
+            let mut error = classify(err);
+            if let Failure::NoPermission { pinged, .. } = &mut error.failure {
+                *pinged = refused_ping.is_none();
+            }
+            error
+        }),
+        &target,
+    )?;
     let mut info = parse_info(&text);
     info.latency = latency;
     info.refused_ping = refused_ping;
     if info.rdb_last_bgsave_status == "err" {
         // Renamed away or not allowed by the ACL: the hint says how to look.
-        let dir: Result<Vec<String>, _> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("dir")
-            .query(&mut connection);
+        let dir = command(redis::cmd("CONFIG").arg("GET").arg("dir"))
+            .and_then(|answer| redis::from_redis_value::<Vec<String>>(answer).map_err(Into::into));
         info.dir = dir.ok().and_then(|pair| pair.get(1).cloned());
     }
     if info.maxclients.is_none() {
         // INFO has maxclients since Redis 7; older servers say it in CONFIG,
         // which may be renamed away: then the clients check says so.
-        let config: Result<Vec<String>, _> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxclients")
-            .query(&mut connection);
+        let mut config_get = redis::cmd("CONFIG");
+        config_get.arg("GET").arg("maxclients");
+        let config: Result<Vec<String>, _> = value(command(&config_get).map_err(classify), &target);
         info.maxclients = config.ok().and_then(|pair| pair.get(1)?.parse().ok());
     }
     Ok(info)
+}
+
+/// A command's answer as the type asked for.
+fn value<T: redis::FromRedisValue>(
+    answer: Result<redis::Value, RedisError>,
+    target: &str,
+) -> Result<T, RedisError> {
+    redis::from_redis_value(answer?).map_err(|err| RedisError::classify(&err.into(), target))
 }
 
 fn parse_info(text: &str) -> ServerInfo {

@@ -1,4 +1,8 @@
 //! Whether a TCP port accepts connections, and how fast.
+//!
+//! Deadline: one `timeout` covers name resolution (getaddrinfo has no
+//! timeout of its own, so it runs on a thread that is abandoned at the
+//! limit) and the connects to each address in turn.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -25,10 +29,18 @@ pub fn connect(address: &str, timeout: Duration) -> Result<Duration, TcpError> {
         .rsplit_once(':')
         .map_or(address, |(host, _)| host)
         .trim_matches(['[', ']']);
-    let targets: Vec<_> = address
-        .to_socket_addrs()
-        .map_err(|_| TcpError::Dns(host.to_owned()))?
-        .collect();
+    let owned = address.to_owned();
+    let resolved = crate::parallel::within(timeout, move || {
+        owned.to_socket_addrs().map(Iterator::collect::<Vec<_>>)
+    })
+    // A resolver that does not answer could not tell: as a name that does not resolve.
+    .ok_or_else(|| {
+        TcpError::Dns(format!(
+            "{host} (the resolver gave no answer within {})",
+            human_duration(timeout)
+        ))
+    })?;
+    let targets = resolved.map_err(|_| TcpError::Dns(host.to_owned()))?;
     if targets.is_empty() {
         return Err(TcpError::Dns(host.to_owned()));
     }

@@ -181,6 +181,165 @@ pub fn read_file(path: &Path) -> Result<Vec<Certificate>, FileError> {
     })
 }
 
+/// Folders are searched this deep.
+const FOLDER_DEPTH: usize = 16;
+
+/// What a certificate path named: nothing, a file (its bytes), or a folder
+/// (each file found in it, with its bytes). Errors are their messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Missing,
+    File(Result<Vec<u8>, String>),
+    Folder(Result<Vec<FoundFile>, String>),
+}
+
+/// A file found in a folder, and its bytes or why they could not be read.
+pub type FoundFile = (PathBuf, Result<Vec<u8>, String>);
+
+/// Looks at `path` in this process.
+pub fn look(path: &Path) -> Found {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Found::Missing;
+    }
+    if path.is_dir() {
+        let mut files = Vec::new();
+        return Found::Folder(match walk(path, 0, &mut files) {
+            Ok(()) => Ok(files
+                .into_iter()
+                .map(|file| {
+                    let bytes = read_limited(&file).map_err(|err| err.to_string());
+                    (file, bytes)
+                })
+                .collect()),
+            Err(err) => Err(err.to_string()),
+        });
+    }
+    Found::File(read_limited(path).map_err(|err| err.to_string()))
+}
+
+/// [`look`] in a helper process (see [`super::isolated`]): a certificate
+/// file or folder on a hung mount is given up on at `limit`.
+pub fn look_isolated(
+    helper: &Path,
+    path: &Path,
+    limit: std::time::Duration,
+) -> Result<Found, super::isolated::IsolatedError> {
+    use super::isolated::{self, IsolatedError, Limit};
+    let output = isolated::run(helper, "certfiles", path, &[], Limit::Total(limit))?;
+    decode_found(&output)
+        .ok_or_else(|| IsolatedError::Failed("the certificate helper's answer is malformed".into()))
+}
+
+/// The `maint __certfiles PATH` helper: [`look`]'s answer as netstrings
+/// (`LEN:BYTES,`): the kind, then the bytes or the error, and for a
+/// folder each file's path, `ok` or `err`, and its bytes or error.
+pub fn certfiles_helper(path: &Path) -> (String, bool) {
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = Vec::new();
+    let mut put = |bytes: &[u8]| {
+        out.extend_from_slice(format!("{}:", bytes.len()).as_bytes());
+        out.extend_from_slice(bytes);
+        out.push(b',');
+    };
+    let result = |put: &mut dyn FnMut(&[u8]), answer: &Result<Vec<u8>, String>| match answer {
+        Ok(bytes) => {
+            put(b"ok");
+            put(bytes);
+        }
+        Err(message) => {
+            put(b"err");
+            put(message.as_bytes());
+        }
+    };
+    match look(path) {
+        Found::Missing => put(b"missing"),
+        Found::File(answer) => {
+            put(b"file");
+            result(&mut put, &answer);
+        }
+        Found::Folder(Err(message)) => {
+            put(b"folder-err");
+            put(message.as_bytes());
+        }
+        Found::Folder(Ok(files)) => {
+            put(b"folder");
+            for (file, answer) in &files {
+                put(file.as_os_str().as_bytes());
+                result(&mut put, answer);
+            }
+        }
+    }
+    let mut stdout = std::io::stdout();
+    let ok = stdout.write_all(&out).and_then(|()| stdout.flush()).is_ok();
+    (String::new(), ok)
+}
+
+fn decode_found(mut input: &[u8]) -> Option<Found> {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let mut next = || -> Option<Vec<u8>> {
+        let colon = input.iter().position(|&b| b == b':')?;
+        let len: usize = std::str::from_utf8(&input[..colon]).ok()?.parse().ok()?;
+        let rest = &input[colon + 1..];
+        if rest.len() < len + 1 || rest[len] != b',' {
+            return None;
+        }
+        let value = rest[..len].to_vec();
+        input = &rest[len + 1..];
+        Some(value)
+    };
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+    let answer = |next: &mut dyn FnMut() -> Option<Vec<u8>>| -> Option<Result<Vec<u8>, String>> {
+        let status = next()?;
+        let payload = next()?;
+        match status.as_slice() {
+            b"ok" => Some(Ok(payload)),
+            b"err" => Some(Err(text(payload))),
+            _ => None,
+        }
+    };
+    let kind = next()?;
+    Some(match kind.as_slice() {
+        b"missing" => Found::Missing,
+        b"file" => Found::File(answer(&mut next)?),
+        b"folder-err" => Found::Folder(Err(text(next()?))),
+        b"folder" => {
+            let mut files = Vec::new();
+            while let Some(path) = next() {
+                let file = PathBuf::from(OsStr::from_bytes(&path));
+                files.push((file, answer(&mut next)?));
+            }
+            Found::Folder(Ok(files))
+        }
+        _ => return None,
+    })
+}
+
+/// Regular files under `folder`, by name, following links to files (but
+/// not to folders, which could loop).
+fn walk(folder: &Path, depth: usize, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Ok(link) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if link.is_dir() {
+            if depth < FOLDER_DEPTH {
+                // A subfolder that cannot be read is skipped, not fatal.
+                let _ = walk(&path, depth + 1, found);
+            }
+        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
 pub fn read_limited(path: &Path) -> Result<Vec<u8>, FileError> {
     let io = |source| FileError::Io {
         path: path.to_owned(),

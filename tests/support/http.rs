@@ -5,6 +5,7 @@
 //! - `/body/TEXT` answers 200 with body TEXT
 //! - `/slow/MS` answers 200 after MS milliseconds
 //! - `/hang` accepts, reads the request, and never answers
+//! - `/big/MIB/TEXT` answers 200 with MIB MiB of filler, then TEXT
 //!
 //! One server serves the whole test binary; it lives until the process ends.
 
@@ -52,6 +53,19 @@ fn serve(stream: TcpStream) {
         .nth(1)
         .unwrap_or("/")
         .to_owned();
+    if let Some(rest) = path.strip_prefix("/big/") {
+        let (mib, text) = rest.split_once('/').unwrap_or((rest, ""));
+        let filler = vec![b'.'; mib.parse::<usize>().unwrap_or(1) << 20];
+        let mut stream = stream;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
+            filler.len() + text.len()
+        );
+        let _ = stream.write_all(&filler);
+        let _ = stream.write_all(text.as_bytes());
+        return;
+    }
     let (status, body) = if path == "/ok" {
         (200, "ok".to_owned())
     } else if let Some(code) = path.strip_prefix("/status/") {

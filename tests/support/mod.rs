@@ -5,6 +5,7 @@
 
 pub mod cgroup;
 pub mod command;
+pub mod faults;
 pub mod http;
 pub mod postgres;
 pub mod redis;

@@ -1,7 +1,8 @@
 //! `maint db report | vacuum | prune`: PostgreSQL maintenance that picks
 //! the tables that need it and never surprises the operator. What the three
 //! share: where the server is, connecting with errors that say what to do,
-//! and resolving table names the way SQL does.
+//! and resolving table names the way SQL does. What bounds each exchange
+//! with the server in time is told in `probe::postgres`.
 
 pub mod prune;
 pub mod report;
@@ -21,6 +22,9 @@ use crate::probe::pgstats::{Holder, HolderKind, Server};
 use crate::probe::postgres::{PgError, Target};
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// `db report`'s statistics queries take well under a second on 10,000
+/// tables: a minute means the server is stuck, not busy.
+const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(60);
 pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub fn execute(command: &DbCommand, context: &Context) -> Outcome {
@@ -49,6 +53,13 @@ pub(crate) fn target(url: Option<&PostgresUrl>, loaded: &Loaded) -> Result<Targe
         .context(Hint::new("fix --url or [postgres] url in maint.toml"))
 }
 
+/// How long `db report`'s read-only queries may take together: `[postgres] query_timeout`.
+pub(crate) fn query_timeout(loaded: &Loaded) -> Duration {
+    postgres_config(loaded)
+        .and_then(|c| c.query_timeout)
+        .map_or(DEFAULT_QUERY_TIMEOUT, Duration::from)
+}
+
 /// A connection failure as one error line with what to do about it.
 pub(crate) fn connect_error(err: PgError) -> anyhow::Error {
     let hint = err.hint();
@@ -72,12 +83,25 @@ pub(crate) fn query_error(err: &postgres::Error, target: &Target, doing: &str) -
     anyhow::anyhow!("PostgreSQL at {}: {doing}: {message}", target.display).context(Hint::new(hint))
 }
 
-/// Connects and reads the server facts every db command needs.
+/// Connects and reads the server facts every db command needs. The first
+/// query is as small as queries get (a few settings): login and it get
+/// twice the connect limit, whatever the server does, so a server that
+/// takes the login and then stops answering cannot hold vacuum or prune
+/// before they start.
 pub(crate) fn open(target: &Target) -> Result<(Client, Server)> {
-    let (mut client, _) = target.connect().map_err(connect_error)?;
-    let server = crate::probe::pgstats::server(&mut client)
-        .map_err(|err| query_error(&err, target, "reading server settings"))?;
-    Ok((client, server))
+    let limit = target.connect_limit() * 2;
+    let owned = target.clone();
+    crate::parallel::within(limit, move || {
+        let (mut client, _) = owned.connect().map_err(connect_error)?;
+        let server = crate::probe::pgstats::server(&mut client)
+            .map_err(|err| query_error(&err, &owned, "reading server settings"))?;
+        Ok((client, server))
+    })
+    .unwrap_or_else(|| {
+        Err(connect_error(
+            target.no_answer(limit, "to the connection and the first query"),
+        ))
+    })
 }
 
 /// Vacuum and prune change things: a standby cannot, and says so late and

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{holder_hint, open, query_error, target};
+use super::{connect_error, holder_hint, open, query_error, target};
 use crate::cli::DbReportArgs;
 use crate::commands::health::ConfiguredLevels;
 use crate::commands::{Context, Failed, Outcome};
@@ -132,8 +132,21 @@ pub struct Facts {
     pub statements: Statements,
 }
 
-/// Reads what the report needs; `maint diagnose` can call this too.
-pub fn gather(target: &Target) -> Result<Facts> {
+/// Reads what the report needs, all of it within the connect limit plus
+/// `query_timeout`: the server ends our statements at `query_timeout`
+/// (statement_timeout), and maint stops waiting at the limit whatever the
+/// server does (a server that stops answering mid-report).
+pub fn gather(target: &Target, query_timeout: Duration) -> Result<Facts> {
+    let limit = target.connect_limit() + query_timeout;
+    let bounded = target.with_statement_timeout(query_timeout);
+    crate::parallel::within(limit, move || gather_now(&bounded)).unwrap_or_else(|| {
+        Err(connect_error(
+            target.no_answer(limit, "to the statistics queries"),
+        ))
+    })
+}
+
+fn gather_now(target: &Target) -> Result<Facts> {
     let (mut client, server) = open(target)?;
     let fail = |doing: &'static str| move |err: postgres::Error| query_error(&err, target, doing);
     let tables =
@@ -173,6 +186,7 @@ pub fn gather(target: &Target) -> Result<Facts> {
 /// Everything `maint db report` needs, validated before it connects.
 pub struct Settings {
     target: Target,
+    query_timeout: Duration,
     thresholds: Thresholds,
     top: usize,
     /// ` --url ...` for hints, when the user named the server with it.
@@ -183,6 +197,7 @@ impl Settings {
     pub fn resolve(args: &DbReportArgs, loaded: &Loaded) -> Result<Settings> {
         Ok(Settings {
             target: target(args.url.as_ref(), loaded)?,
+            query_timeout: super::query_timeout(loaded),
             thresholds: Thresholds::resolve(loaded)?,
             top: args
                 .top
@@ -202,7 +217,7 @@ pub fn execute(args: &DbReportArgs, context: &Context) -> Outcome {
 pub fn run(settings: &Settings) -> Result<Report> {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    let facts = gather(&settings.target)?;
+    let facts = gather(&settings.target, settings.query_timeout)?;
     let mut report = Report::new("db report", Kind::Check, started_at);
     build(&mut report, &facts, settings);
     report.duration = clock.elapsed();
@@ -219,6 +234,7 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
         thresholds,
         top,
         again,
+        ..
     } = settings;
     let top = *top;
     let server = &facts.server;
