@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod atomic;
+pub mod beneath;
 pub mod bundle;
 pub mod catalog;
 pub mod database;
@@ -12,3 +13,4 @@ pub mod lock;
 pub mod manifest;
 pub mod pgzip;
 pub mod retention;
+pub mod unpack;

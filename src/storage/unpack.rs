@@ -1,0 +1,1754 @@
+//! The safe extractor: an archive merged into a folder as GNU tar, restic
+//! and borg merge (issue 11), with the guarantees a backup tool owes.
+//!
+//! - Nothing is written through a symlink: every folder is opened beneath
+//!   the target without following links ([`super::beneath`]), so a link
+//!   planted in the target, or a chain of the archive's own links, can never
+//!   lead a write outside. Symlinks are restored exactly as stored.
+//! - Nothing existing changes until the whole archive has been read and
+//!   checked: new content goes into temporary names in the folder it will
+//!   live in (`O_EXCL`, mode 0600; new folders 0700 under one temporary
+//!   name each), and only [`Unpack::commit`] renames them into place. Until
+//!   then the caller can keep what will be overwritten (the pre-restore
+//!   archive) from [`Unpack::to_keep`], and a damaged archive, a full disk
+//!   or a signal leaves the target as it was ([`Drop`] removes the
+//!   temporaries, never following a link).
+//! - What the archive does not hold is left alone, unless the caller asks
+//!   [`Unpack::plan_removals`] for restic's `--delete`; a removal never
+//!   enters a mounted filesystem and never touches a protected path (the
+//!   backup folder, the archive being read).
+//!
+//! A file already in the target with the same content and metadata is not
+//! rewritten: its content is compared while the archive streams by.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags, Statx, Timestamps};
+
+use super::archive::{self, Entry, EntryKind, ReadError, ReadOutcome};
+use super::beneath::{self, RemoveError};
+use super::manifest::{self, Manifest};
+
+/// Temporary names start with this, then the process id: leftovers of a
+/// restore that died are recognised (and removed) by the next one.
+pub const TEMP_PREFIX: &str = ".maint-restore-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    /// An entry no restore may write: the whole archive is refused.
+    #[error("{0}")]
+    Refused(String),
+    /// The archive could not be read to its end (damaged, truncated, unreadable).
+    #[error(transparent)]
+    Read(ReadError),
+    #[error("the restore target {target} is full: {source}")]
+    Full { target: String, source: io::Error },
+    #[error("cannot write {path} in {target}: {source}")]
+    Write {
+        target: String,
+        path: String,
+        source: io::Error,
+    },
+    /// The target itself cannot be restored into as it is.
+    #[error("{0}")]
+    Target(String),
+    /// Something in the target forbids a change the archive asks for (a
+    /// mount point or a protected path where the archive has another kind).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("interrupted by a signal")]
+    Interrupted,
+}
+
+/// What a restore does to one path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Nothing was there.
+    Add,
+    /// Something else was there: it is overwritten (and kept first).
+    Replace,
+    /// The same content, other metadata (mode, owner, time): set in place.
+    Update,
+    /// Already as in the archive.
+    Unchanged,
+    /// Not in the archive, under one of its sources (`--delete` only).
+    Remove,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Replace => "replace",
+            Action::Update => "update",
+            Action::Unchanged => "unchanged",
+            Action::Remove => "remove",
+        }
+    }
+}
+
+/// One path the restore changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub action: Action,
+    /// Relative to the target, as the filesystem spells it.
+    pub path: Vec<u8>,
+}
+
+impl Change {
+    pub fn shown(&self) -> String {
+        shown(&self.path)
+    }
+}
+
+/// Counters a progress bar can follow while the restore runs.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Compressed bytes of the archive read so far.
+    pub archive_bytes: Arc<AtomicU64>,
+    /// Files written (or found unchanged) so far.
+    pub files: AtomicU64,
+}
+
+/// How to restore.
+pub struct Options<'a> {
+    /// Compare and list only: nothing is written.
+    pub dry_run: bool,
+    /// Restore owners (only root can give files away).
+    pub owners: bool,
+    /// Absolute paths never replaced or removed, nor anything inside them
+    /// or on the way to them: the archive being read, the backup folder.
+    pub protect: Vec<PathBuf>,
+    /// The archive's manifest, when a copy is at hand before the archive is
+    /// read: its nanosecond times decide what is unchanged (the copy is
+    /// checked against the archive's own manifest afterwards).
+    pub manifest: Option<&'a Manifest>,
+    /// Where the database dump goes, when it is wanted.
+    pub dump: Option<File>,
+    /// Asked between entries: true stops the restore (a signal came).
+    pub cancel: &'a (dyn Fn() -> bool + Sync),
+}
+
+/// What a committed restore did.
+#[derive(Debug, Default)]
+pub struct Done {
+    pub counts: HashMap<Action, usize>,
+    /// Regular files in the archive and their bytes.
+    pub files: usize,
+    pub bytes: u64,
+    /// Paths left as they were, and why.
+    pub notes: Vec<(String, String)>,
+    /// Leftovers of restores that died, removed.
+    pub cleaned: usize,
+}
+
+/// A folder of the archive during the read: where it is on disk for now.
+#[derive(Clone, Debug)]
+struct Folder {
+    /// Its physical path below the target (a temporary name while staged);
+    /// None when a dry run did not make it.
+    phys: Option<Vec<u8>>,
+    /// New and private to this restore: what goes in takes its final name.
+    staged: bool,
+    /// Not in the archive itself: made because something below it is.
+    implicit: bool,
+}
+
+/// A rename (or exchange) that puts one thing in place at commit.
+#[derive(Debug)]
+struct Pending {
+    /// The folder (existing, physical) both names are in.
+    dir: Vec<u8>,
+    temp: Vec<u8>,
+    name: Vec<u8>,
+    /// What is at `name` now: nothing, a folder, or something else.
+    replaces: Old,
+    /// The new thing is a folder.
+    is_dir: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Old {
+    Nothing,
+    Dir,
+    Other,
+}
+
+/// Metadata applied once everything is in place (a folder's time moves as
+/// things land in it; a read-only folder must not block its own contents).
+#[derive(Clone, Debug)]
+struct Meta {
+    path: Vec<u8>,
+    mode: u32,
+    mtime: (i64, u32),
+    owner: (u32, u32),
+    /// `Some(ino)` for something already there, updated in place: applied
+    /// only if it is still that very file.
+    existing: Option<u64>,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Symlink,
+    Fifo,
+}
+
+/// Where a regular file of the archive is, for hard links to it.
+#[derive(Clone, Debug)]
+struct Written {
+    dir: Vec<u8>,
+    name: Vec<u8>,
+}
+
+/// Open folders below the target, the most recent last, and one per
+/// filesystem written to (for syncfs).
+struct Dirs {
+    root: OwnedFd,
+    cache: Vec<(Vec<u8>, OwnedFd)>,
+    filesystems: Vec<(u64, OwnedFd)>,
+    /// Remember filesystems (not in a dry run, which writes nothing).
+    track: bool,
+}
+
+impl Dirs {
+    /// The folder at a physical path below the target, never through a link.
+    fn get(&mut self, phys: &[u8]) -> io::Result<BorrowedFd<'_>> {
+        if let Some(at) = self.cache.iter().position(|(p, _)| p == phys) {
+            let item = self.cache.remove(at);
+            self.cache.push(item);
+        } else {
+            let fd = beneath::open_dir(self.root.as_fd(), phys)?;
+            if self.track {
+                let stat = beneath::fstatx(fd.as_fd())?;
+                let dev = (u64::from(stat.stx_dev_major) << 32) | u64::from(stat.stx_dev_minor);
+                if !self.filesystems.iter().any(|(d, _)| *d == dev) {
+                    self.filesystems.push((dev, rustix::io::dup(&fd)?));
+                }
+            }
+            if self.cache.len() >= 16 {
+                self.cache.remove(0);
+            }
+            self.cache.push((phys.to_vec(), fd));
+        }
+        Ok(self
+            .cache
+            .last()
+            .map(|(_, fd)| fd.as_fd())
+            .expect("just pushed"))
+    }
+
+    /// The same, as a descriptor of its own.
+    fn owned(&mut self, phys: &[u8]) -> io::Result<OwnedFd> {
+        Ok(rustix::io::dup(self.get(phys)?)?)
+    }
+}
+
+/// Builds the errors that name the target.
+struct Failing {
+    target: String,
+}
+
+impl Failing {
+    fn write(&self, path: &[u8], source: io::Error) -> UnpackError {
+        if is_full(&source) {
+            UnpackError::Full {
+                target: self.target.clone(),
+                source,
+            }
+        } else {
+            UnpackError::Write {
+                target: self.target.clone(),
+                path: shown(path),
+                source,
+            }
+        }
+    }
+}
+
+/// An extraction in progress; dropping it without [`Unpack::commit`]
+/// removes every temporary it made and leaves the target as it was.
+pub struct Unpack<'a> {
+    target: PathBuf,
+    fail: Failing,
+    dirs: Dirs,
+    /// The target was made by this restore (removed again on failure).
+    created: bool,
+    options: Options<'a>,
+    /// Nanoseconds of each entry's time, from the manifest copy.
+    precise: HashMap<&'a str, u32>,
+    /// Protected paths relative to the target.
+    protected: Vec<Vec<u8>>,
+    folders: HashMap<Vec<u8>, Folder>,
+    /// Archive paths that are not folders, with whether each is a symlink.
+    others: HashMap<Vec<u8>, bool>,
+    files: HashMap<Vec<u8>, Written>,
+    pending: Vec<Pending>,
+    meta: Vec<Meta>,
+    changes: Vec<Change>,
+    notes: Vec<(String, String)>,
+    cleaned_dirs: HashSet<Vec<u8>>,
+    cleaned: usize,
+    file_count: usize,
+    bytes: u64,
+    counters: Arc<Counters>,
+    buffer: Vec<u8>,
+    compare: Vec<u8>,
+    read: bool,
+    committed: bool,
+}
+
+fn shown(path: &[u8]) -> String {
+    if path.is_empty() {
+        ".".to_owned()
+    } else {
+        String::from_utf8_lossy(path).into_owned()
+    }
+}
+
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    if dir.is_empty() {
+        name.to_vec()
+    } else {
+        let mut path = Vec::with_capacity(dir.len() + 1 + name.len());
+        path.extend_from_slice(dir);
+        path.push(b'/');
+        path.extend_from_slice(name);
+        path
+    }
+}
+
+/// `a/b/c` -> (`a/b`, `c`).
+fn split(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(at) => (&path[..at], &path[at + 1..]),
+        None => (&[], path),
+    }
+}
+
+/// Whether `a` is `b`, or a folder on the way to it, or inside it.
+fn on_one_line(a: &[u8], b: &[u8]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.is_empty() || long == short || (long.starts_with(short) && long[short.len()] == b'/')
+}
+
+fn is_full(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(code) if code == rustix::io::Errno::NOSPC.raw_os_error()
+            || code == rustix::io::Errno::DQUOT.raw_os_error()
+    )
+}
+
+/// A name no one else uses in `dir`: the process id, then a counter.
+fn temp_name() -> Vec<u8> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{TEMP_PREFIX}{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+    .into_bytes()
+}
+
+/// Runs `make` with fresh temporary names until one is free.
+fn with_temp_name<T>(mut make: impl FnMut(&[u8]) -> io::Result<T>) -> io::Result<(Vec<u8>, T)> {
+    loop {
+        let name = temp_name();
+        match make(&name) {
+            Ok(made) => return Ok((name, made)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A new, private file (0600) under a name that was free: never an
+/// existing file, never through a link.
+fn create_file(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?;
+    Ok(File::from(fd))
+}
+
+fn kind_of(stat: &Statx) -> FileType {
+    beneath::file_type(stat)
+}
+
+fn mtime_of(stat: &Statx) -> (i64, u32) {
+    (stat.stx_mtime.tv_sec, stat.stx_mtime.tv_nsec)
+}
+
+fn timestamps((seconds, nanos): (i64, u32)) -> Timestamps {
+    let time = rustix::fs::Timespec {
+        tv_sec: seconds,
+        tv_nsec: nanos.into(),
+    };
+    Timestamps {
+        last_access: time,
+        last_modification: time,
+    }
+}
+
+fn ids(owner: (u32, u32)) -> (Option<rustix::fs::Uid>, Option<rustix::fs::Gid>) {
+    (
+        Some(rustix::fs::Uid::from_raw(owner.0)),
+        Some(rustix::fs::Gid::from_raw(owner.1)),
+    )
+}
+
+/// The entry's path as the filesystem will spell it.
+fn entry_path(entry: &Entry<'_>) -> Vec<u8> {
+    let mut path = Vec::with_capacity(entry.path.len());
+    for component in beneath::components(entry.path.as_bytes()) {
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(component);
+    }
+    path
+}
+
+/// Why an entry must not be extracted, if it must not.
+fn refusal(entry: &Entry<'_>) -> Option<String> {
+    let raw = &entry.raw_path;
+    if raw.starts_with('/') {
+        return Some(format!("entry {raw}: absolute path"));
+    }
+    if entry.path.split('/').any(|c| c == "..") {
+        return Some(format!("entry {raw}: `..` in the path"));
+    }
+    match &entry.kind {
+        EntryKind::CharDevice | EntryKind::BlockDevice => {
+            Some(format!("entry {raw}: a device file"))
+        }
+        EntryKind::Other(byte) => Some(format!(
+            "entry {raw}: unsupported tar entry type {:?}",
+            char::from(*byte)
+        )),
+        EntryKind::Dir | EntryKind::File | EntryKind::Fifo => None,
+        EntryKind::Symlink(_) | EntryKind::HardLink(_) if entry.path == "." => {
+            Some(format!("entry {raw}: the top folder as a link"))
+        }
+        EntryKind::Symlink(_) | EntryKind::HardLink(_) => None,
+    }
+}
+
+/// Where content goes while a file entry streams by: into a new file, or
+/// compared with the file already there until the first difference, when a
+/// new file is started with the equal part copied from the old one.
+struct Sink {
+    /// The folder a temporary is made in on the first difference (None: dry run).
+    dir: Option<OwnedFd>,
+    out: Option<File>,
+    temp: Option<Vec<u8>>,
+    existing: Option<File>,
+    matched: u64,
+    differs: bool,
+    compare: Vec<u8>,
+    /// A write failed (as opposed to a read of the archive).
+    write_error: Option<io::Error>,
+}
+
+impl Sink {
+    fn fail(&mut self, err: io::Error) -> io::Error {
+        let copy = match err.raw_os_error() {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(err.kind(), err.to_string()),
+        };
+        self.write_error = Some(err);
+        copy
+    }
+
+    fn start_new(&mut self) -> io::Result<()> {
+        self.differs = true;
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let (name, mut file) = with_temp_name(|name| create_file(dir.as_fd(), name))?;
+        self.temp = Some(name);
+        if let Some(mut existing) = self.existing.take() {
+            existing.rewind()?;
+            io::copy(&mut (&mut existing).take(self.matched), &mut file)?;
+        }
+        self.out = Some(file);
+        Ok(())
+    }
+
+    fn accept(&mut self, buf: &[u8]) -> io::Result<()> {
+        if let Some(existing) = &mut self.existing {
+            self.compare.resize(buf.len(), 0);
+            let same =
+                existing.read_exact(&mut self.compare[..]).is_ok() && self.compare[..] == *buf;
+            if same {
+                self.matched += buf.len() as u64;
+                return Ok(());
+            }
+            self.start_new()?;
+        }
+        match &mut self.out {
+            Some(out) => out.write_all(buf),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.accept(buf) {
+            Ok(()) => Ok(buf.len()),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Why the read stopped inside a visit: the archive's own fault goes back
+/// to the reader (which names the entry and the gzip damage), anything else
+/// is kept here as it is.
+enum Stop {
+    Archive(io::Error),
+    Unpack(UnpackError),
+}
+
+impl From<UnpackError> for Stop {
+    fn from(err: UnpackError) -> Stop {
+        Stop::Unpack(err)
+    }
+}
+
+impl<'a> Unpack<'a> {
+    /// Opens the target folder (making it, mode 0700 until the archive's
+    /// mode is applied, when it does not exist and this is not a dry run).
+    /// `target` must be absolute below a real folder; the target itself
+    /// must not be a symlink.
+    pub fn open(target: &Path, options: Options<'a>) -> Result<Unpack<'a>, UnpackError> {
+        let shown_target = target.display().to_string();
+        let parent = super::atomic::parent_dir(target);
+        let name = target.file_name().ok_or_else(|| {
+            UnpackError::Target(format!("restore target {shown_target} names no folder"))
+        })?;
+        let name = std::os::unix::ffi::OsStrExt::as_bytes(name);
+        let parent_fd = rustix::fs::open(
+            parent,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|err| {
+            UnpackError::Target(format!(
+                "cannot open {}, the folder of the restore target: {}",
+                parent.display(),
+                io::Error::from(err)
+            ))
+        })?;
+        let mut created = false;
+        let root = loop {
+            match beneath::lstat(parent_fd.as_fd(), name) {
+                Ok(stat) => match kind_of(&stat) {
+                    FileType::Directory => {}
+                    FileType::Symlink => {
+                        let to = rustix::fs::readlinkat(&parent_fd, name, Vec::new())
+                            .map(|t| t.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        return Err(UnpackError::Target(format!(
+                            "restore target {shown_target} is a symlink (to {to})"
+                        )));
+                    }
+                    _ => {
+                        return Err(UnpackError::Target(format!(
+                            "restore target {shown_target} is a file, not a folder"
+                        )));
+                    }
+                },
+                // A dry run into a folder that does not exist: every entry is an add.
+                Err(err) if err.kind() == io::ErrorKind::NotFound && options.dry_run => {
+                    break None;
+                }
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                    match rustix::fs::mkdirat(&parent_fd, name, Mode::from_raw_mode(0o700)) {
+                        Ok(()) => created = true,
+                        Err(rustix::io::Errno::EXIST) => continue,
+                        Err(err) => {
+                            return Err(Failing {
+                                target: shown_target,
+                            }
+                            .write(b"", err.into()));
+                        }
+                    }
+                }
+                Err(err) => {
+                    return Err(UnpackError::Target(format!(
+                        "cannot read restore target {shown_target}: {err}"
+                    )));
+                }
+            }
+            match rustix::fs::openat(
+                &parent_fd,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            ) {
+                Ok(fd) => break Some(fd),
+                // Swapped for a link or a file since: look again.
+                Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {}
+                Err(err) => {
+                    return Err(UnpackError::Target(format!(
+                        "cannot open restore target {shown_target}: {}",
+                        io::Error::from(err)
+                    )));
+                }
+            }
+        };
+        // New (made here, 0700, or absent in a dry run): nothing to compare
+        // with, everything goes in under its final name.
+        let fresh = created || root.is_none();
+        let root = root.unwrap_or(parent_fd);
+        let protected = options
+            .protect
+            .iter()
+            .filter_map(|p| p.strip_prefix(target).ok())
+            .map(|rel| std::os::unix::ffi::OsStrExt::as_bytes(rel.as_os_str()).to_vec())
+            .collect();
+        let precise = options
+            .manifest
+            .map(|m| {
+                m.entries
+                    .iter()
+                    .map(|e| (e.path.as_str(), e.mtime_ns))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut folders = HashMap::new();
+        folders.insert(
+            Vec::new(),
+            Folder {
+                phys: Some(Vec::new()),
+                staged: fresh,
+                implicit: true,
+            },
+        );
+        let track = !options.dry_run;
+        Ok(Unpack {
+            target: target.to_path_buf(),
+            fail: Failing {
+                target: shown_target,
+            },
+            dirs: Dirs {
+                root,
+                cache: Vec::new(),
+                filesystems: Vec::new(),
+                track,
+            },
+            created,
+            options,
+            precise,
+            protected,
+            folders,
+            others: HashMap::new(),
+            files: HashMap::new(),
+            pending: Vec::new(),
+            meta: Vec::new(),
+            changes: Vec::new(),
+            notes: Vec::new(),
+            cleaned_dirs: HashSet::new(),
+            cleaned: 0,
+            file_count: 0,
+            bytes: 0,
+            counters: Arc::new(Counters::default()),
+            buffer: vec![0; 256 * 1024],
+            compare: Vec::new(),
+            read: false,
+            committed: false,
+        })
+    }
+
+    /// The counters of this restore, for a progress bar.
+    pub fn counters(&self) -> Arc<Counters> {
+        Arc::clone(&self.counters)
+    }
+
+    /// Reads the whole archive: every entry checked, compared with the
+    /// target and (unless a dry run) written under a temporary name. The
+    /// target is unchanged afterwards whatever happened.
+    pub fn read(&mut self, archive: &Path) -> Result<ReadOutcome, UnpackError> {
+        let progress = Some(Arc::clone(&self.counters.archive_bytes));
+        let mut failure = None;
+        let result = archive::read(archive, progress, |entry| match self.visit(entry) {
+            Ok(()) => Ok(()),
+            Err(Stop::Archive(err)) => Err(ReadError::Io(err)),
+            Err(Stop::Unpack(err)) => {
+                failure = Some(err);
+                Err(ReadError::Refused(String::new()))
+            }
+        });
+        self.read = true;
+        match (result, failure) {
+            (_, Some(failure)) => Err(failure),
+            (Ok(outcome), None) => Ok(outcome),
+            (Err(err), None) => Err(UnpackError::Read(err)),
+        }
+    }
+
+    fn refuse(why: String) -> Stop {
+        Stop::Unpack(UnpackError::Refused(why))
+    }
+
+    fn conflict_if_protected(&self, path: &[u8], what: &str) -> Result<(), UnpackError> {
+        if let Some(p) = self.protected.iter().find(|p| on_one_line(p, path)) {
+            return Err(UnpackError::Conflict(format!(
+                "entry {}: the archive has {what} where {} holds {}, which a restore never replaces",
+                shown(path),
+                self.target.display(),
+                if p.as_slice() == path {
+                    "the backup folder or the archive being read".to_owned()
+                } else {
+                    format!("{} (the backup folder or the archive being read)", shown(p))
+                }
+            )));
+        }
+        Ok(())
+    }
+
+    /// Removes what restores that died left in an existing folder about to
+    /// be written to (their process is gone); a link is removed, never followed.
+    fn clean_leftovers(&mut self, phys: &[u8]) -> Result<(), UnpackError> {
+        if self.options.dry_run || !self.cleaned_dirs.insert(phys.to_vec()) {
+            return Ok(());
+        }
+        let dir = self
+            .dirs
+            .owned(phys)
+            .map_err(|e| self.fail.write(phys, e))?;
+        let names = beneath::list(dir.as_fd()).map_err(|e| self.fail.write(phys, e))?;
+        for (name, _) in names {
+            let Some(rest) = name.strip_prefix(TEMP_PREFIX.as_bytes()) else {
+                continue;
+            };
+            let pid = rest.split(|&b| b == b'-').next().unwrap_or_default();
+            let dead = std::str::from_utf8(pid).ok().is_some_and(|p| {
+                !p.is_empty()
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && p != std::process::id().to_string()
+                    && !Path::new("/proc").join(p).exists()
+            });
+            if !dead {
+                continue;
+            }
+            let shown_as = shown(&join(phys, &name));
+            match beneath::remove_tree(dir.as_fd(), &name, &shown_as) {
+                Ok(()) => self.cleaned += 1,
+                Err(err) => self.notes.push((
+                    shown_as,
+                    format!("left by a restore that died; cannot remove it: {err}"),
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    /// The folder `path` of the archive, made (implicitly, as tar does)
+    /// when the archive did not list it before `entry`, which is inside it.
+    fn folder(&mut self, path: &[u8], entry: &[u8]) -> Result<Folder, Stop> {
+        if let Some(folder) = self.folders.get(path) {
+            return Ok(folder.clone());
+        }
+        if let Some(&symlink) = self.others.get(path) {
+            return Err(Self::refuse(format!(
+                "entry {}: lies behind the {} {}",
+                shown(entry),
+                if symlink { "symlink" } else { "file" },
+                shown(path)
+            )));
+        }
+        let (parent, _) = split(path);
+        let parent = parent.to_vec();
+        self.folder(&parent, entry)?;
+        self.place_dir(path, true)?;
+        Ok(self.folders[path].clone())
+    }
+
+    /// Puts a folder of the archive at `path`: merged into a folder already
+    /// there, or made new (under a temporary name when its parent exists),
+    /// replacing whatever else is there.
+    fn place_dir(&mut self, path: &[u8], implicit: bool) -> Result<(), UnpackError> {
+        let (parent_path, name) = split(path);
+        let parent = self.folders[parent_path].clone();
+        let dry_run = self.options.dry_run;
+        let parent_phys = parent.phys.clone();
+        let (folder, action) = if parent.staged {
+            let phys = match parent_phys {
+                Some(parent_phys) if !dry_run => {
+                    let dir = self
+                        .dirs
+                        .get(&parent_phys)
+                        .map_err(|e| self.fail.write(path, e))?;
+                    rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
+                        .map_err(|e| self.fail.write(path, e.into()))?;
+                    Some(join(&parent_phys, name))
+                }
+                _ => None,
+            };
+            let folder = Folder {
+                phys,
+                staged: true,
+                implicit,
+            };
+            (folder, Action::Add)
+        } else {
+            let parent_phys = parent_phys.unwrap_or_default();
+            let existing = {
+                let dir = self
+                    .dirs
+                    .get(&parent_phys)
+                    .map_err(|e| self.fail.write(path, e))?;
+                match beneath::lstat(dir, name) {
+                    Ok(stat) => Some(stat),
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+                    Err(err) => return Err(self.fail.write(path, err)),
+                }
+            };
+            if existing
+                .as_ref()
+                .is_some_and(|stat| kind_of(stat) == FileType::Directory)
+            {
+                let folder = Folder {
+                    phys: Some(path.to_vec()),
+                    staged: false,
+                    implicit,
+                };
+                (folder, Action::Unchanged)
+            } else {
+                let replaces = if existing.is_some() {
+                    self.conflict_if_protected(path, "a folder")?;
+                    Old::Other
+                } else {
+                    Old::Nothing
+                };
+                let phys = if dry_run {
+                    None
+                } else {
+                    self.clean_leftovers(&parent_phys)?;
+                    let dir = self
+                        .dirs
+                        .get(&parent_phys)
+                        .map_err(|e| self.fail.write(path, e))?;
+                    let (temp, ()) = with_temp_name(|temp| {
+                        Ok(rustix::fs::mkdirat(dir, temp, Mode::from_raw_mode(0o700))?)
+                    })
+                    .map_err(|e| self.fail.write(path, e))?;
+                    let phys = join(&parent_phys, &temp);
+                    self.pending.push(Pending {
+                        dir: parent_phys,
+                        temp,
+                        name: name.to_vec(),
+                        replaces,
+                        is_dir: true,
+                    });
+                    Some(phys)
+                };
+                let folder = Folder {
+                    phys,
+                    staged: true,
+                    implicit,
+                };
+                let action = if replaces == Old::Nothing {
+                    Action::Add
+                } else {
+                    Action::Replace
+                };
+                (folder, action)
+            }
+        };
+        self.folders.insert(path.to_vec(), folder);
+        if action != Action::Unchanged {
+            self.changes.push(Change {
+                action,
+                path: path.to_vec(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks one entry, compares it with the target and, unless a dry
+    /// run, writes it under a temporary name.
+    fn visit(&mut self, entry: &mut Entry<'_>) -> Result<(), Stop> {
+        if (self.options.cancel)() {
+            return Err(Stop::Unpack(UnpackError::Interrupted));
+        }
+        if let Some(why) = refusal(entry) {
+            return Err(Self::refuse(why));
+        }
+        if manifest::is_meta(&entry.path) {
+            if entry.path == manifest::DUMP_PATH
+                && !self.options.dry_run
+                && let Some(out) = self.options.dump.as_mut()
+            {
+                let mut sink = Remembering {
+                    inner: out,
+                    failed: None,
+                };
+                if let Err(err) = entry.copy_to(&mut sink, &mut self.buffer) {
+                    return Err(match sink.failed {
+                        Some(source) => {
+                            Stop::Unpack(self.fail.write(b".maint-backup/database.dump", source))
+                        }
+                        None => Stop::Archive(err),
+                    });
+                }
+            }
+            return Ok(());
+        }
+        let path = entry_path(entry);
+        let nanos = self.precise.get(entry.path.as_str()).copied().unwrap_or(0);
+        let meta = Meta {
+            path: path.clone(),
+            mode: entry.mode,
+            mtime: (entry.mtime, nanos),
+            owner: (entry.uid, entry.gid),
+            existing: None,
+            kind: Kind::Dir,
+        };
+        if path.is_empty() {
+            // The top folder: only its metadata.
+            if entry.kind == EntryKind::Dir {
+                self.meta.push(meta);
+            }
+            return Ok(());
+        }
+        if self.others.contains_key(&path) {
+            return Err(Self::refuse(format!(
+                "entry {}: appears twice",
+                shown(&path)
+            )));
+        }
+        if let Some(folder) = self.folders.get_mut(&path) {
+            // A folder made because of what is inside may be listed later.
+            if entry.kind != EntryKind::Dir || !folder.implicit {
+                return Err(Self::refuse(format!(
+                    "entry {}: appears twice",
+                    shown(&path)
+                )));
+            }
+            folder.implicit = false;
+            self.meta.push(meta);
+            return Ok(());
+        }
+        let (parent_path, _) = split(&path);
+        let parent_path = parent_path.to_vec();
+        self.folder(&parent_path, &path)?;
+        match entry.kind.clone() {
+            EntryKind::Dir => {
+                self.place_dir(&path, false)?;
+                self.meta.push(meta);
+            }
+            kind => {
+                self.others
+                    .insert(path.clone(), matches!(kind, EntryKind::Symlink(_)));
+                self.place_other(entry, meta, &kind)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What is at `path` now, when its folder existed before (None when
+    /// new, absent or in a dry run's new folder).
+    fn existing(&mut self, parent: &Folder, path: &[u8]) -> Result<Option<Statx>, UnpackError> {
+        let (Some(phys), false) = (&parent.phys, parent.staged) else {
+            return Ok(None);
+        };
+        let (_, name) = split(path);
+        let dir = self.dirs.get(phys).map_err(|e| self.fail.write(path, e))?;
+        match beneath::lstat(dir, name) {
+            Ok(stat) => Ok(Some(stat)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(self.fail.write(path, err)),
+        }
+    }
+
+    fn same_meta(&self, stat: &Statx, meta: &Meta) -> bool {
+        (meta.kind == Kind::Symlink || u32::from(stat.stx_mode) & 0o7777 == meta.mode & 0o7777)
+            && mtime_of(stat) == meta.mtime
+            && (!self.options.owners || (stat.stx_uid, stat.stx_gid) == meta.owner)
+    }
+
+    /// Before anything replaces a folder: it must hold no mount point and
+    /// nothing protected.
+    fn check_replaceable_dir(
+        &mut self,
+        dir_phys: &[u8],
+        path: &[u8],
+        what: &str,
+    ) -> Result<(), UnpackError> {
+        self.conflict_if_protected(path, what)?;
+        let (parent_path, name) = split(path);
+        let dir = self
+            .dirs
+            .get(dir_phys)
+            .map_err(|e| self.fail.write(path, e))?;
+        match beneath::find_mount(dir, name) {
+            Ok(None) => Ok(()),
+            Ok(Some(mount)) => Err(UnpackError::Conflict(format!(
+                "entry {}: the archive has {what} where {} holds a folder with a filesystem mounted at {}, which a restore never removes",
+                shown(path),
+                self.target.display(),
+                shown(&join(parent_path, mount.as_bytes()))
+            ))),
+            Err(err) => Err(self.fail.write(path, io::Error::other(err.to_string()))),
+        }
+    }
+
+    /// A file, symlink, fifo or hard link of the archive.
+    fn place_other(
+        &mut self,
+        entry: &mut Entry<'_>,
+        mut meta: Meta,
+        kind: &EntryKind,
+    ) -> Result<(), Stop> {
+        let path = meta.path.clone();
+        let (parent_path, name) = split(&path);
+        let parent = self.folders[parent_path].clone();
+        let existing = self.existing(&parent, &path)?;
+        let old = match &existing {
+            None => Old::Nothing,
+            Some(stat) if kind_of(stat) == FileType::Directory => Old::Dir,
+            Some(_) => Old::Other,
+        };
+        let what = match kind {
+            EntryKind::Symlink(_) => "a symlink",
+            EntryKind::Fifo => "a fifo",
+            _ => "a file",
+        };
+        // Folder on the way to where the new thing goes.
+        let dir_phys = parent.phys.clone();
+        match old {
+            Old::Dir => {
+                self.check_replaceable_dir(dir_phys.as_deref().unwrap_or_default(), &path, what)?
+            }
+            Old::Other => self.conflict_if_protected(&path, what)?,
+            Old::Nothing => {}
+        }
+        if old != Old::Nothing
+            && let Some(phys) = &dir_phys
+        {
+            let phys = phys.clone();
+            self.clean_leftovers(&phys)?;
+        }
+        let same_kind = existing.as_ref().is_some_and(|stat| {
+            matches!(
+                (kind, kind_of(stat)),
+                (
+                    EntryKind::File | EntryKind::HardLink(_),
+                    FileType::RegularFile
+                ) | (EntryKind::Symlink(_), FileType::Symlink)
+                    | (EntryKind::Fifo, FileType::Fifo)
+            )
+        });
+        // In a new folder things take their final name; beside what they
+        // replace (or join) a temporary one, renamed at commit.
+        let direct = parent.staged;
+        let write = !self.options.dry_run && dir_phys.is_some();
+        let mut action = if old == Old::Nothing {
+            Action::Add
+        } else {
+            Action::Replace
+        };
+        let mut made: Option<Vec<u8>> = None;
+        match kind {
+            EntryKind::File => {
+                meta.kind = Kind::File;
+                self.file_count += 1;
+                self.bytes += entry.size;
+                let phys = dir_phys.clone().unwrap_or_default();
+                let compared = existing
+                    .as_ref()
+                    .filter(|stat| same_kind && stat.stx_size == entry.size);
+                let existing_file = match compared {
+                    Some(stat) => {
+                        let dir = self
+                            .dirs
+                            .get(&phys)
+                            .map_err(|e| self.fail.write(&path, e))?;
+                        open_existing(dir, name, stat)
+                    }
+                    None => None,
+                };
+                let dir = if write {
+                    Some(
+                        self.dirs
+                            .owned(&phys)
+                            .map_err(|e| self.fail.write(&path, e))?,
+                    )
+                } else {
+                    None
+                };
+                let mut sink = Sink {
+                    dir,
+                    out: None,
+                    temp: None,
+                    existing: existing_file,
+                    matched: 0,
+                    differs: false,
+                    compare: std::mem::take(&mut self.compare),
+                    write_error: None,
+                };
+                let started = if sink.existing.is_some() {
+                    Ok(())
+                } else if direct {
+                    sink.differs = true;
+                    match &sink.dir {
+                        Some(dir) => create_file(dir.as_fd(), name).map(|file| {
+                            sink.out = Some(file);
+                            sink.temp = Some(name.to_vec());
+                        }),
+                        None => Ok(()),
+                    }
+                } else {
+                    sink.start_new()
+                };
+                let copied = match started {
+                    Ok(()) => entry.copy_to(&mut sink, &mut self.buffer),
+                    Err(err) => {
+                        sink.write_error = Some(err);
+                        Err(io::Error::other("not started"))
+                    }
+                };
+                let Sink {
+                    dir,
+                    out,
+                    temp,
+                    differs,
+                    compare,
+                    write_error,
+                    ..
+                } = sink;
+                self.compare = compare;
+                if let Err(err) = copied {
+                    // Not in `pending` yet: it goes now.
+                    if let (Some(temp), Some(dir)) = (&temp, &dir) {
+                        let _ = rustix::fs::unlinkat(dir, temp.as_slice(), AtFlags::empty());
+                    }
+                    return Err(match write_error {
+                        Some(source) => Stop::Unpack(self.fail.write(&path, source)),
+                        None => Stop::Archive(err),
+                    });
+                }
+                self.counters.files.fetch_add(1, Ordering::Relaxed);
+                if differs {
+                    if let Some(file) = &out {
+                        finish(file, &meta, self.options.owners)
+                            .map_err(|e| self.fail.write(&path, e))?;
+                    }
+                    made = temp;
+                } else {
+                    let stat = existing.as_ref().expect("compared with what is there");
+                    action = if self.same_meta(stat, &meta) {
+                        Action::Unchanged
+                    } else {
+                        meta.existing = Some(stat.stx_ino);
+                        self.meta.push(meta);
+                        Action::Update
+                    };
+                    self.files.insert(
+                        path.clone(),
+                        Written {
+                            dir: phys,
+                            name: name.to_vec(),
+                        },
+                    );
+                }
+            }
+            EntryKind::Symlink(to) => {
+                meta.kind = Kind::Symlink;
+                if same_kind && let Some(phys) = &dir_phys {
+                    let dir = self.dirs.get(phys).map_err(|e| self.fail.write(&path, e))?;
+                    let current = rustix::fs::readlinkat(dir, name, Vec::new())
+                        .map(std::ffi::CString::into_bytes)
+                        .unwrap_or_default();
+                    if current == to.as_bytes() {
+                        let stat = existing.as_ref().expect("same kind");
+                        action = if self.same_meta(stat, &meta) {
+                            Action::Unchanged
+                        } else {
+                            let mut update = meta.clone();
+                            update.existing = Some(stat.stx_ino);
+                            self.meta.push(update);
+                            Action::Update
+                        };
+                    }
+                }
+                if write && matches!(action, Action::Add | Action::Replace) {
+                    let phys = dir_phys.clone().unwrap_or_default();
+                    let owners = self.options.owners;
+                    let dir = self
+                        .dirs
+                        .get(&phys)
+                        .map_err(|e| self.fail.write(&path, e))?;
+                    let make = |at: &[u8]| Ok(rustix::fs::symlinkat(to.as_bytes(), dir, at)?);
+                    let made_name = if direct {
+                        make(name).map(|()| name.to_vec())
+                    } else {
+                        with_temp_name(make).map(|(temp, ())| temp)
+                    }
+                    .map_err(|e| self.fail.write(&path, e))?;
+                    finish_symlink(dir, &made_name, &meta, owners)
+                        .map_err(|e| self.fail.write(&path, e))?;
+                    made = Some(made_name);
+                }
+            }
+            EntryKind::Fifo => {
+                meta.kind = Kind::Fifo;
+                if same_kind {
+                    let stat = existing.as_ref().expect("same kind");
+                    action = if self.same_meta(stat, &meta) {
+                        Action::Unchanged
+                    } else {
+                        let mut update = meta.clone();
+                        update.existing = Some(stat.stx_ino);
+                        self.meta.push(update);
+                        Action::Update
+                    };
+                }
+                if write && matches!(action, Action::Add | Action::Replace) {
+                    let phys = dir_phys.clone().unwrap_or_default();
+                    let owners = self.options.owners;
+                    let dir = self
+                        .dirs
+                        .get(&phys)
+                        .map_err(|e| self.fail.write(&path, e))?;
+                    let make =
+                        |at: &[u8]| Ok(rustix::fs::mkfifoat(dir, at, Mode::from_raw_mode(0o600))?);
+                    let made_name = if direct {
+                        make(name).map(|()| name.to_vec())
+                    } else {
+                        with_temp_name(make).map(|(temp, ())| temp)
+                    }
+                    .map_err(|e| self.fail.write(&path, e))?;
+                    open_fifo(dir, &made_name)
+                        .and_then(|fifo| finish(&fifo, &meta, owners))
+                        .map_err(|e| self.fail.write(&path, e))?;
+                    made = Some(made_name);
+                }
+            }
+            EntryKind::HardLink(to) => {
+                let to = entry_target(to);
+                let Some(source) = self.files.get(&to).cloned() else {
+                    return Err(Self::refuse(format!(
+                        "entry {}: hard link to {}, which is not a file earlier in the archive",
+                        shown(&path),
+                        shown(&to)
+                    )));
+                };
+                if same_kind {
+                    let source_ino = self
+                        .dirs
+                        .get(&source.dir)
+                        .ok()
+                        .and_then(|dir| beneath::lstat(dir, &source.name).ok())
+                        .map(|s| s.stx_ino);
+                    if source_ino.is_some() && source_ino == existing.as_ref().map(|s| s.stx_ino) {
+                        action = Action::Unchanged;
+                    }
+                }
+                if write && matches!(action, Action::Add | Action::Replace) {
+                    let phys = dir_phys.clone().unwrap_or_default();
+                    let from = self
+                        .dirs
+                        .owned(&source.dir)
+                        .map_err(|e| self.fail.write(&path, e))?;
+                    let dir = self
+                        .dirs
+                        .get(&phys)
+                        .map_err(|e| self.fail.write(&path, e))?;
+                    let make = |at: &[u8]| {
+                        Ok(rustix::fs::linkat(
+                            &from,
+                            source.name.as_slice(),
+                            dir,
+                            at,
+                            AtFlags::empty(),
+                        )?)
+                    };
+                    let made_name = if direct {
+                        make(name).map(|()| name.to_vec())
+                    } else {
+                        with_temp_name(make).map(|(temp, ())| temp)
+                    }
+                    .map_err(|e| self.fail.write(&path, e))?;
+                    made = Some(made_name);
+                }
+                let written = match &made {
+                    Some(made_name) => Written {
+                        dir: dir_phys.clone().unwrap_or_default(),
+                        name: made_name.clone(),
+                    },
+                    None => source,
+                };
+                self.files.insert(path.clone(), written);
+            }
+            EntryKind::Dir
+            | EntryKind::CharDevice
+            | EntryKind::BlockDevice
+            | EntryKind::Other(_) => {
+                unreachable!("folders are placed apart, devices refused")
+            }
+        }
+        if let Some(made_name) = made {
+            let dir = dir_phys.unwrap_or_default();
+            if *kind == EntryKind::File {
+                self.files.insert(
+                    path.clone(),
+                    Written {
+                        dir: dir.clone(),
+                        name: made_name.clone(),
+                    },
+                );
+            }
+            if !direct {
+                self.pending.push(Pending {
+                    dir,
+                    temp: made_name,
+                    name: name.to_vec(),
+                    replaces: old,
+                    is_dir: false,
+                });
+            }
+        }
+        if action != Action::Unchanged {
+            self.changes.push(Change { action, path });
+        }
+        Ok(())
+    }
+
+    /// Paths of the target the restore will overwrite or remove, as they
+    /// are now: what a pre-restore archive must hold. Folders that stay
+    /// folders are merged into, not overwritten, so they are not listed.
+    pub fn to_keep(&self) -> Vec<Vec<u8>> {
+        self.changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Replace | Action::Update | Action::Remove))
+            .map(|c| c.path.clone())
+            .collect()
+    }
+
+    /// Every change, in archive order, removals last.
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    /// Paths left as they were, and why.
+    pub fn notes(&self) -> &[(String, String)] {
+        &self.notes
+    }
+
+    /// Regular files in the archive, and their bytes.
+    pub fn files(&self) -> (usize, u64) {
+        (self.file_count, self.bytes)
+    }
+
+    /// restic's `--delete`: what is under `sources` (folders relative to
+    /// the target) but not in the archive is removed at commit, except what
+    /// `excluded(path, name)` says the backup left out on purpose, protected
+    /// paths, and anything on or under a mount point. Call it after
+    /// [`Unpack::read`].
+    pub fn plan_removals(
+        &mut self,
+        sources: &[Vec<u8>],
+        excluded: &dyn Fn(&[u8], &[u8]) -> bool,
+    ) -> Result<(), UnpackError> {
+        const MOUNTED: &str =
+            "kept as it is: a filesystem is mounted there (--delete never enters one)";
+        let mut stack: Vec<Vec<u8>> = Vec::new();
+        for source in sources {
+            let source = beneath::components(source).collect::<Vec<_>>().join(&b'/');
+            // Only folders the archive holds and the target had are looked into.
+            if self.folders.get(&source).is_some_and(|f| !f.staged) && !stack.contains(&source) {
+                stack.push(source);
+            }
+        }
+        let mut removals = Vec::new();
+        while let Some(path) = stack.pop() {
+            let dir = beneath::open_dir(self.dirs.root.as_fd(), &path)
+                .map_err(|e| self.fail.write(&path, e))?;
+            let here = beneath::fstatx(dir.as_fd()).map_err(|e| self.fail.write(&path, e))?;
+            let mut names = beneath::list(dir.as_fd()).map_err(|e| self.fail.write(&path, e))?;
+            names.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, _) in names {
+                let child = join(&path, &name);
+                if name.starts_with(TEMP_PREFIX.as_bytes()) || self.others.contains_key(&child) {
+                    continue;
+                }
+                let in_archive = self.folders.get(&child).map(|f| f.staged);
+                if in_archive == Some(true) {
+                    continue;
+                }
+                if in_archive.is_none()
+                    && (manifest::is_meta(&String::from_utf8_lossy(&child))
+                        || excluded(&child, &name))
+                {
+                    continue;
+                }
+                let stat = match beneath::lstat(dir.as_fd(), &name) {
+                    Ok(stat) => stat,
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                    Err(err) => return Err(self.fail.write(&child, err)),
+                };
+                let is_dir = kind_of(&stat) == FileType::Directory;
+                if is_dir && beneath::is_mount(&here, &stat) {
+                    self.notes.push((shown(&child), MOUNTED.to_owned()));
+                    continue;
+                }
+                if in_archive == Some(false) {
+                    stack.push(child);
+                    continue;
+                }
+                if self.protected.iter().any(|p| on_one_line(p, &child)) {
+                    self.notes.push((
+                        shown(&child),
+                        "kept: the backup folder, or the archive being read, is there".to_owned(),
+                    ));
+                    continue;
+                }
+                let mounted = if is_dir {
+                    beneath::find_mount(dir.as_fd(), &name)
+                        .map_err(|e| self.fail.write(&child, io::Error::other(e.to_string())))?
+                } else {
+                    None
+                };
+                if mounted.is_some() {
+                    // Removed around the mount, never in it: look inside.
+                    self.folders.insert(
+                        child.clone(),
+                        Folder {
+                            phys: Some(child.clone()),
+                            staged: false,
+                            implicit: true,
+                        },
+                    );
+                    stack.push(child);
+                } else {
+                    removals.push(child);
+                }
+            }
+        }
+        removals.sort();
+        self.changes.extend(removals.into_iter().map(|path| Change {
+            action: Action::Remove,
+            path,
+        }));
+        Ok(())
+    }
+
+    /// Puts everything in place: the data synced first, then each rename
+    /// (an exchange where a folder and something else trade places, the
+    /// old one removed after), removals, metadata, and a final sync.
+    pub fn commit(mut self) -> Result<Done, UnpackError> {
+        assert!(
+            self.read && !self.options.dry_run,
+            "commit follows a full read, never a dry run"
+        );
+        self.sync()?;
+        self.dirs.cache.clear();
+        let pending = std::mem::take(&mut self.pending);
+        let mut rest = pending.into_iter();
+        while let Some(item) = rest.next() {
+            if let Err(err) = self.put_in_place(&item) {
+                // What was not put in place goes; what was stays.
+                self.pending = rest.collect();
+                return Err(err);
+            }
+        }
+        let removals: Vec<Vec<u8>> = self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Remove)
+            .map(|c| c.path.clone())
+            .collect();
+        for path in removals {
+            let (parent, name) = split(&path);
+            let dir = beneath::open_dir(self.dirs.root.as_fd(), parent)
+                .map_err(|e| self.fail.write(&path, e))?;
+            match beneath::remove_tree(dir.as_fd(), name, &shown(&path)) {
+                Ok(()) => {}
+                Err(RemoveError::Mount { path: mount }) => self.notes.push((
+                    shown(&join(parent, mount.as_bytes())),
+                    "kept as it is: a filesystem was mounted there during the restore".to_owned(),
+                )),
+                Err(RemoveError::Io { path: at, source }) => {
+                    return Err(self.fail.write(&join(parent, at.as_bytes()), source));
+                }
+            }
+        }
+        self.apply_meta()?;
+        self.sync()?;
+        self.committed = true;
+        let mut counts: HashMap<Action, usize> = HashMap::new();
+        for change in &self.changes {
+            *counts.entry(change.action).or_default() += 1;
+        }
+        Ok(Done {
+            counts,
+            files: self.file_count,
+            bytes: self.bytes,
+            notes: std::mem::take(&mut self.notes),
+            cleaned: self.cleaned,
+        })
+    }
+
+    /// Everything written so far reaches the disks.
+    fn sync(&self) -> Result<(), UnpackError> {
+        for (_, fd) in &self.dirs.filesystems {
+            rustix::fs::syncfs(fd).map_err(|e| self.fail.write(b"", e.into()))?;
+        }
+        Ok(())
+    }
+
+    fn put_in_place(&mut self, item: &Pending) -> Result<(), UnpackError> {
+        let path = join(&item.dir, &item.name);
+        let dir = beneath::open_dir(self.dirs.root.as_fd(), &item.dir)
+            .map_err(|e| self.fail.write(&path, e))?;
+        let rename = |flags| {
+            rustix::fs::renameat_with(
+                &dir,
+                item.temp.as_slice(),
+                &dir,
+                item.name.as_slice(),
+                flags,
+            )
+        };
+        match (item.replaces, item.is_dir) {
+            (Old::Nothing, _) => match rename(RenameFlags::NOREPLACE) {
+                Ok(()) => {}
+                Err(rustix::io::Errno::EXIST) => {
+                    self.notes.push((
+                        shown(&path),
+                        "appeared during the restore: left as it is, the archive's copy not put in place".to_owned(),
+                    ));
+                    beneath::remove_tree(dir.as_fd(), &item.temp, &shown(&path))
+                        .map_err(|e| self.fail.write(&path, io::Error::other(e.to_string())))?;
+                }
+                Err(err) => return Err(self.fail.write(&path, err.into())),
+            },
+            // One rename replaces a file, a link or a fifo atomically.
+            (Old::Other, false) => {
+                rename(RenameFlags::empty()).map_err(|e| self.fail.write(&path, e.into()))?;
+            }
+            // A folder and something else trade places in one step; the old
+            // one, now under the temporary name, is removed after.
+            (Old::Other | Old::Dir, _) => {
+                match rename(RenameFlags::EXCHANGE) {
+                    Ok(()) => {}
+                    Err(rustix::io::Errno::INVAL) => {
+                        // No exchange on this filesystem: aside, in, removed.
+                        let (aside, ()) = with_temp_name(|aside| {
+                            Ok(rustix::fs::renameat_with(
+                                &dir,
+                                item.name.as_slice(),
+                                &dir,
+                                aside,
+                                RenameFlags::NOREPLACE,
+                            )?)
+                        })
+                        .map_err(|e| self.fail.write(&path, e))?;
+                        rename(RenameFlags::NOREPLACE)
+                            .map_err(|e| self.fail.write(&path, e.into()))?;
+                        rustix::fs::renameat(&dir, aside.as_slice(), &dir, item.temp.as_slice())
+                            .map_err(|e| self.fail.write(&path, e.into()))?;
+                    }
+                    Err(err) => return Err(self.fail.write(&path, err.into())),
+                }
+                match beneath::remove_tree(dir.as_fd(), &item.temp, &shown(&path)) {
+                    Ok(()) => {}
+                    Err(RemoveError::Mount { path: mount }) => self.notes.push((
+                        shown(&path),
+                        format!(
+                            "what it replaced is kept beside it as {}: a filesystem was mounted in it during the restore ({mount})",
+                            shown(&item.temp)
+                        ),
+                    )),
+                    Err(RemoveError::Io { source, .. }) => return Err(self.fail.write(&path, source)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Modes, owners and times of what was updated in place, then of the
+    /// folders, deepest first.
+    fn apply_meta(&mut self) -> Result<(), UnpackError> {
+        let mut meta = std::mem::take(&mut self.meta);
+        let depth = |m: &Meta| beneath::components(&m.path).count();
+        meta.sort_by_key(|m| (m.kind == Kind::Dir, std::cmp::Reverse(depth(m))));
+        for item in &meta {
+            self.apply_one(item)
+                .map_err(|e| self.fail.write(&item.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn apply_one(&self, item: &Meta) -> io::Result<()> {
+        let root = self.dirs.root.as_fd();
+        let owners = self.options.owners;
+        let (parent, name) = split(&item.path);
+        match item.kind {
+            Kind::Dir => {
+                let dir = beneath::open_dir(root, &item.path)?;
+                finish(&File::from(dir), item, owners)
+            }
+            Kind::File | Kind::Fifo => {
+                let dir = beneath::open_dir(root, parent)?;
+                let fd = rustix::fs::openat(
+                    &dir,
+                    name,
+                    OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?;
+                // Only the very file that was compared (a rename since leaves it be).
+                if item.existing.is_some_and(|ino| {
+                    beneath::fstatx(fd.as_fd()).map_or(true, |s| s.stx_ino != ino)
+                }) {
+                    return Ok(());
+                }
+                finish(&File::from(fd), item, owners)
+            }
+            Kind::Symlink => {
+                let dir = beneath::open_dir(root, parent)?;
+                let stat = beneath::lstat(dir.as_fd(), name)?;
+                if kind_of(&stat) != FileType::Symlink
+                    || item.existing.is_some_and(|ino| ino != stat.stx_ino)
+                {
+                    return Ok(());
+                }
+                finish_symlink(dir.as_fd(), name, item, owners)
+            }
+        }
+    }
+}
+
+impl Drop for Unpack<'_> {
+    /// Unless committed, removes every temporary (never following a link)
+    /// and a target this restore made: the target is left as it was.
+    fn drop(&mut self) {
+        if self.committed || self.options.dry_run {
+            return;
+        }
+        self.dirs.cache.clear();
+        for item in self.pending.drain(..).rev() {
+            if let Ok(dir) = beneath::open_dir(self.dirs.root.as_fd(), &item.dir) {
+                let _ = beneath::remove_tree(dir.as_fd(), &item.temp, "");
+            }
+        }
+        if self.created
+            && let Some(name) = self.target.file_name()
+            && let Ok(parent) = rustix::fs::open(
+                super::atomic::parent_dir(&self.target),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+        {
+            let _ = beneath::remove_tree(
+                parent.as_fd(),
+                std::os::unix::ffi::OsStrExt::as_bytes(name),
+                "",
+            );
+        }
+    }
+}
+
+/// Owner, mode and time, on the descriptor of the very file or folder.
+fn finish(file: &File, meta: &Meta, owners: bool) -> io::Result<()> {
+    if owners {
+        let (uid, gid) = ids(meta.owner);
+        rustix::fs::fchown(file, uid, gid)?;
+    }
+    // After chown, which clears set-id bits.
+    rustix::fs::fchmod(file, Mode::from_raw_mode(meta.mode & 0o7777))?;
+    rustix::fs::futimens(file, &timestamps(meta.mtime))?;
+    Ok(())
+}
+
+/// A symlink's owner and time (its mode means nothing on Linux).
+fn finish_symlink(dir: BorrowedFd<'_>, name: &[u8], meta: &Meta, owners: bool) -> io::Result<()> {
+    if owners {
+        let (uid, gid) = ids(meta.owner);
+        rustix::fs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)?;
+    }
+    rustix::fs::utimensat(
+        dir,
+        name,
+        &timestamps(meta.mtime),
+        AtFlags::SYMLINK_NOFOLLOW,
+    )?;
+    Ok(())
+}
+
+/// The existing regular file at `name`, open for comparing, if it is the
+/// one `stat` saw.
+fn open_existing(dir: BorrowedFd<'_>, name: &[u8], stat: &Statx) -> Option<File> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(dir, name, flags | OFlags::NOATIME, Mode::empty())
+        .or_else(|_| rustix::fs::openat(dir, name, flags, Mode::empty()))
+        .ok()?;
+    let now = beneath::fstatx(fd.as_fd()).ok()?;
+    (kind_of(&now) == FileType::RegularFile
+        && now.stx_ino == stat.stx_ino
+        && now.stx_size == stat.stx_size)
+        .then(|| File::from(fd))
+}
+
+/// A fifo just made, open without blocking (Linux opens a fifo for reading
+/// and writing at once) so its metadata is set on the very inode.
+fn open_fifo(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    if kind_of(&beneath::fstatx(fd.as_fd())?) != FileType::Fifo {
+        return Err(io::Error::other("not the fifo just made"));
+    }
+    Ok(File::from(fd))
+}
+
+/// A hard link's target as a path of the archive.
+fn entry_target(to: &str) -> Vec<u8> {
+    beneath::components(archive::normalise(to).as_bytes())
+        .collect::<Vec<_>>()
+        .join(&b'/')
+}
+
+/// A writer that remembers its own failure (to tell a full disk from a
+/// damaged archive when a copy fails).
+struct Remembering<'w> {
+    inner: &'w mut File,
+    failed: Option<io::Error>,
+}
+
+impl Write for Remembering<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|err| {
+            let copy = io::Error::new(err.kind(), err.to_string());
+            self.failed = Some(err);
+            copy
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
