@@ -10,5 +10,6 @@ pub mod catalog;
 pub mod database;
 pub mod lock;
 pub mod manifest;
+pub mod pack;
 pub mod pgzip;
 pub mod retention;
