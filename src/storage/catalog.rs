@@ -19,6 +19,11 @@ use super::manifest::Manifest;
 
 pub const LOCK_FILE: &str = ".maint-backup.lock";
 pub const TEMP_PREFIX: &str = ".maint-tmp-";
+/// The kind of the archive a restore makes of what it is about to overwrite
+/// (`NAME-TIME-pre-restore.tar.gz`). Such archives are kept for the
+/// operator, never count as a backup's latest or newest, and follow their
+/// own retention rule in `prune`.
+pub const PRE_RESTORE_KIND: &str = "pre-restore";
 
 pub fn lock_path(dir: &Path) -> PathBuf {
     dir.join(LOCK_FILE)
@@ -283,7 +288,7 @@ pub struct LastBackup {
 pub fn last_backup(dir: &Path, name: Option<&str>) -> io::Result<Option<LastBackup>> {
     let newest = scan(dir)?
         .into_iter()
-        .rfind(|b| name.is_none_or(|n| b.name.name == n) && b.name.kind != "pre-restore");
+        .rfind(|b| name.is_none_or(|n| b.name.name == n) && b.name.kind != PRE_RESTORE_KIND);
     Ok(newest.map(|b| LastBackup {
         age: Utc::now() - b.name.created_at,
         created_at: b.name.created_at,

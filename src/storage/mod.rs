@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod database;
 pub mod lock;
 pub mod manifest;
+pub mod pack;
 pub mod pgzip;
 pub mod retention;
 pub mod unpack;

@@ -41,7 +41,10 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-    let Some(latest) = backups.into_iter().rfind(|b| b.name.kind != "pre-restore") else {
+    let Some(latest) = backups
+        .into_iter()
+        .rfind(|b| b.name.kind != catalog::PRE_RESTORE_KIND)
+    else {
         return Err(Failed::setup(
             anyhow!("no backups in {} to drill with", dest.display())
                 .context(Hint::new("maint backup create makes one")),

@@ -77,7 +77,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             .map(|b| Candidate {
                 created_at: b.name.created_at,
                 not_counted: match (&b.trust, b.name.kind.as_str()) {
-                    (_, "pre-restore") => Some("a pre-restore archive".to_owned()),
+                    (_, catalog::PRE_RESTORE_KIND) => Some("a pre-restore archive".to_owned()),
                     (Trust::Verified(_), _) => None,
                     (Trust::Damaged(_), _) => Some("damaged".to_owned()),
                     (Trust::Incomplete(why), _) => Some(format!("incomplete: {why}")),
@@ -87,7 +87,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
         let failed = catalog::failed_create(&dest, name);
         let decisions = retention::decide(policy, &candidates);
         for ((backup, candidate), decision) in group.iter().zip(&candidates).zip(&decisions) {
-            if candidate.not_counted.is_some() && backup.name.kind != "pre-restore" {
+            if candidate.not_counted.is_some() && backup.name.kind != catalog::PRE_RESTORE_KIND {
                 not_counted.push(backup.file_name());
             }
             let mut keep = decision.keep;
