@@ -7,7 +7,6 @@
 //! it (before 5.6, or a seccomp filter says no) each component is opened
 //! in turn with `O_NOFOLLOW | O_DIRECTORY`, which refuses the same links.
 
-use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -271,11 +270,6 @@ fn remove_dir(
         Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
         Err(err) => Err(io_error(err.into())),
     }
-}
-
-/// A name as C string bytes for messages: lossy UTF-8.
-pub fn lossy(name: &CStr) -> String {
-    name.to_string_lossy().into_owned()
 }
 
 #[cfg(test)]

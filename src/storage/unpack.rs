@@ -148,6 +148,12 @@ pub struct Done {
     pub cleaned: usize,
 }
 
+impl Done {
+    pub fn count(&self, action: Action) -> usize {
+        self.counts.get(&action).copied().unwrap_or(0)
+    }
+}
+
 /// A folder of the archive during the read: where it is on disk for now.
 #[derive(Clone, Debug)]
 struct Folder {
@@ -297,6 +303,8 @@ pub struct Unpack<'a> {
     notes: Vec<(String, String)>,
     cleaned_dirs: HashSet<Vec<u8>>,
     cleaned: usize,
+    /// Entries already as in the archive.
+    unchanged: usize,
     file_count: usize,
     bytes: u64,
     counters: Arc<Counters>,
@@ -667,6 +675,7 @@ impl<'a> Unpack<'a> {
             notes: Vec::new(),
             cleaned_dirs: HashSet::new(),
             cleaned: 0,
+            unchanged: 0,
             file_count: 0,
             bytes: 0,
             counters: Arc::new(Counters::default()),
@@ -875,7 +884,9 @@ impl<'a> Unpack<'a> {
             }
         };
         self.folders.insert(path.to_vec(), folder);
-        if action != Action::Unchanged {
+        if action == Action::Unchanged {
+            self.unchanged += 1;
+        } else {
             self.changes.push(Change {
                 action,
                 path: path.to_vec(),
@@ -1037,7 +1048,7 @@ impl<'a> Unpack<'a> {
         let dir_phys = parent.phys.clone();
         match old {
             Old::Dir => {
-                self.check_replaceable_dir(dir_phys.as_deref().unwrap_or_default(), &path, what)?
+                self.check_replaceable_dir(dir_phys.as_deref().unwrap_or_default(), &path, what)?;
             }
             Old::Other => self.conflict_if_protected(&path, what)?,
             Old::Nothing => {}
@@ -1244,13 +1255,17 @@ impl<'a> Unpack<'a> {
                     made = Some(made_name);
                 }
             }
-            EntryKind::HardLink(to) => {
-                let to = entry_target(to);
-                let Some(source) = self.files.get(&to).cloned() else {
+            EntryKind::HardLink(raw) => {
+                let to = entry_target(raw);
+                let Some(source) = self
+                    .files
+                    .get(&to)
+                    .filter(|_| !raw.starts_with('/'))
+                    .cloned()
+                else {
                     return Err(Self::refuse(format!(
-                        "entry {}: hard link to {}, which is not a file earlier in the archive",
+                        "entry {}: hard link to {raw}, which is not a file earlier in the archive",
                         shown(&path),
-                        shown(&to)
                     )));
                 };
                 if same_kind {
@@ -1328,7 +1343,9 @@ impl<'a> Unpack<'a> {
                 });
             }
         }
-        if action != Action::Unchanged {
+        if action == Action::Unchanged {
+            self.unchanged += 1;
+        } else {
             self.changes.push(Change { action, path });
         }
         Ok(())
@@ -1353,6 +1370,23 @@ impl<'a> Unpack<'a> {
     /// Paths left as they were, and why.
     pub fn notes(&self) -> &[(String, String)] {
         &self.notes
+    }
+
+    /// The folders at the top of the archive (the empty path when it holds
+    /// its top folder itself, as `tar -C DIR .` makes): where a plain tar
+    /// archive's `--delete` may remove things.
+    pub fn top_level(&self) -> Vec<Vec<u8>> {
+        if self.meta.iter().any(|m| m.path.is_empty()) {
+            return vec![Vec::new()];
+        }
+        let mut top: Vec<Vec<u8>> = self
+            .folders
+            .iter()
+            .filter(|(path, folder)| !path.is_empty() && !path.contains(&b'/') && !folder.implicit)
+            .map(|(path, _)| path.clone())
+            .collect();
+        top.sort();
+        top
     }
 
     /// Regular files in the archive, and their bytes.
@@ -1464,6 +1498,8 @@ impl<'a> Unpack<'a> {
         self.sync()?;
         self.dirs.cache.clear();
         let pending = std::mem::take(&mut self.pending);
+        let renamed =
+            !pending.is_empty() || self.changes.iter().any(|c| c.action == Action::Remove);
         let mut rest = pending.into_iter();
         while let Some(item) = rest.next() {
             if let Err(err) = self.put_in_place(&item) {
@@ -1494,12 +1530,19 @@ impl<'a> Unpack<'a> {
             }
         }
         self.apply_meta()?;
-        self.sync()?;
+        // Renames and removals reach the disk before the restore says done
+        // (a new target's content was all synced above).
+        if renamed {
+            self.sync()?;
+        } else if self.created {
+            self.sync_parent()?;
+        }
         self.committed = true;
         let mut counts: HashMap<Action, usize> = HashMap::new();
         for change in &self.changes {
             *counts.entry(change.action).or_default() += 1;
         }
+        counts.insert(Action::Unchanged, self.unchanged);
         Ok(Done {
             counts,
             files: self.file_count,
@@ -1507,6 +1550,14 @@ impl<'a> Unpack<'a> {
             notes: std::mem::take(&mut self.notes),
             cleaned: self.cleaned,
         })
+    }
+
+    /// The new target's own name reaches the disk.
+    fn sync_parent(&self) -> Result<(), UnpackError> {
+        let parent = super::atomic::parent_dir(&self.target);
+        File::open(parent)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|e| self.fail.write(b"", e))
     }
 
     /// Everything written so far reaches the disks.
@@ -1750,5 +1801,574 @@ impl Write for Remembering<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+
+    /// One archive member, for tests.
+    enum Member<'m> {
+        Dir(&'m str),
+        File(&'m str, &'m [u8]),
+        Link(&'m str, &'m str),
+        Hard(&'m str, &'m str),
+        Fifo(&'m str),
+    }
+
+    const MTIME: u64 = 1_700_000_000;
+
+    /// A plain tar.gz with names written as given (`..` and all).
+    fn archive(dir: &Path, name: &str, members: &[Member<'_>]) -> PathBuf {
+        let path = dir.join(name);
+        let gz = flate2::write::GzEncoder::new(
+            File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let mut builder = tar::Builder::new(gz);
+        for member in members {
+            let mut header = tar::Header::new_gnu();
+            let (name, kind, data, link): (&str, _, &[u8], Option<&str>) = match member {
+                Member::Dir(name) => (name, tar::EntryType::Directory, b"", None),
+                Member::File(name, data) => (name, tar::EntryType::Regular, data, None),
+                Member::Link(name, to) => (name, tar::EntryType::Symlink, b"", Some(to)),
+                Member::Hard(name, to) => (name, tar::EntryType::Link, b"", Some(to)),
+                Member::Fifo(name) => (name, tar::EntryType::Fifo, b"", None),
+            };
+            header.set_entry_type(kind);
+            header.set_size(data.len() as u64);
+            header.set_mode(if kind == tar::EntryType::Directory {
+                0o755
+            } else {
+                0o644
+            });
+            header.set_mtime(MTIME);
+            let field = &mut header.as_old_mut().name;
+            field[..name.len()].copy_from_slice(name.as_bytes());
+            if let Some(link) = link {
+                header.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
+            }
+            header.set_cksum();
+            builder.append(&header, data).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap();
+        path
+    }
+
+    fn never() -> bool {
+        false
+    }
+
+    fn options(dry_run: bool) -> Options<'static> {
+        Options {
+            dry_run,
+            owners: false,
+            protect: Vec::new(),
+            manifest: None,
+            dump: None,
+            cancel: &never,
+        }
+    }
+
+    fn scratch() -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix("maint-unpack-")
+            .tempdir()
+            .unwrap()
+    }
+
+    /// Names beginning with the temporary prefix anywhere below `dir`.
+    fn temporaries(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(dir).follow_links(false) {
+            let entry = entry.unwrap();
+            if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                found.push(entry.path().to_path_buf());
+            }
+        }
+        found
+    }
+
+    fn restore(archive: &Path, target: &Path) -> Result<Done, UnpackError> {
+        let mut unpack = Unpack::open(target, options(false))?;
+        unpack.read(archive)?;
+        unpack.commit()
+    }
+
+    fn actions(unpack: &Unpack<'_>) -> Vec<(String, &'static str)> {
+        unpack
+            .changes()
+            .iter()
+            .map(|c| (c.shown(), c.action.label()))
+            .collect()
+    }
+
+    #[test]
+    fn merges_into_what_is_there_and_leaves_the_rest() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        fs::create_dir_all(target.join("a")).unwrap();
+        fs::write(target.join("a/mine.txt"), "not in the archive").unwrap();
+        fs::write(target.join("top.txt"), "neither").unwrap();
+        let archive = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[
+                Member::Dir("a"),
+                Member::File("a/f", b"new"),
+                Member::Dir("b"),
+                Member::File("b/g", b"g"),
+            ],
+        );
+        let done = restore(&archive, &target).unwrap();
+        assert_eq!(fs::read_to_string(target.join("a/f")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(target.join("b/g")).unwrap(), "g");
+        assert_eq!(
+            fs::read_to_string(target.join("a/mine.txt")).unwrap(),
+            "not in the archive"
+        );
+        assert_eq!(
+            fs::read_to_string(target.join("top.txt")).unwrap(),
+            "neither"
+        );
+        assert_eq!(
+            (done.count(Action::Add), done.count(Action::Replace)),
+            (3, 0)
+        );
+        assert_eq!(
+            fs::metadata(target.join("a/f")).unwrap().mtime(),
+            MTIME as i64,
+            "times are restored"
+        );
+        assert!(temporaries(dir.path()).is_empty());
+        // Again: nothing to do, nothing rewritten.
+        let inode = fs::metadata(target.join("a/f")).unwrap().ino();
+        let done = restore(&archive, &target).unwrap();
+        assert_eq!(done.count(Action::Unchanged), 4);
+        assert_eq!(fs::metadata(target.join("a/f")).unwrap().ino(), inode);
+    }
+
+    #[test]
+    fn nothing_existing_changes_before_commit_and_replaced_paths_are_listed() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        fs::create_dir_all(target.join("a")).unwrap();
+        fs::write(target.join("a/f"), "old").unwrap();
+        fs::write(target.join("a/same"), "same").unwrap();
+        fs::set_permissions(target.join("a/same"), fs::Permissions::from_mode(0o600)).unwrap();
+        let archive = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[
+                Member::Dir("a"),
+                Member::File("a/f", b"new content"),
+                Member::File("a/same", b"same"),
+            ],
+        );
+        let mut unpack = Unpack::open(&target, options(false)).unwrap();
+        unpack.read(&archive).unwrap();
+        assert_eq!(
+            actions(&unpack),
+            [
+                ("a/f".to_owned(), "replace"),
+                ("a/same".to_owned(), "update")
+            ]
+        );
+        assert_eq!(unpack.to_keep(), [b"a/f".to_vec(), b"a/same".to_vec()]);
+        assert_eq!(fs::read_to_string(target.join("a/f")).unwrap(), "old");
+        assert_eq!(
+            temporaries(&target).len(),
+            1,
+            "the new a/f waits beside the old"
+        );
+        unpack.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("a/f")).unwrap(),
+            "new content"
+        );
+        assert_eq!(
+            fs::metadata(target.join("a/same")).unwrap().mode() & 0o777,
+            0o644,
+            "metadata set in place"
+        );
+        assert!(temporaries(&target).is_empty());
+    }
+
+    #[test]
+    fn a_dry_run_writes_nothing_and_lists_what_would_change() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        let archive = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[Member::Dir("a"), Member::File("a/f", b"x")],
+        );
+        let mut unpack = Unpack::open(&target, options(true)).unwrap();
+        unpack.read(&archive).unwrap();
+        assert_eq!(
+            actions(&unpack),
+            [("a".to_owned(), "add"), ("a/f".to_owned(), "add")]
+        );
+        drop(unpack);
+        assert!(!target.exists());
+    }
+
+    #[test]
+    fn a_symlink_planted_where_the_archive_has_a_folder_is_replaced_never_followed() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&target).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        symlink(&outside, target.join("a")).unwrap();
+        fs::write(
+            target.join("file-here"),
+            "a file where the archive has a folder",
+        )
+        .unwrap();
+        let archive = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[
+                Member::Dir("a"),
+                Member::File("a/f", b"x"),
+                Member::Dir("file-here"),
+                Member::File("file-here/g", b"y"),
+            ],
+        );
+        let mut unpack = Unpack::open(&target, options(false)).unwrap();
+        unpack.read(&archive).unwrap();
+        assert_eq!(unpack.to_keep(), [b"a".to_vec(), b"file-here".to_vec()]);
+        assert!(
+            fs::symlink_metadata(target.join("a"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        unpack.commit().unwrap();
+        assert!(fs::symlink_metadata(target.join("a")).unwrap().is_dir());
+        assert_eq!(fs::read_to_string(target.join("a/f")).unwrap(), "x");
+        assert_eq!(fs::read_to_string(target.join("file-here/g")).unwrap(), "y");
+        assert_eq!(
+            fs::read_dir(&outside).unwrap().count(),
+            0,
+            "nothing written outside"
+        );
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_folder_where_the_archive_has_a_file_is_replaced_whole() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        fs::create_dir_all(target.join("x/deep")).unwrap();
+        fs::write(target.join("x/deep/old"), "old").unwrap();
+        let archive = archive(dir.path(), "t.tar.gz", &[Member::File("x", b"now a file")]);
+        let mut unpack = Unpack::open(&target, options(false)).unwrap();
+        unpack.read(&archive).unwrap();
+        assert_eq!(actions(&unpack), [("x".to_owned(), "replace")]);
+        unpack.commit().unwrap();
+        assert_eq!(fs::read_to_string(target.join("x")).unwrap(), "now a file");
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn symlinks_are_restored_exactly_and_nothing_goes_through_them() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        let links = archive(
+            dir.path(),
+            "links.tar.gz",
+            &[
+                Member::Link("localtime", "/usr/share/zoneinfo/Etc/UTC"),
+                Member::Link("up", "../../../../etc"),
+                Member::Dir("a"),
+                Member::Link("a/b", ".."),
+                Member::Link("c", "a/b/../outside"),
+            ],
+        );
+        restore(&links, &target).unwrap();
+        for (name, to) in [
+            ("localtime", "/usr/share/zoneinfo/Etc/UTC"),
+            ("up", "../../../../etc"),
+            ("a/b", ".."),
+            ("c", "a/b/../outside"),
+        ] {
+            assert_eq!(
+                fs::read_link(target.join(name)).unwrap(),
+                Path::new(to),
+                "{name}"
+            );
+        }
+        // Entries behind the archive's own links are refused, whatever the chain.
+        for (name, member, why) in [
+            (
+                "behind-c.tar.gz",
+                "c/x",
+                "entry c/x: lies behind the symlink c",
+            ),
+            (
+                "behind-b.tar.gz",
+                "a/b/x",
+                "entry a/b/x: lies behind the symlink a/b",
+            ),
+        ] {
+            let other = dir.path().join("other");
+            let hostile = archive(
+                dir.path(),
+                name,
+                &[
+                    Member::Dir("a"),
+                    Member::Link("a/b", ".."),
+                    Member::Link("c", "a/b/../outside"),
+                    Member::File(member, b"x"),
+                ],
+            );
+            let err = restore(&hostile, &other).unwrap_err().to_string();
+            assert_eq!(err, why);
+            assert!(
+                !other.exists(),
+                "a target made for a refused restore goes again"
+            );
+        }
+        // The target's own links (from the restore above) are not followed either.
+        let through = archive(
+            dir.path(),
+            "through.tar.gz",
+            &[Member::File("c/x", b"x"), Member::File("up/x", b"x")],
+        );
+        let mut unpack = Unpack::open(&target, options(false)).unwrap();
+        unpack.read(&through).unwrap();
+        assert_eq!(unpack.to_keep(), [b"c".to_vec(), b"up".to_vec()]);
+        unpack.commit().unwrap();
+        assert!(fs::metadata(target.join("c")).unwrap().is_dir());
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        assert!(!Path::new("/etc/x").exists());
+    }
+
+    #[test]
+    fn hostile_entries_are_refused_and_change_nothing() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("keep"), "keep").unwrap();
+        for (members, why) in [
+            (
+                vec![Member::File("ok", b"x"), Member::File("../escaped", b"x")],
+                "entry ../escaped: `..` in the path",
+            ),
+            (
+                vec![Member::File("/abs", b"x")],
+                "entry /abs: absolute path",
+            ),
+            (
+                vec![Member::Hard("h", "/etc/passwd")],
+                "entry h: hard link to /etc/passwd, which is not a file earlier in the archive",
+            ),
+            (
+                vec![Member::File("a", b"x"), Member::File("./a", b"y")],
+                "entry a: appears twice",
+            ),
+            (
+                vec![Member::File("f", b"x"), Member::File("f/under", b"y")],
+                "entry f/under: lies behind the file f",
+            ),
+        ] {
+            let hostile = archive(dir.path(), "hostile.tar.gz", &members);
+            let err = restore(&hostile, &target).unwrap_err().to_string();
+            assert_eq!(err, why);
+            let names: Vec<_> = fs::read_dir(&target)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["keep"], "{why}");
+            assert!(!dir.path().join("escaped").exists());
+        }
+    }
+
+    #[test]
+    fn a_damaged_archive_leaves_the_target_as_it_was() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        fs::create_dir_all(target.join("a")).unwrap();
+        fs::write(target.join("a/f"), "old").unwrap();
+        let noise: Vec<u8> = (0..400_000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        let good = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[
+                Member::Dir("a"),
+                Member::File("a/f", b"new"),
+                Member::Dir("b"),
+                Member::File("b/big", &noise),
+            ],
+        );
+        let bytes = fs::read(&good).unwrap();
+        fs::write(&good, &bytes[..bytes.len() / 2]).unwrap();
+        let err = restore(&good, &target).unwrap_err();
+        assert!(
+            matches!(err, UnpackError::Read(ReadError::Damaged { .. })),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(target.join("a/f")).unwrap(), "old");
+        assert!(!target.join("b").exists());
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn hard_links_and_fifos_come_back() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        let archive = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[
+                Member::File("f", b"x"),
+                Member::Hard("g", "f"),
+                Member::Fifo("pipe"),
+            ],
+        );
+        restore(&archive, &target).unwrap();
+        assert_eq!(
+            fs::metadata(target.join("f")).unwrap().ino(),
+            fs::metadata(target.join("g")).unwrap().ino()
+        );
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            fs::symlink_metadata(target.join("pipe"))
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
+        // Into a full target: the same, in place of other things.
+        let other = dir.path().join("other");
+        fs::create_dir_all(&other).unwrap();
+        fs::write(other.join("g"), "another file").unwrap();
+        fs::write(other.join("pipe"), "a file where a fifo goes").unwrap();
+        let done = restore(&archive, &other).unwrap();
+        assert_eq!(done.count(Action::Replace), 2);
+        assert_eq!(
+            fs::metadata(other.join("f")).unwrap().ino(),
+            fs::metadata(other.join("g")).unwrap().ino()
+        );
+        assert!(
+            fs::symlink_metadata(other.join("pipe"))
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn removals_stay_under_the_sources_and_spare_excluded_and_protected_paths() {
+        let dir = scratch();
+        let target = dir.path().join("etc");
+        for folder in ["nginx/sites", "ssl", "backups"] {
+            fs::create_dir_all(target.join(folder)).unwrap();
+        }
+        for file in [
+            "passwd",
+            "nginx/old.conf",
+            "nginx/sites/gone",
+            "nginx/app.log",
+            "ssl/cert",
+            "backups/web.tar.gz",
+        ] {
+            fs::write(target.join(file), "x").unwrap();
+        }
+        let two = archive(
+            dir.path(),
+            "t.tar.gz",
+            &[
+                Member::Dir("nginx"),
+                Member::File("nginx/nginx.conf", b"conf"),
+                Member::Dir("ssl"),
+                Member::File("ssl/cert", b"x"),
+            ],
+        );
+        let protected = || {
+            let mut protected = options(false);
+            protected.protect = vec![target.join("backups")];
+            protected
+        };
+        let mut unpack = Unpack::open(&target, protected()).unwrap();
+        unpack.read(&two).unwrap();
+        let excluded = |_: &[u8], name: &[u8]| name.ends_with(b".log");
+        unpack
+            .plan_removals(&[b"nginx".to_vec(), b"ssl".to_vec()], &excluded)
+            .unwrap();
+        let removed: Vec<String> = unpack
+            .changes()
+            .iter()
+            .filter(|c| c.action == Action::Remove)
+            .map(Change::shown)
+            .collect();
+        assert_eq!(removed, ["nginx/old.conf", "nginx/sites"]);
+        unpack.commit().unwrap();
+        for kept in [
+            "passwd",
+            "nginx/app.log",
+            "ssl/cert",
+            "backups/web.tar.gz",
+            "nginx/nginx.conf",
+        ] {
+            assert!(target.join(kept).exists(), "{kept}");
+        }
+        assert!(!target.join("nginx/old.conf").exists() && !target.join("nginx/sites").exists());
+        // The whole target as the source: the backup folder is still spared.
+        let whole = archive(
+            dir.path(),
+            "u.tar.gz",
+            &[Member::Dir("."), Member::File("only", b"x")],
+        );
+        let mut unpack = Unpack::open(&target, protected()).unwrap();
+        unpack.read(&whole).unwrap();
+        assert_eq!(unpack.top_level(), [Vec::<u8>::new()]);
+        unpack
+            .plan_removals(&unpack.top_level(), &|_, _| false)
+            .unwrap();
+        unpack.commit().unwrap();
+        let mut left: Vec<_> = fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["backups", "only"]);
+        assert!(target.join("backups/web.tar.gz").exists());
+    }
+
+    #[test]
+    fn leftovers_of_a_dead_restore_go_and_planted_links_are_never_followed() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        let precious = dir.path().join("precious");
+        fs::create_dir_all(precious.join("tree")).unwrap();
+        fs::write(precious.join("tree/file"), "x").unwrap();
+        fs::set_permissions(precious.join("tree"), fs::Permissions::from_mode(0o751)).unwrap();
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("f"), "old").unwrap();
+        // A pid that cannot be running: above the kernel's pid_max.
+        let dead = format!("{TEMP_PREFIX}4194400");
+        fs::create_dir(target.join(format!("{dead}-0"))).unwrap();
+        fs::write(target.join(format!("{dead}-0/half")), "half").unwrap();
+        symlink(&precious, target.join(format!("{dead}-1"))).unwrap();
+        symlink(precious.join("tree/file"), target.join(format!("{dead}-2"))).unwrap();
+        let archive = archive(dir.path(), "t.tar.gz", &[Member::File("f", b"new")]);
+        let done = restore(&archive, &target).unwrap();
+        assert_eq!(done.cleaned, 3);
+        assert!(temporaries(dir.path()).is_empty());
+        assert_eq!(fs::read_to_string(precious.join("tree/file")).unwrap(), "x");
+        assert_eq!(
+            fs::metadata(precious.join("tree")).unwrap().mode() & 0o777,
+            0o751
+        );
     }
 }

@@ -11,17 +11,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
-use super::{Follow, file_name, notes_check, notes_section, progress_bar};
+use super::{
+    DbPlan, Follow, db_plan, file_name, notes_check, notes_section, progress_bar, take_lock,
+};
 use crate::cli::BackupCreateArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
-use crate::probe::postgres::Target;
 use crate::report::{Check, Kind, Metric, Report, Status, Unit};
 use crate::storage::catalog::{self, LastCreate};
 use crate::storage::database::{self, DbError, Dumped};
-use crate::storage::lock::Lock;
 use crate::storage::manifest::{self, Manifest};
-pub(super) use crate::storage::pack::excluded;
 use crate::storage::pack::{self, Counters, PackError, Request, Source, common_root};
 use crate::storage::pgzip;
 use crate::units::{human_bytes, human_duration};
@@ -38,12 +37,6 @@ pub(super) struct Plan {
     pub database: Option<DbPlan>,
     pub threads: usize,
     pub level: u32,
-}
-
-pub(super) struct DbPlan {
-    pub target: Target,
-    pub pg_dump: PathBuf,
-    pub pg_restore: PathBuf,
 }
 
 /// A finished, verified archive under its final name.
@@ -150,18 +143,6 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     Ok(report)
 }
 
-pub(super) fn take_lock(dest: &Path, what: &str) -> Result<Lock, Failed> {
-    Lock::acquire(&catalog::lock_path(dest), what).map_err(|err| {
-        let hint = match &err {
-            crate::storage::lock::LockError::Held { .. } => {
-                "wait for that run to finish (two runs must not write one backup folder at once)"
-            }
-            crate::storage::lock::LockError::Io { .. } => "check the backup folder's permissions",
-        };
-        Failed::Setup(anyhow::Error::new(err).context(Hint::new(hint)))
-    })
-}
-
 fn archive_check(made: &Made) -> Check {
     let summary = &made.summary;
     let ratio = if summary.compressed_bytes > 0 {
@@ -264,23 +245,6 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         database,
         threads: threads.max(1),
         level: config.level.map_or(6, |l| l.0),
-    })
-}
-
-pub(super) fn db_plan(url: &str, context: &Context) -> Result<DbPlan> {
-    let target = Target::resolve(Some(url), Duration::from_secs(10))
-        .map_err(anyhow::Error::msg)
-        .context(Hint::new("fix --db or [backup] db"))?;
-    let pg_bin = context.config.config.backup.pg_bin.as_deref();
-    let tool = |name: &str| {
-        database::find_tool(pg_bin, name).map_err(anyhow::Error::new).context(Hint::new(
-            "install the PostgreSQL client tools (apt-get install postgresql-client) or set pg_bin in [backup]",
-        ))
-    };
-    Ok(DbPlan {
-        pg_dump: tool("pg_dump")?,
-        pg_restore: tool("pg_restore")?,
-        target,
     })
 }
 
@@ -417,20 +381,8 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
     let packed = pack::pack(&request, &counters).map_err(|err| pack_failed(err, &plan.dest));
     drop(follow);
     drop(temporaries);
-    let mut packed = packed?;
+    let packed = packed?;
     context.note(|| format!("{} read back and checked", packed.archive.display()));
-    // Symlinks a restore would refuse, named now rather than at restore time.
-    let root = plan.root.to_string_lossy();
-    for entry in &packed.manifest.entries {
-        if let Some(target) = &entry.link
-            && super::restore::link_escapes(&entry.path, target, &root)
-        {
-            packed.notes.push((
-                entry.path.clone(),
-                format!("symlink to {target} points outside the backup; restore will refuse it"),
-            ));
-        }
-    }
     Ok(Made {
         archive: packed.archive,
         manifest: packed.manifest,

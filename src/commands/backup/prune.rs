@@ -8,8 +8,8 @@ use std::time::Instant;
 use anyhow::{Context as _, anyhow};
 use chrono::Utc;
 
-use super::create::take_lock;
 use super::destination;
+use super::take_lock;
 use crate::cli::BackupPruneArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
