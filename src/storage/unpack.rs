@@ -1450,11 +1450,8 @@ impl<'a> Unpack<'a> {
                     stack.push(child);
                     continue;
                 }
+                // The backup folder (inside a source, create left it out).
                 if self.protected.iter().any(|p| on_one_line(p, &child)) {
-                    self.notes.push((
-                        shown(&child),
-                        "kept: the backup folder, or the archive being read, is there".to_owned(),
-                    ));
                     continue;
                 }
                 let mounted = if is_dir {

@@ -513,6 +513,33 @@ fn keep_first(
                 .context(Hint::new(hint)),
         )
     })?;
+    // Whatever it could not keep, the restore must not overwrite: it stops
+    // here, the pre-restore archive stays for the operator to look at.
+    // (A socket holds nothing to keep: its program makes it again.)
+    let lost: Vec<String> = packed
+        .notes
+        .iter()
+        .filter(|(_, note)| {
+            (note.starts_with("skipped") && !note.contains("socket")) || note.starts_with("cannot")
+        })
+        .map(|(path, note)| format!("{path}: {note}"))
+        .collect();
+    if let Some(first) = lost.first() {
+        return Err(Failed::Running(
+            anyhow!(
+                "cannot keep everything the restore would overwrite ({first}{}); nothing was changed",
+                if lost.len() > 1 {
+                    format!(", and {} more", lost.len() - 1)
+                } else {
+                    String::new()
+                }
+            )
+            .context(Hint::new(format!(
+                "move that path out of the way and restore again; what could be kept is in {}",
+                packed.archive.display()
+            ))),
+        ));
+    }
     Ok(Some(packed.archive))
 }
 
