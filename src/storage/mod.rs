@@ -13,3 +13,4 @@ pub mod manifest;
 pub mod pack;
 pub mod pgzip;
 pub mod retention;
+pub mod ustar;
