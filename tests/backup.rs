@@ -226,7 +226,10 @@ fn create_verify_restore_reproduces_the_tree_bit_for_bit() {
         &fs::read(dest.join(name.replace(".tar.gz", ".manifest.json"))).unwrap(),
     )
     .unwrap();
-    assert_eq!(manifest["format_version"], 1);
+    assert_eq!(
+        manifest["format_version"],
+        maint::storage::manifest::FORMAT_VERSION
+    );
     assert!(
         manifest["entries"]
             .as_array()

@@ -15,3 +15,4 @@ pub mod pack;
 pub mod pgzip;
 pub mod retention;
 pub mod unpack;
+pub mod ustar;

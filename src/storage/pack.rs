@@ -620,6 +620,7 @@ impl<W: Write> Walker<'_, W> {
             gid: 0,
             sha256: Some(copied.sha256),
             link: None,
+            ..Entry::new("", EntryType::File, 0, (0, 0))
         });
         Ok(())
     }
@@ -786,6 +787,7 @@ impl<W: Write> Walker<'_, W> {
             gid: metadata.gid(),
             sha256: None,
             link: None,
+            ..Entry::new("", EntryType::File, 0, (0, 0))
         });
         Ok(())
     }
@@ -826,6 +828,7 @@ impl<W: Write> Walker<'_, W> {
             gid: metadata.gid(),
             sha256: None,
             link: Some(target),
+            ..Entry::new("", EntryType::File, 0, (0, 0))
         });
         Ok(())
     }
@@ -905,6 +908,7 @@ impl<W: Write> Walker<'_, W> {
             gid: before.gid(),
             sha256: None,
             link: None,
+            ..Entry::new("", EntryType::File, 0, (0, 0))
         });
         Ok(())
     }

@@ -352,6 +352,8 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
                 pg_dump_version: result.pg_dump_version.clone(),
                 dump: manifest::DUMP_PATH.to_owned(),
                 tables: result.tables.clone(),
+                globals: None,
+                properties: None,
             },
         });
         dumped = Some(result);
