@@ -25,13 +25,14 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags, Statx, Timestamps};
 
-use super::archive::{self, Entry, EntryKind, ReadError, ReadOutcome};
+use super::archive::{Entry, EntryKind, ReadError, ReadOutcome, Xattrs};
 use super::beneath::{self, RemoveError};
 use super::manifest::{self, Manifest};
 
@@ -198,6 +199,7 @@ struct Meta {
     /// only if it is still that very file.
     existing: Option<u64>,
     kind: Kind,
+    xattrs: Xattrs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,8 +291,11 @@ pub struct Unpack<'a> {
     /// The target was made by this restore (removed again on failure).
     created: bool,
     options: Options<'a>,
-    /// Nanoseconds of each entry's time, from the manifest copy.
-    precise: HashMap<&'a str, u32>,
+    /// Nanoseconds of each entry's time, from the manifest copy (archives
+    /// of format 1 keep them there only).
+    precise: HashMap<Vec<u8>, u32>,
+    /// Owner and group names of this system, for archives that record them.
+    names: Option<Names>,
     /// Protected paths relative to the target.
     protected: Vec<Vec<u8>>,
     folders: HashMap<Vec<u8>, Folder>,
@@ -417,16 +422,11 @@ fn ids(owner: (u32, u32)) -> (Option<rustix::fs::Uid>, Option<rustix::fs::Gid>) 
     )
 }
 
-/// The entry's path as the filesystem will spell it.
+/// The entry's path as the filesystem will spell it, byte for byte.
 fn entry_path(entry: &Entry<'_>) -> Vec<u8> {
-    let mut path = Vec::with_capacity(entry.path.len());
-    for component in beneath::components(entry.path.as_bytes()) {
-        if !path.is_empty() {
-            path.push(b'/');
-        }
-        path.extend_from_slice(component);
-    }
-    path
+    beneath::components(&entry.path_bytes)
+        .collect::<Vec<_>>()
+        .join(&b'/')
 }
 
 /// Why an entry must not be extracted, if it must not.
@@ -435,7 +435,7 @@ fn refusal(entry: &Entry<'_>) -> Option<String> {
     if raw.starts_with('/') {
         return Some(format!("entry {raw}: absolute path"));
     }
-    if entry.path.split('/').any(|c| c == "..") {
+    if entry.path_bytes.split(|&b| b == b'/').any(|c| c == b"..") {
         return Some(format!("entry {raw}: `..` in the path"));
     }
     match &entry.kind {
@@ -447,7 +447,7 @@ fn refusal(entry: &Entry<'_>) -> Option<String> {
             char::from(*byte)
         )),
         EntryKind::Dir | EntryKind::File | EntryKind::Fifo => None,
-        EntryKind::Symlink(_) | EntryKind::HardLink(_) if entry.path == "." => {
+        EntryKind::Symlink(_) | EntryKind::HardLink(_) if entry.path_bytes == b"." => {
             Some(format!("entry {raw}: the top folder as a link"))
         }
         EntryKind::Symlink(_) | EntryKind::HardLink(_) => None,
@@ -468,6 +468,11 @@ struct Sink {
     compare: Vec<u8>,
     /// A write failed (as opposed to a read of the archive).
     write_error: Option<io::Error>,
+    /// Runs of zeros become holes (the entry is a sparse file).
+    sparse: bool,
+    /// Where `out` is, and whether its end is a hole still to be sized.
+    at: u64,
+    hole_at_end: bool,
 }
 
 impl Sink {
@@ -489,7 +494,7 @@ impl Sink {
         self.temp = Some(name);
         if let Some(mut existing) = self.existing.take() {
             existing.rewind()?;
-            io::copy(&mut (&mut existing).take(self.matched), &mut file)?;
+            self.at = io::copy(&mut (&mut existing).take(self.matched), &mut file)?;
         }
         self.out = Some(file);
         Ok(())
@@ -506,9 +511,25 @@ impl Sink {
             }
             self.start_new()?;
         }
-        match &mut self.out {
-            Some(out) => out.write_all(buf),
-            None => Ok(()),
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        if self.sparse && buf.iter().all(|&b| b == 0) {
+            out.seek(io::SeekFrom::Current(buf.len() as i64))?;
+            self.hole_at_end = true;
+        } else {
+            out.write_all(buf)?;
+            self.hole_at_end = false;
+        }
+        self.at += buf.len() as u64;
+        Ok(())
+    }
+
+    /// A sparse file ending in a hole gets its full length.
+    fn end(&mut self) -> io::Result<()> {
+        match &self.out {
+            Some(out) if self.hole_at_end => out.set_len(self.at),
+            _ => Ok(()),
         }
     }
 }
@@ -551,7 +572,7 @@ impl<'a> Unpack<'a> {
         let name = target.file_name().ok_or_else(|| {
             UnpackError::Target(format!("restore target {shown_target} names no folder"))
         })?;
-        let name = std::os::unix::ffi::OsStrExt::as_bytes(name);
+        let name = name.as_bytes();
         let parent_fd = rustix::fs::open(
             parent,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -630,17 +651,19 @@ impl<'a> Unpack<'a> {
             .protect
             .iter()
             .filter_map(|p| p.strip_prefix(target).ok())
-            .map(|rel| std::os::unix::ffi::OsStrExt::as_bytes(rel.as_os_str()).to_vec())
+            .map(|rel| rel.as_os_str().as_bytes().to_vec())
             .collect();
         let precise = options
             .manifest
             .map(|m| {
                 m.entries
                     .iter()
-                    .map(|e| (e.path.as_str(), e.mtime_ns))
+                    .filter(|e| e.mtime_ns != 0)
+                    .map(|e| (e.path_bytes(), e.mtime_ns))
                     .collect()
             })
             .unwrap_or_default();
+        let names = options.owners.then(Names::load);
         let mut folders = HashMap::new();
         folders.insert(
             Vec::new(),
@@ -665,6 +688,7 @@ impl<'a> Unpack<'a> {
             created,
             options,
             precise,
+            names,
             protected,
             folders,
             others: HashMap::new(),
@@ -697,7 +721,7 @@ impl<'a> Unpack<'a> {
     pub fn read(&mut self, archive: &Path) -> Result<ReadOutcome, UnpackError> {
         let progress = Some(Arc::clone(&self.counters.archive_bytes));
         let mut failure = None;
-        let result = archive::read(archive, progress, |entry| match self.visit(entry) {
+        let result = super::archive::read(archive, progress, |entry| match self.visit(entry) {
             Ok(()) => Ok(()),
             Err(Stop::Archive(err)) => Err(ReadError::Io(err)),
             Err(Stop::Unpack(err)) => {
@@ -925,14 +949,27 @@ impl<'a> Unpack<'a> {
             return Ok(());
         }
         let path = entry_path(entry);
-        let nanos = self.precise.get(entry.path.as_str()).copied().unwrap_or(0);
+        let nanos = match entry.mtime_ns {
+            0 => self.precise.get(&entry.path_bytes).copied().unwrap_or(0),
+            nanos => nanos,
+        };
+        // As GNU tar does: an owner's name wins over the id where this
+        // system knows the name (ids differ from host to host).
+        let owner = match &self.names {
+            Some(names) => (
+                names.user(entry.user.as_deref()).unwrap_or(entry.uid),
+                names.group(entry.group.as_deref()).unwrap_or(entry.gid),
+            ),
+            None => (entry.uid, entry.gid),
+        };
         let meta = Meta {
             path: path.clone(),
             mode: entry.mode,
             mtime: (entry.mtime, nanos),
-            owner: (entry.uid, entry.gid),
+            owner,
             existing: None,
             kind: Kind::Dir,
+            xattrs: entry.xattrs.clone(),
         };
         if path.is_empty() {
             // The top folder: only its metadata.
@@ -1116,6 +1153,9 @@ impl<'a> Unpack<'a> {
                     differs: false,
                     compare: std::mem::take(&mut self.compare),
                     write_error: None,
+                    sparse: entry.sparse.is_some(),
+                    at: 0,
+                    hole_at_end: false,
                 };
                 let started = if sink.existing.is_some() {
                     Ok(())
@@ -1132,7 +1172,9 @@ impl<'a> Unpack<'a> {
                     sink.start_new()
                 };
                 let copied = match started {
-                    Ok(()) => entry.copy_to(&mut sink, &mut self.buffer),
+                    Ok(()) => entry
+                        .copy_to(&mut sink, &mut self.buffer)
+                        .and_then(|()| sink.end().map_err(|e| sink.fail(e))),
                     Err(err) => {
                         sink.write_error = Some(err);
                         Err(io::Error::other("not started"))
@@ -1142,6 +1184,7 @@ impl<'a> Unpack<'a> {
                     dir,
                     out,
                     temp,
+                    existing: compared_with,
                     differs,
                     compare,
                     write_error,
@@ -1161,13 +1204,16 @@ impl<'a> Unpack<'a> {
                 self.counters.files.fetch_add(1, Ordering::Relaxed);
                 if differs {
                     if let Some(file) = &out {
-                        finish(file, &meta, self.options.owners)
+                        finish(file, &meta, self.options.owners, &mut self.notes)
                             .map_err(|e| self.fail.write(&path, e))?;
                     }
                     made = temp;
                 } else {
                     let stat = existing.as_ref().expect("compared with what is there");
-                    action = if self.same_meta(stat, &meta) {
+                    let same_xattrs = compared_with
+                        .as_ref()
+                        .is_some_and(|file| has_xattrs(file.as_fd(), &meta.xattrs));
+                    action = if self.same_meta(stat, &meta) && same_xattrs {
                         Action::Unchanged
                     } else {
                         meta.existing = Some(stat.stx_ino);
@@ -1183,14 +1229,18 @@ impl<'a> Unpack<'a> {
                     );
                 }
             }
-            EntryKind::Symlink(to) => {
+            EntryKind::Symlink(text) => {
+                let to = entry
+                    .link_bytes
+                    .clone()
+                    .unwrap_or_else(|| text.as_bytes().to_vec());
                 meta.kind = Kind::Symlink;
                 if same_kind && let Some(phys) = &dir_phys {
                     let dir = self.dirs.get(phys).map_err(|e| self.fail.write(&path, e))?;
                     let current = rustix::fs::readlinkat(dir, name, Vec::new())
                         .map(std::ffi::CString::into_bytes)
                         .unwrap_or_default();
-                    if current == to.as_bytes() {
+                    if current == to {
                         let stat = existing.as_ref().expect("same kind");
                         action = if self.same_meta(stat, &meta) {
                             Action::Unchanged
@@ -1209,14 +1259,14 @@ impl<'a> Unpack<'a> {
                         .dirs
                         .get(&phys)
                         .map_err(|e| self.fail.write(&path, e))?;
-                    let make = |at: &[u8]| Ok(rustix::fs::symlinkat(to.as_bytes(), dir, at)?);
+                    let make = |at: &[u8]| Ok(rustix::fs::symlinkat(to.as_slice(), dir, at)?);
                     let made_name = if direct {
                         make(name).map(|()| name.to_vec())
                     } else {
                         with_temp_name(make).map(|(temp, ())| temp)
                     }
                     .map_err(|e| self.fail.write(&path, e))?;
-                    finish_symlink(dir, &made_name, &meta, owners)
+                    finish_symlink(dir, &made_name, &meta, owners, &mut self.notes)
                         .map_err(|e| self.fail.write(&path, e))?;
                     made = Some(made_name);
                 }
@@ -1250,13 +1300,13 @@ impl<'a> Unpack<'a> {
                     }
                     .map_err(|e| self.fail.write(&path, e))?;
                     open_fifo(dir, &made_name)
-                        .and_then(|fifo| finish(&fifo, &meta, owners))
+                        .and_then(|fifo| finish(&fifo, &meta, owners, &mut self.notes))
                         .map_err(|e| self.fail.write(&path, e))?;
                     made = Some(made_name);
                 }
             }
             EntryKind::HardLink(raw) => {
-                let to = entry_target(raw);
+                let to = entry_target(entry.link_bytes.as_deref().unwrap_or(raw.as_bytes()));
                 let Some(source) = self
                     .files
                     .get(&to)
@@ -1641,21 +1691,23 @@ impl<'a> Unpack<'a> {
         let mut meta = std::mem::take(&mut self.meta);
         let depth = |m: &Meta| beneath::components(&m.path).count();
         meta.sort_by_key(|m| (m.kind == Kind::Dir, std::cmp::Reverse(depth(m))));
+        let mut notes = Vec::new();
         for item in &meta {
-            self.apply_one(item)
+            self.apply_one(item, &mut notes)
                 .map_err(|e| self.fail.write(&item.path, e))?;
         }
+        self.notes.extend(notes);
         Ok(())
     }
 
-    fn apply_one(&self, item: &Meta) -> io::Result<()> {
+    fn apply_one(&self, item: &Meta, notes: &mut Vec<(String, String)>) -> io::Result<()> {
         let root = self.dirs.root.as_fd();
         let owners = self.options.owners;
         let (parent, name) = split(&item.path);
         match item.kind {
             Kind::Dir => {
                 let dir = beneath::open_dir(root, &item.path)?;
-                finish(&File::from(dir), item, owners)
+                finish(&File::from(dir), item, owners, notes)
             }
             Kind::File | Kind::Fifo => {
                 let dir = beneath::open_dir(root, parent)?;
@@ -1671,7 +1723,7 @@ impl<'a> Unpack<'a> {
                 }) {
                     return Ok(());
                 }
-                finish(&File::from(fd), item, owners)
+                finish(&File::from(fd), item, owners, notes)
             }
             Kind::Symlink => {
                 let dir = beneath::open_dir(root, parent)?;
@@ -1681,7 +1733,7 @@ impl<'a> Unpack<'a> {
                 {
                     return Ok(());
                 }
-                finish_symlink(dir.as_fd(), name, item, owners)
+                finish_symlink(dir.as_fd(), name, item, owners, notes)
             }
         }
     }
@@ -1708,32 +1760,72 @@ impl Drop for Unpack<'_> {
                 Mode::empty(),
             )
         {
-            let _ = beneath::remove_tree(
-                parent.as_fd(),
-                std::os::unix::ffi::OsStrExt::as_bytes(name),
-                "",
-            );
+            let _ = beneath::remove_tree(parent.as_fd(), name.as_bytes(), "");
         }
     }
 }
 
-/// Owner, mode and time, on the descriptor of the very file or folder.
-fn finish(file: &File, meta: &Meta, owners: bool) -> io::Result<()> {
+/// Owner, extended attributes, mode and time, in that order (chown clears
+/// set-id bits and capabilities), on the descriptor of the very file or
+/// folder. Attributes this filesystem or user cannot take are noted.
+fn finish(
+    file: &File,
+    meta: &Meta,
+    owners: bool,
+    notes: &mut Vec<(String, String)>,
+) -> io::Result<()> {
     if owners {
         let (uid, gid) = ids(meta.owner);
         rustix::fs::fchown(file, uid, gid)?;
     }
-    // After chown, which clears set-id bits.
+    for (name, value) in &meta.xattrs {
+        if let Err(err) =
+            rustix::fs::fsetxattr(file, name.as_str(), value, rustix::fs::XattrFlags::empty())
+        {
+            notes.push(xattr_note(&meta.path, name, err));
+        }
+    }
     rustix::fs::fchmod(file, Mode::from_raw_mode(meta.mode & 0o7777))?;
     rustix::fs::futimens(file, &timestamps(meta.mtime))?;
     Ok(())
 }
 
-/// A symlink's owner and time (its mode means nothing on Linux).
-fn finish_symlink(dir: BorrowedFd<'_>, name: &[u8], meta: &Meta, owners: bool) -> io::Result<()> {
+fn xattr_note(path: &[u8], name: &str, err: rustix::io::Errno) -> (String, String) {
+    (
+        shown(path),
+        format!(
+            "extended attribute {name} not restored: {}",
+            io::Error::from(err)
+        ),
+    )
+}
+
+/// A symlink's owner, attributes and time (its mode means nothing on Linux).
+fn finish_symlink(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    meta: &Meta,
+    owners: bool,
+    notes: &mut Vec<(String, String)>,
+) -> io::Result<()> {
     if owners {
         let (uid, gid) = ids(meta.owner);
         rustix::fs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)?;
+    }
+    if !meta.xattrs.is_empty() {
+        // No descriptor of a link itself takes attributes: its name below
+        // the folder's descriptor does, the link not followed.
+        let mut at =
+            format!("/proc/self/fd/{}/", std::os::fd::AsRawFd::as_raw_fd(&dir)).into_bytes();
+        at.extend_from_slice(name);
+        let at = std::ffi::OsStr::from_bytes(&at);
+        for (key, value) in &meta.xattrs {
+            if let Err(err) =
+                rustix::fs::lsetxattr(at, key.as_str(), value, rustix::fs::XattrFlags::empty())
+            {
+                notes.push(xattr_note(&meta.path, key, err));
+            }
+        }
     }
     rustix::fs::utimensat(
         dir,
@@ -1742,6 +1834,51 @@ fn finish_symlink(dir: BorrowedFd<'_>, name: &[u8], meta: &Meta, owners: bool) -
         AtFlags::SYMLINK_NOFOLLOW,
     )?;
     Ok(())
+}
+
+/// Whether an open file has every attribute in `wanted`, with that value.
+fn has_xattrs(file: BorrowedFd<'_>, wanted: &Xattrs) -> bool {
+    let mut value = vec![0u8; 64 * 1024];
+    wanted.iter().all(|(name, want)| {
+        rustix::fs::fgetxattr(file, name.as_str(), &mut value[..])
+            .is_ok_and(|n| value[..n] == want[..])
+    })
+}
+
+/// Owner and group names of this system (`/etc/passwd`, `/etc/group`), as
+/// GNU tar maps them when it restores as root.
+struct Names {
+    users: HashMap<String, u32>,
+    groups: HashMap<String, u32>,
+}
+
+impl Names {
+    fn load() -> Names {
+        let read = |path: &str| {
+            std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|line| {
+                    let mut fields = line.split(':');
+                    let name = fields.next()?;
+                    let id = fields.nth(1)?.parse().ok()?;
+                    Some((name.to_owned(), id))
+                })
+                .collect()
+        };
+        Names {
+            users: read("/etc/passwd"),
+            groups: read("/etc/group"),
+        }
+    }
+
+    fn user(&self, name: Option<&str>) -> Option<u32> {
+        self.users.get(name?).copied()
+    }
+
+    fn group(&self, name: Option<&str>) -> Option<u32> {
+        self.groups.get(name?).copied()
+    }
 }
 
 /// The existing regular file at `name`, open for comparing, if it is the
@@ -1774,10 +1911,8 @@ fn open_fifo(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
 }
 
 /// A hard link's target as a path of the archive.
-fn entry_target(to: &str) -> Vec<u8> {
-    beneath::components(archive::normalise(to).as_bytes())
-        .collect::<Vec<_>>()
-        .join(&b'/')
+fn entry_target(to: &[u8]) -> Vec<u8> {
+    beneath::components(to).collect::<Vec<_>>().join(&b'/')
 }
 
 /// A writer that remembers its own failure (to tell a full disk from a
@@ -2367,5 +2502,102 @@ mod tests {
             fs::metadata(precious.join("tree")).unwrap().mode() & 0o777,
             0o751
         );
+    }
+
+    #[test]
+    fn odd_names_xattrs_and_sparse_files_from_gnu_tar_come_back_exactly() {
+        use std::ffi::OsStr;
+        let dir = scratch();
+        let tree = dir.path().join("tree");
+        fs::create_dir_all(&tree).unwrap();
+        let odd = OsStr::from_bytes(b"caf\xe9 \n newline");
+        fs::write(tree.join(odd), "latin-1 name").unwrap();
+        symlink(OsStr::from_bytes(b"to-\xff"), tree.join("odd-link")).unwrap();
+        let sparse = File::create(tree.join("sparse.img")).unwrap();
+        sparse.set_len(8 << 20).unwrap();
+        let mut sparse = sparse;
+        sparse.seek(io::SeekFrom::Start(4 << 20)).unwrap();
+        sparse.write_all(b"data in the middle").unwrap();
+        drop(sparse);
+        fs::write(tree.join("tagged"), "x").unwrap();
+        let tagged = rustix::fs::setxattr(
+            tree.join("tagged").as_path(),
+            "user.maint",
+            b"v\xff",
+            rustix::fs::XattrFlags::empty(),
+        )
+        .is_ok();
+        let archive = dir.path().join("gnu.tar.gz");
+        let made = std::process::Command::new("tar")
+            .args([
+                "--format=posix",
+                "--xattrs",
+                "--xattrs-include=*",
+                "-S",
+                "-czf",
+            ])
+            .arg(&archive)
+            .arg("-C")
+            .arg(&tree)
+            .arg(".")
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let target = dir.path().join("target");
+        restore(&archive, &target).unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join(odd)).unwrap(),
+            "latin-1 name"
+        );
+        assert_eq!(
+            fs::read_link(target.join("odd-link"))
+                .unwrap()
+                .as_os_str()
+                .as_bytes(),
+            b"to-\xff"
+        );
+        let restored = fs::metadata(target.join("sparse.img")).unwrap();
+        assert_eq!(restored.len(), 8 << 20);
+        assert!(
+            restored.blocks() * 512 < 1 << 19,
+            "the holes stay holes: {} blocks",
+            restored.blocks()
+        );
+        let mut middle = vec![0u8; 18];
+        let mut file = File::open(target.join("sparse.img")).unwrap();
+        file.seek(io::SeekFrom::Start(4 << 20)).unwrap();
+        file.read_exact(&mut middle).unwrap();
+        assert_eq!(middle, b"data in the middle");
+        if tagged {
+            let mut value = [0u8; 16];
+            let n = rustix::fs::getxattr(
+                target.join("tagged").as_path(),
+                "user.maint",
+                &mut value[..],
+            )
+            .unwrap();
+            assert_eq!(&value[..n], b"v\xff");
+            // Same attributes: unchanged; another value: updated in place.
+            let done = restore(&archive, &target).unwrap();
+            assert_eq!(done.count(Action::Update), 0);
+            rustix::fs::setxattr(
+                target.join("tagged").as_path(),
+                "user.maint",
+                b"other",
+                rustix::fs::XattrFlags::empty(),
+            )
+            .unwrap();
+            let done = restore(&archive, &target).unwrap();
+            assert_eq!(done.count(Action::Update), 1);
+            let n = rustix::fs::getxattr(
+                target.join("tagged").as_path(),
+                "user.maint",
+                &mut value[..],
+            )
+            .unwrap();
+            assert_eq!(&value[..n], b"v\xff");
+        } else {
+            eprintln!("user xattrs are not supported here: that part was skipped");
+        }
     }
 }
