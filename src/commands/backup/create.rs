@@ -382,6 +382,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         context.note(|| "the dump reads back in full with pg_restore".to_owned());
         dump = Some(pack::Dump {
             file: dump_path,
+            globals: None,
             database: manifest::Database {
                 name: result.database.clone(),
                 server_version: result.server_version.clone(),
