@@ -1,7 +1,12 @@
-//! The PostgreSQL part of a backup: a `pg_dump --format=custom` taken from
-//! the same snapshot as the row counts the manifest records, checked by a
-//! full `pg_restore` read before it counts; and the way back, restoring into
+//! The PostgreSQL part of a backup: a `pg_dump --format=custom --create`
+//! taken from the same snapshot as the row counts and the database's own
+//! properties the manifest records, checked by a full `pg_restore` read
+//! before it counts; the cluster's roles and tablespaces
+//! (`pg_dumpall --globals-only`) beside it; and the way back, restoring into
 //! a scratch database that is swapped in only when its row counts match.
+//!
+//! Every file a tool writes here is created by maint first, mode 0600, so
+//! the dump is never readable by others while it is being written.
 //!
 //! The client tools get the connection through `PG*` variables, the
 //! password through `PGPASSWORD`: never on a command line, where `ps` shows it.
@@ -12,7 +17,7 @@ use std::process::{Command, Stdio};
 use postgres::Client;
 use postgres::config::Host;
 
-use super::manifest::Table;
+use super::manifest::{DatabaseProperties, Table};
 use crate::probe::postgres::{PgError, Target};
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +222,8 @@ pub struct Dumped {
     pub server_version: String,
     pub pg_dump_version: String,
     pub tables: Vec<Table>,
+    /// Encoding, collation, ACL, settings, comment, owner, from the same snapshot.
+    pub properties: Option<DatabaseProperties>,
 }
 
 /// Connects and checks that `pg_dump` is not older than the server: a
@@ -266,9 +273,17 @@ pub fn dump(
         .map_err(query_error("exporting the snapshot"))?
         .get(0);
     let tables = count_tables(&mut transaction)?;
+    let properties = database_properties(&mut transaction, target.dbname())?;
+    private_file(out).map_err(|err| DbError::Tool {
+        tool: tool_name(pg_dump),
+        message: format!("cannot create {}: {err}", out.display()),
+    })?;
     let mut command = tool_command(pg_dump, target, target.dbname());
+    // --create: the dump holds the database itself (encoding, collation,
+    // ACL, ALTER DATABASE ... SET settings, comment) for `pg_restore --create`.
     command
         .arg("--format=custom")
+        .arg("--create")
         .arg(format!("--snapshot={snapshot}"))
         .arg("--file")
         .arg(out);
@@ -282,7 +297,88 @@ pub fn dump(
         server_version: versions.0,
         pg_dump_version: versions.1,
         tables,
+        properties: Some(properties),
     })
+}
+
+/// Creates `path` empty, mode 0600, failing if it exists: a tool then
+/// writes into a file nobody else can read (it keeps the mode on truncate).
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+}
+
+/// What the database itself is, beyond its contents.
+pub fn database_properties(
+    client: &mut impl postgres::GenericClient,
+    dbname: &str,
+) -> Result<DatabaseProperties, DbError> {
+    let row = client
+        .query_one(
+            "SELECT pg_encoding_to_char(d.encoding), d.datcollate::text, d.datctype::text,
+                    d.datacl::text, pg_get_userbyid(d.datdba)::text,
+                    shobj_description(d.oid, 'pg_database'),
+                    coalesce((SELECT s.setconfig FROM pg_db_role_setting s
+                              WHERE s.setdatabase = d.oid AND s.setrole = 0), '{}')
+             FROM pg_database d WHERE d.datname = $1",
+            &[&dbname],
+        )
+        .map_err(query_error("reading the database's properties"))?;
+    Ok(DatabaseProperties {
+        encoding: row.get(0),
+        collate: row.get(1),
+        ctype: row.get(2),
+        acl: row.get(3),
+        owner: row.get(4),
+        comment: row.get(5),
+        settings: row.get(6),
+    })
+}
+
+/// Roles (with their attributes and memberships) and tablespaces, as
+/// `pg_dumpall --globals-only` writes them, into `out` (created 0600). Role
+/// passwords need a superuser; without one they are left out
+/// (`--no-role-passwords`) and the returned note says so.
+pub fn dump_globals(
+    target: &Target,
+    pg_dumpall: &Path,
+    out: &Path,
+) -> Result<Option<String>, DbError> {
+    let run = |extra: Option<&str>| {
+        let _ = std::fs::remove_file(out);
+        private_file(out).map_err(|err| DbError::Tool {
+            tool: tool_name(pg_dumpall),
+            message: format!("cannot create {}: {err}", out.display()),
+        })?;
+        let mut command = tool_command(pg_dumpall, target, target.dbname());
+        command
+            .arg("--globals-only")
+            .arg("--database")
+            .arg(target.dbname())
+            .arg("--file")
+            .arg(out);
+        if let Some(extra) = extra {
+            command.arg(extra);
+        }
+        run_tool(command, pg_dumpall)
+    };
+    match run(None) {
+        Ok(_) => Ok(None),
+        Err(first) => match run(Some("--no-role-passwords")) {
+            Ok(_) => Ok(Some(format!(
+                "roles were dumped without their passwords ({first}); a superuser's backup keeps them"
+            ))),
+            Err(_) => {
+                let _ = std::fs::remove_file(out);
+                Err(first)
+            }
+        },
+    }
 }
 
 const TABLES_SQL: &str = "
