@@ -130,8 +130,9 @@ pub struct Options<'a> {
     /// read: its nanosecond times decide what is unchanged (the copy is
     /// checked against the archive's own manifest afterwards).
     pub manifest: Option<&'a Manifest>,
-    /// Where the database dump goes, when it is wanted.
-    pub dump: Option<File>,
+    /// maint's own entries (`.maint-backup/...`: the database dump, the
+    /// globals) wanted in files of the caller's, by archive path.
+    pub extract: Vec<(&'static str, File)>,
     /// Asked between entries: true stops the restore (a signal came).
     pub cancel: &'a (dyn Fn() -> bool + Sync),
 }
@@ -929,9 +930,13 @@ impl<'a> Unpack<'a> {
             return Err(Self::refuse(why));
         }
         if manifest::is_meta(&entry.path) {
-            if entry.path == manifest::DUMP_PATH
+            let wanted = self
+                .options
+                .extract
+                .iter_mut()
+                .find(|(path, _)| *path == entry.path);
+            if let Some((path, out)) = wanted
                 && !self.options.dry_run
-                && let Some(out) = self.options.dump.as_mut()
             {
                 let mut sink = Remembering {
                     inner: out,
@@ -939,9 +944,7 @@ impl<'a> Unpack<'a> {
                 };
                 if let Err(err) = entry.copy_to(&mut sink, &mut self.buffer) {
                     return Err(match sink.failed {
-                        Some(source) => {
-                            Stop::Unpack(self.fail.write(b".maint-backup/database.dump", source))
-                        }
+                        Some(source) => Stop::Unpack(self.fail.write(path.as_bytes(), source)),
                         None => Stop::Archive(err),
                     });
                 }
@@ -2000,7 +2003,7 @@ mod tests {
             owners: false,
             protect: Vec::new(),
             manifest: None,
-            dump: None,
+            extract: Vec::new(),
             cancel: &never,
         }
     }

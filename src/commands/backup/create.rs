@@ -47,6 +47,10 @@ pub(super) struct Made {
     /// Paths skipped or changed while they were read.
     pub notes: Vec<(String, String)>,
     pub database: Option<Dumped>,
+    /// Why the roles and tablespaces are missing or incomplete.
+    pub globals_note: Option<String>,
+    /// Exclude patterns that matched nothing.
+    pub unmatched_excludes: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -113,6 +117,35 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
             &made.notes,
         ));
     }
+    if let Some(note) = &made.globals_note {
+        report.checks.push(
+            Check::new("database:globals", Status::Warning, note.clone()).with_hint(
+                "run the backup as a PostgreSQL superuser (or one allowed to read pg_authid) to keep roles with their passwords",
+            ),
+        );
+    }
+    if !made.unmatched_excludes.is_empty() {
+        let quoted: Vec<String> = made
+            .unmatched_excludes
+            .iter()
+            .map(|p| format!("{p:?}"))
+            .collect();
+        report.checks.push(
+            Check::new(
+                "excludes",
+                Status::Warning,
+                format!(
+                    "exclude pattern {} matched nothing below {}",
+                    quoted.join(", "),
+                    plan.root.display()
+                ),
+            )
+            .with_value(quoted.len() as f64, Unit::Count)
+            .with_hint(
+                "check the pattern: a name (cache), a path below the root (data/cache, ./cache), or an absolute path under it",
+            ),
+        );
+    }
     if !recovered.is_empty() {
         report.checks.push(Check::new(
             "cleanup",
@@ -172,11 +205,21 @@ fn database_check(dumped: &Dumped, manifest: &Manifest) -> Check {
         .iter()
         .find(|e| e.path == manifest::DUMP_PATH)
         .map_or(0, |e| e.size);
+    let properties = dumped.properties.as_ref().map_or_else(String::new, |p| {
+        format!(
+            "; encoding {}, collation {}, owner {} kept",
+            p.encoding, p.collate, p.owner
+        )
+    });
+    let globals = match manifest.database.as_ref().and_then(|d| d.globals.as_ref()) {
+        Some(_) => "; roles and tablespaces saved",
+        None => "",
+    };
     Check::new(
         "database",
         Status::Ok,
         format!(
-            "{} (PostgreSQL {}): {} tables, {rows} rows, dump {} read back in full by pg_restore",
+            "{} (PostgreSQL {}): {} tables, {rows} rows, dump {} read back in full by pg_restore{properties}{globals}",
             dumped.database,
             dumped.server_version,
             dumped.tables.len(),
@@ -231,17 +274,23 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
     let threads = config
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get));
+    let excludes = if args.exclude.is_empty() {
+        config.exclude.clone()
+    } else {
+        args.exclude.clone()
+    };
+    pack::check_excludes(&excludes)
+        .map_err(anyhow::Error::new)
+        .context(Hint::new(
+            "fix --exclude or [backup] exclude: *, ? and [..] match within a name, ** across folders",
+        ))?;
     Ok(Plan {
         dest,
         name,
         kind: args.kind.as_str().to_owned(),
         root,
         sources,
-        excludes: if args.exclude.is_empty() {
-            config.exclude.clone()
-        } else {
-            args.exclude.clone()
-        },
+        excludes,
         database,
         threads: threads.max(1),
         level: config.level.map_or(6, |l| l.0),
@@ -320,6 +369,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
 
     let mut dumped = None;
     let mut dump = None;
+    let mut globals_note = None;
     if let Some(db) = &plan.database {
         let (mut client, server_version, tool_version) =
             database::check_versions(&db.target, &db.pg_dump).map_err(db_failed)?;
@@ -344,6 +394,32 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         .and_then(|d| database::validate_dump(&db.pg_restore, &dump_path, &d.tables).map(|()| d))
         .map_err(db_failed)?;
         context.note(|| "the dump reads back in full with pg_restore".to_owned());
+        let mut globals = None;
+        match &db.pg_dumpall {
+            Some(pg_dumpall) => {
+                let globals_path = plan.dest.join(format!(
+                    "{}{}.globals.sql",
+                    catalog::TEMP_PREFIX,
+                    archive.stem()
+                ));
+                temporaries.0.push(globals_path.clone());
+                match database::dump_globals(&db.target, pg_dumpall, &globals_path) {
+                    Ok(note) => {
+                        globals_note = note;
+                        globals = Some(globals_path);
+                    }
+                    Err(err) => {
+                        globals_note = Some(format!("roles and tablespaces were not saved: {err}"));
+                    }
+                }
+            }
+            None => {
+                globals_note = Some(
+                    "roles and tablespaces were not saved: pg_dumpall was not found beside pg_dump"
+                        .to_owned(),
+                );
+            }
+        }
         dump = Some(pack::Dump {
             file: dump_path,
             database: manifest::Database {
@@ -352,9 +428,10 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
                 pg_dump_version: result.pg_dump_version.clone(),
                 dump: manifest::DUMP_PATH.to_owned(),
                 tables: result.tables.clone(),
-                globals: None,
-                properties: None,
+                globals: globals.is_some().then(|| manifest::GLOBALS_PATH.to_owned()),
+                properties: result.properties.clone(),
             },
+            globals,
         });
         dumped = Some(result);
     }
@@ -391,6 +468,8 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         summary: packed.summary,
         notes: packed.notes,
         database: dumped,
+        globals_note,
+        unmatched_excludes: packed.unmatched_excludes,
         elapsed: clock.elapsed(),
     })
 }

@@ -4,18 +4,16 @@
 //! timed, and cleaned up.
 
 use std::collections::HashSet;
-use std::fs::{self, OpenOptions};
-use std::os::fd::AsFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use chrono::Utc;
 
 use super::{
-    Follow, check_read, db_plan, destination_backups, progress_bar, record_read, take_lock,
-    unpack_failed,
+    Follow, Scratch, check_read, db_plan, destination_backups, private_temp, progress_bar,
+    record_read, take_lock, unpack_failed,
 };
 use crate::cli::BackupDrillArgs;
 use crate::commands::{Context, Failed, Outcome};
@@ -24,33 +22,14 @@ use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
 use crate::storage::archive::{self, EntryKind, ReadError};
 use crate::storage::manifest::{self, Manifest};
 use crate::storage::unpack::{Options, Unpack, UnpackError};
-use crate::storage::{beneath, catalog, database, pack};
+use crate::storage::{catalog, database, pack};
 use crate::units::human_duration;
-
-/// Removes a scratch file or folder however the drill ends, never
-/// following a link and never entering a mount.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let (Some(parent), Some(name)) = (self.0.parent(), self.0.file_name()) else {
-            return;
-        };
-        if let Ok(dir) = fs::File::open(parent) {
-            let name = std::os::unix::ffi::OsStrExt::as_bytes(name);
-            let _ = beneath::remove_tree(dir.as_fd(), name, "");
-        }
-    }
-}
 
 pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-    let Some(latest) = backups
-        .into_iter()
-        .rfind(|b| b.name.kind != catalog::PRE_RESTORE_KIND)
-    else {
+    let Some(latest) = catalog::latest(&backups, Utc::now()).cloned() else {
         return Err(Failed::setup(
             anyhow!("no backups in {} to drill with", dest.display())
                 .context(Hint::new("maint backup create makes one")),
@@ -73,24 +52,13 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         std::process::id()
     ));
     let _scratch = Scratch(scratch_dir.clone());
-    let dump_path = dest.join(format!(
-        "{}drill-{}.dump",
-        catalog::TEMP_PREFIX,
-        std::process::id()
-    ));
-    let _dump_scratch = Scratch(dump_path.clone());
-    let dump = match &db {
-        Some(_) => Some(
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&dump_path)
-                .with_context(|| format!("cannot create {}", dump_path.display()))
-                .map_err(Failed::Setup)?,
-        ),
-        None => None,
-    };
+    let mut extract = Vec::new();
+    let mut dump_scratch = None;
+    if db.is_some() {
+        let (guard, file) = private_temp(&dest, "drill-dump")?;
+        dump_scratch = Some(guard);
+        extract.push((manifest::DUMP_PATH, file));
+    }
 
     let mut report = Report::new("backup drill", Kind::Check, started);
     let restore_clock = Instant::now();
@@ -99,7 +67,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         owners: rustix::process::geteuid().is_root(),
         protect: Vec::new(),
         manifest: latest.manifest.as_ref(),
-        dump,
+        extract,
         cancel: &crate::interrupt::requested,
     };
     let restored = (|| {
@@ -209,30 +177,40 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         .with_value(differences.len() as f64, Unit::Count),
     );
 
-    if let (Some(db), Some(recorded)) = (&db, &manifest.database) {
+    if let (Some(db), Some(recorded), Some(dump)) = (&db, &manifest.database, &dump_scratch) {
+        let dump_path = &dump.0;
         let db_clock = Instant::now();
         let scratch = database::derived_name(
             &recorded.name,
             &format!("_maint_drill_{}", Utc::now().format("%Y%m%d%H%M%S")),
         );
-        let result = database::restore_scratch(&db.target, &db.pg_restore, &dump_path, &scratch)
-            .and_then(|()| database::count_in(&db.target, &scratch));
+        let result = database::restore_scratch(
+            &db.target,
+            &db.pg_restore,
+            dump_path,
+            &scratch,
+            recorded.properties.as_ref(),
+        )
+        .and_then(|notes| Ok((database::count_in(&db.target, &scratch)?, notes)));
         let _ = database::drop_database(&db.target, &scratch);
         match result {
-            Ok(restored) => {
+            Ok((restored, notes)) => {
                 let problems = database::compare_counts(&recorded.tables, &restored);
                 let rows: i64 = restored.iter().map(|t| t.rows).sum();
                 report.checks.push(if problems.is_empty() {
-                    Check::new(
-                        "drill:database",
-                        Status::Ok,
-                        format!(
-                            "dump restored into a scratch database in {}: {} tables, {rows} rows match the manifest",
-                            human_duration(db_clock.elapsed()),
-                            restored.len()
-                        ),
-                    )
-                    .with_value(db_clock.elapsed().as_secs_f64(), Unit::Seconds)
+                    let mut message = format!(
+                        "dump restored into a scratch database in {}: {} tables, {rows} rows match the manifest",
+                        human_duration(db_clock.elapsed()),
+                        restored.len()
+                    );
+                    let status = if notes.is_empty() {
+                        Status::Ok
+                    } else {
+                        message.push_str(&format!("; {}", notes.join("; ")));
+                        Status::Warning
+                    };
+                    Check::new("drill:database", status, message)
+                        .with_value(db_clock.elapsed().as_secs_f64(), Unit::Seconds)
                 } else {
                     Check::new("drill:database", Status::Critical, format!("the restored dump does not match the manifest: {}", problems.join("; ")))
                         .with_hint("the dump cannot be trusted: make a new backup and drill again")

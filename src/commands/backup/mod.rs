@@ -52,6 +52,10 @@ struct DbPlan {
     target: Target,
     pg_dump: PathBuf,
     pg_restore: PathBuf,
+    /// For roles and tablespaces; without it they are not saved (a warning).
+    pg_dumpall: Option<PathBuf>,
+    /// For putting roles and tablespaces back; without it a restore says so.
+    psql: Option<PathBuf>,
 }
 
 /// The database named by `url` and the client tools to reach it with, found
@@ -69,6 +73,8 @@ fn db_plan(url: &str, context: &Context) -> Result<DbPlan> {
     Ok(DbPlan {
         pg_dump: tool("pg_dump")?,
         pg_restore: tool("pg_restore")?,
+        pg_dumpall: database::find_tool(pg_bin, "pg_dumpall").ok(),
+        psql: database::find_tool(pg_bin, "psql").ok(),
         target,
     })
 }
@@ -84,6 +90,47 @@ fn take_lock(dest: &Path, what: &str) -> Result<Lock, super::Failed> {
         };
         super::Failed::Setup(anyhow::Error::new(err).context(Hint::new(hint)))
     })
+}
+
+/// Removes a scratch file or folder however the run ends, never following
+/// a link and never entering a mount.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let (Some(parent), Some(name)) = (self.0.parent(), self.0.file_name()) else {
+            return;
+        };
+        if let Ok(dir) = std::fs::File::open(parent) {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = crate::storage::beneath::remove_tree(
+                std::os::fd::AsFd::as_fd(&dir),
+                name.as_bytes(),
+                "",
+            );
+        }
+    }
+}
+
+/// A new private file (0600) in the backup folder, named as the catalog
+/// names work in progress (a run that dies leaves nothing that looks like
+/// a backup, and the next create removes it).
+fn private_temp(dest: &Path, what: &str) -> Result<(Scratch, std::fs::File), super::Failed> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dest.join(format!(
+        "{}{what}-{}",
+        catalog::TEMP_PREFIX,
+        std::process::id()
+    ));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))
+        .context(Hint::new(format!("ls -ld {0}; df -h {0}", dest.display())))
+        .map_err(super::Failed::Setup)?;
+    Ok((Scratch(path), file))
 }
 
 /// The destination folder: the flag, else `[backup] dest`; it must exist.
@@ -206,7 +253,7 @@ impl Checked {
     }
 }
 
-/// Records what a whole read of a maint archive (one with sidecars) showed,
+/// Records what a whole read of an archive showed (through the catalog),
 /// so `list` and `prune` see damage found by restore and drill too.
 fn record_read(
     archive: &Path,
@@ -217,17 +264,7 @@ fn record_read(
     let Some(verdict) = verdict.into() else {
         return;
     };
-    if !catalog::sha256_path(archive).is_file() {
-        return;
-    }
-    let record = catalog::Verification {
-        verified_at: chrono::Utc::now(),
-        ok: verdict.is_ok(),
-        detail: verdict
-            .err()
-            .unwrap_or_else(|| format!("read in full by {by}")),
-    };
-    if let Err(err) = catalog::write_verification(archive, &record) {
+    if let Err(err) = catalog::record_read(archive, by, verdict.err().as_deref()) {
         context.note(|| {
             format!(
                 "cannot record the verification of {}: {err}",

@@ -7,9 +7,8 @@
 //! scratch database.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -17,8 +16,8 @@ use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
 use super::{
-    Checked, DbPlan, Follow, check_read, db_plan, notes_check, notes_section, progress_bar,
-    record_read, take_lock, unpack_failed,
+    Checked, DbPlan, Follow, Scratch, check_read, db_plan, notes_check, notes_section,
+    private_temp, progress_bar, record_read, take_lock, unpack_failed,
 };
 use crate::cli::BackupRestoreArgs;
 use crate::commands::{Context, Failed, Outcome};
@@ -27,7 +26,7 @@ use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
 use crate::storage::archive::ReadError;
 use crate::storage::catalog;
 use crate::storage::database::{self, DbError};
-use crate::storage::manifest::Manifest;
+use crate::storage::manifest::{self, Manifest};
 use crate::storage::pack::{self, Request, Source};
 use crate::storage::unpack::{Action, Options, Unpack, UnpackError};
 use crate::units::{human_bytes, human_duration};
@@ -107,17 +106,6 @@ fn resolve(args: &BackupRestoreArgs, context: &Context) -> Result<Settings> {
         occupied,
         database,
     })
-}
-
-/// Deletes temporaries unless the work they belong to was committed.
-struct Temporary(Option<PathBuf>);
-
-impl Drop for Temporary {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = fs::remove_file(path);
-        }
-    }
 }
 
 /// One restore's reading of the archive: where it writes, what it found.
@@ -210,14 +198,14 @@ fn options<'a>(
     settings: &Settings,
     manifest: Option<&'a Manifest>,
     dry_run: bool,
-    dump: Option<File>,
+    extract: Vec<(&'static str, File)>,
 ) -> Options<'a> {
     Options {
         dry_run,
         owners: rustix::process::geteuid().is_root(),
         protect: vec![settings.archive.clone(), settings.dest.clone()],
         manifest,
-        dump,
+        extract,
         cancel: &crate::interrupt::requested,
     }
 }
@@ -239,7 +227,7 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
     if args.dry_run {
         let mut pass = read_pass(
             &settings,
-            options(&settings, copy.as_ref(), true, None),
+            options(&settings, copy.as_ref(), true, Vec::new()),
             context,
         )?;
         if args.delete {
@@ -252,7 +240,7 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         // be overwritten or removed.
         let mut pass = read_pass(
             &settings,
-            options(&settings, copy.as_ref(), true, None),
+            options(&settings, copy.as_ref(), true, Vec::new()),
             context,
         )?;
         if args.delete {
@@ -285,29 +273,22 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         }
     }
 
-    let mut dump = Temporary(None);
-    let dump_file = match &settings.database {
-        Some(_) => {
-            let path = settings.dest.join(format!(
-                "{}restore-{}.dump",
-                catalog::TEMP_PREFIX,
-                std::process::id()
-            ));
-            let file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("cannot create {}", path.display()))
-                .map_err(Failed::Setup)?;
-            dump.0 = Some(path);
-            Some(file)
+    // The dump and the globals land in private files in the backup folder.
+    let mut scratch = Vec::new();
+    let mut extract = Vec::new();
+    if settings.database.is_some() {
+        for (what, entry) in [
+            ("dump", manifest::DUMP_PATH),
+            ("globals", manifest::GLOBALS_PATH),
+        ] {
+            let (guard, file) = private_temp(&settings.dest, &format!("restore-{what}"))?;
+            scratch.push(guard);
+            extract.push((entry, file));
         }
-        None => None,
-    };
+    }
     let mut pass = read_pass(
         &settings,
-        options(&settings, copy.as_ref(), false, dump_file),
+        options(&settings, copy.as_ref(), false, extract),
         context,
     )?;
     let manifest = pass.checked.outcome.manifest.clone();
@@ -335,66 +316,64 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         .push(verify_check(&settings.archive, &pass.checked));
 
     // The database into a scratch database first: nothing live changes until it matches.
-    let mut database_swap = None;
-    if let (Some(db), Some(recorded)) = (
+    let database_swap = match (
         &settings.database,
         manifest.as_ref().and_then(|m| m.database.as_ref()),
     ) {
-        let dump_path = dump.0.clone().expect("made with the database");
-        let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
-        let name = db.target.dbname().to_owned();
-        let scratch = database::derived_name(&name, &format!("_maint_restore_{stamp}"));
-        let rollback = database::derived_name(&name, &format!("_before_restore_{stamp}"));
-        context.note(|| format!("restoring the dump into scratch database {scratch}"));
-        database::restore_scratch(&db.target, &db.pg_restore, &dump_path, &scratch)
-            .map_err(|e| db_failed(e, &db.target.display))?;
-        let counts = database::count_in(&db.target, &scratch);
-        let problems = match &counts {
-            Ok(actual) => database::compare_counts(&recorded.tables, actual),
-            Err(err) => vec![err.to_string()],
-        };
-        if let Some(problem) = problems.first() {
-            let _ = database::drop_database(&db.target, &scratch);
-            return Err(Failed::Running(
-                anyhow!("the restored database does not match the manifest: {problem}; nothing was changed")
-                    .context(Hint::new("restore an older backup; maint backup verify checks archives")),
-            ));
-        }
-        database_swap = Some((db, scratch, rollback, recorded.tables.clone()));
-    }
-    drop(dump);
+        (Some(db), Some(recorded)) => Some(scratch_database(db, recorded, &scratch, context)?),
+        _ => None,
+    };
+    drop(scratch);
 
     // Keep what will be overwritten or removed, verified, before anything changes.
     let kept = keep_first(&settings, &pass, manifest.as_ref(), context).inspect_err(|_| {
-        if let Some((db, scratch, ..)) = &database_swap {
-            let _ = database::drop_database(&db.target, scratch);
+        if let Some(restored) = &database_swap {
+            let _ = database::drop_database(&restored.db.target, &restored.scratch);
         }
     })?;
 
-    if let Some((db, scratch, rollback, tables)) = database_swap {
-        match database::swap_in(&db.target, &scratch, &rollback, args.force) {
+    if let Some(restored) = database_swap {
+        let db = restored.db;
+        match database::swap_in(
+            &db.target,
+            &restored.scratch,
+            &restored.rollback,
+            args.force,
+        ) {
             Ok(replaced) => {
-                let rows: i64 = tables.iter().map(|t| t.rows).sum();
-                let kept = if replaced {
-                    format!("; the previous database is kept as {rollback}")
-                } else {
-                    String::new()
-                };
-                report.checks.push(
-                    Check::new(
-                        "database",
-                        Status::Ok,
-                        format!(
-                            "{} restored: {} tables, {rows} rows, counts match the manifest{kept}",
-                            db.target.display,
-                            tables.len()
-                        ),
-                    )
-                    .with_value(rows as f64, Unit::Count),
+                let rows: i64 = restored.tables.iter().map(|t| t.rows).sum();
+                let mut message = format!(
+                    "{} restored: {} tables, {rows} rows, counts match the manifest",
+                    db.target.display,
+                    restored.tables.len()
                 );
+                if replaced {
+                    message.push_str(&format!(
+                        "; the previous database is kept as {}",
+                        restored.rollback
+                    ));
+                }
+                if !restored.created_roles.is_empty() {
+                    message.push_str(&format!(
+                        "; roles made: {}",
+                        restored.created_roles.join(", ")
+                    ));
+                }
+                let status = if restored.notes.is_empty() {
+                    Status::Ok
+                } else {
+                    message.push_str(&format!("; {}", restored.notes.join("; ")));
+                    Status::Warning
+                };
+                let mut check =
+                    Check::new("database", status, message).with_value(rows as f64, Unit::Count);
+                if status == Status::Warning {
+                    check = check.with_hint("what this server could not take is listed: fix it by hand (psql) or restore onto a server that has it");
+                }
+                report.checks.push(check);
             }
             Err(err) => {
-                let _ = database::drop_database(&db.target, &scratch);
+                let _ = database::drop_database(&db.target, &restored.scratch);
                 return Err(db_failed(err, &db.target.display));
             }
         }
@@ -541,6 +520,92 @@ fn keep_first(
         ));
     }
     Ok(Some(packed.archive))
+}
+
+/// A database restored into a scratch database, waiting to be swapped in.
+struct ScratchDatabase<'d> {
+    db: &'d DbPlan,
+    scratch: String,
+    rollback: String,
+    tables: Vec<manifest::Table>,
+    created_roles: Vec<String>,
+    /// What the server could not take (a collation, a tablespace ...).
+    notes: Vec<String>,
+}
+
+/// The roles and tablespaces first (the dump's owners and grants need
+/// them; only what the server lacks is made), then the dump into a scratch
+/// database made as the dumped one was, its row counts checked.
+fn scratch_database<'d>(
+    db: &'d DbPlan,
+    recorded: &manifest::Database,
+    files: &[Scratch],
+    context: &Context,
+) -> Result<ScratchDatabase<'d>, Failed> {
+    let (dump_path, globals_path) = (&files[0].0, &files[1].0);
+    let mut notes = Vec::new();
+    let mut created_roles = Vec::new();
+    if recorded.globals.is_some() {
+        match &db.psql {
+            Some(psql) => {
+                let sql = fs::read_to_string(globals_path)
+                    .with_context(|| format!("cannot read {}", globals_path.display()))
+                    .map_err(Failed::Running)?;
+                context
+                    .note(|| "putting back the roles and tablespaces this server lacks".to_owned());
+                let globals = database::restore_globals(&db.target, psql, &sql)
+                    .map_err(|e| db_failed(e, &db.target.display))?;
+                created_roles = globals.created;
+                notes.extend(
+                    globals
+                        .problems
+                        .into_iter()
+                        .map(|p| format!("roles and tablespaces: {p}")),
+                );
+            }
+            None => notes.push(
+                "psql was not found: the backup's roles and tablespaces were not put back"
+                    .to_owned(),
+            ),
+        }
+    }
+    let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let name = db.target.dbname().to_owned();
+    let scratch = database::derived_name(&name, &format!("_maint_restore_{stamp}"));
+    let rollback = database::derived_name(&name, &format!("_before_restore_{stamp}"));
+    context.note(|| format!("restoring the dump into scratch database {scratch}"));
+    let taken = database::restore_scratch(
+        &db.target,
+        &db.pg_restore,
+        dump_path,
+        &scratch,
+        recorded.properties.as_ref(),
+    )
+    .map_err(|e| db_failed(e, &db.target.display))?;
+    notes.extend(taken);
+    let problems = match database::count_in(&db.target, &scratch) {
+        Ok(actual) => database::compare_counts(&recorded.tables, &actual),
+        Err(err) => vec![err.to_string()],
+    };
+    if let Some(problem) = problems.first() {
+        let _ = database::drop_database(&db.target, &scratch);
+        return Err(Failed::Running(
+            anyhow!(
+                "the restored database does not match the manifest: {problem}; nothing was changed"
+            )
+            .context(Hint::new(
+                "restore an older backup; maint backup verify checks archives",
+            )),
+        ));
+    }
+    Ok(ScratchDatabase {
+        db,
+        scratch,
+        rollback,
+        tables: recorded.tables.clone(),
+        created_roles,
+        notes,
+    })
 }
 
 /// "1 path", "3 paths".
