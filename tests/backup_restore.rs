@@ -829,3 +829,195 @@ fn a_symlinked_target_or_a_read_only_lock_location_fails_before_anything() {
         .stderr_has("Read-only file system");
     assert!(!target.exists(), "nothing extracted");
 }
+
+fn url_of(
+    server: &crate::support::postgres::Postgres,
+    user: Option<(&str, &str)>,
+    db: &str,
+) -> String {
+    let mut url = url::Url::parse(server.url()).unwrap();
+    if let Some((user, password)) = user {
+        url.set_username(user).unwrap();
+        url.set_password(Some(password)).unwrap();
+    }
+    url.set_path(db);
+    url.to_string()
+}
+
+/// A database with everything `pg_dump --create` and `pg_dumpall
+/// --globals-only` must carry: its own role as owner, another encoding and
+/// collation, settings, a comment, an ACL, and a role that exists on both
+/// servers with different passwords.
+struct Cluster {
+    db: String,
+    owner: String,
+    keep: String,
+}
+
+impl Cluster {
+    fn new() -> Cluster {
+        let id = format!("{}_{}", std::process::id(), rand_suffix());
+        let cluster = Cluster {
+            db: format!("maint_props_{id}"),
+            owner: format!("maint_owner_{id}"),
+            keep: format!("maint_keep_{id}"),
+        };
+        let (db, owner, keep) = (&cluster.db, &cluster.owner, &cluster.keep);
+        let mut admin = crate::support::postgres::shared().client();
+        for sql in [
+            format!("CREATE ROLE {owner} LOGIN PASSWORD 'owner-pw-1'"),
+            format!("CREATE ROLE {keep} LOGIN PASSWORD 'old-pw-in-backup'"),
+            format!(
+                "CREATE DATABASE {db} TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' OWNER {owner}"
+            ),
+            format!("COMMENT ON DATABASE {db} IS 'the shop''s data'"),
+            format!("ALTER DATABASE {db} SET work_mem TO '12MB'"),
+            format!("ALTER DATABASE {db} SET search_path TO 'audit', 'public'"),
+            format!("REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC"),
+            format!("GRANT CONNECT ON DATABASE {db} TO {keep}"),
+        ] {
+            admin.batch_execute(&sql).unwrap();
+        }
+        let mut client = postgres::Client::connect(
+            &url_of(
+                crate::support::postgres::shared(),
+                Some((owner, "owner-pw-1")),
+                db,
+            ),
+            postgres::NoTls,
+        )
+        .unwrap();
+        client
+            .batch_execute(
+                "CREATE TABLE items (id int PRIMARY KEY, name text);
+                 INSERT INTO items SELECT i, 'caf\u{e9} ' || i FROM generate_series(1, 300) i;",
+            )
+            .unwrap();
+        cluster
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let mut client = crate::support::postgres::shared().client();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db),
+            format!("DROP ROLE IF EXISTS {}", self.owner),
+            format!("DROP ROLE IF EXISTS {}", self.keep),
+        ] {
+            let _ = client.batch_execute(&sql);
+        }
+    }
+}
+
+/// Database: a backup restores onto a fresh server with the database's
+/// encoding, collation, owner, settings, comment and ACL, and the roles it
+/// needs; a role the fresh server already has is left as it is.
+#[test]
+fn a_database_restores_onto_a_fresh_server_with_its_roles_and_properties() {
+    let cluster = Cluster::new();
+    let shared = crate::support::postgres::shared();
+    let scene = Scene::new();
+    let out = scene.create(&["--db", &url_of(shared, None, &cluster.db)]);
+    out.code(0);
+    let archive = scene.only_archive();
+
+    let fresh = crate::support::postgres::Postgres::start();
+    fresh
+        .client()
+        .batch_execute(&format!(
+            "CREATE ROLE {} LOGIN PASSWORD 'fresh-pw'",
+            cluster.keep
+        ))
+        .unwrap();
+    let out = restore(
+        &archive,
+        &scene.path("files"),
+        &["--db", &url_of(&fresh, None, &cluster.db)],
+    );
+    out.code(0).nowhere("owner-pw-1");
+    let database = message(&out, "database");
+    assert!(
+        database.contains("300 rows, counts match the manifest"),
+        "{database}"
+    );
+    let made = database.split("roles made: ").nth(1).unwrap_or_default();
+    assert!(made.contains(&cluster.owner), "{database}");
+
+    let mut client = fresh.client();
+    let row = client
+        .query_one(
+            "SELECT pg_encoding_to_char(d.encoding), d.datcollate::text, pg_get_userbyid(d.datdba)::text,
+                    shobj_description(d.oid, 'pg_database'), d.datacl::text,
+                    (SELECT array_to_string(setconfig, ';') FROM pg_db_role_setting s WHERE s.setdatabase = d.oid AND s.setrole = 0)
+             FROM pg_database d WHERE datname = $1",
+            &[&cluster.db],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "LATIN1");
+    assert_eq!(row.get::<_, String>(1), "C");
+    assert_eq!(row.get::<_, String>(2), cluster.owner);
+    assert_eq!(row.get::<_, String>(3), "the shop's data");
+    let acl: String = row.get(4);
+    assert!(acl.contains(&format!("{}=c/", cluster.keep)), "{acl}");
+    assert!(
+        !acl.contains("{=") && !acl.contains(",="),
+        "PUBLIC lost CONNECT: {acl}"
+    );
+    let settings: String = row.get(5);
+    assert!(settings.contains("work_mem=12MB"), "{settings}");
+    assert!(settings.contains("search_path=audit, public"), "{settings}");
+    // The owner role came back with its password; the role the fresh
+    // server had keeps its own.
+    let mut owner = postgres::Client::connect(
+        &url_of(&fresh, Some((&cluster.owner, "owner-pw-1")), &cluster.db),
+        postgres::NoTls,
+    )
+    .expect("the owner role logs in with its password from the backup");
+    let name: String = owner
+        .query_one("SELECT name FROM items WHERE id = 7", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(name, "caf\u{e9} 7");
+    postgres::Client::connect(
+        &url_of(&fresh, Some((&cluster.keep, "fresh-pw")), &cluster.db),
+        postgres::NoTls,
+    )
+    .expect("an existing role keeps its password");
+}
+
+/// Database: a drill of a backup with a database tests the database, or
+/// says loudly that it did not.
+#[test]
+fn a_drill_that_cannot_test_the_database_says_so() {
+    let cluster = Cluster::new();
+    let shared = crate::support::postgres::shared();
+    let scene = Scene::new();
+    scene
+        .create(&["--db", &url_of(shared, None, &cluster.db)])
+        .code(0);
+    let out = maint()
+        .args(["--format", "json", "backup", "drill", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
+    out.code(1);
+    let check = out.check("drill:database");
+    assert_eq!(check["status"], "WARNING");
+    assert!(message(&out, "drill:database").starts_with(&format!(
+        "NOT TESTED: the backup holds a dump of database {}",
+        cluster.db
+    )));
+    let out = maint()
+        .args(["--format", "json", "backup", "drill", "--dest"])
+        .arg(scene.path("dest"))
+        .args(["--db", &url_of(shared, None, &cluster.db)])
+        .run();
+    out.code(0);
+    assert!(message(&out, "drill:database").contains("300 rows match the manifest"));
+}
