@@ -208,7 +208,8 @@ enum Kind {
     Dir,
     File,
     Symlink,
-    Fifo,
+    /// A fifo or a device file: never opened (opening a device can act on it).
+    Node,
 }
 
 /// Where a regular file of the archive is, for hard links to it.
@@ -440,14 +441,15 @@ fn refusal(entry: &Entry<'_>) -> Option<String> {
         return Some(format!("entry {raw}: `..` in the path"));
     }
     match &entry.kind {
-        EntryKind::CharDevice | EntryKind::BlockDevice => {
-            Some(format!("entry {raw}: a device file"))
-        }
         EntryKind::Other(byte) => Some(format!(
             "entry {raw}: unsupported tar entry type {:?}",
             char::from(*byte)
         )),
-        EntryKind::Dir | EntryKind::File | EntryKind::Fifo => None,
+        EntryKind::Dir
+        | EntryKind::File
+        | EntryKind::Fifo
+        | EntryKind::CharDevice
+        | EntryKind::BlockDevice => None,
         EntryKind::Symlink(_) | EntryKind::HardLink(_) if entry.path_bytes == b"." => {
             Some(format!("entry {raw}: the top folder as a link"))
         }
@@ -1082,6 +1084,7 @@ impl<'a> Unpack<'a> {
         let what = match kind {
             EntryKind::Symlink(_) => "a symlink",
             EntryKind::Fifo => "a fifo",
+            EntryKind::CharDevice | EntryKind::BlockDevice => "a device file",
             _ => "a file",
         };
         // Folder on the way to where the new thing goes.
@@ -1107,6 +1110,8 @@ impl<'a> Unpack<'a> {
                     FileType::RegularFile
                 ) | (EntryKind::Symlink(_), FileType::Symlink)
                     | (EntryKind::Fifo, FileType::Fifo)
+                    | (EntryKind::CharDevice, FileType::CharacterDevice)
+                    | (EntryKind::BlockDevice, FileType::BlockDevice)
             )
         });
         // In a new folder things take their final name; beside what they
@@ -1274,10 +1279,20 @@ impl<'a> Unpack<'a> {
                     made = Some(made_name);
                 }
             }
-            EntryKind::Fifo => {
-                meta.kind = Kind::Fifo;
-                if same_kind {
-                    let stat = existing.as_ref().expect("same kind");
+            EntryKind::Fifo | EntryKind::CharDevice | EntryKind::BlockDevice => {
+                meta.kind = Kind::Node;
+                let (file_type, device) = match kind {
+                    EntryKind::CharDevice => {
+                        (FileType::CharacterDevice, entry.device.unwrap_or_default())
+                    }
+                    EntryKind::BlockDevice => {
+                        (FileType::BlockDevice, entry.device.unwrap_or_default())
+                    }
+                    _ => (FileType::Fifo, (0, 0)),
+                };
+                if let Some(stat) = existing.as_ref().filter(|stat| {
+                    same_kind && (stat.stx_rdev_major, stat.stx_rdev_minor) == device
+                }) {
                     action = if self.same_meta(stat, &meta) {
                         Action::Unchanged
                     } else {
@@ -1294,18 +1309,40 @@ impl<'a> Unpack<'a> {
                         .dirs
                         .get(&phys)
                         .map_err(|e| self.fail.write(&path, e))?;
-                    let make =
-                        |at: &[u8]| Ok(rustix::fs::mkfifoat(dir, at, Mode::from_raw_mode(0o600))?);
+                    let dev = rustix::fs::makedev(device.0, device.1);
+                    let make = |at: &[u8]| {
+                        Ok(rustix::fs::mknodat(
+                            dir,
+                            at,
+                            file_type,
+                            Mode::from_raw_mode(0o600),
+                            dev,
+                        )?)
+                    };
                     let made_name = if direct {
                         make(name).map(|()| name.to_vec())
                     } else {
                         with_temp_name(make).map(|(temp, ())| temp)
+                    };
+                    match made_name {
+                        Ok(made_name) => {
+                            finish_node(dir, &made_name, &meta, owners, &mut self.notes)
+                                .map_err(|e| self.fail.write(&path, e))?;
+                            made = Some(made_name);
+                        }
+                        // As GNU tar: only root makes device files; the rest goes on.
+                        Err(err)
+                            if err.kind() == io::ErrorKind::PermissionDenied
+                                && file_type != FileType::Fifo =>
+                        {
+                            self.notes.push((
+                                shown(&path),
+                                format!("not restored: {err} (only root can make a device file)"),
+                            ));
+                            action = Action::Unchanged;
+                        }
+                        Err(err) => return Err(Stop::Unpack(self.fail.write(&path, err))),
                     }
-                    .map_err(|e| self.fail.write(&path, e))?;
-                    open_fifo(dir, &made_name)
-                        .and_then(|fifo| finish(&fifo, &meta, owners, &mut self.notes))
-                        .map_err(|e| self.fail.write(&path, e))?;
-                    made = Some(made_name);
                 }
             }
             EntryKind::HardLink(raw) => {
@@ -1368,11 +1405,8 @@ impl<'a> Unpack<'a> {
                 };
                 self.files.insert(path.clone(), written);
             }
-            EntryKind::Dir
-            | EntryKind::CharDevice
-            | EntryKind::BlockDevice
-            | EntryKind::Other(_) => {
-                unreachable!("folders are placed apart, devices refused")
+            EntryKind::Dir | EntryKind::Other(_) => {
+                unreachable!("folders are placed apart, other types refused")
             }
         }
         if let Some(made_name) = made {
@@ -1712,7 +1746,15 @@ impl<'a> Unpack<'a> {
                 let dir = beneath::open_dir(root, &item.path)?;
                 finish(&File::from(dir), item, owners, notes)
             }
-            Kind::File | Kind::Fifo => {
+            Kind::Node => {
+                let dir = beneath::open_dir(root, parent)?;
+                let stat = beneath::lstat(dir.as_fd(), name)?;
+                if item.existing.is_some_and(|ino| ino != stat.stx_ino) {
+                    return Ok(());
+                }
+                finish_node(dir.as_fd(), name, item, owners, notes)
+            }
+            Kind::File => {
                 let dir = beneath::open_dir(root, parent)?;
                 let fd = rustix::fs::openat(
                     &dir,
@@ -1898,19 +1940,52 @@ fn open_existing(dir: BorrowedFd<'_>, name: &[u8], stat: &Statx) -> Option<File>
         .then(|| File::from(fd))
 }
 
-/// A fifo just made, open without blocking (Linux opens a fifo for reading
-/// and writing at once) so its metadata is set on the very inode.
-fn open_fifo(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
+/// A fifo's or device file's owner, attributes, mode and time, set on the
+/// very inode without opening it (opening a device can act on the device):
+/// through an `O_PATH` descriptor and its `/proc/self/fd` name.
+fn finish_node(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    meta: &Meta,
+    owners: bool,
+    notes: &mut Vec<(String, String)>,
+) -> io::Result<()> {
     let fd = rustix::fs::openat(
         dir,
         name,
-        OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
-    if kind_of(&beneath::fstatx(fd.as_fd())?) != FileType::Fifo {
-        return Err(io::Error::other("not the fifo just made"));
+    let kind = kind_of(&beneath::fstatx(fd.as_fd())?);
+    if !matches!(
+        kind,
+        FileType::Fifo | FileType::CharacterDevice | FileType::BlockDevice
+    ) {
+        return Err(io::Error::other("not the fifo or device just made"));
     }
-    Ok(File::from(fd))
+    if owners {
+        let (uid, gid) = ids(meta.owner);
+        rustix::fs::chownat(&fd, c"", uid, gid, AtFlags::EMPTY_PATH)?;
+    }
+    let proc = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    for (key, value) in &meta.xattrs {
+        if let Err(err) = rustix::fs::setxattr(
+            proc.as_str(),
+            key.as_str(),
+            value,
+            rustix::fs::XattrFlags::empty(),
+        ) {
+            notes.push(xattr_note(&meta.path, key, err));
+        }
+    }
+    rustix::fs::chmod(proc.as_str(), Mode::from_raw_mode(meta.mode & 0o7777))?;
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        proc.as_str(),
+        &timestamps(meta.mtime),
+        AtFlags::empty(),
+    )?;
+    Ok(())
 }
 
 /// A hard link's target as a path of the archive.
@@ -1952,6 +2027,7 @@ mod tests {
         Link(&'m str, &'m str),
         Hard(&'m str, &'m str),
         Fifo(&'m str),
+        Char(&'m str, u32, u32),
     }
 
     const MTIME: u64 = 1_700_000_000;
@@ -1972,6 +2048,11 @@ mod tests {
                 Member::Link(name, to) => (name, tar::EntryType::Symlink, b"", Some(to)),
                 Member::Hard(name, to) => (name, tar::EntryType::Link, b"", Some(to)),
                 Member::Fifo(name) => (name, tar::EntryType::Fifo, b"", None),
+                Member::Char(name, major, minor) => {
+                    header.set_device_major(*major).unwrap();
+                    header.set_device_minor(*minor).unwrap();
+                    (name, tar::EntryType::Char, b"", None)
+                }
             };
             header.set_entry_type(kind);
             header.set_size(data.len() as u64);
@@ -2355,6 +2436,29 @@ mod tests {
         assert_eq!(fs::read_to_string(target.join("a/f")).unwrap(), "old");
         assert!(!target.join("b").exists());
         assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn device_files_come_back_as_root_and_are_noted_otherwise() {
+        let dir = scratch();
+        let target = dir.path().join("target");
+        let archive = archive(dir.path(), "t.tar.gz", &[Member::Char("null", 1, 3)]);
+        let mut unpack = Unpack::open(&target, options(false)).unwrap();
+        unpack.read(&archive).unwrap();
+        let done = unpack.commit().unwrap();
+        let made = fs::symlink_metadata(target.join("null"));
+        if rustix::process::geteuid().is_root() {
+            use std::os::unix::fs::FileTypeExt;
+            let made = made.unwrap();
+            assert!(made.file_type().is_char_device());
+            assert_eq!(made.rdev(), rustix::fs::makedev(1, 3));
+            assert_eq!(made.mode() & 0o7777, 0o644);
+            let again = restore(&archive, &target).unwrap();
+            assert_eq!(again.count(Action::Unchanged), 1, "{again:?}");
+        } else {
+            assert!(made.is_err());
+            assert!(done.notes[0].1.contains("only root can make a device file"));
+        }
     }
 
     #[test]
