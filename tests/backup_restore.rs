@@ -1021,3 +1021,90 @@ fn a_drill_that_cannot_test_the_database_says_so() {
     out.code(0);
     assert!(message(&out, "drill:database").contains("300 rows match the manifest"));
 }
+
+/// Everything `stat` says that a restore must reproduce, per path, links
+/// not followed (times to the nanosecond, owners, modes, link targets,
+/// device numbers, hard-link groups by first name).
+fn stat_all(root: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut inodes: std::collections::HashMap<u64, PathBuf> = std::collections::HashMap::new();
+    walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .map(Result::unwrap)
+        .map(|entry| {
+            let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
+            let m = fs::symlink_metadata(entry.path()).unwrap();
+            let link = if m.file_type().is_symlink() {
+                format!(" -> {:?}", fs::read_link(entry.path()).unwrap())
+            } else {
+                String::new()
+            };
+            let mtime = format!("{}.{:09}", m.mtime(), m.mtime_nsec());
+            let first = if m.is_file() && m.nlink() > 1 {
+                let first = inodes.entry(m.ino()).or_insert_with(|| rel.clone());
+                format!(" linked with {}", first.display())
+            } else {
+                String::new()
+            };
+            (
+                rel,
+                format!(
+                    "{:o} {}:{} {} {mtime} rdev {}{link}{first}",
+                    m.mode(),
+                    m.uid(),
+                    m.gid(),
+                    if m.is_dir() { 0 } else { m.len() },
+                    m.rdev()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The issue's round trip: a copy of this machine's /etc, backed up and
+/// restored elsewhere, is the same to `diff -r --no-dereference` and `stat`.
+#[test]
+fn a_copy_of_the_real_etc_round_trips_exactly() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: copying /etc with its owners needs root");
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("maint-etc-")
+        .tempdir()
+        .unwrap();
+    let copy = dir.path().join("etc");
+    let status = std::process::Command::new("cp")
+        .args(["-a", "/etc"])
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp -a /etc");
+    let dest = dir.path().join("dest");
+    fs::create_dir(&dest).unwrap();
+    create(&[&copy], &dest, &[]).code(0);
+    let archive = archives(&dest, ".tar.gz").pop().unwrap();
+    let target = dir.path().join("restored");
+    restore(&archive, &target, &[]).code(0);
+    let diff = std::process::Command::new("diff")
+        .args(["-r", "--no-dereference"])
+        .arg(&copy)
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        diff.status.success(),
+        "diff -r --no-dereference: {}{}",
+        String::from_utf8_lossy(&diff.stdout),
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    let (before, after) = (stat_all(&copy), stat_all(&target));
+    let differing: Vec<_> = before
+        .iter()
+        .filter(|(path, stat)| after.get(*path) != Some(stat))
+        .map(|(path, stat)| format!("{}: {stat} / {:?}", path.display(), after.get(path)))
+        .take(10)
+        .collect();
+    assert!(differing.is_empty(), "{differing:#?}");
+    assert_eq!(before.len(), after.len());
+}
