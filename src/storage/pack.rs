@@ -32,6 +32,8 @@ use exclude::Excludes;
 use walk::Walker;
 use writer::TarWriter;
 
+pub use walk::accounts;
+
 /// What to put in an archive: whole trees, or single entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {

@@ -386,6 +386,20 @@ fn with_temp_name<T>(mut make: impl FnMut(&[u8]) -> io::Result<T>) -> io::Result
     }
 }
 
+/// Makes something under its final `name` (in a new folder) or under a
+/// free temporary name beside it; the name it got.
+fn make_named(
+    direct: bool,
+    name: &[u8],
+    mut make: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<Vec<u8>> {
+    if direct {
+        make(name).map(|()| name.to_vec())
+    } else {
+        with_temp_name(make).map(|(temp, ())| temp)
+    }
+}
+
 /// A new, private file (0600) under a name that was free: never an
 /// existing file, never through a link.
 fn create_file(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
@@ -1039,6 +1053,18 @@ impl<'a> Unpack<'a> {
             && (!self.options.owners || (stat.stx_uid, stat.stx_gid) == meta.owner)
     }
 
+    /// Something already there as the archive has it: unchanged, or its
+    /// metadata to be set in place at commit.
+    fn unchanged_or_update(&mut self, stat: &Statx, meta: &Meta) -> Action {
+        if self.same_meta(stat, meta) {
+            return Action::Unchanged;
+        }
+        let mut update = meta.clone();
+        update.existing = Some(stat.stx_ino);
+        self.meta.push(update);
+        Action::Update
+    }
+
     /// Before anything replaces a folder: it must hold no mount point and
     /// nothing protected.
     fn check_replaceable_dir(
@@ -1250,14 +1276,7 @@ impl<'a> Unpack<'a> {
                         .unwrap_or_default();
                     if current == to {
                         let stat = existing.as_ref().expect("same kind");
-                        action = if self.same_meta(stat, &meta) {
-                            Action::Unchanged
-                        } else {
-                            let mut update = meta.clone();
-                            update.existing = Some(stat.stx_ino);
-                            self.meta.push(update);
-                            Action::Update
-                        };
+                        action = self.unchanged_or_update(stat, &meta);
                     }
                 }
                 if write && matches!(action, Action::Add | Action::Replace) {
@@ -1268,12 +1287,8 @@ impl<'a> Unpack<'a> {
                         .get(&phys)
                         .map_err(|e| self.fail.write(&path, e))?;
                     let make = |at: &[u8]| Ok(rustix::fs::symlinkat(to.as_slice(), dir, at)?);
-                    let made_name = if direct {
-                        make(name).map(|()| name.to_vec())
-                    } else {
-                        with_temp_name(make).map(|(temp, ())| temp)
-                    }
-                    .map_err(|e| self.fail.write(&path, e))?;
+                    let made_name =
+                        make_named(direct, name, make).map_err(|e| self.fail.write(&path, e))?;
                     finish_symlink(dir, &made_name, &meta, owners, &mut self.notes)
                         .map_err(|e| self.fail.write(&path, e))?;
                     made = Some(made_name);
@@ -1293,14 +1308,7 @@ impl<'a> Unpack<'a> {
                 if let Some(stat) = existing.as_ref().filter(|stat| {
                     same_kind && (stat.stx_rdev_major, stat.stx_rdev_minor) == device
                 }) {
-                    action = if self.same_meta(stat, &meta) {
-                        Action::Unchanged
-                    } else {
-                        let mut update = meta.clone();
-                        update.existing = Some(stat.stx_ino);
-                        self.meta.push(update);
-                        Action::Update
-                    };
+                    action = self.unchanged_or_update(stat, &meta);
                 }
                 if write && matches!(action, Action::Add | Action::Replace) {
                     let phys = dir_phys.clone().unwrap_or_default();
@@ -1319,11 +1327,7 @@ impl<'a> Unpack<'a> {
                             dev,
                         )?)
                     };
-                    let made_name = if direct {
-                        make(name).map(|()| name.to_vec())
-                    } else {
-                        with_temp_name(make).map(|(temp, ())| temp)
-                    };
+                    let made_name = make_named(direct, name, make);
                     match made_name {
                         Ok(made_name) => {
                             finish_node(dir, &made_name, &meta, owners, &mut self.notes)
@@ -1388,12 +1392,8 @@ impl<'a> Unpack<'a> {
                             AtFlags::empty(),
                         )?)
                     };
-                    let made_name = if direct {
-                        make(name).map(|()| name.to_vec())
-                    } else {
-                        with_temp_name(make).map(|(temp, ())| temp)
-                    }
-                    .map_err(|e| self.fail.write(&path, e))?;
+                    let made_name =
+                        make_named(direct, name, make).map_err(|e| self.fail.write(&path, e))?;
                     made = Some(made_name);
                 }
                 let written = match &made {
@@ -1899,18 +1899,7 @@ struct Names {
 
 impl Names {
     fn load() -> Names {
-        let read = |path: &str| {
-            std::fs::read_to_string(path)
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|line| {
-                    let mut fields = line.split(':');
-                    let name = fields.next()?;
-                    let id = fields.nth(1)?.parse().ok()?;
-                    Some((name.to_owned(), id))
-                })
-                .collect()
-        };
+        let read = |path: &str| super::pack::accounts(path).into_iter().collect();
         Names {
             users: read("/etc/passwd"),
             groups: read("/etc/group"),

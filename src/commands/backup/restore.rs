@@ -224,7 +224,9 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         .ok()
         .and_then(|bytes| Manifest::from_bytes(&bytes).ok());
 
-    if args.dry_run {
+    // A look that writes nothing: the dry run itself, and before a
+    // restore without --force, to refuse it if it would overwrite anything.
+    let look = || -> Result<Pass<'_>, Failed> {
         let mut pass = read_pass(
             &settings,
             options(&settings, copy.as_ref(), true, Vec::new()),
@@ -233,19 +235,13 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         if args.delete {
             plan_removals(&mut pass, &settings)?;
         }
-        return Ok(dry_run_report(&settings, &pass, started, clock));
+        Ok(pass)
+    };
+    if args.dry_run {
+        return Ok(dry_run_report(&settings, &look()?, started, clock));
     }
     if settings.occupied && !args.force {
-        // A look first: refuse before writing anything if something would
-        // be overwritten or removed.
-        let mut pass = read_pass(
-            &settings,
-            options(&settings, copy.as_ref(), true, Vec::new()),
-            context,
-        )?;
-        if args.delete {
-            plan_removals(&mut pass, &settings)?;
-        }
+        let pass = look()?;
         let kept = pass.unpack.to_keep();
         if !kept.is_empty() {
             let removed = pass

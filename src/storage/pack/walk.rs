@@ -217,17 +217,26 @@ struct Names {
     groups: Option<HashMap<u32, String>>,
 }
 
+/// The (name, id) pairs of `/etc/passwd` or `/etc/group`: what tar records
+/// beside the ids, and what a restore maps names back with.
+pub fn accounts(file: &str) -> Vec<(String, u32)> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            let id = fields.nth(1)?.parse().ok()?;
+            Some((name.to_owned(), id))
+        })
+        .collect()
+}
+
 impl Names {
     fn load(file: &str) -> HashMap<u32, String> {
-        std::fs::read_to_string(file)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| {
-                let mut fields = line.split(':');
-                let name = fields.next()?;
-                let id = fields.nth(1)?.parse().ok()?;
-                Some((id, name.to_owned()))
-            })
+        accounts(file)
+            .into_iter()
+            .map(|(name, id)| (id, name))
             .collect()
     }
 
