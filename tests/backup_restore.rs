@@ -687,8 +687,9 @@ fn a_chain_of_symlinks_is_restored_as_links_and_never_written_through() {
     let target = scene.path("target");
     let outside = scene.path("outside");
     fs::create_dir(&outside).unwrap();
+    // `e` points outside plainly: restored as stored too (it used to be refused).
     let chain = "d = tarfile.TarInfo('a'); d.type = tarfile.DIRTYPE; t.addfile(d)\n\
-                 l(t, 'a/b', '..')\nl(t, 'c', 'a/b/../../outside')";
+                 l(t, 'a/b', '..')\nl(t, 'c', 'a/b/../../outside')\nl(t, 'e', '../outside')";
     let through = hostile(
         dir,
         "through.tar.gz",
@@ -713,6 +714,10 @@ fn a_chain_of_symlinks_is_restored_as_links_and_never_written_through() {
         Path::new("a/b/../../outside")
     );
     assert_eq!(fs::read_link(target.join("a/b")).unwrap(), Path::new(".."));
+    assert_eq!(
+        fs::read_link(target.join("e")).unwrap(),
+        Path::new("../outside")
+    );
     // The links now in the target are not followed by a later restore either.
     let later = hostile(dir, "later.tar.gz", "f(t, 'c/x.txt')\nf(t, 'a/b/y.txt')");
     restore(&later, &target, &["--force"]).code(1);
@@ -738,8 +743,13 @@ fn a_symlink_planted_in_place_of_a_folder_is_replaced_not_followed() {
     fs::create_dir(&outside).unwrap();
     fs::rename(src.join("config"), scene.path("config-away")).unwrap();
     symlink(&outside, src.join("config")).unwrap();
+    fs::write(src.join("unrelated.txt"), "not in the archive").unwrap();
     let out = restore(&archive, &src, &["--force"]);
     out.code(0);
+    assert!(
+        src.join("unrelated.txt").exists(),
+        "only the link is replaced"
+    );
     assert!(fs::symlink_metadata(src.join("config")).unwrap().is_dir());
     assert_eq!(
         fs::read_to_string(src.join("config/app.yaml")).unwrap(),
