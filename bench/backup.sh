@@ -8,8 +8,9 @@
 # TREE defaults to /tmp/tree, generated with shared/bench/gentree.sh at
 # scale 512 when missing. Goals: create (no database) <= 0.55 x `tar czf`
 # and <= 1.0 x `tar -I pigz -cf` wall, archive <= 1.005 x `tar czf`'s size;
-# verify <= 0.8 x `gzip -t`; restore with verification <= 1.2 x `tar xzf`;
-# peak memory <= 128 MiB.
+# verify <= 0.8 x `gzip -t`; restore with verification <= 1.2 x `tar xzf`,
+# merging into an empty folder and into a full one (the same tree already
+# there, as when restoring over live data); peak memory <= 128 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tree=${1:-/tmp/tree}
@@ -62,7 +63,7 @@ cat "$work/verify.md"
 echo
 echo "## backup restore with verification, into an empty folder"
 hyperfine --style basic --runs "$runs" --export-markdown "$work/restore.md" \
-  --prepare "rm -rf $work/out; mkdir -p $work/out" \
+  --prepare "rm -rf $work/out; mkdir -p $work/out; sync" \
   -n "maint backup restore" "$maint backup restore $archive --target $work/out/tree" \
   -n "tar xzf" "tar xzf $archive -C $work/out" >/dev/null
 cat "$work/restore.md"
@@ -71,8 +72,25 @@ rm -rf "$work/out"; mkdir -p "$work/out"
   "$maint" backup restore "$archive" --target "$work/out/tree" >/dev/null
 
 echo
+echo "## backup restore with verification, into a full folder (the same tree already there)"
+# Both start from the tree in place; tar rewrites every file, maint compares
+# each with the archive as it streams by and rewrites only what differs.
+rm -rf "$work/full-maint" "$work/full-tar"; mkdir -p "$work/full-maint" "$work/full-tar"
+"$maint" backup restore "$archive" --target "$work/full-maint/tree" -q
+tar xzf "$archive" -C "$work/full-tar"
+sync
+hyperfine --style basic --runs "$runs" --export-markdown "$work/restore-full.md" \
+  --prepare "sync" \
+  -n "maint backup restore --force" "$maint backup restore $archive --target $work/full-maint/tree --force" \
+  -n "tar xzf" "tar xzf $archive -C $work/full-tar" >/dev/null
+cat "$work/restore-full.md"
+/usr/bin/time -f "%M" -o "$work/restore-full.rss" \
+  "$maint" backup restore "$archive" --target "$work/full-maint/tree" --force >/dev/null
+
+echo
 echo "| peak memory (maximum resident set) | KiB |"
 echo "|:---|---:|"
 echo "| create | $(tail -n 1 "$work/create.rss") |"
 echo "| verify | $(tail -n 1 "$work/verify.rss") |"
 echo "| restore | $(tail -n 1 "$work/restore.rss") |"
+echo "| restore into a full folder | $(tail -n 1 "$work/restore-full.rss") |"

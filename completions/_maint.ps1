@@ -272,7 +272,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the destination: kind, time, size, files, database, verified state')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Read a whole archive and check it: gzip CRC, every entry''s SHA-256 against the manifest, the archive against its .sha256 sidecar')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete backups the retention policy no longer keeps')
-            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore an archive into DIR, verified and staged, keeping the current state first')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore an archive into DIR: merged in as tar does, verified, keeping first what it overwrites')
             [CompletionResult]::new('drill', 'drill', [CompletionResultType]::ParameterValue, 'Disaster-recovery drill: restore the latest backup into a scratch folder (and a scratch database), compare it with its manifest and with the live data, report the differences and the time it took, and clean up')
             break
         }
@@ -358,7 +358,8 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE atomically instead of standard output')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; `auto` means on a terminal and without NO_COLOR')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace a non-empty DIR (its contents are archived first); with --db, end other sessions on the database')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite what DIR holds where the archive differs (it is archived first); with --db, end other sessions on the database')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Also remove what the archive lacks under its own sources (never what the backup excluded, the backup folder, or anything on another mount)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check the archive and list what would change; change nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (the exit code still tells the result)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (the exit code still tells the result)')

@@ -457,7 +457,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__restore)
-            opts="-q -v -h -V --target --force --dry-run --db --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --force --delete --dry-run --db --config --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

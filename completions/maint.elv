@@ -258,7 +258,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand list 'List the backups in the destination: kind, time, size, files, database, verified state'
             cand verify 'Read a whole archive and check it: gzip CRC, every entry''s SHA-256 against the manifest, the archive against its .sha256 sidecar'
             cand prune 'Delete backups the retention policy no longer keeps'
-            cand restore 'Restore an archive into DIR, verified and staged, keeping the current state first'
+            cand restore 'Restore an archive into DIR: merged in as tar does, verified, keeping first what it overwrites'
             cand drill 'Disaster-recovery drill: restore the latest backup into a scratch folder (and a scratch database), compare it with its manifest and with the live data, report the differences and the time it took, and clean up'
         }
         &'maint;backup;create'= {
@@ -339,7 +339,8 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'
             cand --color 'When to use colour; `auto` means on a terminal and without NO_COLOR'
-            cand --force 'Replace a non-empty DIR (its contents are archived first); with --db, end other sessions on the database'
+            cand --force 'Overwrite what DIR holds where the archive differs (it is archived first); with --db, end other sessions on the database'
+            cand --delete 'Also remove what the archive lacks under its own sources (never what the backup excluded, the backup folder, or anything on another mount)'
             cand --dry-run 'Check the archive and list what would change; change nothing'
             cand -q 'Print nothing but errors (the exit code still tells the result)'
             cand --quiet 'Print nothing but errors (the exit code still tells the result)'

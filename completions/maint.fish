@@ -265,7 +265,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "list" -d 'List the backups in the destination: kind, time, size, files, database, verified state'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "verify" -d 'Read a whole archive and check it: gzip CRC, every entry\'s SHA-256 against the manifest, the archive against its .sha256 sidecar'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "prune" -d 'Delete backups the retention policy no longer keeps'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "restore" -d 'Restore an archive into DIR, verified and staged, keeping the current state first'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "restore" -d 'Restore an archive into DIR: merged in as tar does, verified, keeping first what it overwrites'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "drill" -d 'Disaster-recovery drill: restore the latest backup into a scratch folder (and a scratch database), compare it with its manifest and with the live data, report the differences and the time it took, and clean up'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l source -d 'Back up PATH (a folder or file); repeatable; replaces [backup] sources' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l exclude -d 'Leave out what matches GLOB (a name, or a path below the root with `/`); repeatable' -r
@@ -352,7 +352,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l force -d 'Replace a non-empty DIR (its contents are archived first); with --db, end other sessions on the database'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l force -d 'Overwrite what DIR holds where the archive differs (it is archived first); with --db, end other sessions on the database'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l delete -d 'Also remove what the archive lacks under its own sources (never what the backup excluded, the backup folder, or anything on another mount)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l dry-run -d 'Check the archive and list what would change; change nothing'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'

@@ -605,14 +605,17 @@ pub struct BackupPruneArgs {
     pub dry_run: bool,
 }
 
-/// Restore an archive into DIR, verified and staged, keeping the current state first.
+/// Restore an archive into DIR: merged in as tar does, verified, keeping first what it overwrites.
 ///
-/// Every entry is checked while it is extracted into a private folder beside
-/// DIR: absolute paths, `..`, duplicates, device files, hard links outside the
-/// archive and symlinks that leave DIR refuse the whole restore before
-/// anything outside that folder is touched. A non-empty DIR needs --force, and
-/// its contents are first saved as a pre-restore archive beside ARCHIVE. Then
-/// the staged tree is swapped into place.
+/// Every entry of the archive is written into DIR (under a temporary name in
+/// its own folder, renamed into place once the whole archive has been read
+/// and verified); nothing else in DIR is touched unless --delete says so.
+/// Nothing is ever written through a symlink: a link in DIR where the archive
+/// has a folder is replaced by the folder, and the archive's symlinks are
+/// restored exactly as stored. Absolute paths, `..`, duplicates, device files
+/// and hard links outside the archive refuse the whole restore. What would be
+/// overwritten or removed needs --force and is first saved, verified, as a
+/// pre-restore archive beside ARCHIVE.
 #[derive(Debug, Args)]
 pub struct BackupRestoreArgs {
     /// The archive to restore
@@ -623,10 +626,15 @@ pub struct BackupRestoreArgs {
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub target: PathBuf,
 
-    /// Replace a non-empty DIR (its contents are archived first); with --db,
-    /// end other sessions on the database
+    /// Overwrite what DIR holds where the archive differs (it is archived
+    /// first); with --db, end other sessions on the database
     #[arg(long)]
     pub force: bool,
+
+    /// Also remove what the archive lacks under its own sources (never what
+    /// the backup excluded, the backup folder, or anything on another mount)
+    #[arg(long)]
+    pub delete: bool,
 
     /// Check the archive and list what would change; change nothing
     #[arg(long)]

@@ -190,7 +190,11 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
             ),
             (
                 "maint backup restore /backups/app-20261124T013000Z-daily.tar.gz --target /srv/app --force",
-                "Restore over the current tree, keeping it first as a pre-restore archive",
+                "Merge into the current tree; what it overwrites is kept first as a pre-restore archive",
+            ),
+            (
+                "maint backup restore /backups/app-20261124T013000Z-daily.tar.gz --target /srv/app --force --delete",
+                "The same, and remove what the backup does not hold under its sources (as restic --delete)",
             ),
             (
                 "maint backup restore ARCHIVE --target /srv/app --db postgres://app@localhost/app",

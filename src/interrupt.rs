@@ -1,4 +1,4 @@
-//! Ctrl-C and SIGTERM, as one flag that long-running work polls: the work
+//! Ctrl-C, SIGTERM and SIGHUP (the terminal or SSH session went away), as one flag that long-running work polls: the work
 //! stops at a safe point and goes through its normal cleanup (temporary
 //! files removed, server-side statements cancelled) instead of dying midway.
 
@@ -11,10 +11,14 @@ fn flag() -> &'static Arc<AtomicBool> {
     FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
 }
 
-/// Starts catching SIGINT and SIGTERM. Call it once, at the start of a
+/// Starts catching SIGINT, SIGTERM and SIGHUP. Call it once, at the start of a
 /// command that must clean up; commands that only read need not.
 pub fn install() -> std::io::Result<()> {
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
         signal_hook::flag::register(signal, Arc::clone(flag()))?;
     }
     Ok(())

@@ -5,6 +5,7 @@ mod support;
 
 mod backup;
 mod backup_postgres;
+mod backup_restore;
 mod certs;
 mod cli;
 mod config;

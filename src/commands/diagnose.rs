@@ -1017,17 +1017,18 @@ fn collect_backup(plan: &BackupPlan) -> Collected {
             };
         }
     };
+    let future = catalog::future_dated(&plan.dest, plan.name.as_deref()).unwrap_or_default();
     let Some(latest) = latest else {
         return Collected {
             rows: vec![vec![text("folder"), text(&dest)], vec![text("latest"), text("none")]],
-            findings: vec![
+            findings: future_dated_finding(&future).into_iter().chain([
                 Check::new(
                     "backup:latest",
                     Status::Warning,
                     format!("there is no backup in {dest}: nothing to restore from if the disk or the database is lost"),
                 )
                 .with_hint("maint backup create"),
-            ],
+            ]).collect(),
             ..Collected::default()
         };
     };
@@ -1078,12 +1079,42 @@ fn collect_backup(plan: &BackupPlan) -> Collected {
             .with_hint("maint backup verify --latest"),
         ),
     }
+    findings.extend(future_dated_finding(&latest.future_dated));
     findings.retain(|finding| finding.status != Status::Ok);
     Collected {
         rows,
         findings,
         ..Collected::default()
     }
+}
+
+/// Backups dated in the future are never taken for the latest: say so.
+fn future_dated_finding(paths: &[PathBuf]) -> Option<Check> {
+    if paths.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    Some(
+        Check::new(
+            "backup:future_dated",
+            Status::Warning,
+            format!(
+                "{} dated in the future (the clock was wrong when made), never taken for the latest: {}",
+                if names.len() == 1 { "a backup is" } else { "backups are" },
+                names.join(", ")
+            ),
+        )
+        .with_value(names.len() as f64, Unit::Count)
+        .with_hint("timedatectl; chronyc tracking; then maint backup list"),
+    )
 }
 
 fn collect_redis(url: &str, timeout: Duration) -> Collected {

@@ -83,15 +83,47 @@ pub fn format_limit(threshold: &Threshold, unit: Option<Unit>) -> String {
     }
 }
 
+/// Text for a one-line place (a table cell, a plugin line): control
+/// characters, newlines above all, shown as escapes (`\n`, `\t`, `\x1b`),
+/// so a file named `a\nOK b` cannot forge a row or a line.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A section cell for people.
 pub fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(text) => text.clone(),
+        Cell::Text(text) => one_line(text).into_owned(),
         Cell::Integer(value) => value.to_string(),
         Cell::Number(value) => trim_number(*value, 2),
         Cell::Bytes(value) => human_bytes(*value),
         Cell::Duration(value) => human_duration(*value),
         Cell::Time(value) => value.format("%Y-%m-%d %H:%M:%S").to_string(),
         Cell::Empty => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_become_escapes_on_one_line() {
+        assert_eq!(super::one_line("plain"), "plain");
+        assert_eq!(
+            super::one_line("a\nOK b\t\u{1b}[31m"),
+            "a\\nOK b\\t\\x1b[31m"
+        );
     }
 }

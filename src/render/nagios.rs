@@ -13,9 +13,9 @@ pub fn render(report: &Report) -> String {
         .map(|check| {
             format!(
                 "{} {}: {}",
-                check.name,
+                super::one_line(&check.name),
                 check.status.as_str(),
-                check.message
+                super::one_line(&check.message)
             )
         })
         .collect();
@@ -62,7 +62,7 @@ fn perfdata(check: &Check) -> Option<String> {
         Some(t) => (range(t.warning), range(t.critical)),
         None => (String::new(), String::new()),
     };
-    let label = check.name.replace('\'', "''");
+    let label = super::one_line(&check.name).replace('\'', "''");
     Some(format!(
         "'{label}'={}{uom};{warn};{crit};{min};{max}",
         trim_number(value, 3)

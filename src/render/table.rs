@@ -2,7 +2,7 @@
 
 use comfy_table::{Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{Style, cell_text, format_limit, format_value};
+use super::{Style, cell_text, format_limit, format_value, one_line};
 use crate::report::{Cell, Check, Report, Section, Status};
 use crate::units::human_duration;
 
@@ -18,7 +18,11 @@ pub fn render(report: &Report, style: &Style) -> String {
         if !steps.is_empty() {
             out.push_str("\nNext steps:\n");
             for (names, hint) in steps {
-                out.push_str(&format!("  {}: {hint}\n", names.join(", ")));
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    one_line(&names.join(", ")),
+                    one_line(hint)
+                ));
             }
         }
     }
@@ -154,10 +158,10 @@ fn checks_table(checks: &[Check], style: &Style) -> Table {
             .unwrap_or_default();
         let mut row = vec![
             status,
-            TableCell::new(&check.name),
+            TableCell::new(one_line(&check.name)),
             TableCell::new(value),
             TableCell::new(limit),
-            TableCell::new(&check.message),
+            TableCell::new(one_line(&check.message)),
         ];
         if style.verbose {
             row.push(TableCell::new(

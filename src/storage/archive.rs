@@ -8,8 +8,9 @@
 //! stream to its very end, because a tar reader stops at the end-of-archive
 //! blocks and would never see a damaged CRC or a truncated trailer.
 
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::{self, Manifest};
 use super::pgzip::hex;
+use super::ustar;
 
 pub const SUFFIX: &str = ".tar.gz";
 const TIME_FORMAT: &str = "%Y%m%dT%H%M%SZ";
@@ -79,144 +81,6 @@ pub fn valid_label(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Writes tar entries (GNU format, long names as GNU tar writes them).
-pub struct TarWriter<W: Write> {
-    out: W,
-    buffer: Vec<u8>,
-}
-
-/// How a file's content went in.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Copied {
-    pub sha256: String,
-    /// The file ended before the size its header records: zeros fill the rest.
-    pub shrank: bool,
-}
-
-impl<W: Write> TarWriter<W> {
-    pub fn new(out: W) -> TarWriter<W> {
-        TarWriter {
-            out,
-            buffer: vec![0; CHUNK],
-        }
-    }
-
-    /// Writes one header. `path` is relative, without a trailing slash.
-    #[allow(clippy::too_many_arguments)]
-    pub fn header(
-        &mut self,
-        path: &str,
-        kind: tar::EntryType,
-        size: u64,
-        mode: u32,
-        mtime: i64,
-        owner: (u32, u32),
-        link: Option<&str>,
-    ) -> io::Result<()> {
-        let mut name = path.to_owned();
-        if kind == tar::EntryType::Directory {
-            name.push('/');
-        }
-        if name.len() > 100 {
-            self.long_name(tar::EntryType::GNULongName, &name)?;
-        }
-        if let Some(link) = link
-            && link.len() > 100
-        {
-            self.long_name(tar::EntryType::GNULongLink, link)?;
-        }
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(kind);
-        header.set_size(size);
-        header.set_mode(mode & 0o7777);
-        header.set_mtime(mtime.max(0) as u64);
-        header.set_uid(owner.0.into());
-        header.set_gid(owner.1.into());
-        set_field(&mut header.as_old_mut().name, name.as_bytes());
-        if let Some(link) = link {
-            set_field(&mut header.as_old_mut().linkname, link.as_bytes());
-        }
-        header.set_cksum();
-        self.out.write_all(header.as_bytes())
-    }
-
-    fn long_name(&mut self, kind: tar::EntryType, text: &str) -> io::Result<()> {
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(kind);
-        set_field(&mut header.as_old_mut().name, b"././@LongLink");
-        header.set_mode(0o644);
-        header.set_size(text.len() as u64 + 1);
-        header.set_cksum();
-        self.out.write_all(header.as_bytes())?;
-        self.out.write_all(text.as_bytes())?;
-        self.out.write_all(&[0])?;
-        self.pad(text.len() as u64 + 1)
-    }
-
-    fn pad(&mut self, size: u64) -> io::Result<()> {
-        let rest = (512 - size % 512) % 512;
-        self.out.write_all(&[0u8; 512][..rest as usize])
-    }
-
-    /// Content for the header just written: exactly `size` bytes, whatever
-    /// the source does meanwhile. A file that grows is cut at `size` (the
-    /// caller notices and warns); one that shrinks is filled with zeros.
-    pub fn content(&mut self, source: &mut impl Read, size: u64) -> io::Result<Copied> {
-        let mut sha = Sha256::new();
-        let shrank = self.content_with(source, size, &mut |chunk| sha.update(chunk))?;
-        Ok(Copied {
-            sha256: hex(&sha.finalize()),
-            shrank,
-        })
-    }
-
-    /// [`TarWriter::content`] handing each chunk written to `seen` (to be
-    /// hashed elsewhere); returns whether the source shrank.
-    pub fn content_with(
-        &mut self,
-        source: &mut impl Read,
-        size: u64,
-        seen: &mut dyn FnMut(&[u8]),
-    ) -> io::Result<bool> {
-        let mut left = size;
-        let mut shrank = false;
-        while left > 0 {
-            let want = left.min(self.buffer.len() as u64) as usize;
-            let got = if shrank {
-                self.buffer[..want].fill(0);
-                want
-            } else {
-                match source.read(&mut self.buffer[..want]) {
-                    Ok(0) => {
-                        shrank = true;
-                        continue;
-                    }
-                    Ok(n) => n,
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(err) => return Err(err),
-                }
-            };
-            seen(&self.buffer[..got]);
-            self.out.write_all(&self.buffer[..got])?;
-            left -= got as u64;
-        }
-        self.pad(size)?;
-        Ok(shrank)
-    }
-
-    /// Ends the archive with two zero blocks and hands back the output.
-    pub fn finish(mut self) -> io::Result<W> {
-        self.out.write_all(&[0u8; 1024])?;
-        Ok(self.out)
-    }
-}
-
-fn set_field(field: &mut [u8], value: &[u8]) {
-    let len = value.len().min(field.len());
-    field.fill(0);
-    field[..len].copy_from_slice(&value[..len]);
-}
-
 /// The kind of an entry as tar records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
@@ -231,17 +95,45 @@ pub enum EntryKind {
     Other(u8),
 }
 
+/// Extended attributes by name (`user.*`, `security.capability`,
+/// `system.posix_acl_access` ...), their values byte for byte.
+pub type Xattrs = BTreeMap<String, Vec<u8>>;
+
 /// One entry as it is read: its header fields, and its content to read.
+///
+/// What PAX records add (exact byte paths, nanoseconds, times before 1970,
+/// owner names, `SCHILY.xattr.*`, GNU sparse maps) is filled in as GNU tar
+/// reads it, so an archive made by `tar --format=posix --xattrs -S` reads
+/// the same way as one maint made.
 pub struct Entry<'a> {
     /// Relative path, `./` and trailing `/` removed; `raw_path` is as written.
+    /// Both are lossy for names that are not UTF-8: `path_bytes` is exact.
     pub path: String,
     pub raw_path: String,
     pub kind: EntryKind,
+    /// The file's size; for a sparse file its full size, holes included.
     pub size: u64,
     pub mode: u32,
+    /// Seconds since the epoch, negative before 1970 (rounded down, so
+    /// `mtime + mtime_ns / 1e9` is the time, as `stat` gives it).
     pub mtime: i64,
     pub uid: u32,
     pub gid: u32,
+    /// The path as `path`, byte for byte (names need not be UTF-8).
+    pub path_bytes: Vec<u8>,
+    /// A symlink's or hard link's target byte for byte (`kind` holds it lossily).
+    pub link_bytes: Option<Vec<u8>>,
+    pub mtime_ns: u32,
+    /// Owner and group names, when the archive records them.
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub xattrs: Xattrs,
+    /// For a sparse file, its data as (offset, length) runs; the rest are
+    /// holes. [`Entry::copy_to`] gives the full content (holes as zeros);
+    /// [`Entry::copy_to_file`] leaves the holes unwritten.
+    pub sparse: Option<Vec<(u64, u64)>>,
+    /// (major, minor) of a character or block device.
+    pub device: Option<(u32, u32)>,
     content: &'a mut dyn Read,
     sha: Sha256,
     read: u64,
@@ -252,17 +144,49 @@ impl Entry<'_> {
     /// Copies the content to `out` while hashing it.
     pub fn copy_to(&mut self, out: &mut impl Write, buffer: &mut [u8]) -> io::Result<()> {
         loop {
-            let n = match self.content.read(buffer) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err),
-            };
-            if self.hash {
-                self.sha.update(&buffer[..n]);
+            let n = self.next_chunk(buffer)?;
+            if n == 0 {
+                return Ok(());
             }
-            self.read += n as u64;
             out.write_all(&buffer[..n])?;
+        }
+    }
+
+    /// [`Entry::copy_to`] into a new, empty file: a sparse entry's holes are
+    /// skipped over rather than written, so the file is sparse again, and
+    /// the file gets its full length.
+    pub fn copy_to_file(&mut self, file: &mut File, buffer: &mut [u8]) -> io::Result<()> {
+        if self.sparse.is_none() {
+            return self.copy_to(file, buffer);
+        }
+        let mut at = 0u64;
+        loop {
+            let n = self.next_chunk(buffer)?;
+            if n == 0 {
+                return file.set_len(at);
+            }
+            if buffer[..n].iter().any(|&b| b != 0) {
+                file.seek(SeekFrom::Start(at))?;
+                file.write_all(&buffer[..n])?;
+            }
+            at += n as u64;
+        }
+    }
+
+    /// The next piece of content, hashed and counted; 0 at the end.
+    fn next_chunk(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.content.read(buffer) {
+                Ok(n) => {
+                    if self.hash {
+                        self.sha.update(&buffer[..n]);
+                    }
+                    self.read += n as u64;
+                    return Ok(n);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
         }
     }
 
@@ -284,6 +208,17 @@ pub struct Seen {
     pub mode: u32,
     pub mtime: i64,
     pub sha256: Option<String>,
+    /// The fields below are [`Entry`]'s, kept.
+    pub path_bytes: Vec<u8>,
+    pub link_bytes: Option<Vec<u8>>,
+    pub mtime_ns: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub xattrs: Xattrs,
+    pub sparse: Option<Vec<(u64, u64)>>,
+    pub device: Option<(u32, u32)>,
 }
 
 /// Everything one pass over an archive found.
@@ -425,45 +360,81 @@ fn read_entries(
     hash_content: bool,
     visit: &mut impl FnMut(&mut Entry<'_>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
-    let mut archive = tar::Archive::new(stream);
-    let entries = archive.entries().map_err(ReadError::Io)?;
+    let mut reader = ustar::Reader::new(stream);
     let mut previous: Option<String> = None;
-    for item in entries {
-        let mut tar_entry = item.map_err(|err| ReadError::Damaged {
-            at: place(None, previous.as_deref()),
-            detail: format!("a tar header is invalid ({err})"),
-        })?;
-        let header = tar_entry.header().clone();
-        let raw_path = String::from_utf8_lossy(&tar_entry.path_bytes()).into_owned();
-        let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-            tar::EntryType::Directory => EntryKind::Dir,
-            tar::EntryType::Symlink => EntryKind::Symlink(link_of(&tar_entry)),
-            tar::EntryType::Link => EntryKind::HardLink(link_of(&tar_entry)),
-            tar::EntryType::Fifo => EntryKind::Fifo,
-            tar::EntryType::Char => EntryKind::CharDevice,
-            tar::EntryType::Block => EntryKind::BlockDevice,
-            other => EntryKind::Other(other.as_byte()),
+    loop {
+        let header = match reader.next_header() {
+            Ok(Some(header)) => header,
+            Ok(None) => return Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                return Err(ReadError::Damaged {
+                    at: place(None, previous.as_deref()),
+                    detail: format!("a tar header is invalid ({err})"),
+                });
+            }
+            Err(err) => return Err(ReadError::Io(err)),
         };
-        let path = normalise(&raw_path);
-        let size = tar_entry.size();
+        let mut path_bytes = header.path.clone();
+        let raw_path = String::from_utf8_lossy(&path_bytes).into_owned();
+        let link_text = || String::from_utf8_lossy(&header.link).into_owned();
+        let kind = match header.kind {
+            ustar::kind::FILE
+            | ustar::kind::OLD_FILE
+            | ustar::kind::CONTIGUOUS
+            | ustar::kind::GNU_SPARSE => EntryKind::File,
+            ustar::kind::DIR => EntryKind::Dir,
+            ustar::kind::SYMLINK => EntryKind::Symlink(link_text()),
+            ustar::kind::HARD_LINK => EntryKind::HardLink(link_text()),
+            ustar::kind::FIFO => EntryKind::Fifo,
+            ustar::kind::CHAR => EntryKind::CharDevice,
+            ustar::kind::BLOCK => EntryKind::BlockDevice,
+            other => EntryKind::Other(other),
+        };
+        let is_link = matches!(kind, EntryKind::Symlink(_) | EntryKind::HardLink(_));
+        normalise_bytes(&mut path_bytes);
+        let path = String::from_utf8_lossy(&path_bytes).into_owned();
+        let damaged = |err: io::Error| ReadError::Damaged {
+            at: place(Some(&path), None),
+            detail: err.to_string(),
+        };
+        let mut expanded;
+        let (size, sparse, content): (u64, Option<SparseMap>, &mut dyn Read) = match &header.sparse
+        {
+            Some(sparse) => {
+                let map = if sparse.map_in_data {
+                    ustar::read_sparse_map(&mut reader, sparse.real_size)
+                        .map_err(damaged)?
+                        .0
+                } else {
+                    sparse.map.clone()
+                };
+                expanded = Expand::new(&mut reader, map.clone(), sparse.real_size);
+                (sparse.real_size, Some(map), &mut expanded)
+            }
+            None => (header.size, None, &mut reader),
+        };
         let mut entry = Entry {
             path: path.clone(),
             raw_path,
             kind,
             size,
-            mode: header.mode().unwrap_or(0o644),
-            mtime: header.mtime().unwrap_or(0) as i64,
-            uid: header.uid().unwrap_or(0) as u32,
-            gid: header.gid().unwrap_or(0) as u32,
-            content: &mut tar_entry,
+            mode: header.mode,
+            mtime: header.mtime.0,
+            uid: header.uid as u32,
+            gid: header.gid as u32,
+            path_bytes,
+            link_bytes: is_link.then(|| header.link.clone()),
+            mtime_ns: header.mtime.1,
+            user: header.user.clone(),
+            group: header.group.clone(),
+            xattrs: header.xattrs.clone(),
+            sparse,
+            device: matches!(header.kind, ustar::kind::CHAR | ustar::kind::BLOCK)
+                .then_some(header.device),
+            content,
             sha: Sha256::new(),
             read: 0,
             hash: hash_content,
-        };
-        let damaged = |err: io::Error| ReadError::Damaged {
-            at: place(Some(&path), None),
-            detail: err.to_string(),
         };
         if path == manifest::MANIFEST_PATH && entry.kind == EntryKind::File {
             let bytes = entry.read_all(256 << 20).map_err(damaged)?;
@@ -495,17 +466,93 @@ fn read_entries(
             mode: entry.mode,
             mtime: entry.mtime,
             sha256,
+            path_bytes: entry.path_bytes,
+            link_bytes: entry.link_bytes,
+            mtime_ns: entry.mtime_ns,
+            uid: entry.uid,
+            gid: entry.gid,
+            user: entry.user,
+            group: entry.group,
+            xattrs: entry.xattrs,
+            sparse: entry.sparse,
+            device: entry.device,
         });
         previous = Some(path);
     }
-    Ok(())
 }
 
-fn link_of<R: Read>(entry: &tar::Entry<'_, R>) -> String {
-    entry
-        .link_name_bytes()
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
+/// A sparse entry's stored runs, read back as the whole file (holes as zeros).
+struct Expand<'r> {
+    inner: &'r mut dyn Read,
+    map: Vec<(u64, u64)>,
+    size: u64,
+    at: u64,
+    run: usize,
+}
+
+impl<'r> Expand<'r> {
+    fn new(inner: &'r mut dyn Read, map: Vec<(u64, u64)>, size: u64) -> Expand<'r> {
+        Expand {
+            inner,
+            map,
+            size,
+            at: 0,
+            run: 0,
+        }
+    }
+}
+
+impl Read for Expand<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(&(offset, length)) = self.map.get(self.run) {
+            if self.at < offset + length {
+                break;
+            }
+            self.run += 1;
+        }
+        if self.at >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let (hole_end, in_run) = match self.map.get(self.run) {
+            Some(&(offset, length)) if self.at >= offset => (offset + length, true),
+            Some(&(offset, _)) => (offset, false),
+            None => (self.size, false),
+        };
+        let want = buf.len().min((hole_end - self.at) as usize);
+        let n = if in_run {
+            let n = self.inner.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the sparse file's data ends early",
+                ));
+            }
+            n
+        } else {
+            buf[..want].fill(0);
+            want
+        };
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Data runs of a sparse file: (offset, length).
+pub type SparseMap = Vec<(u64, u64)>;
+
+/// [`normalise`] on bytes, in place.
+fn normalise_bytes(path: &mut Vec<u8>) {
+    let mut start = 0;
+    while path[start..].starts_with(b"./") {
+        start += 2;
+    }
+    path.drain(..start);
+    while path.last() == Some(&b'/') {
+        path.pop();
+    }
+    if path.is_empty() || path == b"." {
+        *path = b".".to_vec();
+    }
 }
 
 /// `./a/b/` -> `a/b`. Absolute paths and `..` stay visible for the caller to refuse.
@@ -583,12 +630,12 @@ fn inflate<R: Read>(
     progress: Option<Arc<AtomicU64>>,
 ) -> (String, u64) {
     let hashing = HashingReader {
-        inner: BufReader::with_capacity(CHUNK, file),
+        inner: file,
         sha: Sha256::new(),
         count: 0,
         progress,
     };
-    let mut decoder = flate2::read::MultiGzDecoder::new(hashing);
+    let mut decoder = Members::new(Lookahead::new(hashing));
     loop {
         let mut chunk = vec![0u8; CHUNK * 4];
         let mut filled = 0;
@@ -617,85 +664,134 @@ fn inflate<R: Read>(
             break;
         }
     }
-    let mut hashing = decoder.into_inner();
+    let mut hashing = decoder.into_inner().inner;
     let _ = io::copy(&mut hashing, &mut io::sink());
     (hex(&hashing.sha.finalize()), hashing.count)
 }
 
-/// How much of a file being written is there to read, and whether the
-/// writer is done: shared by a [`Publishing`] writer and a [`Following`] reader.
-#[derive(Default)]
-pub struct Progress {
-    state: std::sync::Mutex<(u64, bool)>,
-    changed: std::sync::Condvar,
+/// A gzip file as `gzip -t` reads it: one member after another, and zeros
+/// after the last one accepted (tape and some storage pad files with them);
+/// anything else after a member is damage.
+struct Members<R: BufRead> {
+    decoder: Option<flate2::bufread::GzDecoder<R>>,
+    source: Option<R>,
 }
 
-impl Progress {
-    /// The writer is finished (or gave up): readers see the end of the file.
-    pub fn close(&self) {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1 = true;
-        self.changed.notify_all();
-    }
-}
-
-/// A writer that tells a [`Following`] reader what it has written.
-pub struct Publishing<W> {
-    pub inner: W,
-    pub progress: Arc<Progress>,
-}
-
-impl<W: Write> Write for Publishing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.progress
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .0 += n as u64;
-        self.progress.changed.notify_all();
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Reads a file while it is being written, from the file itself (not from
-/// the writer's memory), waiting for bytes until the writer closes.
-pub struct Following {
-    pub file: File,
-    pub progress: Arc<Progress>,
-    pub at: u64,
-}
-
-impl Read for Following {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = {
-            let mut state = self
-                .progress
-                .state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            while state.0 <= self.at && !state.1 {
-                state = self
-                    .progress
-                    .changed
-                    .wait(state)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-            }
-            state.0.saturating_sub(self.at)
-        };
-        if available == 0 {
-            return Ok(0);
+impl<R: BufRead> Members<R> {
+    fn new(source: R) -> Members<R> {
+        Members {
+            decoder: Some(flate2::bufread::GzDecoder::new(source)),
+            source: None,
         }
-        let want = buf.len().min(available as usize);
-        let n = self.file.read(&mut buf[..want])?;
-        self.at += n as u64;
+    }
+
+    fn into_inner(self) -> R {
+        match (self.decoder, self.source) {
+            (Some(decoder), _) => decoder.into_inner(),
+            (None, Some(source)) => source,
+            (None, None) => unreachable!("one of them always holds the source"),
+        }
+    }
+
+    /// After a member: another one, the end, or zeros to the end.
+    fn next_member(&mut self) -> io::Result<bool> {
+        let Some(decoder) = self.decoder.take() else {
+            return Ok(false);
+        };
+        let mut source = decoder.into_inner();
+        loop {
+            let peek = source.fill_buf()?;
+            if peek.is_empty() {
+                self.source = Some(source);
+                return Ok(false);
+            }
+            if peek.starts_with(&[0x1f, 0x8b]) {
+                self.decoder = Some(flate2::bufread::GzDecoder::new(source));
+                return Ok(true);
+            }
+            if peek.iter().all(|&b| b == 0) {
+                let n = peek.len();
+                source.consume(n);
+                continue;
+            }
+            self.source = Some(source);
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "data that is not gzip follows the compressed stream",
+            ));
+        }
+    }
+}
+
+impl<R: BufRead> Read for Members<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(decoder) = &mut self.decoder else {
+                return Ok(0);
+            };
+            let n = decoder.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            if !self.next_member()? {
+                return Ok(0);
+            }
+        }
+    }
+}
+
+/// A buffered reader that always shows at least two bytes when two remain,
+/// so a gzip magic number is never split between two buffers.
+struct Lookahead<R> {
+    inner: R,
+    buffer: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+}
+
+impl<R: Read> Lookahead<R> {
+    fn new(inner: R) -> Lookahead<R> {
+        Lookahead {
+            inner,
+            buffer: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Lookahead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Lookahead<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.end - self.start < 2 && !self.eof {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            while self.end < 2 && !self.eof {
+                match self.inner.read(&mut self.buffer[self.end..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => self.end += n,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        Ok(&self.buffer[self.start..self.end])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.start = (self.start + amount).min(self.end);
     }
 }
 
@@ -749,18 +845,19 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 pub fn compare(manifest: &Manifest, seen: &[Seen]) -> Vec<String> {
     use manifest::EntryType;
     let mut problems = Vec::new();
-    let expected = manifest.by_path();
+    let expected = manifest.by_path_bytes();
     let mut found = std::collections::BTreeSet::new();
     for entry in seen {
         if entry.path == manifest::MANIFEST_PATH {
             continue;
         }
-        if !found.insert(entry.path.as_str()) {
-            problems.push(format!("entry {}: appears twice", entry.path));
+        let path = &entry.path;
+        if !found.insert(entry.path_bytes.as_slice()) {
+            problems.push(format!("entry {path}: appears twice"));
             continue;
         }
-        let Some(want) = expected.get(entry.path.as_str()) else {
-            problems.push(format!("entry {}: not in the manifest", entry.path));
+        let Some(want) = expected.get(&entry.path_bytes) else {
+            problems.push(format!("entry {path}: not in the manifest"));
             continue;
         };
         let kind_matches = matches!(
@@ -768,35 +865,36 @@ pub fn compare(manifest: &Manifest, seen: &[Seen]) -> Vec<String> {
             (EntryKind::File, EntryType::File)
                 | (EntryKind::Dir, EntryType::Dir)
                 | (EntryKind::Symlink(_), EntryType::Symlink)
+                | (EntryKind::HardLink(_), EntryType::HardLink)
+                | (EntryKind::Fifo, EntryType::Fifo)
+                | (EntryKind::CharDevice, EntryType::CharDevice)
+                | (EntryKind::BlockDevice, EntryType::BlockDevice)
         );
+        let links = matches!(entry.kind, EntryKind::Symlink(_) | EntryKind::HardLink(_));
         if !kind_matches {
-            problems.push(format!(
-                "entry {}: type differs from the manifest",
-                entry.path
-            ));
+            problems.push(format!("entry {path}: type differs from the manifest"));
         } else if entry.size != want.size {
             problems.push(format!(
-                "entry {}: {} bytes, the manifest says {}",
-                entry.path, entry.size, want.size
+                "entry {path}: {} bytes, the manifest says {}",
+                entry.size, want.size
             ));
         } else if entry.sha256.is_some() && entry.sha256 != want.sha256 {
+            problems.push(format!("entry {path}: SHA-256 differs from the manifest"));
+        } else if links && entry.link_bytes != want.link_bytes() {
             problems.push(format!(
-                "entry {}: SHA-256 differs from the manifest",
-                entry.path
+                "entry {path}: link target differs from the manifest"
             ));
-        } else if let EntryKind::Symlink(target) = &entry.kind
-            && want.link.as_deref() != Some(target.as_str())
-        {
+        } else if entry.xattrs != want.xattr_values() {
             problems.push(format!(
-                "entry {}: link target differs from the manifest",
-                entry.path
+                "entry {path}: extended attributes differ from the manifest"
             ));
         }
     }
-    for path in expected.keys() {
-        if !found.contains(path) {
+    for (bytes, entry) in &expected {
+        if !found.contains(bytes.as_slice()) {
             problems.push(format!(
-                "entry {path}: in the manifest but not in the archive"
+                "entry {}: in the manifest but not in the archive",
+                entry.path
             ));
         }
     }
@@ -832,64 +930,127 @@ mod tests {
         assert_eq!(normalise("../x"), "../x");
     }
 
-    #[test]
-    fn written_entries_read_back_with_their_hashes() {
-        let dir = std::env::temp_dir().join(format!("maint-archive-{}", std::process::id()));
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("maint-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.tar.gz");
-        let long = format!("{}/file.txt", "d".repeat(120));
-        {
-            let gz = super::super::pgzip::ParallelGzip::new(File::create(&path).unwrap(), 6, 2);
-            let mut tar = TarWriter::new(gz);
-            tar.header("d", tar::EntryType::Directory, 0, 0o755, 1, (0, 0), None)
-                .unwrap();
-            tar.header(&long, tar::EntryType::Regular, 5, 0o600, 2, (0, 0), None)
-                .unwrap();
-            // The source has 3 bytes more than recorded: exactly 5 go in.
-            let copied = tar.content(&mut &b"hello, world"[..5], 5).unwrap();
-            assert!(!copied.shrank);
-            tar.header("short", tar::EntryType::Regular, 4, 0o644, 3, (0, 0), None)
-                .unwrap();
-            assert!(tar.content(&mut &b"ab"[..], 4).unwrap().shrank);
-            let target = "t".repeat(150);
-            tar.header(
-                "l",
-                tar::EntryType::Symlink,
-                0,
-                0o777,
-                4,
-                (0, 0),
-                Some(&target),
-            )
+        dir
+    }
+
+    fn gnu_tar(args: &[&str], dir: &Path) {
+        let status = std::process::Command::new("tar")
+            .args(args)
+            .current_dir(dir)
+            .env("LC_ALL", "C")
+            .status()
             .unwrap();
-            tar.finish().unwrap().finish().unwrap();
-        }
-        let mut contents = Vec::new();
-        let outcome = read(&path, None, |entry| {
+        assert!(status.success(), "tar {args:?}");
+    }
+
+    #[test]
+    fn zeros_after_the_gzip_stream_pass_as_gzip_t_passes_them() {
+        let dir = scratch("gzpad");
+        std::fs::create_dir(dir.join("t")).unwrap();
+        std::fs::write(dir.join("t/a"), "hello").unwrap();
+        gnu_tar(&["czf", "a.tar.gz", "t"], &dir);
+        let path = dir.join("a.tar.gz");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(&[0u8; 3000]);
+        std::fs::write(&path, &bytes).unwrap();
+        let gzip = std::process::Command::new("gzip")
+            .arg("-t")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(gzip.success(), "gzip -t accepts the padding");
+        let outcome = read(&path, None, |_| Ok(())).unwrap();
+        assert_eq!(outcome.entries.len(), 2);
+        // Two members in a row read as one stream, as gzip reads them.
+        let one = std::fs::read(dir.join("a.tar.gz")).unwrap();
+        let member = &one[..one.len() - 3000];
+        let mut two = member.to_vec();
+        let tail = std::process::Command::new("gzip")
+            .arg("-c")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        two.extend_from_slice(&tail.stdout);
+        std::fs::write(&path, &two).unwrap();
+        assert!(read(&path, None, |_| Ok(())).is_ok());
+        // Anything else after the stream is damage.
+        let mut garbage = member.to_vec();
+        garbage.extend_from_slice(b"\0\0appended");
+        std::fs::write(&path, &garbage).unwrap();
+        let err = read(&path, None, |_| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("not gzip follows"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn pax_records_of_gnu_tar_are_read_exactly() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = scratch("paxread");
+        let tree = dir.join("t");
+        std::fs::create_dir(&tree).unwrap();
+        let odd = std::ffi::OsStr::from_bytes(b"caf\xe9\nline");
+        std::fs::write(tree.join(odd), "odd").unwrap();
+        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(b"/tmp/\xff"), tree.join("l"))
+            .unwrap();
+        let sparse = tree.join("sparse");
+        let file = File::create(&sparse).unwrap();
+        file.set_len(8 << 20).unwrap();
+        let mut file = file;
+        file.seek(SeekFrom::Start(3 << 20)).unwrap();
+        file.write_all(b"middle").unwrap();
+        drop(file);
+        rustix::fs::setxattr(
+            &sparse,
+            "user.note",
+            b"v\0\xff",
+            rustix::fs::XattrFlags::empty(),
+        )
+        .unwrap();
+        let old = File::create(tree.join("old")).unwrap();
+        old.set_modified(std::time::UNIX_EPOCH - std::time::Duration::new(100, 250_000_000))
+            .unwrap();
+        drop(old);
+        gnu_tar(
+            &["--format=posix", "--xattrs", "-S", "-czf", "a.tar.gz", "t"],
+            &dir,
+        );
+        let mut contents = BTreeMap::new();
+        let outcome = read(&dir.join("a.tar.gz"), None, |entry| {
             let mut out = Vec::new();
-            entry.copy_to(&mut out, &mut [0u8; 7]).unwrap();
-            contents.push((entry.path.clone(), out));
+            entry.copy_to(&mut out, &mut [0u8; 4096]).unwrap();
+            contents.insert(entry.path_bytes.clone(), out);
             Ok(())
         })
         .unwrap();
-        let paths: Vec<&str> = outcome.entries.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, ["d", long.as_str(), "short", "l"]);
-        assert_eq!(contents[1].1, b"hello");
-        assert_eq!(contents[2].1, b"ab\0\0");
-        assert_eq!(outcome.entries[3].kind, EntryKind::Symlink("t".repeat(150)));
-        // GNU tar agrees.
-        let listing = std::process::Command::new("tar")
-            .arg("tzf")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(listing.status.success());
-        assert!(String::from_utf8_lossy(&listing.stdout).contains(&long));
-        // Cut the file short: the damage is found and placed.
-        let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() - 6]).unwrap();
-        let err = read(&path, None, |_| Ok(())).unwrap_err().to_string();
-        assert!(err.contains("truncated"), "{err}");
+        let by_path = |path: &[u8]| {
+            outcome
+                .entries
+                .iter()
+                .find(|e| e.path_bytes == path)
+                .unwrap_or_else(|| panic!("{:?}", outcome.entries))
+        };
+        assert_eq!(by_path(b"t/caf\xe9\nline").size, 3);
+        assert_eq!(contents[&b"t/caf\xe9\nline"[..]], b"odd");
+        assert_eq!(
+            by_path(b"t/l").link_bytes.as_deref(),
+            Some(&b"/tmp/\xff"[..])
+        );
+        let sparse_seen = by_path(b"t/sparse");
+        assert_eq!(sparse_seen.size, 8 << 20);
+        assert!(sparse_seen.sparse.is_some(), "{sparse_seen:?}");
+        assert_eq!(sparse_seen.xattrs["user.note"], b"v\0\xff");
+        assert_eq!(
+            sparse_seen.sha256.as_deref(),
+            Some(sha256_file(&sparse).unwrap().as_str())
+        );
+        assert_eq!(contents[&b"t/sparse"[..]], std::fs::read(&sparse).unwrap());
+        let old = by_path(b"t/old");
+        assert_eq!((old.mtime, old.mtime_ns), (-101, 750_000_000));
+        assert_eq!(old.user.as_deref(), Some("root"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -6,6 +6,19 @@
 //! `STEM.tar.gz.sha256` (for `sha256sum -c`), `STEM.manifest.json` (a copy
 //! of the manifest inside) and `STEM.verify.json` (the last verification).
 //! Work in progress is named `.maint-tmp-*` and never looks like a backup.
+//!
+//! The rules that keep the catalog honest:
+//! - every whole read of an archive (`verify`, `restore`, `drill`) records
+//!   its result with [`record_read`]; a damaged archive stays DAMAGED in
+//!   `list` and never counts toward retention until a read finds it good;
+//! - a backup whose name is dated in the future (the clock was wrong when it
+//!   was made) is suspect ([`Backup::future_dated`]): never the latest or
+//!   newest, never counted by retention, warned about by `list` and `diagnose`;
+//! - pre-restore archives ([`PRE_RESTORE_KIND`]) are never the latest or
+//!   newest either; `prune` keeps the newest of each name and any younger
+//!   than [`super::retention::PRE_RESTORE_DAYS`] days;
+//! - a `create` that failed or was killed (its state still says `running`
+//!   while the lock is not held by that process) stops `prune`.
 
 use std::fs;
 use std::io;
@@ -19,6 +32,11 @@ use super::manifest::Manifest;
 
 pub const LOCK_FILE: &str = ".maint-backup.lock";
 pub const TEMP_PREFIX: &str = ".maint-tmp-";
+/// The kind of the archive a restore makes of what it is about to overwrite
+/// (`NAME-TIME-pre-restore.tar.gz`). Such archives are kept for the
+/// operator, never count as a backup's latest or newest, and follow their
+/// own retention rule in `prune`.
+pub const PRE_RESTORE_KIND: &str = "pre-restore";
 
 pub fn lock_path(dir: &Path) -> PathBuf {
     dir.join(LOCK_FILE)
@@ -95,10 +113,34 @@ pub struct Backup {
     pub trust: Trust,
 }
 
+/// How far in the future a name's time may be before it is suspect: the
+/// clocks of hosts sharing a folder differ by a little.
+pub const FUTURE_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 impl Backup {
     pub fn file_name(&self) -> String {
         self.name.file_name()
     }
+
+    /// Dated later than `now` (past the tolerance): made while the clock was wrong.
+    pub fn future_dated(&self, now: DateTime<Utc>) -> bool {
+        self.name.created_at > now + FUTURE_TOLERANCE
+    }
+
+    pub fn is_pre_restore(&self) -> bool {
+        self.name.kind == PRE_RESTORE_KIND
+    }
+
+    /// A backup that may be called the latest: neither a pre-restore archive
+    /// nor dated in the future.
+    pub fn may_be_latest(&self, now: DateTime<Utc>) -> bool {
+        !self.is_pre_restore() && !self.future_dated(now)
+    }
+}
+
+/// The newest backup that may be called the latest (see [`Backup::may_be_latest`]).
+pub fn latest(backups: &[Backup], now: DateTime<Utc>) -> Option<&Backup> {
+    backups.iter().rfind(|b| b.may_be_latest(now))
 }
 
 /// The archives in `dir` named as maint names them, oldest first.
@@ -154,7 +196,27 @@ pub fn read_verification(archive: &Path) -> Option<Verification> {
 pub fn write_verification(archive: &Path, verification: &Verification) -> io::Result<()> {
     let mut bytes = serde_json::to_vec_pretty(verification).map_err(io::Error::other)?;
     bytes.push(b'\n');
-    super::atomic::write(&verify_path(archive), &bytes)
+    super::atomic::write_with_mode(&verify_path(archive), &bytes, 0o600)
+}
+
+/// Records what a whole read of `archive` found, for `list` and `prune`:
+/// call it after every full read (verify, restore, drill), good or bad.
+/// `by` names the reader ("maint backup drill"); `damage` is None when
+/// every entry matched, else the first problem. Archives maint did not make
+/// (no `.sha256` sidecar) are left alone: returns false for them.
+pub fn record_read(archive: &Path, by: &str, damage: Option<&str>) -> io::Result<bool> {
+    if !sha256_path(archive).is_file() {
+        return Ok(false);
+    }
+    let verification = Verification {
+        verified_at: Utc::now(),
+        ok: damage.is_none(),
+        detail: match damage {
+            None => format!("read in full by {by}"),
+            Some(problem) => format!("{problem} (found by {by})"),
+        },
+    };
+    write_verification(archive, &verification).map(|()| true)
 }
 
 /// The `.sha256` sidecar's digest, if it names this archive.
@@ -199,12 +261,20 @@ pub fn write_last_create(dir: &Path, name: &str, state: &LastCreate) -> io::Resu
 }
 
 /// Why the last create of `name` did not succeed, if it did not: it failed,
-/// or it was still "running" with nobody holding the lock (it was killed).
+/// or its state still says "running" while that create does not hold the
+/// lock (it was killed). The lock's holder is named in the lock file, so a
+/// `prune` holding the lock itself is never taken for the create.
 pub fn failed_create(dir: &Path, name: &str) -> Option<String> {
     let state = read_last_create(dir, name)?;
+    let create_holds_lock = || {
+        super::lock::Lock::holder(&lock_path(dir)).is_some_and(|holder| {
+            // Taken a moment ago and not named yet: it may be that create.
+            holder.is_empty() || holder.contains(&format!("(pid {} ", state.pid))
+        })
+    };
     match state.status.as_str() {
         "ok" => None,
-        "running" if super::lock::Lock::is_held(&lock_path(dir)) => None,
+        "running" if create_holds_lock() => None,
         "running" => Some(format!(
             "the create started {} (pid {}) never finished: it was killed",
             state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
@@ -269,7 +339,8 @@ pub fn recover(dir: &Path) -> io::Result<Vec<String>> {
 }
 
 /// What `maint diagnose` needs about a destination: the newest backup's
-/// age, size and whether it is verified. None when there is no backup.
+/// age, size and whether it is verified. None when there is no backup that
+/// may be called the latest (see [`Backup::may_be_latest`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LastBackup {
     pub path: PathBuf,
@@ -277,19 +348,35 @@ pub struct LastBackup {
     pub age: chrono::Duration,
     pub size: u64,
     pub trust: Trust,
+    /// Backups dated in the future, never taken for the latest: warn about them.
+    pub future_dated: Vec<PathBuf>,
+}
+
+/// Backups in `dir` (of `name`, when given) dated in the future.
+pub fn future_dated(dir: &Path, name: Option<&str>) -> io::Result<Vec<PathBuf>> {
+    let now = Utc::now();
+    Ok(scan(dir)?
+        .into_iter()
+        .filter(|b| name.is_none_or(|n| b.name.name == n) && b.future_dated(now))
+        .map(|b| b.path)
+        .collect())
 }
 
 /// The newest backup in `dir` (of `name`, when given).
 pub fn last_backup(dir: &Path, name: Option<&str>) -> io::Result<Option<LastBackup>> {
-    let newest = scan(dir)?
+    let now = Utc::now();
+    let backups: Vec<Backup> = scan(dir)?
         .into_iter()
-        .rfind(|b| name.is_none_or(|n| b.name.name == n) && b.name.kind != "pre-restore");
-    Ok(newest.map(|b| LastBackup {
-        age: Utc::now() - b.name.created_at,
+        .filter(|b| name.is_none_or(|n| b.name.name == n))
+        .collect();
+    let future_dated = future_dated(dir, name)?;
+    Ok(latest(&backups, now).map(|b| LastBackup {
+        age: now - b.name.created_at,
         created_at: b.name.created_at,
         size: b.size,
-        path: b.path,
-        trust: b.trust,
+        path: b.path.clone(),
+        trust: b.trust.clone(),
+        future_dated,
     }))
 }
 

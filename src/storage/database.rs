@@ -1,7 +1,12 @@
-//! The PostgreSQL part of a backup: a `pg_dump --format=custom` taken from
-//! the same snapshot as the row counts the manifest records, checked by a
-//! full `pg_restore` read before it counts; and the way back, restoring into
+//! The PostgreSQL part of a backup: a `pg_dump --format=custom --create`
+//! taken from the same snapshot as the row counts and the database's own
+//! properties the manifest records, checked by a full `pg_restore` read
+//! before it counts; the cluster's roles and tablespaces
+//! (`pg_dumpall --globals-only`) beside it; and the way back, restoring into
 //! a scratch database that is swapped in only when its row counts match.
+//!
+//! Every file a tool writes here is created by maint first, mode 0600, so
+//! the dump is never readable by others while it is being written.
 //!
 //! The client tools get the connection through `PG*` variables, the
 //! password through `PGPASSWORD`: never on a command line, where `ps` shows it.
@@ -12,7 +17,7 @@ use std::process::{Command, Stdio};
 use postgres::Client;
 use postgres::config::Host;
 
-use super::manifest::Table;
+use super::manifest::{DatabaseProperties, Table};
 use crate::probe::postgres::{PgError, Target};
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +222,8 @@ pub struct Dumped {
     pub server_version: String,
     pub pg_dump_version: String,
     pub tables: Vec<Table>,
+    /// Encoding, collation, ACL, settings, comment, owner, from the same snapshot.
+    pub properties: Option<DatabaseProperties>,
 }
 
 /// Connects and checks that `pg_dump` is not older than the server: a
@@ -266,9 +273,17 @@ pub fn dump(
         .map_err(query_error("exporting the snapshot"))?
         .get(0);
     let tables = count_tables(&mut transaction)?;
+    let properties = database_properties(&mut transaction, target.dbname())?;
+    private_file(out).map_err(|err| DbError::Tool {
+        tool: tool_name(pg_dump),
+        message: format!("cannot create {}: {err}", out.display()),
+    })?;
     let mut command = tool_command(pg_dump, target, target.dbname());
+    // --create: the dump holds the database itself (encoding, collation,
+    // ACL, ALTER DATABASE ... SET settings, comment) for `pg_restore --create`.
     command
         .arg("--format=custom")
+        .arg("--create")
         .arg(format!("--snapshot={snapshot}"))
         .arg("--file")
         .arg(out);
@@ -282,7 +297,88 @@ pub fn dump(
         server_version: versions.0,
         pg_dump_version: versions.1,
         tables,
+        properties: Some(properties),
     })
+}
+
+/// Creates `path` empty, mode 0600, failing if it exists: a tool then
+/// writes into a file nobody else can read (it keeps the mode on truncate).
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+}
+
+/// What the database itself is, beyond its contents.
+pub fn database_properties(
+    client: &mut impl postgres::GenericClient,
+    dbname: &str,
+) -> Result<DatabaseProperties, DbError> {
+    let row = client
+        .query_one(
+            "SELECT pg_encoding_to_char(d.encoding), d.datcollate::text, d.datctype::text,
+                    d.datacl::text, pg_get_userbyid(d.datdba)::text,
+                    shobj_description(d.oid, 'pg_database'),
+                    coalesce((SELECT s.setconfig FROM pg_db_role_setting s
+                              WHERE s.setdatabase = d.oid AND s.setrole = 0), '{}')
+             FROM pg_database d WHERE d.datname = $1",
+            &[&dbname],
+        )
+        .map_err(query_error("reading the database's properties"))?;
+    Ok(DatabaseProperties {
+        encoding: row.get(0),
+        collate: row.get(1),
+        ctype: row.get(2),
+        acl: row.get(3),
+        owner: row.get(4),
+        comment: row.get(5),
+        settings: row.get(6),
+    })
+}
+
+/// Roles (with their attributes and memberships) and tablespaces, as
+/// `pg_dumpall --globals-only` writes them, into `out` (created 0600). Role
+/// passwords need a superuser; without one they are left out
+/// (`--no-role-passwords`) and the returned note says so.
+pub fn dump_globals(
+    target: &Target,
+    pg_dumpall: &Path,
+    out: &Path,
+) -> Result<Option<String>, DbError> {
+    let run = |extra: Option<&str>| {
+        let _ = std::fs::remove_file(out);
+        private_file(out).map_err(|err| DbError::Tool {
+            tool: tool_name(pg_dumpall),
+            message: format!("cannot create {}: {err}", out.display()),
+        })?;
+        let mut command = tool_command(pg_dumpall, target, target.dbname());
+        command
+            .arg("--globals-only")
+            .arg("--database")
+            .arg(target.dbname())
+            .arg("--file")
+            .arg(out);
+        if let Some(extra) = extra {
+            command.arg(extra);
+        }
+        run_tool(command, pg_dumpall)
+    };
+    match run(None) {
+        Ok(_) => Ok(None),
+        Err(first) => match run(Some("--no-role-passwords")) {
+            Ok(_) => Ok(Some(format!(
+                "roles were dumped without their passwords ({first}); a superuser's backup keeps them"
+            ))),
+            Err(_) => {
+                let _ = std::fs::remove_file(out);
+                Err(first)
+            }
+        },
+    }
 }
 
 const TABLES_SQL: &str = "
@@ -349,20 +445,55 @@ pub fn on_database(target: &Target, dbname: &str) -> Target {
     target.on_database(dbname)
 }
 
-/// Creates `scratch` and restores the dump into it with `pg_restore`.
+/// Creates `scratch` as the dumped database was (encoding, collation and
+/// ctype, then owner, `ALTER DATABASE ... SET` settings, comment and ACL,
+/// from `properties`, which a `pg_dump --create` dump carries), and restores
+/// the dump's contents into it with `pg_restore`. What this server cannot
+/// take (a collation it lacks, an owner it does not have) is said in the
+/// returned notes; the data itself must restore in full.
 pub fn restore_scratch(
     target: &Target,
     pg_restore: &Path,
     dump: &Path,
     scratch: &str,
-) -> Result<(), DbError> {
+    properties: Option<&DatabaseProperties>,
+) -> Result<Vec<String>, DbError> {
     let (mut admin, _) = on_database(target, "postgres").connect()?;
-    admin
-        .batch_execute(&format!(
-            "CREATE DATABASE {} TEMPLATE template0",
-            ident(scratch)
-        ))
-        .map_err(query_error("creating the scratch database"))?;
+    let mut notes = Vec::new();
+    let plain = format!("CREATE DATABASE {} TEMPLATE template0", ident(scratch));
+    let mut attempts = Vec::new();
+    if let Some(p) = properties {
+        attempts.push((
+            format!(
+                "{plain} ENCODING {} LC_COLLATE {} LC_CTYPE {}",
+                literal(&p.encoding),
+                literal(&p.collate),
+                literal(&p.ctype)
+            ),
+            None,
+        ));
+        attempts.push((
+            format!("{plain} ENCODING {} LC_COLLATE 'C' LC_CTYPE 'C'", literal(&p.encoding)),
+            Some(format!(
+                "collation {} and ctype {} are not available on this server: the database uses C (encoding {} kept)",
+                p.collate, p.ctype, p.encoding
+            )),
+        ));
+    }
+    attempts.push((plain.clone(), properties.map(|p| {
+        format!("encoding {} is not available with this server's locales: the database uses the server's default", p.encoding)
+    })));
+    let mut created = Err(DbError::Invalid("no attempt".to_owned()));
+    for (sql, note) in attempts {
+        created = admin
+            .batch_execute(&sql)
+            .map_err(query_error("creating the scratch database"));
+        if created.is_ok() {
+            notes.extend(note);
+            break;
+        }
+    }
+    created?;
     let mut command = tool_command(pg_restore, target, scratch);
     command
         .arg("--exit-on-error")
@@ -373,7 +504,376 @@ pub fn restore_scratch(
         let _ = drop_database(target, scratch);
         return Err(err);
     }
-    Ok(())
+    if let Some(p) = properties {
+        for (sql, what) in property_statements(scratch, p) {
+            if let Err(err) = admin.batch_execute(&sql) {
+                let message = err
+                    .as_db_error()
+                    .map_or_else(|| err.to_string(), |db| db.message().to_owned());
+                notes.push(format!("{what} not restored: {message}"));
+            }
+        }
+    }
+    Ok(notes)
+}
+
+/// A string as an SQL literal (standard_conforming_strings is on).
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Settings whose value is a list, each element its own literal (as
+/// `pg_dump` writes them: `SET search_path TO 'app', 'public'`).
+const LIST_SETTINGS: &[&str] = &[
+    "search_path",
+    "temp_tablespaces",
+    "session_preload_libraries",
+    "local_preload_libraries",
+    "shared_preload_libraries",
+    "unix_socket_directories",
+];
+
+/// `a, "b c"` -> `a`, `b c`: a list setting's elements.
+fn list_elements(value: &str) -> Vec<String> {
+    let mut elements = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                current.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => elements.push(std::mem::take(&mut current).trim().to_owned()),
+            c => current.push(c),
+        }
+    }
+    elements.push(current.trim().to_owned());
+    elements
+}
+
+/// The statements that give `database` the dumped database's owner,
+/// settings, comment and ACL, each with what it restores.
+fn property_statements(database: &str, p: &DatabaseProperties) -> Vec<(String, String)> {
+    let db = ident(database);
+    let mut statements = vec![(
+        format!("ALTER DATABASE {db} OWNER TO {}", ident(&p.owner)),
+        format!("owner {}", p.owner),
+    )];
+    for setting in &p.settings {
+        let Some((name, value)) = setting.split_once('=') else {
+            continue;
+        };
+        let values = if LIST_SETTINGS.contains(&name.to_ascii_lowercase().as_str()) {
+            list_elements(value)
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            literal(value)
+        };
+        statements.push((
+            format!("ALTER DATABASE {db} SET {} TO {values}", ident(name)),
+            format!("setting {setting}"),
+        ));
+    }
+    if let Some(comment) = &p.comment {
+        statements.push((
+            format!("COMMENT ON DATABASE {db} IS {}", literal(comment)),
+            "the comment".to_owned(),
+        ));
+    }
+    if let Some(acl) = &p.acl {
+        let mut sql = format!(
+            "REVOKE ALL ON DATABASE {db} FROM PUBLIC; REVOKE ALL ON DATABASE {db} FROM {};",
+            ident(&p.owner)
+        );
+        for (grantee, privileges) in acl_items(acl) {
+            let to = grantee
+                .as_deref()
+                .map_or_else(|| "PUBLIC".to_owned(), ident);
+            let plain: Vec<&str> = privileges
+                .iter()
+                .filter(|(_, g)| !g)
+                .map(|(p, _)| *p)
+                .collect();
+            let granting: Vec<&str> = privileges
+                .iter()
+                .filter(|(_, g)| *g)
+                .map(|(p, _)| *p)
+                .collect();
+            if !plain.is_empty() {
+                sql.push_str(&format!(
+                    "GRANT {} ON DATABASE {db} TO {to};",
+                    plain.join(", ")
+                ));
+            }
+            if !granting.is_empty() {
+                sql.push_str(&format!(
+                    "GRANT {} ON DATABASE {db} TO {to} WITH GRANT OPTION;",
+                    granting.join(", ")
+                ));
+            }
+        }
+        statements.push((sql, format!("the access privileges {acl}")));
+    }
+    statements
+}
+
+/// A database privilege and whether it comes with the grant option.
+type Privilege = (&'static str, bool);
+
+/// `{=Tc/app,"my role"=C*/app}` -> (None, [TEMPORARY, CONNECT]),
+/// (Some("my role"), [CREATE with grant option]).
+fn acl_items(acl: &str) -> Vec<(Option<String>, Vec<Privilege>)> {
+    let inner = acl.trim_start_matches('{').trim_end_matches('}');
+    let mut items = Vec::new();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        // An item may be quoted as a whole in the array: "\"my role\"=c/app".
+        let (item, after) = split_array_item(rest);
+        rest = after;
+        let Some((grantee, privileges)) = item
+            .rsplit_once('/')
+            .map(|(left, _grantor)| left)
+            .and_then(|left| {
+                let at = find_unquoted(left, '=')?;
+                Some((&left[..at], &left[at + 1..]))
+            })
+        else {
+            continue;
+        };
+        let grantee = if grantee.is_empty() {
+            None
+        } else if let Some(quoted) = grantee.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
+            Some(quoted.replace("\"\"", "\""))
+        } else {
+            Some(grantee.to_owned())
+        };
+        let mut list = Vec::new();
+        let mut letters = privileges.chars().peekable();
+        while let Some(letter) = letters.next() {
+            let name = match letter {
+                'C' => "CREATE",
+                'T' => "TEMPORARY",
+                'c' => "CONNECT",
+                _ => continue,
+            };
+            let grant_option = letters.peek() == Some(&'*');
+            if grant_option {
+                letters.next();
+            }
+            list.push((name, grant_option));
+        }
+        items.push((grantee, list));
+    }
+    items
+}
+
+/// The first element of a PostgreSQL array's text (unquoted) and the rest.
+fn split_array_item(text: &str) -> (String, &str) {
+    if let Some(quoted) = text.strip_prefix('"') {
+        let mut item = String::new();
+        let mut chars = quoted.char_indices();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, next)) = chars.next() {
+                        item.push(next);
+                    }
+                }
+                '"' => {
+                    let rest = &quoted[at + 1..];
+                    return (item, rest.strip_prefix(',').unwrap_or(rest));
+                }
+                c => item.push(c),
+            }
+        }
+        (item, "")
+    } else {
+        match text.split_once(',') {
+            Some((item, rest)) => (item.to_owned(), rest),
+            None => (text.to_owned(), ""),
+        }
+    }
+}
+
+fn find_unquoted(text: &str, wanted: char) -> Option<usize> {
+    let mut quoted = false;
+    for (at, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == wanted && !quoted => return Some(at),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What putting the roles and tablespaces back did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GlobalsRestored {
+    /// Roles that did not exist and were made.
+    pub created: Vec<String>,
+    /// Statements the server refused (a tablespace folder missing ...).
+    pub problems: Vec<String>,
+}
+
+/// Puts back the roles and tablespaces of a `pg_dumpall --globals-only`
+/// dump (`sql`) with `psql`, as a restore onto a fresh server needs them:
+/// only what this server lacks is made; a role or tablespace that exists is
+/// left exactly as it is (its password, attributes and comment are not
+/// the backup's business any more). Memberships are granted.
+pub fn restore_globals(
+    target: &Target,
+    psql: &Path,
+    sql: &str,
+) -> Result<GlobalsRestored, DbError> {
+    let (mut admin, _) = on_database(target, "postgres").connect()?;
+    let mut names = |query: &str, what: &str| -> Result<Vec<String>, DbError> {
+        Ok(admin
+            .query(query, &[])
+            .map_err(query_error(what))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect())
+    };
+    let roles = names("SELECT rolname::text FROM pg_roles", "listing the roles")?;
+    let spaces = names(
+        "SELECT spcname::text FROM pg_tablespace",
+        "listing the tablespaces",
+    )?;
+    let mut kept = String::new();
+    let mut created = Vec::new();
+    for statement in statements(sql) {
+        let about = |prefixes: &[&str]| {
+            prefixes
+                .iter()
+                .find_map(|prefix| statement.strip_prefix(prefix))
+                .map(leading_ident)
+        };
+        if let Some(role) = about(&["CREATE ROLE "]) {
+            if roles.contains(&role) {
+                continue;
+            }
+            created.push(role);
+        } else if let Some(role) = about(&["ALTER ROLE ", "COMMENT ON ROLE "]) {
+            if roles.contains(&role) {
+                continue;
+            }
+        } else if let Some(space) = about(&[
+            "CREATE TABLESPACE ",
+            "ALTER TABLESPACE ",
+            "COMMENT ON TABLESPACE ",
+        ]) {
+            if spaces.contains(&space) {
+                continue;
+            }
+        } else if statement.starts_with("GRANT ")
+            && let Some(at) = statement.find(" ON TABLESPACE ")
+            && spaces.contains(&leading_ident(&statement[at + " ON TABLESPACE ".len()..]))
+        {
+            continue;
+        }
+        kept.push_str(&statement);
+        kept.push('\n');
+    }
+    let mut command = tool_command(psql, target, "postgres");
+    command
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=0", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let failed = |err: std::io::Error| DbError::Tool {
+        tool: tool_name(psql),
+        message: err.to_string(),
+    };
+    let mut child = command.spawn().map_err(failed)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, kept.as_bytes()).map_err(failed)?;
+    }
+    let output = child.wait_with_output().map_err(failed)?;
+    if !output.status.success() {
+        return Err(DbError::Tool {
+            tool: tool_name(psql),
+            message: tool_message(&output.stderr, output.status),
+        });
+    }
+    let problems = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter_map(|line| line.split_once("ERROR:").map(|(_, m)| m.trim().to_owned()))
+        .map(|m| crate::redact::secrets_in_text(&m))
+        .collect();
+    Ok(GlobalsRestored { created, problems })
+}
+
+/// The statements of a plain SQL dump, each whole (quotes respected), and
+/// psql's meta-commands (`\restrict`...) each alone; comments dropped.
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = sql.chars().peekable();
+    let (mut quote, mut dquote) = (false, false);
+    while let Some(c) = chars.next() {
+        let fresh = current.trim().is_empty();
+        if !quote && !dquote && fresh && (c == '\\' || (c == '-' && chars.peek() == Some(&'-'))) {
+            let mut line = String::from(c);
+            for next in chars.by_ref() {
+                if next == '\n' {
+                    break;
+                }
+                line.push(next);
+            }
+            if c == '\\' {
+                out.push(line);
+            }
+            current.clear();
+            continue;
+        }
+        current.push(c);
+        match c {
+            '\'' if !dquote => quote = !quote,
+            '"' if !quote => dquote = !dquote,
+            ';' if !quote && !dquote => {
+                out.push(current.trim().to_owned());
+                current.clear();
+            }
+            _ => {}
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+/// The identifier a statement's text starts with, unquoted.
+fn leading_ident(text: &str) -> String {
+    if let Some(quoted) = text.strip_prefix('"') {
+        let mut name = String::new();
+        let mut chars = quoted.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    name.push('"');
+                } else {
+                    break;
+                }
+            } else {
+                name.push(c);
+            }
+        }
+        name
+    } else {
+        text.split(|c: char| c.is_whitespace() || c == ';')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
 }
 
 pub fn drop_database(target: &Target, name: &str) -> Result<(), DbError> {
@@ -497,6 +997,37 @@ mod tests {
         assert_eq!(major_number("16beta1"), Some(1600));
         assert_eq!(major_number("9.6.24"), Some(906));
         assert!(major_number("9.6.24") < major_number("10.1"));
+    }
+
+    #[test]
+    fn globals_split_into_statements_and_acls_into_grants() {
+        let sql = "--\n-- Roles\n--\n\\restrict abc\nSET x = 'a;b';\nCREATE ROLE \"odd \"\"role\";\nCOMMENT ON ROLE \"odd \"\"role\" IS 'two\nlines; here';\n\\unrestrict abc\n";
+        let all = statements(sql);
+        assert_eq!(
+            all,
+            [
+                "\\restrict abc",
+                "SET x = 'a;b';",
+                "CREATE ROLE \"odd \"\"role\";",
+                "COMMENT ON ROLE \"odd \"\"role\" IS 'two\nlines; here';",
+                "\\unrestrict abc"
+            ]
+        );
+        assert_eq!(leading_ident(&all[2]["CREATE ROLE ".len()..]), "odd \"role");
+        assert_eq!(leading_ident("app WITH LOGIN;"), "app");
+        assert_eq!(
+            acl_items("{=Tc/app,app=CTc/app,\"\\\"my role\\\"=c*/app\"}"),
+            [
+                (None, vec![("TEMPORARY", false), ("CONNECT", false)]),
+                (
+                    Some("app".to_owned()),
+                    vec![("CREATE", false), ("TEMPORARY", false), ("CONNECT", false)]
+                ),
+                (Some("my role".to_owned()), vec![("CONNECT", true)]),
+            ]
+        );
+        assert_eq!(list_elements("\"$user\", public"), ["$user", "public"]);
+        assert_eq!(literal("it's"), "'it''s'");
     }
 
     #[test]

@@ -70,6 +70,16 @@ impl Lock {
         })
     }
 
+    /// Who holds the lock at `path` right now, as the holder named itself
+    /// (empty when it has not written its name yet); None when nobody does.
+    pub fn holder(path: &Path) -> Option<String> {
+        if !Lock::is_held(path) {
+            return None;
+        }
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        Some(text.trim().to_owned())
+    }
+
     /// Whether someone holds the lock at `path` right now.
     pub fn is_held(path: &Path) -> bool {
         let Ok(file) = File::open(path) else {

@@ -1,6 +1,25 @@
 //! The manifest of a backup: what the archive must contain, byte for byte.
 //! It is the last entry of the archive (`.maint-backup/manifest.json`) and
 //! is also kept beside it (`NAME.manifest.json`) so listing is fast.
+//!
+//! For an extractor, each [`Entry`] holds everything needed to put the path
+//! back exactly and to compare it afterwards (the tar headers carry the same
+//! in PAX records, for GNU tar): the exact bytes of names and link targets
+//! that are not UTF-8 ([`Entry::path_bytes`], [`Entry::link_bytes`]), mode,
+//! owner ids and names, nanosecond mtimes (negative before 1970), extended
+//! attributes (ACLs are `system.posix_acl_access`/`_default`, file
+//! capabilities `security.capability`), hard links, sparse maps, devices and
+//! fifos. Restoring in this order keeps each of them: create the node and
+//! its content (a sparse file's holes left unwritten); `lchown` (it clears
+//! set-id bits and capabilities); the extended attributes (`lsetxattr`);
+//! the mode (not for symlinks); the times last (`utimensat`, without
+//! following symlinks), folders after their contents. A hard link is a link
+//! to the earlier entry its `link` names, never a copy.
+//!
+//! With a database (see [`Database`]) the archive also holds the dump of
+//! the database itself ([`DUMP_PATH`], `pg_dump --format=custom --create`)
+//! and, when they could be read, the cluster's roles and tablespaces
+//! ([`GLOBALS_PATH`], `pg_dumpall --globals-only`, plain SQL for `psql`).
 
 use std::collections::BTreeMap;
 
@@ -8,11 +27,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning; readers refuse newer versions.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: entry types for hard links, fifos and devices; exact bytes of names,
+/// owner names, extended attributes, sparse maps, the globals dump.
+pub const FORMAT_VERSION: u32 = 2;
 /// The folder inside every archive that holds maint's own files.
 pub const META_DIR: &str = ".maint-backup";
 pub const MANIFEST_PATH: &str = ".maint-backup/manifest.json";
 pub const DUMP_PATH: &str = ".maint-backup/database.dump";
+/// Roles and tablespaces (`pg_dumpall --globals-only`), beside the dump.
+pub const GLOBALS_PATH: &str = ".maint-backup/globals.sql";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -42,6 +65,16 @@ pub enum EntryType {
     File,
     Dir,
     Symlink,
+    /// A hard link to the earlier entry `link` names (size 0, no hash).
+    #[serde(rename = "hardlink")]
+    HardLink,
+    Fifo,
+    /// A character device, `device` its (major, minor).
+    #[serde(rename = "char")]
+    CharDevice,
+    /// A block device, `device` its (major, minor).
+    #[serde(rename = "block")]
+    BlockDevice,
 }
 
 /// One path in the archive. Compact field names: a manifest has one of
@@ -64,8 +97,108 @@ pub struct Entry {
     pub gid: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// A symlink's target as stored, or the earlier path a hard link names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The exact bytes of `path` (base64) when the name is not UTF-8;
+    /// `path` then shows it with the bad bytes as U+FFFD. See [`Entry::path_bytes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
+    /// The same for `link`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_base64: Option<String>,
+    /// Owner and group names beside the ids, as tar records them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Extended attributes: name to base64 value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub xattrs: BTreeMap<String, String>,
+    /// A sparse file's data as [offset, length] runs; the rest of its
+    /// `size` bytes are holes (zeros). `sha256` is of the whole content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparse: Option<Vec<[u64; 2]>>,
+    /// A device's [major, minor].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<[u32; 2]>,
+}
+
+impl Entry {
+    /// An entry with only the fields every kind has; the rest empty.
+    pub fn new(path: &str, kind: EntryType, mode: u32, mtime: (i64, u32)) -> Entry {
+        Entry {
+            path: path.to_owned(),
+            kind,
+            size: 0,
+            mode,
+            mtime: mtime.0,
+            mtime_ns: mtime.1,
+            uid: 0,
+            gid: 0,
+            sha256: None,
+            link: None,
+            path_base64: None,
+            link_base64: None,
+            user: None,
+            group: None,
+            xattrs: BTreeMap::new(),
+            sparse: None,
+            device: None,
+        }
+    }
+
+    /// The path byte for byte.
+    pub fn path_bytes(&self) -> Vec<u8> {
+        decode_or(self.path_base64.as_deref(), &self.path)
+    }
+
+    /// The link target byte for byte.
+    pub fn link_bytes(&self) -> Option<Vec<u8>> {
+        let link = self.link.as_deref()?;
+        Some(decode_or(self.link_base64.as_deref(), link))
+    }
+
+    /// Sets `path` (and `path_base64` when the bytes are not UTF-8).
+    pub fn set_path_bytes(&mut self, bytes: &[u8]) {
+        (self.path, self.path_base64) = text_and_base64(bytes);
+    }
+
+    /// Sets `link` (and `link_base64` when the bytes are not UTF-8).
+    pub fn set_link_bytes(&mut self, bytes: &[u8]) {
+        let (text, base64) = text_and_base64(bytes);
+        self.link = Some(text);
+        self.link_base64 = base64;
+    }
+
+    /// Extended attributes with their values decoded.
+    pub fn xattr_values(&self) -> BTreeMap<String, Vec<u8>> {
+        self.xattrs
+            .iter()
+            .map(|(name, value)| {
+                let bytes = data_encoding::BASE64
+                    .decode(value.as_bytes())
+                    .unwrap_or_default();
+                (name.clone(), bytes)
+            })
+            .collect()
+    }
+}
+
+fn decode_or(base64: Option<&str>, text: &str) -> Vec<u8> {
+    base64
+        .and_then(|b| data_encoding::BASE64.decode(b.as_bytes()).ok())
+        .unwrap_or_else(|| text.as_bytes().to_vec())
+}
+
+fn text_and_base64(bytes: &[u8]) -> (String, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), None),
+        Err(_) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(data_encoding::BASE64.encode(bytes)),
+        ),
+    }
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -81,9 +214,42 @@ pub struct Database {
     pub name: String,
     pub server_version: String,
     pub pg_dump_version: String,
-    /// The archive entry holding the `pg_dump --format=custom` output.
+    /// The archive entry holding the `pg_dump --format=custom --create`
+    /// output: the database's own definition (encoding, collation, ctype,
+    /// ACL, `ALTER DATABASE ... SET` settings, comment) and its contents.
+    /// To restore onto a fresh server: `psql -f` the globals, then
+    /// `pg_restore --create -d postgres DUMP`; into another name:
+    /// `createdb -T template0 -E ENC --locale ...`, then `pg_restore -d NAME`
+    /// (the settings, ACL and comment come from `pg_restore --create` with
+    /// `-l`/`-L` or are re-applied from the dump's DATABASE entries).
     pub dump: String,
     pub tables: Vec<Table>,
+    /// The archive entry holding `pg_dump_all --globals-only` (roles with
+    /// their attributes and memberships, tablespaces), plain SQL; None when
+    /// the user making the backup could not read them (it says why in the
+    /// manifest's warnings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub globals: Option<String>,
+    /// What the database itself is, as `pg_dump --create` restores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<DatabaseProperties>,
+}
+
+/// The database-level properties a plain dump of its contents would lose.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseProperties {
+    pub encoding: String,
+    pub collate: String,
+    pub ctype: String,
+    /// `datacl` as PostgreSQL prints it, e.g. `{=Tc/app,app=CTc/app}`; None is the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
+    /// `ALTER DATABASE ... SET` settings, `name=value`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub owner: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,8 +289,14 @@ impl Manifest {
     }
 
     /// Entries by path, for checking an archive against its manifest.
+    /// Names that are not UTF-8 show lossily here; [`Manifest::by_path_bytes`] is exact.
     pub fn by_path(&self) -> BTreeMap<&str, &Entry> {
         self.entries.iter().map(|e| (e.path.as_str(), e)).collect()
+    }
+
+    /// Entries by their exact path bytes.
+    pub fn by_path_bytes(&self) -> BTreeMap<Vec<u8>, &Entry> {
+        self.entries.iter().map(|e| (e.path_bytes(), e)).collect()
     }
 
     /// Regular files and their bytes, the dump excluded.
@@ -162,16 +334,9 @@ mod tests {
             sources: vec!["/srv/app".into()],
             excludes: vec![],
             entries: vec![Entry {
-                path: "a.txt".into(),
-                kind: EntryType::File,
                 size: 3,
-                mode: 0o644,
-                mtime: 1,
-                mtime_ns: 5,
-                uid: 0,
-                gid: 0,
                 sha256: Some("ab".into()),
-                link: None,
+                ..Entry::new("a.txt", EntryType::File, 0o644, (1, 5))
             }],
             database: None,
             warnings: vec![],
@@ -180,7 +345,7 @@ mod tests {
         assert_eq!(Manifest::from_bytes(&bytes).unwrap(), manifest);
         let newer = String::from_utf8(bytes)
             .unwrap()
-            .replace("\"format_version\":1", "\"format_version\":99");
+            .replace("\"format_version\":2", "\"format_version\":99");
         assert!(matches!(
             Manifest::from_bytes(newer.as_bytes()),
             Err(ManifestError::TooNew(99))

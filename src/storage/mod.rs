@@ -5,10 +5,14 @@
 
 pub mod archive;
 pub mod atomic;
+pub mod beneath;
 pub mod bundle;
 pub mod catalog;
 pub mod database;
 pub mod lock;
 pub mod manifest;
+pub mod pack;
 pub mod pgzip;
 pub mod retention;
+pub mod unpack;
+pub mod ustar;

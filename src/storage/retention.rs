@@ -7,6 +7,10 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
+/// Pre-restore archives are kept this many days, and the newest of each
+/// name always: they hold what a restore overwrote, often the only copy.
+pub const PRE_RESTORE_DAYS: i64 = 30;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     pub last: usize,
@@ -24,6 +28,14 @@ impl Default for Policy {
             weekly: 4,
             monthly: 12,
         }
+    }
+}
+
+impl Policy {
+    /// A policy whose counts are all 0 would delete every backup; it is
+    /// refused, as borg refuses it.
+    pub fn keeps_nothing(&self) -> bool {
+        self.last == 0 && self.daily == 0 && self.weekly == 0 && self.monthly == 0
     }
 }
 
@@ -100,6 +112,38 @@ pub fn decide(policy: Policy, candidates: &[Candidate]) -> Vec<Decision> {
     decisions
 }
 
+/// The rule for pre-restore archives (given oldest first): the newest is
+/// kept, and every one younger than [`PRE_RESTORE_DAYS`]; older ones go.
+pub fn decide_pre_restore(times: &[DateTime<Utc>], now: DateTime<Utc>) -> Vec<Decision> {
+    let newest = times.iter().max().copied();
+    times
+        .iter()
+        .map(|time| {
+            let age = now - *time;
+            if Some(*time) == newest {
+                Decision {
+                    keep: true,
+                    reasons: vec!["the newest pre-restore archive: always kept".to_owned()],
+                }
+            } else if age < chrono::TimeDelta::days(PRE_RESTORE_DAYS) {
+                Decision {
+                    keep: true,
+                    reasons: vec![format!(
+                        "a pre-restore archive younger than {PRE_RESTORE_DAYS} days"
+                    )],
+                }
+            } else {
+                Decision {
+                    keep: false,
+                    reasons: vec![format!(
+                        "a pre-restore archive older than {PRE_RESTORE_DAYS} days, and a newer one is kept"
+                    )],
+                }
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +217,32 @@ mod tests {
         );
         assert_eq!(decisions[9].reasons, ["not counted (damaged): kept"]);
         assert!(decisions[0].reasons[0].starts_with("older than the policy keeps"));
+    }
+
+    #[test]
+    fn pre_restore_archives_keep_the_newest_and_a_month() {
+        let now = at("2026-06-30T00:00:00Z");
+        let times = [
+            at("2026-01-01T00:00:00Z"),
+            at("2026-06-20T00:00:00Z"),
+            at("2026-06-29T00:00:00Z"),
+        ];
+        let keep: Vec<bool> = decide_pre_restore(&times, now)
+            .iter()
+            .map(|d| d.keep)
+            .collect();
+        assert_eq!(keep, [false, true, true]);
+        let old = decide_pre_restore(&times[..1], now);
+        assert!(old[0].keep, "the newest is always kept");
+        assert!(
+            Policy {
+                last: 0,
+                daily: 0,
+                weekly: 0,
+                monthly: 0
+            }
+            .keeps_nothing()
+        );
+        assert!(!Policy::default().keeps_nothing());
     }
 }

@@ -8,40 +8,28 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use chrono::Utc;
 
-use super::create::{self, take_lock};
-use super::destination_backups;
-use super::restore::{Extract, extract_archive, sha256_of};
+use super::{
+    Follow, Scratch, check_read, db_plan, destination_backups, private_temp, progress_bar,
+    record_read, take_lock, unpack_failed,
+};
 use crate::cli::BackupDrillArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
-use crate::storage::archive::EntryKind;
-use crate::storage::catalog;
-use crate::storage::database;
+use crate::storage::archive::{self, EntryKind, ReadError};
 use crate::storage::manifest::{self, Manifest};
+use crate::storage::unpack::{Options, Unpack, UnpackError};
+use crate::storage::{catalog, database, pack};
 use crate::units::human_duration;
-
-/// Removes the scratch folder however the drill ends.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("chmod")
-            .args(["-R", "u+rwx"])
-            .arg(&self.0)
-            .status();
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-    let Some(latest) = backups.into_iter().rfind(|b| b.name.kind != "pre-restore") else {
+    let Some(latest) = catalog::latest(&backups, Utc::now()).cloned() else {
         return Err(Failed::setup(
             anyhow!("no backups in {} to drill with", dest.display())
                 .context(Hint::new("maint backup create makes one")),
@@ -53,35 +41,74 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         .or(context.config.config.backup.db.as_ref())
         .map(|u| u.0.clone());
     let db = match &url {
-        Some(url) => Some(create::db_plan(url, context).map_err(Failed::Setup)?),
+        Some(url) => Some(db_plan(url, context).map_err(Failed::Setup)?),
         None => None,
     };
     let _lock = take_lock(&dest, "maint backup drill")?;
+    let _ = crate::interrupt::install();
     let scratch_dir = dest.join(format!(
         "{}drill-{}",
         catalog::TEMP_PREFIX,
         std::process::id()
     ));
-    fs::create_dir(&scratch_dir)
-        .with_context(|| format!("cannot create the scratch folder {}", scratch_dir.display()))
-        .map_err(Failed::Setup)?;
     let _scratch = Scratch(scratch_dir.clone());
+    let mut extract = Vec::new();
+    let mut dump_scratch = None;
+    if db.is_some() {
+        let (guard, file) = private_temp(&dest, "drill-dump")?;
+        dump_scratch = Some(guard);
+        extract.push((manifest::DUMP_PATH, file));
+    }
 
     let mut report = Report::new("backup drill", Kind::Check, started);
-    let mut extract = Extract::new(
-        scratch_dir.clone(),
-        scratch_dir.display().to_string(),
-        false,
-    );
-    extract.also_inside = latest.manifest.as_ref().map(|m| m.root.clone());
-    let dump_path = scratch_dir.join(".maint-drill-database.dump");
-    if db.is_some() {
-        extract.dump_to = Some(dump_path.clone());
-    }
     let restore_clock = Instant::now();
-    let checked = match extract_archive(&latest.path, &mut extract, context) {
-        Ok(checked) => checked,
-        Err(Failed::Setup(err) | Failed::Running(err)) => {
+    let options = Options {
+        dry_run: false,
+        owners: rustix::process::geteuid().is_root(),
+        protect: Vec::new(),
+        manifest: latest.manifest.as_ref(),
+        extract,
+        cancel: &crate::interrupt::requested,
+    };
+    let restored = (|| {
+        let mut unpack = Unpack::open(&scratch_dir, options)?;
+        let size = fs::metadata(&latest.path).map(|m| m.len()).unwrap_or(0);
+        let counters = unpack.counters();
+        let follow = Follow::start(
+            progress_bar(context, size, "drill"),
+            &counters.archive_bytes,
+        );
+        let outcome = unpack.read(&latest.path);
+        drop(follow);
+        let outcome = outcome?;
+        Ok::<_, UnpackError>((unpack, outcome))
+    })();
+    let checked = match restored {
+        Ok((unpack, outcome)) => {
+            let checked = check_read(&latest.path, outcome);
+            record_read(
+                &latest.path,
+                checked.verdict(),
+                "maint backup drill",
+                context,
+            );
+            if checked.problems.is_empty() {
+                unpack
+                    .commit()
+                    .map_err(|err| unpack_failed(&latest.path, err))?;
+            }
+            checked
+        }
+        Err(err) => {
+            if let UnpackError::Read(damage @ ReadError::Damaged { .. }) = &err {
+                record_read(
+                    &latest.path,
+                    Err(damage.to_string()),
+                    "maint backup drill",
+                    context,
+                );
+            }
+            let (Failed::Setup(err) | Failed::Running(err)) = unpack_failed(&latest.path, err);
             report.checks.push(
                 Check::new("drill:restore", Status::Critical, crate::error::describe(&err).trim_start_matches("maint: error: ").to_owned())
                     .with_hint("restore an older backup in the drill: maint backup verify --dest DIR shows which are good"),
@@ -90,15 +117,18 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
             return Ok(report);
         }
     };
-    extract
-        .complete(checked.outcome.manifest.as_ref())
-        .with_context(|| {
-            format!(
-                "cannot finish the restored tree in {}",
-                scratch_dir.display()
+    if let Some(problem) = checked.problems.first() {
+        report.checks.push(
+            Check::new(
+                "drill:restore",
+                Status::Critical,
+                format!("{}: damaged {problem}", latest.path.display()),
             )
-        })
-        .map_err(Failed::Running)?;
+            .with_hint("restore an older backup in the drill: maint backup verify --dest DIR shows which are good"),
+        );
+        report.duration = clock.elapsed();
+        return Ok(report);
+    }
     let Some(manifest) = checked.outcome.manifest.clone() else {
         report.checks.push(
             Check::new(
@@ -147,30 +177,40 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         .with_value(differences.len() as f64, Unit::Count),
     );
 
-    if let (Some(db), Some(recorded)) = (&db, &manifest.database) {
+    if let (Some(db), Some(recorded), Some(dump)) = (&db, &manifest.database, &dump_scratch) {
+        let dump_path = &dump.0;
         let db_clock = Instant::now();
         let scratch = database::derived_name(
             &recorded.name,
             &format!("_maint_drill_{}", Utc::now().format("%Y%m%d%H%M%S")),
         );
-        let result = database::restore_scratch(&db.target, &db.pg_restore, &dump_path, &scratch)
-            .and_then(|()| database::count_in(&db.target, &scratch));
+        let result = database::restore_scratch(
+            &db.target,
+            &db.pg_restore,
+            dump_path,
+            &scratch,
+            recorded.properties.as_ref(),
+        )
+        .and_then(|notes| Ok((database::count_in(&db.target, &scratch)?, notes)));
         let _ = database::drop_database(&db.target, &scratch);
         match result {
-            Ok(restored) => {
+            Ok((restored, notes)) => {
                 let problems = database::compare_counts(&recorded.tables, &restored);
                 let rows: i64 = restored.iter().map(|t| t.rows).sum();
                 report.checks.push(if problems.is_empty() {
-                    Check::new(
-                        "drill:database",
-                        Status::Ok,
-                        format!(
-                            "dump restored into a scratch database in {}: {} tables, {rows} rows match the manifest",
-                            human_duration(db_clock.elapsed()),
-                            restored.len()
-                        ),
-                    )
-                    .with_value(db_clock.elapsed().as_secs_f64(), Unit::Seconds)
+                    let mut message = format!(
+                        "dump restored into a scratch database in {}: {} tables, {rows} rows match the manifest",
+                        human_duration(db_clock.elapsed()),
+                        restored.len()
+                    );
+                    let status = if notes.is_empty() {
+                        Status::Ok
+                    } else {
+                        message.push_str(&format!("; {}", notes.join("; ")));
+                        Status::Warning
+                    };
+                    Check::new("drill:database", status, message)
+                        .with_value(db_clock.elapsed().as_secs_f64(), Unit::Seconds)
                 } else {
                     Check::new("drill:database", Status::Critical, format!("the restored dump does not match the manifest: {}", problems.join("; ")))
                         .with_hint("the dump cannot be trusted: make a new backup and drill again")
@@ -197,6 +237,19 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
                     .with_hint("check the PostgreSQL client tools and the user's CREATEDB right; the backup's dump may be unusable"),
             ),
         }
+    } else if let Some(recorded) = &manifest.database {
+        // A drill that skips the database must not read as a passed one.
+        report.checks.push(
+            Check::new(
+                "drill:database",
+                Status::Warning,
+                format!(
+                    "NOT TESTED: the backup holds a dump of database {}, but no server was given to restore it into",
+                    recorded.name
+                ),
+            )
+            .with_hint("maint backup drill --db postgres://USER@HOST/DB (or set db in [backup]): the dump goes into a scratch database there"),
+        );
     }
     report.checks.push(
         Check::new(
@@ -227,10 +280,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
 
 /// Each manifest entry against the live file at the backup's root, and live
 /// files the backup does not have.
-fn live_differences(
-    manifest: &Manifest,
-    restored: &[crate::storage::archive::Seen],
-) -> Vec<(String, String)> {
+fn live_differences(manifest: &Manifest, restored: &[archive::Seen]) -> Vec<(String, String)> {
     let root = Path::new(&manifest.root);
     let mut differences = Vec::new();
     let mut known = HashSet::new();
@@ -248,7 +298,7 @@ fn live_differences(
             EntryKind::File => {
                 !metadata.is_file()
                     || metadata.len() != seen.size
-                    || seen.sha256.as_deref() != sha256_of(&live).ok().as_deref()
+                    || seen.sha256.as_deref() != archive::sha256_file(&live).ok().as_deref()
             }
             EntryKind::Dir => !metadata.is_dir(),
             EntryKind::Symlink(to) => {
@@ -268,7 +318,7 @@ fn live_differences(
             };
             let rel = rel.to_string_lossy().into_owned();
             if !rel.is_empty() && !known.contains(&rel) {
-                if !create::excluded(
+                if !pack::excluded(
                     &manifest.excludes,
                     &rel,
                     path.file_name()

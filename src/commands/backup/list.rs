@@ -1,5 +1,6 @@
 //! `maint backup list`: the backups in a destination, newest last, with
-//! what their sidecars say (no archive is read: `verify` does that).
+//! what their sidecars say (no archive is read: `verify` does that). The
+//! "newest" is never a pre-restore archive or one dated in the future.
 
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use super::destination_backups;
 use crate::cli::BackupListArgs;
 use crate::commands::{Context, Outcome};
 use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
-use crate::storage::catalog::Trust;
+use crate::storage::catalog::{self, Backup, Trust};
 use crate::units::{human_bytes, human_duration};
 
 pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
@@ -49,7 +50,19 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         rows,
     });
     let total: u64 = backups.iter().map(|b| b.size).sum();
-    let check = match backups.last() {
+    let now = Utc::now();
+    let newest = catalog::latest(&backups, now);
+    let check = match newest {
+        None if !backups.is_empty() => Check::new(
+            "backups",
+            Status::Warning,
+            format!(
+                "{} archives in {}, but none is a backup that can be called the latest (only pre-restore archives or backups dated in the future)",
+                backups.len(),
+                dest.display()
+            ),
+        )
+        .with_hint(format!("maint backup create --dest {}", dest.display())),
         None => Check::new(
             "backups",
             Status::Warning,
@@ -57,9 +70,7 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         )
         .with_hint(format!("maint backup create --dest {}", dest.display())),
         Some(newest) => {
-            let age = (Utc::now() - newest.name.created_at)
-                .to_std()
-                .unwrap_or_default();
+            let age = (now - newest.name.created_at).to_std().unwrap_or_default();
             Check::new(
                 "backups",
                 Status::Ok,
@@ -87,7 +98,26 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
                 .with_hint(format!("maint backup verify --dest {}", dest.display())),
         );
     }
-    if let Some(newest) = backups.last() {
+    let future: Vec<String> = backups
+        .iter()
+        .filter(|b| b.future_dated(now))
+        .map(Backup::file_name)
+        .collect();
+    if !future.is_empty() {
+        report.checks.push(
+            Check::new(
+                "backups:future_dated",
+                Status::Warning,
+                format!(
+                    "dated in the future, so never taken for the newest (the clock was wrong when they were made): {}",
+                    future.join(", ")
+                ),
+            )
+            .with_value(future.len() as f64, Unit::Count)
+            .with_hint("check the clock (timedatectl; chronyc tracking); then verify these backups and rename or delete them by hand"),
+        );
+    }
+    if let Some(newest) = newest {
         report.metrics.push(Metric::new(
             "maint_backup_newest_timestamp_seconds",
             "When the newest backup in the folder was made",

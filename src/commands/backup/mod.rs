@@ -19,9 +19,12 @@ use anyhow::{Context as _, Result};
 use super::{Context, Outcome};
 use crate::cli::BackupCommand;
 use crate::error::Hint;
+use crate::probe::postgres::Target;
 use crate::report::{Cell, Check, Column, Kind, Section, Status};
 use crate::storage::archive::{self, ReadOutcome};
-use crate::storage::{catalog, manifest};
+use crate::storage::lock::{Lock, LockError};
+use crate::storage::unpack::UnpackError;
+use crate::storage::{catalog, database, manifest};
 
 pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
     match command {
@@ -42,6 +45,92 @@ pub fn kind(command: &BackupCommand) -> Kind {
             Kind::Action
         }
     }
+}
+
+/// The database side of a backup or restore: the server and its client tools.
+struct DbPlan {
+    target: Target,
+    pg_dump: PathBuf,
+    pg_restore: PathBuf,
+    /// For roles and tablespaces; without it they are not saved (a warning).
+    pg_dumpall: Option<PathBuf>,
+    /// For putting roles and tablespaces back; without it a restore says so.
+    psql: Option<PathBuf>,
+}
+
+/// The database named by `url` and the client tools to reach it with, found
+/// before anything is written.
+fn db_plan(url: &str, context: &Context) -> Result<DbPlan> {
+    let target = Target::resolve(Some(url), Duration::from_secs(10))
+        .map_err(anyhow::Error::msg)
+        .context(Hint::new("fix --db or [backup] db"))?;
+    let pg_bin = context.config.config.backup.pg_bin.as_deref();
+    let tool = |name: &str| {
+        database::find_tool(pg_bin, name).map_err(anyhow::Error::new).context(Hint::new(
+            "install the PostgreSQL client tools (apt-get install postgresql-client) or set pg_bin in [backup]",
+        ))
+    };
+    Ok(DbPlan {
+        pg_dump: tool("pg_dump")?,
+        pg_restore: tool("pg_restore")?,
+        pg_dumpall: database::find_tool(pg_bin, "pg_dumpall").ok(),
+        psql: database::find_tool(pg_bin, "psql").ok(),
+        target,
+    })
+}
+
+/// The lock of a backup folder: one run that writes it at a time.
+fn take_lock(dest: &Path, what: &str) -> Result<Lock, super::Failed> {
+    Lock::acquire(&catalog::lock_path(dest), what).map_err(|err| {
+        let hint = match &err {
+            LockError::Held { .. } => {
+                "wait for that run to finish (two runs must not write one backup folder at once)"
+            }
+            LockError::Io { .. } => "check the backup folder's permissions",
+        };
+        super::Failed::Setup(anyhow::Error::new(err).context(Hint::new(hint)))
+    })
+}
+
+/// Removes a scratch file or folder however the run ends, never following
+/// a link and never entering a mount.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let (Some(parent), Some(name)) = (self.0.parent(), self.0.file_name()) else {
+            return;
+        };
+        if let Ok(dir) = std::fs::File::open(parent) {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = crate::storage::beneath::remove_tree(
+                std::os::fd::AsFd::as_fd(&dir),
+                name.as_bytes(),
+                "",
+            );
+        }
+    }
+}
+
+/// A new private file (0600) in the backup folder, named as the catalog
+/// names work in progress (a run that dies leaves nothing that looks like
+/// a backup, and the next create removes it).
+fn private_temp(dest: &Path, what: &str) -> Result<(Scratch, std::fs::File), super::Failed> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dest.join(format!(
+        "{}{what}-{}",
+        catalog::TEMP_PREFIX,
+        std::process::id()
+    ));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))
+        .context(Hint::new(format!("ls -ld {0}; df -h {0}", dest.display())))
+        .map_err(super::Failed::Setup)?;
+    Ok((Scratch(path), file))
 }
 
 /// The destination folder: the flag, else `[backup] dest`; it must exist.
@@ -151,6 +240,79 @@ struct Checked {
     problems: Vec<String>,
     /// No manifest inside: made by plain tar, only the gzip CRC was checked.
     unverified: bool,
+}
+
+impl Checked {
+    /// What the read proved, for the catalog: nothing without a manifest.
+    fn verdict(&self) -> Option<Result<(), String>> {
+        match self.problems.first() {
+            Some(problem) => Some(Err(format!("damaged {problem}"))),
+            None if self.unverified => None,
+            None => Some(Ok(())),
+        }
+    }
+}
+
+/// Records what a whole read of an archive showed (through the catalog),
+/// so `list` and `prune` see damage found by restore and drill too.
+fn record_read(
+    archive: &Path,
+    verdict: impl Into<Option<Result<(), String>>>,
+    by: &str,
+    context: &Context,
+) {
+    let Some(verdict) = verdict.into() else {
+        return;
+    };
+    if let Err(err) = catalog::record_read(archive, by, verdict.err().as_deref()) {
+        context.note(|| {
+            format!(
+                "cannot record the verification of {}: {err}",
+                archive.display()
+            )
+        });
+    }
+}
+
+/// How a restore (or a drill's) that could not go on is told.
+fn unpack_failed(archive: &Path, err: UnpackError) -> super::Failed {
+    let shown = archive.display();
+    let (error, hint) = match err {
+        UnpackError::Refused(why) => (
+            anyhow::anyhow!("refused to restore {shown}: {why}; nothing was changed"),
+            format!("the archive is unsafe to extract: inspect it with tar tvzf {shown}"),
+        ),
+        UnpackError::Read(err @ archive::ReadError::Damaged { .. }) => (
+            anyhow::anyhow!("cannot restore {shown}: {err}; nothing was changed"),
+            format!("maint backup verify {shown}; restore an older backup"),
+        ),
+        UnpackError::Read(err) => (
+            anyhow::anyhow!("cannot restore {shown}: {err}; nothing was changed"),
+            format!("ls -l {shown}"),
+        ),
+        UnpackError::Full { ref target, .. } => {
+            let hint = format!("df -h {target}; free space there and restore again");
+            (anyhow::anyhow!("{err}; nothing was changed"), hint)
+        }
+        UnpackError::Write { ref target, .. } => {
+            let hint = format!("ls -ld {target}; check its permissions and filesystem");
+            (anyhow::anyhow!("{err}; nothing was changed"), hint)
+        }
+        UnpackError::Target(why) => (
+            anyhow::anyhow!("{why}; nothing was changed"),
+            "give --target a folder or a name for a new one".to_owned(),
+        ),
+        UnpackError::Conflict(why) => (
+            anyhow::anyhow!("{why}; nothing was changed"),
+            "move it out of the way (or restore elsewhere with --target) and restore again"
+                .to_owned(),
+        ),
+        UnpackError::Interrupted => (
+            anyhow::anyhow!("interrupted; nothing was changed"),
+            "run the restore again".to_owned(),
+        ),
+    };
+    super::Failed::Running(error.context(Hint::new(hint)))
 }
 
 /// Compares one read of an archive with its manifest and its sidecars.

@@ -1,5 +1,7 @@
 //! `maint backup prune`: delete the backups a retention policy no longer
-//! keeps, never after a failed create, and say why each one stays or goes.
+//! keeps, never after a failed create, never the newest verified backup,
+//! never with a policy that keeps nothing, and say why each one stays or goes.
+//! A dry run takes the same decisions (and refuses the same way).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -8,8 +10,8 @@ use std::time::Instant;
 use anyhow::{Context as _, anyhow};
 use chrono::Utc;
 
-use super::create::take_lock;
 use super::destination;
+use super::take_lock;
 use crate::cli::BackupPruneArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
@@ -38,6 +40,15 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             .or(config.keep_monthly)
             .unwrap_or(defaults.monthly),
     };
+    if policy.keeps_nothing() {
+        return Err(Failed::setup(
+            anyhow!("a retention policy that keeps nothing would delete every backup").context(
+                Hint::new(
+                    "set at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly above 0 (borg refuses such a policy too)",
+                ),
+            ),
+        ));
+    }
     let dest = destination(args.dest.as_ref(), context).map_err(Failed::Setup)?;
     let _lock = if args.dry_run {
         None
@@ -56,9 +67,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             .push(backup);
     }
     for name in groups.keys() {
-        if let Some(why) = catalog::failed_create(&dest, name)
-            && !args.dry_run
-        {
+        if let Some(why) = catalog::failed_create(&dest, name) {
             return Err(Failed::setup(
                 anyhow!("not pruning {}: {why}", dest.display()).context(Hint::new(format!(
                     "make a good backup first (maint backup create); prune deletes nothing until one succeeds for {name}"
@@ -67,34 +76,19 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
         }
     }
 
+    let now = Utc::now();
     let mut rows = Vec::new();
     let mut deleted = 0usize;
     let mut freed = 0u64;
     let mut not_counted = Vec::new();
-    for (name, group) in &groups {
-        let candidates: Vec<Candidate> = group
-            .iter()
-            .map(|b| Candidate {
-                created_at: b.name.created_at,
-                not_counted: match (&b.trust, b.name.kind.as_str()) {
-                    (_, "pre-restore") => Some("a pre-restore archive".to_owned()),
-                    (Trust::Verified(_), _) => None,
-                    (Trust::Damaged(_), _) => Some("damaged".to_owned()),
-                    (Trust::Incomplete(why), _) => Some(format!("incomplete: {why}")),
-                },
-            })
-            .collect();
-        let failed = catalog::failed_create(&dest, name);
-        let decisions = retention::decide(policy, &candidates);
-        for ((backup, candidate), decision) in group.iter().zip(&candidates).zip(&decisions) {
-            if candidate.not_counted.is_some() && backup.name.kind != "pre-restore" {
+    let mut future = Vec::new();
+    for group in groups.values() {
+        let decisions = decide(policy, group, now);
+        for (backup, (keep, reasons)) in group.iter().zip(decisions) {
+            if backup.future_dated(now) {
+                future.push(backup.file_name());
+            } else if !backup.is_pre_restore() && !matches!(backup.trust, Trust::Verified(_)) {
                 not_counted.push(backup.file_name());
-            }
-            let mut keep = decision.keep;
-            let mut reasons = decision.reasons.join("; ");
-            if !keep && let Some(why) = &failed {
-                keep = true;
-                reasons = format!("kept: {why}");
             }
             let action = match (keep, args.dry_run) {
                 (true, _) => "keep",
@@ -153,6 +147,20 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             .with_hint(format!("maint backup verify --dest {}", dest.display())),
         );
     }
+    if !future.is_empty() {
+        report.checks.push(
+            Check::new(
+                "prune:future_dated",
+                Status::Warning,
+                format!(
+                    "dated in the future (the clock was wrong when they were made), kept and not counted: {}",
+                    future.join(", ")
+                ),
+            )
+            .with_value(future.len() as f64, Unit::Count)
+            .with_hint("check the clock (timedatectl; chronyc tracking), then verify these backups and rename or delete them by hand"),
+        );
+    }
     report.sections.push(Section {
         name: "archives".to_owned(),
         title: "Each backup, and why it stays or goes".to_owned(),
@@ -167,6 +175,67 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
     });
     report.duration = clock.elapsed();
     Ok(report)
+}
+
+/// What happens to each backup of one name (oldest first): (keep, reasons).
+/// Pre-restore archives follow their own rule; future-dated, damaged and
+/// incomplete ones are kept and not counted; the newest verified backup is
+/// kept whatever the policy says.
+fn decide(policy: Policy, group: &[&Backup], now: chrono::DateTime<Utc>) -> Vec<(bool, String)> {
+    let regular: Vec<usize> = (0..group.len())
+        .filter(|&i| !group[i].is_pre_restore())
+        .collect();
+    let pre_restore: Vec<usize> = (0..group.len())
+        .filter(|&i| group[i].is_pre_restore())
+        .collect();
+    let mut out = vec![(true, String::new()); group.len()];
+    let candidates: Vec<Candidate> = regular
+        .iter()
+        .map(|&i| {
+            let backup = group[i];
+            Candidate {
+                created_at: backup.name.created_at,
+                not_counted: if backup.future_dated(now) {
+                    Some("dated in the future: the clock was wrong".to_owned())
+                } else {
+                    match &backup.trust {
+                        Trust::Verified(_) => None,
+                        Trust::Damaged(_) => Some("damaged".to_owned()),
+                        Trust::Incomplete(why) => Some(format!("incomplete: {why}")),
+                    }
+                },
+            }
+        })
+        .collect();
+    let newest_counted = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.not_counted.is_none())
+        .max_by_key(|(_, c)| c.created_at)
+        .map(|(at, _)| at);
+    for (at, decision) in retention::decide(policy, &candidates)
+        .into_iter()
+        .enumerate()
+    {
+        let mut keep = decision.keep;
+        let mut reasons = decision.reasons.join("; ");
+        if !keep && Some(at) == newest_counted {
+            keep = true;
+            reasons = "the newest verified backup: always kept".to_owned();
+        }
+        out[regular[at]] = (keep, reasons);
+    }
+    let times: Vec<_> = pre_restore
+        .iter()
+        .map(|&i| group[i].name.created_at)
+        .collect();
+    for (at, decision) in retention::decide_pre_restore(&times, now)
+        .into_iter()
+        .enumerate()
+    {
+        out[pre_restore[at]] = (decision.keep, decision.reasons.join("; "));
+    }
+    out
 }
 
 /// The archive goes first: without it the sidecars are only leftovers.

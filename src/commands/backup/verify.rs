@@ -13,7 +13,7 @@ use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Check, Kind, Report, Status, Unit};
 use crate::storage::archive::ReadError;
-use crate::storage::catalog::{self, Verification};
+use crate::storage::catalog;
 use crate::units::human_bytes;
 
 pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
@@ -43,11 +43,20 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
                         .context(Hint::new("maint backup create makes one")),
                 ));
             }
-            let mut paths = backups.into_iter().map(|b| b.path);
             if args.latest {
-                paths.next_back().into_iter().collect()
+                // Never a pre-restore archive nor one dated in the future.
+                let latest = catalog::latest(&backups, Utc::now()).ok_or_else(|| {
+                    Failed::setup(
+                        anyhow!(
+                            "no backup in {} can be called the latest (only pre-restore archives or backups dated in the future)",
+                            dest.display()
+                        )
+                        .context(Hint::new("maint backup list shows them; maint backup create makes one")),
+                    )
+                })?;
+                vec![latest.path.clone()]
             } else {
-                paths.collect()
+                backups.into_iter().map(|b| b.path).collect()
             }
         }
     };
@@ -101,17 +110,9 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
             ),
             Err(err) => (damaged(&name, archive, &err.to_string()), Some(false)),
         };
-        if ours && let Some(ok) = verification {
-            let record = Verification {
-                verified_at: Utc::now(),
-                ok,
-                detail: if ok {
-                    "read in full by maint backup verify".to_owned()
-                } else {
-                    check.message.clone()
-                },
-            };
-            if let Err(err) = catalog::write_verification(archive, &record) {
+        if let Some(ok) = verification {
+            let damage = (!ok).then_some(check.message.as_str());
+            if let Err(err) = catalog::record_read(archive, "maint backup verify", damage) {
                 context.note(|| {
                     format!(
                         "cannot record the verification of {}: {err}",
