@@ -125,13 +125,17 @@ struct Rules {
     rules: Vec<(Shape, Regex)>,
 }
 
+/// What a log template puts where a line had a variable part (`<NUM>`, `<*>`).
+const PLACEHOLDER: &str = r"<(?:\*|[A-Z]{2,5})>";
+
 /// Keywords a key or flag naming a secret contains; [`names_secret`] decides.
 const KEY_HINT: &str = "(?i:pass|pwd|secret|token|key|auth|cred|sig)";
 
 /// A value after `key=` / `key: `: TOML multi-line strings, escaped and plain
 /// quoted strings (an unterminated one runs to the end of the line), arrays
-/// and inline tables on one line, or a bare word. A bare word ends at
-/// whitespace, a quote, `,`, `;`, `&`, `<`, `>` or a `\n`-style escape, so
+/// and inline tables on one line, or a bare word. A bare word may hold the
+/// placeholders of log templates (in `ab<NUM>cd` the letters around a masked
+/// number are the secret's). It ends at whitespace, a quote, `,`, `;`, `&`, `<`, `>` or a `\n`-style escape, so
 /// masking never eats the quote that closes a string around it.
 const VALUE: &str = concat!(
     r#""""(?s:.*?)"""|'''(?s:.*?)'''"#,
@@ -140,7 +144,7 @@ const VALUE: &str = concat!(
     r#"|'(?:[^'\\\n]|\\.)*'|'[^'\n]*"#,
     r"|`[^`\n]*`",
     r"|\[[^\[\]\n]*\]|\{[^{}\n]*\}",
-    r#"|(?:[^\s"'`,;&<>\\\[{]|\\[^nrt"'\\\s])(?:[^\s"'`,;&<>\\]|\\[^nrt"'\\\s])*"#,
+    r#"|(?:[^\s"'`,;&<>\\\[{]|\\[^nrt"'\\\s]|<(?:\*|[A-Z]{2,5})>)(?:[^\s"'`,;&<>\\]|\\[^nrt"'\\\s]|<(?:\*|[A-Z]{2,5})>)*"#,
 );
 
 /// Self-announcing tokens: `(keep, body)`; `keep` stays visible so a reader
@@ -224,7 +228,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
         .map(|(i, (keep, body))| {
             // URLs start at a scheme, not a word boundary worth checking.
             let start = if keep.starts_with("https") { "" } else { B };
-            format!("{start}(?P<t{i}>{keep}){body}")
+            // In a log template the token's digits are `<NUM>`: its letters still go.
+            let templated = format!("(?:[A-Za-z0-9_./+-]|{PLACEHOLDER})*{PLACEHOLDER}(?:[A-Za-z0-9_./+-]|{PLACEHOLDER})*");
+            format!("{start}(?P<t{i}>{keep})(?:{body}|{templated})")
         })
         .collect();
     let patterns: Vec<(Shape, String)> = vec![
@@ -508,14 +514,18 @@ fn mask_value(value: &str) -> Option<String> {
 }
 
 /// Values that hide nothing: empty, masked already, a reference to an
-/// environment variable (`$DB_PASSWORD`, `${TOKEN}`, `%API_KEY%`), a boolean or null.
+/// environment variable (`$DB_PASSWORD`, `${TOKEN}`, `%API_KEY%`), a log
+/// template's placeholder (`<NUM>`, `<*>`), a boolean or null.
 fn keeps(value: &str) -> bool {
     static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(?:\$[A-Z_][A-Z0-9_]*|\$\{[A-Z_][A-Z0-9_]*\}|%[A-Z_][A-Z0-9_]*%)$").unwrap()
     });
+    static PLACEHOLDERS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(?:<(?:\*|[A-Z]{2,5})>)+$").unwrap());
     value.is_empty()
         || value.chars().all(|c| c == '*')
         || REFERENCE.is_match(value)
+        || PLACEHOLDERS.is_match(value)
         || ["true", "false", "null", "none"]
             .iter()
             .any(|word| value.eq_ignore_ascii_case(word))
@@ -1386,7 +1396,11 @@ mod tests {
         keeps_as_is("FATAL:  password authentication failed for user \"app\"");
         keeps_as_is("pam_unix(sshd:auth): authentication failure; logname= uid=0");
         keeps_as_is("std::token::Kind and hyper::auth::Scheme");
-        keeps_as_is("template password=<*> from <IP>");
+        keeps_as_is("template password=<*> from <IP> token=<NUM>");
+        masks(
+            "template password=ab<NUM>cd from <IP>",
+            "template password=*** from <IP>",
+        );
         // Nothing to hide: empty, masked, an environment reference, a boolean.
         keeps_as_is("password= token=\"\" secret=*** api_key=$API_KEY auth: none pass=${DB_PASS}");
         assert!(!names_secret("compass_heading", false) || names_secret("bypass", false));
@@ -1500,6 +1514,11 @@ mod tests {
             "jwt eyJ*** end",
         );
         keeps_as_is("AKIA is a prefix; ghp_short; task-runner-with-a-very-long-name-indeed");
+        // As a log template shows them.
+        masks(
+            "sent xoxb-<NUM>-abcdefgh and AKIA<NUM>ABCDEF",
+            "sent xoxb-*** and AKIA***",
+        );
     }
 
     #[test]

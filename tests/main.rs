@@ -20,3 +20,4 @@ mod health_services;
 mod logs;
 mod output;
 mod schema;
+mod secrets;

@@ -47,11 +47,9 @@ fn serve(stream: TcpStream) {
             Ok(_) => {}
         }
     }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_owned();
+    // The query string is ignored: `/ok?token=x` is `/ok`.
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split('?').next().unwrap_or("/").to_owned();
     let (status, body) = if path == "/ok" {
         (200, "ok".to_owned())
     } else if let Some(code) = path.strip_prefix("/status/") {
