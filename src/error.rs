@@ -27,7 +27,7 @@ impl fmt::Display for Hint {
 }
 
 /// The single line printed for an error: `maint: error: a: b: c; hint: ...`.
-/// Secrets that slipped into a message (a URL with a password) are masked here,
+/// Secrets that slipped into a message (a URL with a password, a token) are masked here,
 /// the last place every error passes through.
 pub fn describe(err: &anyhow::Error) -> String {
     let chain: Vec<String> = err

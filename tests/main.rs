@@ -22,4 +22,5 @@ mod health_services;
 mod logs;
 mod output;
 mod schema;
+mod secrets;
 mod verdicts;

@@ -1211,33 +1211,21 @@ fn write_bundle(
     report: &Report,
     config: &str,
     attachments: Vec<(String, String)>,
-    mut hosts: Option<crate::redact::HostRedactor>,
+    hosts: Option<crate::redact::HostRedactor>,
     path: &Path,
 ) -> anyhow::Result<()> {
-    let mut clean = |text: &str| {
-        let text = crate::redact::for_bundle(text);
-        match hosts.as_mut() {
-            Some(hosts) => hosts.apply(&text),
-            None => text,
-        }
-    };
     let style = Style::default();
-    let mut bundle = Bundle::default();
-    bundle.add(
-        "report.txt",
-        clean(&render::render(report, Format::Table, &style)),
-    );
-    bundle.add(
-        "report.json",
-        clean(&render::render(report, Format::Json, &style)),
-    );
+    // The bundle redacts every file as it packs it.
+    let mut bundle = Bundle::new(hosts);
+    bundle.add("report.txt", render::render(report, Format::Table, &style));
+    bundle.add("report.json", render::render(report, Format::Json, &style));
     bundle.add(
         "report.md",
-        clean(&render::render(report, Format::Markdown, &style)),
+        render::render(report, Format::Markdown, &style),
     );
-    bundle.add("config/maint.toml", clean(config));
+    bundle.add("config/maint.toml", config);
     for (name, text) in attachments {
-        bundle.add(name, clean(&text));
+        bundle.add(name, text);
     }
     let prefix = format!(
         "maint-diagnose-{}",

@@ -32,10 +32,11 @@ impl Context<'_> {
         }
     }
 
-    /// A line on stderr with `-v`: what maint is doing, never the report itself.
+    /// A line on stderr with `-v`: what maint is doing, never the report itself
+    /// (redacted like every output).
     pub fn note(&self, text: impl FnOnce() -> String) {
         if self.verbose {
-            eprintln!("maint: {}", text());
+            eprintln!("maint: {}", crate::redact::secrets(&text()));
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The only place that turns a [`Report`] into text. Commands never print;
-//! `maint::run` hands their report to [`render`] and writes the result.
+//! The only place that turns a [`Report`] into text, secrets redacted.
+//! Commands never print; `maint::run` hands their report to [`render`] and
+//! writes the result.
 
 mod markdown;
 mod nagios;
@@ -32,7 +33,11 @@ pub struct Style {
     pub verbose: bool,
 }
 
+/// The report as text in `format`. Every string it shows is redacted first
+/// (`redact::report`): this is the one door every report leaves by, to the
+/// terminal, `--output` files and support bundles alike.
 pub fn render(report: &Report, format: Format, style: &Style) -> String {
+    let report = &crate::redact::report(report);
     match format {
         Format::Table => table::render(report, style),
         Format::Json => {

@@ -1,6 +1,8 @@
 //! Support bundles: a few text files in a `.tar.gz` that GNU tar reads, with
 //! a manifest of their sizes and SHA-256 sums, written atomically and 0600
-//! (they hold logs). Callers redact before adding; this module only packs.
+//! (they hold logs). Every file, and every file name, is redacted here as it
+//! is packed (`redact::document`: TOML and JSON stay valid), so no caller can
+//! forget to; with a [`HostRedactor`] host names and addresses go too.
 
 use std::io::Write;
 use std::path::Path;
@@ -10,29 +12,74 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
+use crate::redact::{self, HostRedactor, Kind};
+
 #[derive(Default)]
 pub struct Bundle {
-    files: Vec<(String, Vec<u8>)>,
+    files: Vec<(String, String)>,
+    hosts: Option<HostRedactor>,
 }
 
 impl Bundle {
-    pub fn add(&mut self, name: impl Into<String>, contents: impl Into<Vec<u8>>) {
+    /// A bundle whose files lose their secrets; with `hosts`, their host
+    /// names and addresses too (`--redact-hosts`).
+    pub fn new(hosts: Option<HostRedactor>) -> Self {
+        Bundle {
+            files: Vec::new(),
+            hosts,
+        }
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, contents: impl Into<String>) {
         self.files.push((name.into(), contents.into()));
+    }
+
+    /// The files as they will be packed: secrets masked; then, with a host
+    /// redactor, the hosts every file names learned first, so a host gets the
+    /// same pseudonym in every file.
+    fn redacted(&mut self) -> Vec<(String, Vec<u8>)> {
+        let clean: Vec<(String, String)> = self
+            .files
+            .iter()
+            .map(|(name, text)| {
+                let name = redact::secrets_in_text(name);
+                let text = redact::document(text, Kind::of(&name), None);
+                (name, text)
+            })
+            .collect();
+        let Some(hosts) = self.hosts.as_mut() else {
+            return clean
+                .into_iter()
+                .map(|(name, text)| (name, text.into_bytes()))
+                .collect();
+        };
+        for (name, text) in &clean {
+            hosts.observe(name);
+            hosts.observe(text);
+        }
+        clean
+            .into_iter()
+            .map(|(name, text)| {
+                let name = hosts.apply(&name);
+                let text = redact::document(&text, Kind::of(&name), Some(&mut *hosts));
+                (name, text.into_bytes())
+            })
+            .collect()
     }
 
     /// Packs the files under one top folder (`<prefix>/...`) with
     /// `<prefix>/manifest.json` last, and replaces `path` with the result.
     pub fn write(
-        &self,
+        &mut self,
         path: &Path,
         prefix: &str,
         created_at: DateTime<Utc>,
     ) -> std::io::Result<()> {
-        let manifest = self.manifest(created_at);
+        let files = self.redacted();
+        let manifest = manifest(&files, created_at);
         let mut archive = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
         let mtime = created_at.timestamp().max(0) as u64;
-        for (name, contents) in self
-            .files
+        for (name, contents) in files
             .iter()
             .chain(std::iter::once(&("manifest.json".to_owned(), manifest)))
         {
@@ -48,28 +95,27 @@ impl Bundle {
         let bytes = gzip.finish()?;
         super::atomic::write_with_mode(path, &bytes, 0o600)
     }
+}
 
-    fn manifest(&self, created_at: DateTime<Utc>) -> Vec<u8> {
-        let files: Vec<serde_json::Value> = self
-            .files
-            .iter()
-            .map(|(name, contents)| {
-                serde_json::json!({
-                    "name": name,
-                    "size": contents.len(),
-                    "sha256": hex(&Sha256::digest(contents)),
-                })
+fn manifest(files: &[(String, Vec<u8>)], created_at: DateTime<Utc>) -> Vec<u8> {
+    let files: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(name, contents)| {
+            serde_json::json!({
+                "name": name,
+                "size": contents.len(),
+                "sha256": hex(&Sha256::digest(contents)),
             })
-            .collect();
-        let manifest = serde_json::json!({
-            "maint_version": env!("CARGO_PKG_VERSION"),
-            "created_at": created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "files": files,
-        });
-        let mut text = serde_json::to_vec_pretty(&manifest).expect("a manifest always serialises");
-        text.push(b'\n');
-        text
-    }
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "maint_version": env!("CARGO_PKG_VERSION"),
+        "created_at": created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "files": files,
+    });
+    let mut text = serde_json::to_vec_pretty(&manifest).expect("a manifest always serialises");
+    text.push(b'\n');
+    text
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -48,11 +48,9 @@ fn serve(stream: TcpStream) {
             Ok(_) => {}
         }
     }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_owned();
+    // The query string is ignored: `/ok?token=x` is `/ok`.
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split('?').next().unwrap_or("/").to_owned();
     if let Some(rest) = path.strip_prefix("/big/") {
         let (mib, text) = rest.split_once('/').unwrap_or((rest, ""));
         let filler = vec![b'.'; mib.parse::<usize>().unwrap_or(1) << 20];
