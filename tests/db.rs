@@ -886,3 +886,86 @@ fn bad_names_and_flags_are_refused_before_anything_runs() {
         .run();
     out.code(3).one_error_line("--jobs 0: must be 1 to 64");
 }
+
+/// Resumes a stopped server process whatever the test's outcome.
+struct Frozen(Option<i32>);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = std::process::Command::new("kill")
+                .args(["-CONT", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn a_server_frozen_mid_statement_is_given_up_soon_after_the_deadline() {
+    let db = Db::new(postgres::shared(), "frozen");
+    big_bloated_table(&db);
+    let child = maint()
+        .args([
+            "--format",
+            "json",
+            "db",
+            "vacuum",
+            "--max-duration",
+            "2s",
+            "--url",
+            &slow_vacuum_url(&db),
+        ])
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The backend running our VACUUM stops answering anything, its cancel
+    // request included, as a frozen VM or a wedged proxy would.
+    let backend = || -> Option<i32> {
+        db.client()
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE application_name = 'maint' AND datname = $1
+                    AND query LIKE 'VACUUM%' AND state = 'active'",
+                &[&db.name],
+            )
+            .ok()
+            .flatten()
+            .map(|row| row.get(0))
+    };
+    let mut frozen = Frozen(None);
+    assert!(wait_for(Duration::from_secs(10), || {
+        frozen.0 = backend();
+        frozen.0.is_some()
+    }));
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &frozen.0.unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let waited = started.elapsed();
+    drop(frozen);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{json}");
+    let big = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "public.big")
+        .unwrap()
+        .clone();
+    assert_eq!(big["status"], "CRITICAL", "{big}");
+    assert!(
+        big["message"]
+            .as_str()
+            .unwrap()
+            .contains("answered neither the statement nor its cancel request"),
+        "{big}"
+    );
+    // Not a timing benchmark: without the give-up it never returns at all.
+    assert!(waited < Duration::from_secs(10), "took {waited:?}");
+    assert!(wait_for(Duration::from_secs(10), || ours_running(&db) == 0));
+}

@@ -35,6 +35,26 @@ impl Context<'_> {
     /// A line on stderr with `-v`: what maint is doing, never the report itself
     /// (redacted like every output).
     pub fn note(&self, text: impl FnOnce() -> String) {
+        self.notes().note(text);
+    }
+
+    /// [`Context::note`] without the borrowed config, for work on threads
+    /// that may outlive the command.
+    pub fn notes(&self) -> Notes {
+        Notes {
+            verbose: self.verbose,
+        }
+    }
+}
+
+/// Says what a command is doing on stderr under `-v`.
+#[derive(Clone, Copy, Debug)]
+pub struct Notes {
+    verbose: bool,
+}
+
+impl Notes {
+    pub fn note(&self, text: impl FnOnce() -> String) {
         if self.verbose {
             eprintln!("maint: {}", crate::redact::secrets(&text()));
         }

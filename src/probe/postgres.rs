@@ -19,9 +19,10 @@
 //!   and the first query of every db command (twice the connect limit);
 //! - statements that change things (VACUUM, the DELETE batches of prune)
 //!   run under `lock_timeout`, `statement_timeout` when set and
-//!   `--max-duration`, which cancel them on the server; a server that stops
-//!   answering altogether during one of them is waited for (not bounded on
-//!   the client: such a statement may rightly run for hours);
+//!   `--max-duration`, which cancel them on the server; a server that
+//!   answers neither such a statement nor its cancel request is given up a
+//!   second after the stop (`commands::db::runner`), and without a stop it
+//!   is waited for (such a statement may rightly run for hours);
 //! - `pg_dump`/`pg_restore` get `PGCONNECT_TIMEOUT` (libpq bounds their
 //!   whole connection).
 

@@ -232,11 +232,24 @@ pub fn check_versions(
     target: &Target,
     pg_dump: &Path,
 ) -> Result<(Client, String, String), DbError> {
-    let (mut client, _) = target.connect()?;
-    let server_version: String = client
-        .query_one("SELECT current_setting('server_version')", &[])
-        .map_err(query_error("reading the server version"))?
-        .get(0);
+    // Login and the first query together get twice the connect limit, as
+    // every db command's: a server that takes the login and then stops
+    // answering cannot hold the backup before it starts.
+    let limit = target.connect_limit() * 2;
+    let owned = target.clone();
+    let (client, server_version) = crate::parallel::within(limit, move || {
+        let (mut client, _) = owned.connect()?;
+        let version: String = client
+            .query_one("SELECT current_setting('server_version')", &[])
+            .map_err(query_error("reading the server version"))?
+            .get(0);
+        Ok::<_, DbError>((client, version))
+    })
+    .unwrap_or_else(|| {
+        Err(DbError::from(
+            target.no_answer(limit, "to the connection and the first query"),
+        ))
+    })?;
     let tool_version = tool_version(pg_dump)?;
     let server_version = server_version
         .split_whitespace()

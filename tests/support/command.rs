@@ -82,6 +82,8 @@ impl Maint {
 
     /// The command as it will run, for tests that need to drive it themselves.
     pub fn command(&self) -> Command {
+        let runtime = self.dir.path().join(".run");
+        std::fs::create_dir_all(&runtime).expect("create the runtime folder");
         let mut command = Command::new(BIN);
         command
             .args(&self.args)
@@ -92,6 +94,8 @@ impl Maint {
             // ~/.config/maint/maint.toml are the test's own.
             .env("HOME", self.dir.path())
             .env("XDG_CONFIG_HOME", self.dir.path().join(".config"))
+            // Records of helpers stuck on a hung mount stay with the test.
+            .env("XDG_RUNTIME_DIR", &runtime)
             .env("LC_ALL", "C");
         for (key, value) in &self.env {
             command.env(key, value);

@@ -7,6 +7,7 @@
 //! through the same cancel path as `db vacuum`; batches already committed
 //! stay deleted, which is what a retention job wants.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -16,7 +17,7 @@ use super::runner::{self, Signal, Step, Stop};
 use super::vacuum::{self, Mode, TableOutcome};
 use super::{NamedTable, millis, open, query_error, require_primary, resolve_table, target};
 use crate::cli::DbPruneArgs;
-use crate::commands::{Context, Failed, Outcome};
+use crate::commands::{Context, Failed, Notes, Outcome};
 use crate::error::Hint;
 use crate::probe::pgstats;
 use crate::probe::postgres::{Session, Target};
@@ -273,15 +274,32 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
         ])
         .map_err(|err| Failed::Setup(super::connect_error(err)))?;
     let deadline = settings.max_duration.map(|limit| (clock + limit, limit));
-    let finished = runner::run(vec![session], vec![()], deadline, |session, (), signal| {
-        delete_batches(session, &batch_sql, &cutoff, table.oid, signal, context)
-    });
-    let progress = finished
-        .results
-        .into_iter()
-        .next()
-        .map(|(_, p)| p)
-        .unwrap_or_default();
+    // What committed so far, readable even when the worker is abandoned.
+    let tally = Arc::new(Mutex::new(Progress::default()));
+    let (oid, notes) = (table.oid, context.notes());
+    let finished = runner::run(
+        vec![session],
+        vec![tally],
+        deadline,
+        move |session, tally, signal| {
+            delete_batches(session, &batch_sql, &cutoff, oid, signal, notes, tally)
+        },
+    );
+    let progress = match finished.abandoned.into_iter().next() {
+        Some((_, tally)) => {
+            let tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+            Progress {
+                error: Some(runner::ABANDONED.to_owned()),
+                ..tally.clone()
+            }
+        }
+        None => finished
+            .results
+            .into_iter()
+            .next()
+            .map(|(_, p)| p)
+            .unwrap_or_default(),
+    };
 
     let mut check = Check::new(
         name.clone(),
@@ -339,7 +357,7 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     Ok(report)
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Progress {
     deleted: u64,
     batches: u64,
@@ -380,8 +398,9 @@ fn delete_batches(
     sql: &str,
     cutoff: &str,
     oid: u32,
-    signal: &Signal<'_>,
-    context: &Context,
+    signal: &Signal,
+    notes: Notes,
+    tally: &Mutex<Progress>,
 ) -> Step<Progress> {
     let mut progress = Progress::default();
     // Preparing takes the table's lock too (parse analysis opens it), so
@@ -420,7 +439,8 @@ fn delete_batches(
                 progress.deleted += rows;
                 progress.batches += 1;
                 lock_waits = 0;
-                context.note(|| {
+                *tally.lock().unwrap_or_else(PoisonError::into_inner) = progress.clone();
+                notes.note(|| {
                     format!(
                         "batch {}: {rows} rows ({} so far, {})",
                         progress.batches,
@@ -471,8 +491,9 @@ fn vacuum_after(
         }
     };
     let (sql, _) = vacuum::statement(Mode::Vacuum, &table.qualified, server);
-    let finished = runner::run(vec![session], vec![()], None, |session, (), signal| {
-        Step::Done(vacuum::vacuum_one(session, table.oid, &sql, signal))
+    let oid = table.oid;
+    let finished = runner::run(vec![session], vec![()], None, move |session, (), signal| {
+        Step::Done(vacuum::vacuum_one(session, oid, &sql, signal))
     });
     let Some((_, result)) = finished.results.into_iter().next() else {
         return Check::new(name, Status::Warning, "VACUUM not run: interrupted");

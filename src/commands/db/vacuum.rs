@@ -339,13 +339,14 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
         sessions.push(session);
     }
     let mode = settings.mode;
+    let notes = context.notes();
     let finished = runner::run(
         sessions,
         planned.clone(),
         deadline,
-        |session, item, signal| {
+        move |session, item, signal| {
             let result = vacuum_one(session, item.candidate.table.oid, &item.sql, signal);
-            context.note(|| {
+            notes.note(|| {
                 format!(
                     "{}: {} in {}",
                     item.candidate.table.qualified,
@@ -470,7 +471,7 @@ fn measure(client: &mut Client, oid: u32) -> Result<Option<Measure>, postgres::E
 }
 
 /// Runs one table's statement alone and reads what the server said about it.
-pub fn vacuum_one(session: &mut Session, oid: u32, sql: &str, signal: &Signal<'_>) -> TableResult {
+pub fn vacuum_one(session: &mut Session, oid: u32, sql: &str, signal: &Signal) -> TableResult {
     let clock = Instant::now();
     let finish = |outcome, before, after| TableResult {
         outcome,
@@ -535,7 +536,7 @@ fn skip_notice(notice: &DbError) -> Option<String> {
     }
 }
 
-fn classify(err: &postgres::Error, signal: &Signal<'_>, doing: &str) -> TableOutcome {
+fn classify(err: &postgres::Error, signal: &Signal, doing: &str) -> TableOutcome {
     let Some(db) = err.as_db_error() else {
         return TableOutcome::Lost(format!("connection lost while {doing}: {err}"));
     };
@@ -634,6 +635,15 @@ fn run_report(
         .map(|(index, result)| (index, Some(result)))
         .collect();
     results.extend(finished.not_started.iter().map(|(index, _)| (*index, None)));
+    results.extend(finished.abandoned.iter().map(|(index, _)| {
+        let result = TableResult {
+            outcome: TableOutcome::Lost(runner::ABANDONED.to_owned()),
+            elapsed: Duration::ZERO,
+            before: None,
+            after: None,
+        };
+        (*index, Some(result))
+    }));
     results.sort_by_key(|(index, _)| *index);
 
     let stop_text = finished.stop.as_ref().map(Stop::describe);
