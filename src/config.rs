@@ -144,6 +144,22 @@ impl Loaded {
 
     /// An error about a value found valid alone but wrong with the rest
     /// (a warning threshold above the critical one), pointing at its line.
+    /// The levels of the `maint.toml` table at `key`, when there is one,
+    /// over `base`, checked for order; a wrong table is named with its line.
+    pub fn levels<T: crate::levels::Level>(
+        &self,
+        key: &str,
+        table: Option<&Spanned<LevelsConfig<T>>>,
+        base: crate::report::Threshold,
+    ) -> Result<crate::report::Threshold, ConfigError> {
+        let Some(spanned) = table else {
+            return Ok(base);
+        };
+        let configured = spanned.get_ref();
+        crate::levels::overlay(base, configured.warn, configured.crit)
+            .map_err(|message| self.invalid(key, spanned, message))
+    }
+
     pub fn invalid<T>(
         &self,
         key: &str,
@@ -431,7 +447,7 @@ pub struct LogsConfig {
     /// State file for incremental runs, as `--state`.
     pub state: Option<PathBuf>,
     /// Alert levels, as `--threshold` (`errors>100`, `errors>50,200/1h`).
-    pub thresholds: Vec<Spanned<crate::commands::logs::Alert>>,
+    pub thresholds: Vec<Spanned<crate::levels::Alert>>,
     /// More categories: name = regular expression.
     pub patterns: std::collections::BTreeMap<String, LogPattern>,
     /// The status when the window holds no line at all.

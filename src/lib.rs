@@ -16,6 +16,7 @@ pub mod exit;
 pub mod generate;
 pub mod help;
 pub mod interrupt;
+pub mod levels;
 pub mod logscan;
 pub mod parallel;
 pub mod probe;

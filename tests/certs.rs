@@ -571,7 +571,7 @@ fn config_lists_targets_with_their_own_levels() {
         .run()
         .code(3)
         .one_error_line(
-            "line 3, key `certs.target[0].days_left`: warn (5) must be at least crit (10)",
+            "line 3, key `certs.target[0].days_left`: the warning level 5 is below the critical level 10",
         );
     maint()
         .config("[certs]\ntargets = [\n  \"gone.pem\",\n]\n")

@@ -19,6 +19,7 @@ use crate::certcheck::{self, Expectations, Finding, Levels};
 use crate::cli::{CertsArgs, CertsCheckArgs, CertsCommand};
 use crate::config::{self, CertTargetConfig, Loaded, StarttlsName};
 use crate::error::Hint;
+use crate::levels;
 use crate::parallel::{self, Job, Outcome};
 use crate::probe::isolated;
 use crate::probe::tls::{self, Endpoint, Starttls, TlsError};
@@ -232,6 +233,14 @@ impl Settings {
     }
 }
 
+/// (warn, crit) days of a days-left threshold, which always has both.
+fn day_levels(threshold: Threshold) -> (f64, f64) {
+    (
+        threshold.warning.unwrap_or_default(),
+        threshold.critical.unwrap_or_default(),
+    )
+}
+
 impl Resolver<'_> {
     /// Levels from `maint.toml` at `key`, then the flags, checked for order.
     fn levels(
@@ -241,23 +250,20 @@ impl Resolver<'_> {
         days: &config::Levels,
         lifetime: &config::Levels,
     ) -> Result<Levels> {
-        if let Some(spanned) = days {
-            let configured = spanned.get_ref();
-            levels.warn_days = configured.warn.unwrap_or(levels.warn_days);
-            levels.crit_days = configured.crit.unwrap_or(levels.crit_days);
-            if levels.warn_days < levels.crit_days || levels.crit_days < 0.0 {
-                return Err(self
-                    .loaded
-                    .invalid(
-                        &format!("{key}.days_left"),
-                        spanned,
-                        format!(
-                            "warn ({}) must be at least crit ({}), and both at least 0: days left fall from warn to crit",
-                            levels.warn_days, levels.crit_days
-                        ),
-                    )
-                    .into());
-            }
+        let days_key = format!("{key}.days_left");
+        let days_left = self.loaded.levels(
+            &days_key,
+            days.as_ref(),
+            Threshold::below(levels.warn_days, levels.crit_days),
+        )?;
+        (levels.warn_days, levels.crit_days) = day_levels(days_left);
+        if let Some(spanned) = days
+            && levels.crit_days < 0.0
+        {
+            return Err(self
+                .loaded
+                .invalid(&days_key, spanned, "days left cannot be below 0")
+                .into());
         }
         if let Some(spanned) = lifetime {
             let configured = spanned.get_ref();
@@ -285,22 +291,18 @@ impl Resolver<'_> {
             levels.lifetime_percent = Some((warn, crit));
         }
         let args = self.args;
-        if let Some(warn) = args.warn_days {
-            levels.warn_days = f64::from(warn);
-        }
-        if let Some(crit) = args.crit_days {
-            levels.crit_days = f64::from(crit);
-        }
-        if levels.warn_days < levels.crit_days {
-            return Err(anyhow!(
-                "the warning level of {} days left is below the critical level of {} days",
-                levels.warn_days,
-                levels.crit_days
-            )
-            .context(Hint::new(
-                "--warn-days must be at least --crit-days (e.g. --warn-days 60 --crit-days 30)",
-            )));
-        }
+        let flagged = levels::overlay(
+            Threshold::below(levels.warn_days, levels.crit_days),
+            args.warn_days,
+            args.crit_days,
+        )
+        .map_err(|message| {
+            anyhow!("--warn-days/--crit-days: {message} (days left fall from warn to crit)")
+                .context(Hint::new(
+                    "--warn-days must be at least --crit-days (e.g. --warn-days 60 --crit-days 30)",
+                ))
+        })?;
+        (levels.warn_days, levels.crit_days) = day_levels(flagged);
         if args.warn_percent.is_some() || args.crit_percent.is_some() {
             let (old_warn, old_crit) = levels.lifetime_percent.unzip();
             let warn = args.warn_percent.or(old_warn);

@@ -170,22 +170,11 @@ impl Settings {
         };
         let backup = match &loaded.config.backup.dest {
             Some(dest) => {
-                let mut age =
-                    Threshold::above(BACKUP_AGE.0.as_secs_f64(), BACKUP_AGE.1.as_secs_f64());
-                if let Some(levels) = &config.backup_age {
-                    let configured = levels.get_ref();
-                    age.warning = configured.warn.map(|s| s.0.as_secs_f64()).or(age.warning);
-                    age.critical = configured.crit.map(|s| s.0.as_secs_f64()).or(age.critical);
-                    if age.warning > age.critical {
-                        return Err(loaded
-                            .invalid(
-                                "diagnose.backup_age",
-                                levels,
-                                "the warning age is above the critical one",
-                            )
-                            .into());
-                    }
-                }
+                let age = loaded.levels(
+                    "diagnose.backup_age",
+                    config.backup_age.as_ref(),
+                    Threshold::above(BACKUP_AGE.0.as_secs_f64(), BACKUP_AGE.1.as_secs_f64()),
+                )?;
                 Some(BackupPlan {
                     dest: dest.clone(),
                     name: loaded.config.backup.name.as_ref().map(|n| n.0.clone()),

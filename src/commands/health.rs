@@ -19,6 +19,7 @@ use anyhow::{Context, Result, bail};
 use crate::cli::HealthArgs;
 use crate::config::{self, Loaded};
 use crate::error::Hint;
+use crate::levels;
 use crate::parallel::{self, Job, Outcome};
 use crate::probe::cgroup::Cgroup;
 use crate::probe::mounts::Mount;
@@ -146,22 +147,19 @@ impl Settings {
                 .find(|(k, ..)| *k == key)
                 .copied()
                 .expect("every key used here is in LEVEL_KEYS");
-            let mut threshold = Threshold::above(warn, crit);
-            if let Some(configured) = configured_levels(loaded, key) {
-                threshold = configured.apply(threshold, loaded, key)?;
-            }
+            let mut threshold = configured_levels(loaded, key, Threshold::above(warn, crit))?;
             if let Some((warn, crit)) = overrides
                 .iter()
                 .find(|(k, ..)| k == key)
                 .map(|(_, w, c)| (*w, *c))
             {
-                threshold.warning = Some(warn);
-                threshold.critical =
-                    Some(crit.unwrap_or_else(|| threshold.critical.unwrap_or(warn).max(warn)));
-                check_order(&threshold).map_err(|message| {
-                    anyhow::anyhow!("--threshold {key}: {message}")
-                        .context(Hint::new("give the warning level first: KEY=WARN,CRIT"))
-                })?;
+                // A warning level alone raises the critical one with it.
+                let crit = crit.unwrap_or_else(|| threshold.critical.unwrap_or(warn).max(warn));
+                threshold =
+                    levels::overlay(threshold, Some(warn), Some(crit)).map_err(|message| {
+                        anyhow::anyhow!("--threshold {key}: {message}")
+                            .context(Hint::new("give the warning level first: KEY=WARN,CRIT"))
+                    })?;
             }
             Ok(threshold)
         };
@@ -500,88 +498,39 @@ fn parse_overrides(values: &[String]) -> Result<Vec<(String, f64, Option<f64>)>>
         .collect()
 }
 
-fn check_order(threshold: &Threshold) -> Result<(), String> {
-    match (threshold.warning, threshold.critical) {
-        (Some(warn), Some(crit)) if warn > crit => Err(format!(
-            "the warning level {} is above the critical level {}",
-            trim_number(warn, 3),
-            trim_number(crit, 3)
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// The `maint.toml` levels for a threshold key, whichever section holds them.
-/// Levels from `maint.toml`, applied over built-in ones (also used by `db report`).
-pub(crate) enum ConfiguredLevels<'a> {
-    Number(&'a toml::Spanned<config::LevelsConfig<f64>>),
-    Span(&'a toml::Spanned<config::LevelsConfig<Span>>),
-    Size(&'a toml::Spanned<config::LevelsConfig<crate::units::ByteSize>>),
-}
-
-fn configured_levels<'a>(loaded: &'a Loaded, key: &str) -> Option<ConfiguredLevels<'a>> {
+/// The `maint.toml` levels for a threshold key over `base`, whichever
+/// section holds them.
+fn configured_levels(loaded: &Loaded, key: &str, base: Threshold) -> Result<Threshold> {
     let config = &loaded.config;
     let health = &config.health;
-    let number = match key {
+    let config_key = if key.contains('.') {
+        key.to_owned()
+    } else {
+        format!("health.{key}")
+    };
+    let table = match key {
         "cpu" => health.cpu.as_ref(),
         "memory" => health.memory.as_ref(),
         "swap" => health.swap.as_ref(),
         "load" => health.load.as_ref(),
         "disk" => health.disk.as_ref(),
         "inodes" => health.inodes.as_ref(),
-        "postgres.connections" => config.postgres.as_ref()?.connections.as_ref(),
-        "redis.memory" => config.redis.as_ref()?.memory.as_ref(),
-        "redis.clients" => config.redis.as_ref()?.clients.as_ref(),
+        "postgres.connections" => config
+            .postgres
+            .as_ref()
+            .and_then(|p| p.connections.as_ref()),
+        "redis.memory" => config.redis.as_ref().and_then(|r| r.memory.as_ref()),
+        "redis.clients" => config.redis.as_ref().and_then(|r| r.clients.as_ref()),
         "postgres.oldest_transaction" => {
-            return config
+            let table = config
                 .postgres
-                .as_ref()?
-                .oldest_transaction
                 .as_ref()
-                .map(ConfiguredLevels::Span);
+                .and_then(|p| p.oldest_transaction.as_ref());
+            return Ok(loaded.levels(&config_key, table, base)?);
         }
         _ => None,
     };
-    number.map(ConfiguredLevels::Number)
-}
-
-impl ConfiguredLevels<'_> {
-    pub(crate) fn apply(
-        &self,
-        mut threshold: Threshold,
-        loaded: &Loaded,
-        key: &str,
-    ) -> Result<Threshold> {
-        let config_key = if key.contains('.') {
-            key.to_owned()
-        } else {
-            format!("health.{key}")
-        };
-        let result = match self {
-            ConfiguredLevels::Number(spanned) => {
-                let levels = spanned.get_ref();
-                threshold.warning = levels.warn.or(threshold.warning);
-                threshold.critical = levels.crit.or(threshold.critical);
-                check_order(&threshold).map_err(|m| loaded.invalid(&config_key, spanned, m))
-            }
-            ConfiguredLevels::Span(spanned) => {
-                let levels = spanned.get_ref();
-                let seconds = |span: Option<Span>| span.map(|s| s.0.as_secs_f64());
-                threshold.warning = seconds(levels.warn).or(threshold.warning);
-                threshold.critical = seconds(levels.crit).or(threshold.critical);
-                check_order(&threshold).map_err(|m| loaded.invalid(&config_key, spanned, m))
-            }
-            ConfiguredLevels::Size(spanned) => {
-                let levels = spanned.get_ref();
-                let bytes = |size: Option<crate::units::ByteSize>| size.map(|s| s.0 as f64);
-                threshold.warning = bytes(levels.warn).or(threshold.warning);
-                threshold.critical = bytes(levels.crit).or(threshold.critical);
-                check_order(&threshold).map_err(|m| loaded.invalid(&config_key, spanned, m))
-            }
-        };
-        result?;
-        Ok(threshold)
-    }
+    Ok(loaded.levels(&config_key, table, base)?)
 }
 
 /// Latency levels of an endpoint: both optional, in seconds.
@@ -590,14 +539,12 @@ fn span_levels(
     key: &str,
     spanned: &toml::Spanned<config::LevelsConfig<Span>>,
 ) -> Result<Threshold> {
-    let levels = spanned.get_ref();
-    let threshold = Threshold {
-        warning: levels.warn.map(|s| s.0.as_secs_f64()),
-        critical: levels.crit.map(|s| s.0.as_secs_f64()),
+    let none = Threshold {
+        warning: None,
+        critical: None,
         direction: crate::report::Direction::Above,
     };
-    check_order(&threshold).map_err(|m| loaded.invalid(key, spanned, m))?;
-    Ok(threshold)
+    Ok(loaded.levels(key, Some(spanned), none)?)
 }
 
 fn config_error(loaded: &Loaded, key: &str, message: &str) -> anyhow::Error {

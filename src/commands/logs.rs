@@ -7,9 +7,7 @@
 //! (one per category, per rate, the window, undated lines, unreadable
 //! files) and sections (top templates, peaks, histogram, files).
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow};
@@ -17,112 +15,17 @@ use anyhow::{Context as _, Result, anyhow};
 use crate::cli::LogsAnalyzeArgs;
 use crate::config::{Loaded, NoLines};
 use crate::error::Hint;
+use crate::levels::Alert;
 use crate::logscan::categories::{self, Category, Matcher};
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
-use crate::report::{
-    Cell, Check, Column, Direction, Kind, Metric, Report, Section, Status, Threshold, Unit,
-};
-use crate::units::{Span, compact_duration, human_bytes};
+use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::units::{compact_duration, human_bytes};
 
 const DEFAULT_TOP: usize = 5;
 const DEFAULT_BUCKET: Duration = Duration::from_secs(3600);
 /// DESIGN.md: more than 100 errors in 24 h is an alert.
 const DEFAULT_ALERT: &str = "errors>100";
-
-/// An alert level: `CATEGORY>WARN[,CRIT][/PERIOD]`. Without a period it
-/// judges the lines in the window; with one, the busiest period in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    pub category: String,
-    pub warn: Option<u64>,
-    pub crit: Option<u64>,
-    pub per: Option<Span>,
-}
-
-impl FromStr for Alert {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Alert, String> {
-        let usage = || {
-            format!(
-                "threshold {text:?} is not CATEGORY>WARN[,CRIT][/PERIOD] (e.g. errors>100, errors>50,200/1h)"
-            )
-        };
-        let (category, rest) = text.split_once('>').ok_or_else(usage)?;
-        let category = category.trim();
-        categories::check_name(category).map_err(|_| usage())?;
-        let (levels, per) = match rest.split_once('/') {
-            Some((levels, per)) => {
-                let span: Span = per
-                    .trim()
-                    .parse()
-                    .map_err(|err| format!("threshold {text:?}: {err}"))?;
-                if span.0 < Duration::from_secs(1) {
-                    return Err(format!(
-                        "threshold {text:?}: the period must be at least 1s"
-                    ));
-                }
-                (levels, Some(span))
-            }
-            None => (rest, None),
-        };
-        let number = |n: &str| n.trim().parse::<u64>().map_err(|_| usage());
-        let (warn, crit) = match levels.split_once(',') {
-            Some((warn, crit)) => (number(warn)?, number(crit)?),
-            None => (number(levels)?, u64::MAX),
-        };
-        if crit != u64::MAX && warn > crit {
-            return Err(format!(
-                "threshold {text:?}: the warning level {warn} is above the critical level {crit}"
-            ));
-        }
-        Ok(Alert {
-            category: category.to_owned(),
-            warn: Some(warn),
-            crit: (crit != u64::MAX).then_some(crit),
-            per,
-        })
-    }
-}
-
-impl fmt::Display for Alert {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}>", self.category)?;
-        if let Some(warn) = self.warn {
-            write!(f, "{warn}")?;
-        }
-        if let Some(crit) = self.crit {
-            write!(f, ",{crit}")?;
-        }
-        if let Some(per) = self.per {
-            write!(f, "/{per}")?;
-        }
-        Ok(())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Alert {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl Alert {
-    fn threshold(&self) -> Threshold {
-        // "more than N" on counts is "at least N + 1" in the report's terms.
-        Threshold {
-            warning: self.warn.map(|n| n as f64 + 1.0),
-            critical: self.crit.map(|n| n as f64 + 1.0),
-            direction: Direction::Above,
-        }
-    }
-
-    fn key(&self) -> (String, Option<Span>) {
-        (self.category.clone(), self.per)
-    }
-}
 
 /// Everything `maint logs analyze` will do, validated.
 pub struct Settings {

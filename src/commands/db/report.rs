@@ -8,9 +8,8 @@ use anyhow::Result;
 
 use super::{connect_error, holder_hint, open, query_error, target};
 use crate::cli::DbReportArgs;
-use crate::commands::health::ConfiguredLevels;
 use crate::commands::{Context, Failed, Outcome};
-use crate::config::{Levels, Loaded, SpanLevels};
+use crate::config::Loaded;
 use crate::probe::pgname::qualified;
 use crate::probe::pgstats::{
     self, Criteria, Holder, HolderKind, IndexInfo, Reliability, Server, Slot, Standby, Statements,
@@ -44,75 +43,41 @@ struct Thresholds {
     slot_wal: Threshold,
 }
 
-fn levels(
-    loaded: &Loaded,
-    key: &str,
-    configured: &Levels,
-    default: Threshold,
-) -> Result<Threshold> {
-    match configured {
-        Some(spanned) => ConfiguredLevels::Number(spanned).apply(default, loaded, key),
-        None => Ok(default),
-    }
-}
-
-fn span_levels(
-    loaded: &Loaded,
-    key: &str,
-    configured: &SpanLevels,
-    default: Threshold,
-) -> Result<Threshold> {
-    match configured {
-        Some(spanned) => ConfiguredLevels::Span(spanned).apply(default, loaded, key),
-        None => Ok(default),
-    }
-}
-
 impl Thresholds {
     fn resolve(loaded: &Loaded) -> Result<Thresholds> {
         let postgres = loaded.config.postgres.as_ref();
         let report = postgres.map(|p| &p.report);
-        let none: Levels = None;
-        let none_span: SpanLevels = None;
         Ok(Thresholds {
-            dead_tuples: levels(
-                loaded,
+            dead_tuples: loaded.levels(
                 "postgres.report.dead_tuples",
-                report.map_or(&none, |r| &r.dead_tuples),
+                report.and_then(|r| r.dead_tuples.as_ref()),
                 Threshold::above(20.0, 50.0),
             )?,
-            wraparound: levels(
-                loaded,
+            wraparound: loaded.levels(
                 "postgres.report.wraparound",
-                report.map_or(&none, |r| &r.wraparound),
+                report.and_then(|r| r.wraparound.as_ref()),
                 Threshold::above(75.0, 95.0),
             )?,
-            bloat: levels(
-                loaded,
+            bloat: loaded.levels(
                 "postgres.report.bloat",
-                report.map_or(&none, |r| &r.bloat),
+                report.and_then(|r| r.bloat.as_ref()),
                 Threshold::above(50.0, 80.0),
             )?,
-            slow_query: span_levels(
-                loaded,
+            slow_query: loaded.levels(
                 "postgres.report.slow_query",
-                report.map_or(&none_span, |r| &r.slow_query),
+                report.and_then(|r| r.slow_query.as_ref()),
                 Threshold::above(1.0, 10.0),
             )?,
-            oldest_transaction: span_levels(
-                loaded,
+            oldest_transaction: loaded.levels(
                 "postgres.oldest_transaction",
-                postgres.map_or(&none_span, |p| &p.oldest_transaction),
+                postgres.and_then(|p| p.oldest_transaction.as_ref()),
                 Threshold::above(3600.0, 6.0 * 3600.0),
             )?,
-            slot_wal: match report.and_then(|r| r.slot_wal.as_ref()) {
-                Some(spanned) => ConfiguredLevels::Size(spanned).apply(
-                    SLOT_WAL,
-                    loaded,
-                    "postgres.report.slot_wal",
-                )?,
-                None => SLOT_WAL,
-            },
+            slot_wal: loaded.levels(
+                "postgres.report.slot_wal",
+                report.and_then(|r| r.slot_wal.as_ref()),
+                SLOT_WAL,
+            )?,
         })
     }
 }
