@@ -4,6 +4,7 @@
 mod support;
 
 mod backup;
+mod backup_create;
 mod backup_postgres;
 mod backup_restore;
 mod certs;

@@ -882,7 +882,18 @@ impl<W: Write> Walker<W> {
             source,
         };
         let (Some(map), Some(map_block)) = (map, map_block) else {
-            let filled = self.tar.copy(file, size, &mut seen).map_err(out_error)?;
+            // By offset, from 0: `data_map` moved the file position with its
+            // SEEK_DATA/SEEK_HOLE probes when it found no hole (a file that
+            // uses fewer blocks than its size on a compressing filesystem),
+            // and reading from there stored the whole file as zeros.
+            let mut whole = ReadAt {
+                file: &*file,
+                at: 0,
+            };
+            let filled = self
+                .tar
+                .copy(&mut whole, size, &mut seen)
+                .map_err(out_error)?;
             self.tar.pad(size).map_err(out_error)?;
             self.hasher.send(HashJob::End(index));
             return Ok(filled);
