@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{BackupName, HttpUrl, PostgresUrl, RedisUrl};
 use crate::logscan::TimeSpec;
 use crate::render::Format;
+use crate::report::Kind;
 use crate::units::Span;
 
 /// Routine maintenance of a server running an application with PostgreSQL and Redis.
@@ -94,6 +95,57 @@ pub enum Command {
     Backup(BackupCommand),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
+}
+
+/// Every command maint runs, by the name its report carries, and whether it
+/// observes (a check) or changes things (an action), which decides its exit
+/// codes and its help's exit-status table. Declared here and nowhere else.
+pub const COMMANDS: &[(&str, Kind)] = &[
+    ("health", Kind::Check),
+    ("diagnose", Kind::Check),
+    ("certs check", Kind::Check),
+    ("db report", Kind::Check),
+    ("db vacuum", Kind::Action),
+    ("db prune", Kind::Action),
+    ("logs analyze", Kind::Check),
+    ("backup create", Kind::Action),
+    ("backup list", Kind::Check),
+    ("backup verify", Kind::Check),
+    ("backup prune", Kind::Action),
+    ("backup restore", Kind::Action),
+    ("backup drill", Kind::Check),
+    ("completions", Kind::Action),
+];
+
+/// Whether the command of that name is a check or an action; a group of
+/// commands (`db`, `backup`) observes.
+pub fn kind(name: &str) -> Kind {
+    COMMANDS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map_or(Kind::Check, |(_, kind)| *kind)
+}
+
+impl Command {
+    /// The command's name in [`COMMANDS`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Health(_) => "health",
+            Command::Diagnose(_) => "diagnose",
+            Command::Certs(_) => "certs check",
+            Command::Db(DbCommand::Report(_)) => "db report",
+            Command::Db(DbCommand::Vacuum(_)) => "db vacuum",
+            Command::Db(DbCommand::Prune(_)) => "db prune",
+            Command::Logs(LogsCommand::Analyze(_)) => "logs analyze",
+            Command::Backup(BackupCommand::Create(_)) => "backup create",
+            Command::Backup(BackupCommand::List(_)) => "backup list",
+            Command::Backup(BackupCommand::Verify(_)) => "backup verify",
+            Command::Backup(BackupCommand::Prune(_)) => "backup prune",
+            Command::Backup(BackupCommand::Restore(_)) => "backup restore",
+            Command::Backup(BackupCommand::Drill(_)) => "backup drill",
+            Command::Completions(_) => "completions",
+        }
+    }
 }
 
 /// Check local resources and the configured services, and give one verdict.
@@ -677,5 +729,29 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_is_declared_once_as_a_check_or_an_action() {
+        fn leaves(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+            let subcommands: Vec<_> = command
+                .get_subcommands()
+                .filter(|sub| sub.get_name() != "help")
+                .collect();
+            if subcommands.is_empty() {
+                out.push(path.trim().to_owned());
+            }
+            for sub in subcommands {
+                leaves(sub, &format!("{path} {}", sub.get_name()), out);
+            }
+        }
+        let mut found = Vec::new();
+        for sub in Cli::command().get_subcommands() {
+            leaves(sub, sub.get_name(), &mut found);
+        }
+        found.sort();
+        let mut declared: Vec<String> = COMMANDS.iter().map(|(n, _)| (*n).to_owned()).collect();
+        declared.sort();
+        assert_eq!(found, declared);
     }
 }

@@ -249,15 +249,7 @@ pub fn exit_status(acts: bool) -> &'static [(&'static str, &'static str)] {
 
 /// Whether a command path changes things (an action) rather than observes.
 pub fn acts(command: &str) -> bool {
-    matches!(
-        command,
-        "completions"
-            | "db vacuum"
-            | "db prune"
-            | "backup create"
-            | "backup prune"
-            | "backup restore"
-    )
+    crate::cli::kind(command) == crate::report::Kind::Action
 }
 
 /// The text clap shows after `--help`.

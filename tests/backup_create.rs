@@ -823,13 +823,11 @@ fn the_database_dump_is_0600_from_before_pg_dump_writes_until_the_drill_ends() {
     drop(spied.scene);
 }
 
-/// The drill restores the files into `.maint-tmp-drill-PID` in the backup
-/// folder, created 0700; but the archive's root entry then gives it the
-/// source's mode (0755 here), so while the dump is restored and compared
-/// the copy of the whole tree lies open to every user who can reach the
-/// backup folder, even when the source sat in a folder only root can enter.
+/// The drill restores the files under `.maint-tmp-drill-PID` in the backup
+/// folder, which stays 0700 while the drill runs: the archive's root entry
+/// (0755 here) sets the mode of a folder inside it, so the copy of the tree
+/// is never open to other users who can reach the backup folder.
 #[test]
-#[ignore = "known bug: the drill's scratch folder takes the archive root's mode (0755) while the drill runs; restore into a 0700 folder inside it (src/commands/backup/drill.rs)"]
 fn the_drill_scratch_folder_stays_0700_while_the_drill_runs() {
     let spied = spy_on_create_and_drill();
     assert!(

@@ -24,7 +24,7 @@ use crate::parallel::{self, Job, Outcome};
 use crate::probe::isolated;
 use crate::probe::tls::{self, Endpoint, Starttls, TlsError};
 use crate::probe::x509::{self, Certificate, KeyMaterial, Roots};
-use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Threshold, Unit};
+use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
 use crate::units::human_duration;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -768,7 +768,7 @@ pub fn run(settings: Settings) -> Report {
     let far = started + Duration::from_secs(30 * 86_400);
     let outcomes = parallel::run_all(jobs, settings.jobs, far);
 
-    let mut report = Report::new("certs check", Kind::Check, started_at);
+    let mut report = crate::commands::report("certs check", started_at);
     let mut certificate_rows = Vec::new();
     let mut finding_rows = Vec::new();
     for ((label, levels, timeout, hint), outcome) in lines.into_iter().zip(outcomes) {

@@ -19,7 +19,7 @@ use crate::parallel::{self, Job, Outcome as JobOutcome};
 use crate::probe::isolated::{self, IsolatedError};
 use crate::probe::{cgroup::Cgroup, disk, kernel, process, redis, system, systemd};
 use crate::render::{self, Format, Style};
-use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Threshold, Unit};
+use crate::report::{Cell, Check, Column, Report, Section, Status, Threshold, Unit};
 use crate::storage::bundle::Bundle;
 use crate::units::{compact_duration, human_bytes, human_duration};
 
@@ -409,7 +409,7 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
     }
     let outcomes = parallel::run_all(jobs, usize::MAX, started + plan.deadline);
 
-    let mut report = Report::new("diagnose", Kind::Check, started_at);
+    let mut report = crate::commands::report("diagnose", started_at);
     let mut findings = Vec::new();
     let mut attachments = Vec::new();
     for ((name, title, columns), outcome) in shells.into_iter().zip(outcomes) {

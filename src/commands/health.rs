@@ -25,7 +25,7 @@ use crate::probe::cgroup::Cgroup;
 use crate::probe::mounts::Mount;
 use crate::probe::system::Scope;
 use crate::probe::{disk, http, postgres, process, redis, system, tcp};
-use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Threshold, Unit};
+use crate::report::{Cell, Check, Column, Report, Section, Status, Threshold, Unit};
 use crate::units::{Span, compact_duration, human_bytes, human_duration, trim_number};
 
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
@@ -625,7 +625,7 @@ pub fn execute(args: &HealthArgs, context: &super::Context) -> super::Outcome {
 
 /// Lists the plan without running it.
 pub fn list(settings: &Settings) -> Report {
-    let mut report = Report::new("health", Kind::Check, chrono::Utc::now());
+    let mut report = crate::commands::report("health", chrono::Utc::now());
     report.listing = true;
     let rows = settings
         .probes
@@ -681,7 +681,7 @@ pub fn run(settings: Settings) -> Report {
     }
     let outcomes = parallel::run_all(jobs, usize::MAX, deadline);
 
-    let mut report = Report::new("health", Kind::Check, started_at);
+    let mut report = crate::commands::report("health", started_at);
     for ((kind, target, names), outcome) in plans.into_iter().zip(outcomes) {
         match outcome {
             Outcome::Done { value, elapsed } => {

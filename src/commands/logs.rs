@@ -19,7 +19,7 @@ use crate::levels::Alert;
 use crate::logscan::categories::{self, Category, Matcher};
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
-use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Unit};
 use crate::units::{compact_duration, human_bytes};
 
 const DEFAULT_TOP: usize = 5;
@@ -362,7 +362,7 @@ fn build_report(
     scan: &Scan,
     started_at: chrono::DateTime<chrono::Utc>,
 ) -> Report {
-    let mut report = Report::new("logs analyze", Kind::Check, started_at);
+    let mut report = crate::commands::report("logs analyze", started_at);
     let tally = &scan.tally;
     let categories = settings.matcher.categories();
     let read: Vec<&FileReport> = scan

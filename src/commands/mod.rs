@@ -110,6 +110,12 @@ pub fn again(flag: &str, given: Option<&str>) -> String {
     })
 }
 
+/// A new report for the command of that name, a check or an action as
+/// `cli::COMMANDS` declares it.
+pub fn report(name: &'static str, started_at: chrono::DateTime<chrono::Utc>) -> Report {
+    Report::new(name, crate::cli::kind(name), started_at)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -17,7 +17,7 @@ use super::{
 use crate::cli::BackupCreateArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
-use crate::report::{Check, Kind, Metric, Report, Status, Unit};
+use crate::report::{Check, Metric, Status, Unit};
 use crate::storage::catalog::{self, LastCreate};
 use crate::storage::database::{self, DbError, Dumped};
 use crate::storage::manifest::{self, Manifest};
@@ -100,7 +100,7 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     let _ = catalog::write_last_create(&plan.dest, &plan.name, &state);
     let made = result?;
 
-    let mut report = Report::new("backup create", Kind::Action, started);
+    let mut report = crate::commands::report("backup create", started);
     report.checks.push(archive_check(&made));
     if let Some(dumped) = &made.database {
         report.checks.push(database_check(dumped, &made.manifest));

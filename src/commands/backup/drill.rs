@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,7 +19,7 @@ use super::{
 use crate::cli::BackupDrillArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
-use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Section, Status, Unit};
 use crate::storage::archive::{self, EntryKind, ReadError};
 use crate::storage::manifest::{self, Manifest};
 use crate::storage::unpack::{Options, Unpack, UnpackError};
@@ -52,6 +53,19 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         std::process::id()
     ));
     let _scratch = Scratch(scratch_dir.clone());
+    // The restored root takes the archive root's mode (often 0755): inside
+    // a folder of our own that stays 0700, the copy of the tree is never
+    // open to other users while the drill runs.
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&scratch_dir)
+        .map_err(|err| {
+            Failed::Setup(anyhow::anyhow!(
+                "cannot create the drill's scratch folder {}: {err}",
+                scratch_dir.display()
+            ))
+        })?;
+    let restored_dir = scratch_dir.join("tree");
     let mut extract = Vec::new();
     let mut dump_scratch = None;
     if db.is_some() {
@@ -60,7 +74,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         extract.push((manifest::DUMP_PATH, file));
     }
 
-    let mut report = Report::new("backup drill", Kind::Check, started);
+    let mut report = crate::commands::report("backup drill", started);
     let restore_clock = Instant::now();
     let options = Options {
         dry_run: false,
@@ -71,7 +85,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         cancel: &crate::interrupt::requested,
     };
     let restored = (|| {
-        let mut unpack = Unpack::open(&scratch_dir, options)?;
+        let mut unpack = Unpack::open(&restored_dir, options)?;
         let size = fs::metadata(&latest.path).map(|m| m.len()).unwrap_or(0);
         let counters = unpack.counters();
         let follow = Follow::start(

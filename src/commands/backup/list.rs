@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::destination_backups;
 use crate::cli::BackupListArgs;
 use crate::commands::{Context, Outcome};
-use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Metric, Section, Status, Unit};
 use crate::storage::catalog::{self, Backup, Trust};
 use crate::units::{human_bytes, human_duration};
 
@@ -17,7 +17,7 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-    let mut report = Report::new("backup list", Kind::Check, started);
+    let mut report = crate::commands::report("backup list", started);
     let rows = backups
         .iter()
         .map(|b| {

@@ -20,7 +20,7 @@ use super::{Context, Outcome};
 use crate::cli::BackupCommand;
 use crate::error::Hint;
 use crate::probe::postgres::Target;
-use crate::report::{Cell, Check, Column, Kind, Section, Status};
+use crate::report::{Cell, Check, Column, Section, Status};
 use crate::storage::archive::{self, ReadOutcome};
 use crate::storage::lock::{Lock, LockError};
 use crate::storage::unpack::UnpackError;
@@ -34,16 +34,6 @@ pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
         BackupCommand::Prune(args) => prune::execute(args, context),
         BackupCommand::Restore(args) => restore::execute(args, context),
         BackupCommand::Drill(args) => drill::execute(args, context),
-    }
-}
-
-/// list, verify and drill observe; create, prune and restore change things.
-pub fn kind(command: &BackupCommand) -> Kind {
-    match command {
-        BackupCommand::List(_) | BackupCommand::Verify(_) | BackupCommand::Drill(_) => Kind::Check,
-        BackupCommand::Create(_) | BackupCommand::Prune(_) | BackupCommand::Restore(_) => {
-            Kind::Action
-        }
     }
 }
 

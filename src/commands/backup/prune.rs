@@ -15,7 +15,7 @@ use super::take_lock;
 use crate::cli::BackupPruneArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
-use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Section, Status, Unit};
 use crate::storage::catalog::{self, Backup, Trust};
 use crate::storage::retention::{self, Candidate, Policy};
 use crate::units::human_bytes;
@@ -114,7 +114,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             ]);
         }
     }
-    let mut report = Report::new("backup prune", Kind::Action, started);
+    let mut report = crate::commands::report("backup prune", started);
     let verb = if args.dry_run {
         "would delete"
     } else {

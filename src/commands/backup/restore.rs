@@ -22,7 +22,7 @@ use super::{
 use crate::cli::BackupRestoreArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
-use crate::report::{Cell, Check, Column, Kind, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Report, Section, Status, Unit};
 use crate::storage::archive::ReadError;
 use crate::storage::catalog;
 use crate::storage::database::{self, DbError};
@@ -306,7 +306,7 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         plan_removals(&mut pass, &settings)?;
     }
 
-    let mut report = Report::new("backup restore", Kind::Action, started);
+    let mut report = crate::commands::report("backup restore", started);
     report
         .checks
         .push(verify_check(&settings.archive, &pass.checked));
@@ -663,7 +663,7 @@ fn dry_run_report(
         ]);
     }
     let count = |action| counts.get(&action).copied().unwrap_or(0);
-    let mut report = Report::new("backup restore", Kind::Action, started);
+    let mut report = crate::commands::report("backup restore", started);
     report
         .checks
         .push(verify_check(&settings.archive, &pass.checked));

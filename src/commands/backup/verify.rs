@@ -11,7 +11,7 @@ use super::{destination, read_and_check};
 use crate::cli::BackupVerifyArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
-use crate::report::{Check, Kind, Report, Status, Unit};
+use crate::report::{Check, Status, Unit};
 use crate::storage::archive::ReadError;
 use crate::storage::catalog;
 use crate::units::human_bytes;
@@ -60,7 +60,7 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
             }
         }
     };
-    let mut report = Report::new("backup verify", Kind::Check, started);
+    let mut report = crate::commands::report("backup verify", started);
     for archive in &archives {
         let one = Instant::now();
         let name = format!("verify:{}", super::file_name(archive));

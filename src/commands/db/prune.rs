@@ -21,7 +21,7 @@ use crate::commands::{Context, Failed, Notes, Outcome};
 use crate::error::Hint;
 use crate::probe::pgstats;
 use crate::probe::postgres::{Session, Target};
-use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Metric, Section, Status, Unit};
 use crate::units::{compact_duration, human_duration};
 
 const DEFAULT_BATCH: u32 = 5000;
@@ -200,7 +200,7 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     let shown_sql = batch_sql.replace("$1::text::timestamptz", &format!("'{cutoff}'"));
     let count_sql = format!("SELECT count(*) FROM {} WHERE {condition}", table.qualified);
 
-    let mut report = Report::new("db prune", Kind::Action, started_at);
+    let mut report = crate::commands::report("db prune", started_at);
     let name = format!("prune:{}", table.qualified);
     let index_warning = (!column.indexed).then(|| {
         Check::new(

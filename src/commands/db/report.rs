@@ -16,7 +16,7 @@ use crate::probe::pgstats::{
     Table,
 };
 use crate::probe::postgres::Target;
-use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Threshold, Unit};
+use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
 use crate::units::{human_bytes, human_duration};
 
 const DEFAULT_TOP: usize = 20;
@@ -183,7 +183,7 @@ pub fn run(settings: &Settings) -> Result<Report> {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
     let facts = gather(&settings.target, settings.query_timeout)?;
-    let mut report = Report::new("db report", Kind::Check, started_at);
+    let mut report = crate::commands::report("db report", started_at);
     build(&mut report, &facts, settings);
     report.duration = clock.elapsed();
     Ok(report)

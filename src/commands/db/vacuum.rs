@@ -22,7 +22,7 @@ use crate::config::Loaded;
 use crate::error::Hint;
 use crate::probe::pgstats::{self, Candidate, Criteria, Holder, Reason, Server};
 use crate::probe::postgres::{Session, Target};
-use crate::report::{Cell, Check, Column, Kind, Metric, Report, Section, Status, Unit};
+use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Unit};
 use crate::units::human_duration;
 
 const MAX_JOBS: usize = 64;
@@ -291,7 +291,7 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
         )
     });
 
-    let mut report = Report::new("db vacuum", Kind::Action, started_at);
+    let mut report = crate::commands::report("db vacuum", started_at);
     if settings.dry_run {
         dry_run_report(&mut report, &planned, considered, &server, &settings);
         report.duration = clock.elapsed();
