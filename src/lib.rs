@@ -9,6 +9,7 @@
 //! each may import.
 
 pub mod certcheck;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod redact;
 pub mod render;
 pub mod report;
 mod run;
+pub mod shell;
 pub mod storage;
 pub mod units;
 

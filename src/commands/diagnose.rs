@@ -49,14 +49,14 @@ struct RunPlan {
     deadline: Duration,
     timeout: Duration,
     folders: Vec<PathBuf>,
-    health: super::health::Settings,
+    health: crate::checks::health::Settings,
     redis_url: Option<String>,
     /// `maint db report`, when `[postgres]` is configured.
-    postgres: Option<super::db::report::Settings>,
+    postgres: Option<crate::checks::postgres::report::Settings>,
     /// `maint certs check` of the `[certs]` targets, or why it cannot run.
-    certs: Option<Result<super::certs::Settings, String>>,
+    certs: Option<Result<crate::checks::certs::Settings, String>>,
     /// `maint logs analyze` of `[logs] paths`, else of the system logs readable here.
-    logs: Option<Result<super::logs::Settings, String>>,
+    logs: Option<Result<crate::checks::logs::Settings, String>>,
     /// The newest backup in `[backup] dest`, and the levels for its age.
     backup: Option<BackupPlan>,
 }
@@ -97,7 +97,7 @@ impl Settings {
             )),
             ..HealthArgs::default()
         };
-        let health = super::health::Settings::resolve(&health_args, loaded)?;
+        let health = crate::checks::health::Settings::resolve(&health_args, loaded)?;
         let redis_url = loaded.config.redis.as_ref().map(|redis_config| {
             redis_config
                 .url
@@ -109,7 +109,10 @@ impl Settings {
             .postgres
             .is_some()
             .then(|| {
-                super::db::report::Settings::resolve(&crate::cli::DbReportArgs::default(), loaded)
+                crate::checks::postgres::report::Settings::resolve(
+                    &crate::cli::DbReportArgs::default(),
+                    loaded,
+                )
             })
             .transpose()?;
         let certs_config = &loaded.config.certs;
@@ -122,7 +125,7 @@ impl Settings {
                     ..crate::cli::CertsCheckArgs::default()
                 };
                 // A certificate file that went missing is a finding here, not a reason to stop.
-                super::certs::Settings::resolve(&args, context)
+                crate::checks::certs::Settings::resolve(&args, context.config, context.notes())
                     .map_err(|err| crate::error::describe(&err))
             });
         let log_paths: Vec<PathBuf> = if loaded.config.logs.paths.is_empty() {
@@ -142,7 +145,7 @@ impl Settings {
                 top: Some(3),
                 ..crate::cli::LogsAnalyzeArgs::default()
             };
-            super::logs::Settings::resolve(&args, loaded, Utc::now())
+            crate::checks::logs::Settings::resolve(&args, loaded, Utc::now())
                 .map_err(|err| crate::error::describe(&err))
         });
         let folders = if config.paths.is_empty() {
@@ -409,7 +412,7 @@ fn run(plan: RunPlan) -> (Report, Vec<(String, String)>) {
     }
     let outcomes = parallel::run_all(jobs, usize::MAX, started + plan.deadline);
 
-    let mut report = crate::commands::report("diagnose", started_at);
+    let mut report = crate::checks::report("diagnose", started_at);
     let mut findings = Vec::new();
     let mut attachments = Vec::new();
     for ((name, title, columns), outcome) in shells.into_iter().zip(outcomes) {
@@ -582,8 +585,8 @@ fn why_it_matters(check: &str) -> Option<&'static str> {
     })
 }
 
-fn collect_health(settings: super::health::Settings) -> Collected {
-    let report = super::health::run(settings);
+fn collect_health(settings: crate::checks::health::Settings) -> Collected {
+    let report = crate::checks::health::run(settings);
     let rows = status_rows(&report);
     // "redis:memory: not measured" adds nothing when "redis" itself is a finding.
     let failed_parents: Vec<String> = report
@@ -646,8 +649,8 @@ fn status_rows(report: &Report) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-fn collect_postgres(settings: &super::db::report::Settings) -> Collected {
-    match super::db::report::run(settings) {
+fn collect_postgres(settings: &crate::checks::postgres::report::Settings) -> Collected {
+    match crate::checks::postgres::report::run(settings) {
         Ok(report) => Collected {
             rows: status_rows(&report),
             findings: findings_of(&report),
@@ -677,7 +680,7 @@ fn not_run(name: &str, message: &str, hint: &str) -> Collected {
     }
 }
 
-fn collect_certificates(settings: Result<super::certs::Settings, String>) -> Collected {
+fn collect_certificates(settings: Result<crate::checks::certs::Settings, String>) -> Collected {
     let settings = match settings {
         Ok(settings) => settings,
         Err(message) => {
@@ -688,7 +691,7 @@ fn collect_certificates(settings: Result<super::certs::Settings, String>) -> Col
             );
         }
     };
-    let report = super::certs::run(settings);
+    let report = crate::checks::certs::run(settings);
     let rows = report
         .checks
         .iter()
@@ -707,7 +710,7 @@ fn collect_certificates(settings: Result<super::certs::Settings, String>) -> Col
     let mut renamed = report.clone();
     for check in &mut renamed.checks {
         let target = std::mem::take(&mut check.name);
-        check.hint = Some(format!("maint certs check {}", super::shell_word(&target)));
+        check.hint = Some(format!("maint certs check {}", crate::shell::word(&target)));
         check.message = format!("{target}: {}", check.message);
         check.name = format!("cert:{target}");
     }
@@ -930,7 +933,7 @@ fn collect_failed_units() -> Collected {
     }
 }
 
-fn collect_logs(settings: Option<Result<super::logs::Settings, String>>) -> Collected {
+fn collect_logs(settings: Option<Result<crate::checks::logs::Settings, String>>) -> Collected {
     let settings = match settings {
         None => {
             return Collected {
@@ -947,7 +950,7 @@ fn collect_logs(settings: Option<Result<super::logs::Settings, String>>) -> Coll
         }
         Some(Ok(settings)) => settings,
     };
-    let (report, read) = super::logs::run_once(&settings);
+    let (report, read) = crate::checks::logs::run_once(&settings);
     let mut collected = Collected::default();
     // Templates, as logs analyze ranks them: the lines to read first.
     if let Some(section) = report.sections.iter().find(|s| s.name == "templates") {
@@ -1000,7 +1003,7 @@ fn collect_backup(plan: &BackupPlan) -> Collected {
                         Status::Critical,
                         format!("cannot read the backup folder {dest}: {err}: whether a backup exists is not known"),
                     )
-                    .with_hint(format!("ls -la {}", super::shell_word(&dest))),
+                    .with_hint(format!("ls -la {}", crate::shell::word(&dest))),
                 ],
                 ..Collected::default()
             };

@@ -100,7 +100,7 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     let _ = catalog::write_last_create(&plan.dest, &plan.name, &state);
     let made = result?;
 
-    let mut report = crate::commands::report("backup create", started);
+    let mut report = crate::checks::report("backup create", started);
     report.checks.push(archive_check(&made));
     if let Some(dumped) = &made.database {
         report.checks.push(database_check(dumped, &made.manifest));

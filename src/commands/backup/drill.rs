@@ -74,7 +74,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         extract.push((manifest::DUMP_PATH, file));
     }
 
-    let mut report = crate::commands::report("backup drill", started);
+    let mut report = crate::checks::report("backup drill", started);
     let restore_clock = Instant::now();
     let options = Options {
         dry_run: false,

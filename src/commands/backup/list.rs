@@ -17,7 +17,7 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-    let mut report = crate::commands::report("backup list", started);
+    let mut report = crate::checks::report("backup list", started);
     let rows = backups
         .iter()
         .map(|b| {

@@ -114,7 +114,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             ]);
         }
     }
-    let mut report = crate::commands::report("backup prune", started);
+    let mut report = crate::checks::report("backup prune", started);
     let verb = if args.dry_run {
         "would delete"
     } else {

@@ -306,7 +306,7 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         plan_removals(&mut pass, &settings)?;
     }
 
-    let mut report = crate::commands::report("backup restore", started);
+    let mut report = crate::checks::report("backup restore", started);
     report
         .checks
         .push(verify_check(&settings.archive, &pass.checked));
@@ -663,7 +663,7 @@ fn dry_run_report(
         ]);
     }
     let count = |action| counts.get(&action).copied().unwrap_or(0);
-    let mut report = crate::commands::report("backup restore", started);
+    let mut report = crate::checks::report("backup restore", started);
     report
         .checks
         .push(verify_check(&settings.archive, &pass.checked));

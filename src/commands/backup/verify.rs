@@ -60,7 +60,7 @@ pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
             }
         }
     };
-    let mut report = crate::commands::report("backup verify", started);
+    let mut report = crate::checks::report("backup verify", started);
     for archive in &archives {
         let one = Instant::now();
         let name = format!("verify:{}", super::file_name(archive));

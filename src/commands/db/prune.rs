@@ -91,7 +91,7 @@ impl Settings {
                 .or(postgres.and_then(|p| p.lock_timeout))
                 .map_or(super::DEFAULT_LOCK_TIMEOUT, Duration::from),
             max_duration: args.max_duration.map(Duration::from),
-            again: crate::commands::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
+            again: crate::shell::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
         })
     }
 }
@@ -200,7 +200,7 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     let shown_sql = batch_sql.replace("$1::text::timestamptz", &format!("'{cutoff}'"));
     let count_sql = format!("SELECT count(*) FROM {} WHERE {condition}", table.qualified);
 
-    let mut report = crate::commands::report("db prune", started_at);
+    let mut report = crate::checks::report("db prune", started_at);
     let name = format!("prune:{}", table.qualified);
     let index_warning = (!column.indexed).then(|| {
         Check::new(
@@ -326,8 +326,8 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
         let again = format!(
             "maint db prune{} --table {} --column {} --older-than {}",
             settings.again,
-            crate::commands::shell_word(&table.qualified),
-            crate::commands::shell_word(&settings.column),
+            crate::shell::word(&table.qualified),
+            crate::shell::word(&settings.column),
             compact_duration(settings.older_than)
         );
         check = check.at_least(status).with_hint(match &progress.blocker {
@@ -515,7 +515,7 @@ fn vacuum_after(
             Check::new(name, Status::Warning, format!("VACUUM skipped: {why}")).with_hint(format!(
                 "maint db vacuum{} --table {}",
                 settings.again,
-                crate::commands::shell_word(&table.qualified)
+                crate::shell::word(&table.qualified)
             ))
         }
         other => Check::new(
@@ -526,7 +526,7 @@ fn vacuum_after(
         .with_hint(format!(
             "maint db vacuum{} --table {}",
             settings.again,
-            crate::commands::shell_word(&table.qualified)
+            crate::shell::word(&table.qualified)
         )),
     }
 }

@@ -156,7 +156,7 @@ impl Settings {
                 .or(vacuum.and_then(|v| v.max_duration))
                 .map(Duration::from),
             criteria,
-            again: crate::commands::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
+            again: crate::shell::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
         })
     }
 }
@@ -291,7 +291,7 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
         )
     });
 
-    let mut report = crate::commands::report("db vacuum", started_at);
+    let mut report = crate::checks::report("db vacuum", started_at);
     if settings.dry_run {
         dry_run_report(&mut report, &planned, considered, &server, &settings);
         report.duration = clock.elapsed();
@@ -655,7 +655,7 @@ fn run_report(
     for (index, result) in &results {
         let item = &planned[*index];
         let table = &item.candidate.table.qualified;
-        let word = crate::commands::shell_word(table);
+        let word = crate::shell::word(table);
         let (status_word, check) = match result {
             None => {
                 unfinished += 1;
@@ -705,7 +705,7 @@ fn run_report(
                                 .with_hint(format!(
                                     "psql '{}' -c {}",
                                     settings.target.display,
-                                    crate::commands::shell_word(&item.sql)
+                                    crate::shell::word(&item.sql)
                                 )),
                         )
                     }
@@ -853,7 +853,7 @@ fn run_report(
 
 fn skip_hint(why: &str, table: &str, settings: &Settings) -> String {
     let again = &settings.again;
-    let word = crate::commands::shell_word(table);
+    let word = crate::shell::word(table);
     if why.contains("locked") {
         format!(
             "psql '{}' -c \"SELECT pid, mode, granted FROM pg_locks WHERE relation = '{}'::regclass\"",

@@ -1,0 +1,722 @@
+//! `maint logs analyze`: one pass over log files (plain, gzip, rotated sets)
+//! through the log scanner, judged against per-category alert levels.
+//!
+//! Settings are resolved first (flags over `maint.toml` over defaults:
+//! categories, window, thresholds, state file), so a bad regex or time
+//! fails before any file is opened; the scan result then becomes checks
+//! (one per category, per rate, the window, undated lines, unreadable
+//! files) and sections (top templates, peaks, histogram, files).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow};
+
+use crate::cli::LogsAnalyzeArgs;
+use crate::config::{Loaded, NoLines};
+use crate::error::Hint;
+use crate::levels::Alert;
+use crate::logscan::categories::{self, Category, Matcher};
+use crate::logscan::state::State;
+use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
+use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Unit};
+use crate::units::{compact_duration, human_bytes};
+
+const DEFAULT_TOP: usize = 5;
+const DEFAULT_BUCKET: Duration = Duration::from_secs(3600);
+/// DESIGN.md: more than 100 errors in 24 h is an alert.
+const DEFAULT_ALERT: &str = "errors>100";
+
+/// Everything `maint logs analyze` will do, validated.
+pub struct Settings {
+    pub paths: Vec<PathBuf>,
+    pub matcher: Matcher,
+    pub window: Window,
+    pub bucket: Duration,
+    pub top: usize,
+    pub alerts: Vec<Alert>,
+    pub state: Option<PathBuf>,
+    pub reset_state: bool,
+    pub explain: bool,
+    pub no_lines: Status,
+}
+
+impl Settings {
+    pub fn resolve(
+        args: &LogsAnalyzeArgs,
+        loaded: &Loaded,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Settings> {
+        let config = &loaded.config.logs;
+        let paths = if args.paths.is_empty() {
+            config.paths.clone()
+        } else {
+            args.paths.clone()
+        };
+        if paths.is_empty() {
+            return Err(anyhow!("no log files to read").context(Hint::new(
+                "name files, folders or globs: maint logs analyze /var/log/app/*.log, or set [logs] paths in maint.toml",
+            )));
+        }
+
+        let mut categories: Vec<Category> = categories::DEFAULTS
+            .iter()
+            .map(|(name, pattern)| {
+                Category::new(name, pattern).expect("the default patterns compile")
+            })
+            .collect();
+        let mut add =
+            |category: Category| match categories.iter_mut().find(|c| c.name == category.name) {
+                Some(existing) => *existing = category,
+                None => categories.push(category),
+            };
+        for (name, pattern) in &config.patterns {
+            let category = Category::new(name, &pattern.0)
+                .map_err(|err| {
+                    anyhow!(
+                        "config {}, key `logs.patterns.{name}`: {err}",
+                        config_path(loaded)
+                    )
+                })
+                .context(Hint::new("category names use letters, digits, `_` and `-`"))?;
+            add(category);
+        }
+        for value in &args.pattern {
+            let (name, pattern) = value
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--pattern {value:?} has no `=`"))
+                .context(Hint::new(
+                    "write --pattern NAME=REGEX, e.g. --pattern 'timeouts=timed out|Timeout'",
+                ))?;
+            let category = Category::new(name.trim(), pattern)
+                .map_err(|err| anyhow!("--pattern {name}: {err}"))
+                .context(Hint::new(
+                    "fix the regular expression (LC_ALL=C grep -E syntax; quote it for the shell)",
+                ))?;
+            add(category);
+        }
+        let matcher = Matcher::new(categories).context("cannot combine the categories")?;
+
+        let since = args
+            .since
+            .as_ref()
+            .or(config.since.as_ref())
+            .map(|t| t.resolve(now));
+        let until = args.until.as_ref().map(|t| t.resolve(now));
+        if let (Some(since), Some(until)) = (since, until)
+            && since >= until
+        {
+            return Err(anyhow!(
+                "--since {} is not before --until {}",
+                logscan::show_time(since),
+                logscan::show_time(until)
+            )
+            .context(Hint::new("give a window that starts before it ends")));
+        }
+
+        let bucket = args
+            .bucket
+            .or(config.bucket)
+            .map_or(DEFAULT_BUCKET, Duration::from);
+        if bucket < Duration::from_secs(1) {
+            return Err(anyhow!(
+                "--bucket {} is shorter than a second",
+                compact_duration(bucket)
+            )
+            .context(Hint::new("use a width such as 15m or 1h")));
+        }
+
+        let mut alerts: Vec<Alert> = vec![DEFAULT_ALERT.parse().expect("the default alert parses")];
+        let set = |alert: Alert, alerts: &mut Vec<Alert>| match alerts
+            .iter_mut()
+            .find(|a| a.key() == alert.key())
+        {
+            Some(existing) => *existing = alert,
+            None => alerts.push(alert),
+        };
+        for alert in &config.thresholds {
+            let value = alert.get_ref().clone();
+            if !matcher
+                .categories()
+                .iter()
+                .any(|c| c.name == value.category)
+            {
+                return Err(anyhow::Error::new(loaded.invalid(
+                    "logs.thresholds",
+                    alert,
+                    format!(
+                        "no category {:?}; categories: {}",
+                        value.category,
+                        names(&matcher)
+                    ),
+                )));
+            }
+            set(value, &mut alerts);
+        }
+        for text in &args.threshold {
+            let alert: Alert = text
+                .parse()
+                .map_err(|err: String| anyhow!("--threshold: {err}"))
+                .context(Hint::new(
+                    "write CATEGORY>WARN[,CRIT][/PERIOD], e.g. errors>100 or errors>50,200/1h",
+                ))?;
+            if !matcher
+                .categories()
+                .iter()
+                .any(|c| c.name == alert.category)
+            {
+                return Err(
+                    anyhow!("--threshold {text:?}: no category {:?}", alert.category).context(
+                        Hint::new(format!(
+                            "categories: {}; add one with --pattern NAME=REGEX",
+                            names(&matcher)
+                        )),
+                    ),
+                );
+            }
+            set(alert, &mut alerts);
+        }
+        if !matcher.categories().iter().any(|c| c.name == "errors") {
+            alerts.retain(|a| a.category != "errors");
+        }
+
+        let state = args.state.clone().or_else(|| config.state.clone());
+        if let Some(path) = &state {
+            crate::storage::atomic::check_writable(path)
+                .with_context(|| format!("cannot write state file {}", path.display()))
+                .context(Hint::new(
+                    "name a file in a folder that exists and maint may write to",
+                ))?;
+        }
+        if args.reset_state && state.is_none() {
+            return Err(
+                anyhow!("--reset-state without a state file").context(Hint::new(
+                    "pass --state FILE, or set [logs] state in maint.toml",
+                )),
+            );
+        }
+        let no_lines = match config.no_lines.unwrap_or(NoLines::Unknown) {
+            NoLines::Ok => Status::Ok,
+            NoLines::Warning => Status::Warning,
+            NoLines::Critical => Status::Critical,
+            NoLines::Unknown => Status::Unknown,
+        };
+        Ok(Settings {
+            paths,
+            matcher,
+            window: Window { since, until },
+            bucket,
+            top: args.top.or(config.top).unwrap_or(DEFAULT_TOP),
+            alerts,
+            state,
+            reset_state: args.reset_state,
+            explain: args.explain,
+            no_lines,
+        })
+    }
+
+    /// Histogram widths: the bucket shown, then each rate period.
+    fn widths(&self) -> Vec<i64> {
+        let mut widths = vec![self.bucket.as_millis() as i64];
+        for alert in &self.alerts {
+            if let Some(per) = alert.per {
+                let width = per.0.as_millis() as i64;
+                if !widths.contains(&width) {
+                    widths.push(width);
+                }
+            }
+        }
+        widths
+    }
+}
+
+fn names(matcher: &Matcher) -> String {
+    matcher
+        .categories()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn config_path(loaded: &Loaded) -> String {
+    loaded
+        .path
+        .as_ref()
+        .map_or_else(|| "maint.toml".to_owned(), |p| p.display().to_string())
+}
+
+/// `maint logs analyze`: resolve, load the state, scan, save the state, report.
+/// A one-off analysis without state: what `maint diagnose` reports of the
+/// logs, and the files it read (for the support bundle's excerpts).
+pub fn run_once(settings: &Settings) -> (Report, Vec<PathBuf>) {
+    let started_at = chrono::Utc::now();
+    let started = Instant::now();
+    let scan = logscan::scan(&settings.spec(None, started_at));
+    let mut report = build_report(settings, &scan, started_at);
+    report.duration = started.elapsed();
+    let read = scan
+        .files
+        .iter()
+        .filter(|file| file.lines > 0)
+        .map(|file| file.path.clone())
+        .collect();
+    (report, read)
+}
+
+impl Settings {
+    pub fn spec<'a>(
+        &'a self,
+        previous: Option<&'a State>,
+        started_at: chrono::DateTime<chrono::Utc>,
+    ) -> logscan::Spec<'a> {
+        logscan::Spec {
+            paths: self.paths.clone(),
+            matcher: self.matcher.clone(),
+            window: self.window,
+            widths: self.widths(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+            previous,
+            incremental: self.state.is_some(),
+            started_at: started_at.timestamp_millis(),
+            after_open: None,
+            helper: crate::probe::isolated::helper_binary(),
+        }
+    }
+}
+
+/// The window in words, with a leading space (empty for all lines).
+fn window_text(settings: &Settings) -> String {
+    match (settings.state.is_some(), settings.window.is_bounded()) {
+        (true, true) => format!(" new since the last run, {}", settings.window),
+        (true, false) => " new since the last run".to_owned(),
+        (false, true) => format!(" {}", settings.window),
+        (false, false) => String::new(),
+    }
+}
+
+fn bucket_name(width: i64) -> String {
+    match width {
+        3_600_000 => "hour".to_owned(),
+        86_400_000 => "day".to_owned(),
+        60_000 => "minute".to_owned(),
+        _ => compact_duration(Duration::from_millis(width as u64)),
+    }
+}
+
+pub fn build_report(
+    settings: &Settings,
+    scan: &Scan,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> Report {
+    let mut report = crate::checks::report("logs analyze", started_at);
+    let tally = &scan.tally;
+    let categories = settings.matcher.categories();
+    let read: Vec<&FileReport> = scan
+        .files
+        .iter()
+        .filter(|f| matches!(f.outcome, FileOutcome::Read | FileOutcome::Partial(_)))
+        .collect();
+    let grep_files: Vec<String> = read
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|f| crate::shell::word(&f.path.display().to_string()))
+        .collect();
+    let grep_files = if grep_files.is_empty() {
+        settings
+            .paths
+            .iter()
+            .map(|p| crate::shell::word(&p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        grep_files.join(" ")
+    };
+    let window = window_text(settings);
+    let display = &tally.histograms[0];
+    let bucket = bucket_name(display.width);
+
+    // The window itself: how many lines, and "none" as a result of its own.
+    let mut lines_message = format!(
+        "{} lines{window} in {} of {} files ({} read)",
+        tally.lines,
+        read.len(),
+        scan.files.len(),
+        human_bytes(scan.bytes_read)
+    );
+    // Never silent about it: a window's shortcuts assume time order.
+    let disordered: Vec<String> = scan
+        .files
+        .iter()
+        .filter(|f| f.disordered)
+        .map(|f| f.path.display().to_string())
+        .collect();
+    if !disordered.is_empty() {
+        lines_message.push_str(&format!(
+            "; times go back in {} (a clock step, a DST change or newest first): read whole, every line judged by its own time",
+            disordered.join(", ")
+        ));
+    }
+    let lines_check = if tally.lines == 0 {
+        Check::new("lines", settings.no_lines, format!("no lines in the window: {lines_message}"))
+            .with_value(0.0, Unit::Count)
+            .with_hint(format!(
+                "ls -l --time-style=full-iso {grep_files}; is the application logging there? widen --since or check --explain"
+            ))
+    } else {
+        Check::new("lines", Status::Ok, lines_message).with_value(tally.lines as f64, Unit::Count)
+    };
+    report.checks.push(lines_check);
+
+    for (index, category) in categories.iter().enumerate() {
+        let count = tally.counts[index];
+        let alert = settings
+            .alerts
+            .iter()
+            .find(|a| a.category == category.name && a.per.is_none());
+        let mut message = format!("{count} lines match /{}/{window}", category.pattern);
+        if let Some((start, peak)) = display.peak(index) {
+            message.push_str(&format!(
+                ", peak {peak} in the {bucket} from {}",
+                logscan::show_time(start)
+            ));
+        }
+        let hint = format!(
+            "LC_ALL=C zgrep -hE {} {grep_files} | tail -n 20",
+            crate::shell::word(&category.pattern)
+        );
+        let check = match alert {
+            Some(alert) => {
+                let threshold = alert.threshold();
+                Check::new(
+                    &category.name,
+                    threshold.judge(count as f64),
+                    limits_text(&message, alert),
+                )
+                .with_value(count as f64, Unit::Count)
+                .with_threshold(threshold)
+            }
+            None => Check::new(&category.name, Status::Ok, message)
+                .with_value(count as f64, Unit::Count),
+        };
+        report.checks.push(check.with_hint(hint));
+    }
+
+    for alert in settings.alerts.iter().filter(|a| a.per.is_some()) {
+        let per = alert.per.expect("rate alerts have a period");
+        let Some(index) = categories.iter().position(|c| c.name == alert.category) else {
+            continue;
+        };
+        let width = per.0.as_millis() as i64;
+        let histogram = tally
+            .histograms
+            .iter()
+            .find(|h| h.width == width)
+            .expect("every rate period has a histogram");
+        let (peak_start, peak) = histogram.peak(index).unwrap_or((0, 0));
+        let mut message = format!("busiest {per}: {peak} lines");
+        if peak > 0 {
+            message.push_str(&format!(" from {}", logscan::show_time(peak_start)));
+        }
+        let threshold = alert.threshold();
+        let check = Check::new(
+            format!("{}/{per}", alert.category),
+            threshold.judge(peak as f64),
+            limits_text(&message, alert),
+        )
+        .with_value(peak as f64, Unit::Count)
+        .with_threshold(threshold)
+        .with_hint(format!(
+            "maint logs analyze {} --bucket {per} --format json  # the histogram section shows every {per}",
+            settings.paths.iter().map(|p| crate::shell::word(&p.display().to_string())).collect::<Vec<_>>().join(" ")
+        ));
+        report.checks.push(check);
+    }
+
+    if tally.undated_lines > 0 {
+        let matched: Vec<String> = categories
+            .iter()
+            .zip(&tally.undated_counts)
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| format!("{n} {}", c.name))
+            .collect();
+        let mut message = format!(
+            "{} lines have no time (no known timestamp format, or before a file's first dated line)",
+            tally.undated_lines
+        );
+        if !matched.is_empty() {
+            message.push_str(&format!("; they include {}", matched.join(", ")));
+        }
+        let status = if settings.window.is_bounded() && !matched.is_empty() {
+            message.push_str("; counted apart, as the window cannot apply to them");
+            Status::Warning
+        } else {
+            if settings.window.is_bounded() {
+                message.push_str("; not in the counts above");
+            }
+            Status::Ok
+        };
+        report.checks.push(
+            Check::new("undated", status, message)
+                .with_value(tally.undated_lines as f64, Unit::Count)
+                .with_hint(format!(
+                    "maint logs analyze {grep_files} --explain  # shows each file's detected timestamp format"
+                )),
+        );
+    }
+
+    for file in &scan.files {
+        let name = format!("file:{}", file.path.display());
+        let shown = crate::shell::word(&file.path.display().to_string());
+        let check = match &file.outcome {
+            FileOutcome::Failed(reason) => Some(
+                Check::new(name, Status::Unknown, format!("not read: {reason}"))
+                    .with_hint(format!("ls -l {shown}")),
+            ),
+            // `ls` would hang on it too: look at the mount table instead.
+            FileOutcome::Hung(reason) => Some(
+                Check::new(name, Status::Unknown, format!("not read: {reason}")).with_hint(
+                    format!(
+                        "findmnt -T {shown} (reads only the mount table); for a dead network mount: umount -l MOUNTPOINT"
+                    ),
+                ),
+            ),
+            FileOutcome::Partial(reason) => Some(
+                Check::new(name, Status::Warning, reason.clone())
+                    .with_hint(format!("gzip -t {shown}; ls -l {shown}")),
+            ),
+            FileOutcome::NotText(reason) if file.named => Some(
+                Check::new(name, Status::Unknown, format!("not analysed: {reason}"))
+                    .with_hint(format!("file {shown}")),
+            ),
+            _ => None,
+        };
+        report.checks.extend(check);
+    }
+
+    // Top templates per category.
+    let mut rows = Vec::new();
+    for (index, category) in categories.iter().enumerate() {
+        for template in scan.top(index, settings.top) {
+            let time = |ms: Option<i64>| {
+                ms.and_then(chrono::DateTime::from_timestamp_millis)
+                    .map_or(Cell::Empty, Cell::Time)
+            };
+            rows.push(vec![
+                Cell::Text(category.name.clone()),
+                Cell::Integer(template.counts[index] as i64),
+                Cell::Text(template.text()),
+                time(template.first_seen),
+                time(template.last_seen),
+                Cell::Text(String::from_utf8_lossy(&template.example).into_owned()),
+            ]);
+        }
+    }
+    if settings.top > 0 && !rows.is_empty() {
+        report.sections.push(Section {
+            name: "templates".into(),
+            title: format!("Top message templates ({} per category):", settings.top),
+            columns: vec![
+                Column::new("category", "CATEGORY"),
+                Column::new("count", "COUNT"),
+                Column::new("template", "TEMPLATE"),
+                Column::new("first_seen", "FIRST SEEN"),
+                Column::new("last_seen", "LAST SEEN"),
+                Column::new("example", "EXAMPLE"),
+            ],
+            rows,
+        });
+    }
+
+    // The peak bucket of each category, and the whole histogram (JSON only).
+    let peaks: Vec<Vec<Cell>> = categories
+        .iter()
+        .enumerate()
+        .filter_map(|(index, category)| {
+            let (start, count) = display.peak(index)?;
+            Some(vec![
+                Cell::Text(category.name.clone()),
+                chrono::DateTime::from_timestamp_millis(start).map_or(Cell::Empty, Cell::Time),
+                Cell::Integer(count as i64),
+                Cell::Integer(tally.counts[index] as i64),
+            ])
+        })
+        .collect();
+    if !peaks.is_empty() {
+        report.sections.push(Section {
+            name: "peaks".into(),
+            title: format!("Peak {bucket} per category:"),
+            columns: vec![
+                Column::new("category", "CATEGORY"),
+                Column::new(
+                    "bucket_start",
+                    &format!("{} STARTING", bucket.to_uppercase()),
+                ),
+                Column::new("count", "IN IT"),
+                Column::new("total", "IN WINDOW"),
+            ],
+            rows: peaks,
+        });
+        let mut columns = vec![Column::new("bucket_start", "BUCKET")];
+        columns.extend(
+            categories
+                .iter()
+                .map(|c| Column::new(&c.name, &c.name.to_uppercase())),
+        );
+        let rows = display
+            .sorted()
+            .into_iter()
+            .map(|(start, counts)| {
+                let mut row = vec![
+                    chrono::DateTime::from_timestamp_millis(start).map_or(Cell::Empty, Cell::Time),
+                ];
+                row.extend(counts.iter().map(|n| Cell::Integer(*n as i64)));
+                row
+            })
+            .collect();
+        report.sections.push(Section {
+            name: "histogram".into(),
+            // No title: too long for a terminal; JSON carries it.
+            title: String::new(),
+            columns,
+            rows,
+        });
+    }
+
+    if settings.explain {
+        report.sections.push(files_section(scan));
+    }
+
+    for (index, category) in categories.iter().enumerate() {
+        report.metrics.push(Metric::new(
+            "maint_logs_matched_lines",
+            "Lines in the window that match each category.",
+            &[("category", &category.name)],
+            tally.counts[index] as f64,
+        ));
+    }
+    for (index, category) in categories.iter().enumerate() {
+        let peak = display.peak(index).map_or(0, |(_, n)| n);
+        report.metrics.push(Metric::new(
+            "maint_logs_peak_bucket_lines",
+            "Lines of each category in the busiest histogram bucket of the window.",
+            &[
+                ("category", &category.name),
+                ("bucket_seconds", &(display.width / 1000).to_string()),
+            ],
+            peak as f64,
+        ));
+    }
+    report.metrics.push(Metric::new(
+        "maint_logs_window_lines",
+        "Lines in the window, all categories or none.",
+        &[],
+        tally.lines as f64,
+    ));
+    report.metrics.push(Metric::new(
+        "maint_logs_undated_lines",
+        "Lines whose time could not be told.",
+        &[],
+        tally.undated_lines as f64,
+    ));
+    report.metrics.push(Metric::new(
+        "maint_logs_read_bytes",
+        "Bytes read (decompressed for gzip) in this run.",
+        &[],
+        scan.bytes_read as f64,
+    ));
+    report
+}
+
+fn limits_text(message: &str, alert: &Alert) -> String {
+    let mut levels = Vec::new();
+    if let Some(warn) = alert.warn {
+        levels.push(format!("more than {warn} is a warning"));
+    }
+    if let Some(crit) = alert.crit {
+        levels.push(format!("more than {crit} critical"));
+    }
+    format!("{message} ({})", levels.join(", "))
+}
+
+fn files_section(scan: &Scan) -> Section {
+    let rows = scan
+        .files
+        .iter()
+        .map(|file| {
+            let (result, reason) = match &file.outcome {
+                FileOutcome::Read => ("read", String::new()),
+                FileOutcome::Skipped(reason) => ("skipped", reason.clone()),
+                FileOutcome::NotText(reason) => ("not text", reason.clone()),
+                FileOutcome::Partial(reason) => ("partial", reason.clone()),
+                FileOutcome::Failed(reason) => ("failed", reason.clone()),
+                FileOutcome::Hung(reason) => ("no answer", reason.clone()),
+            };
+            let mut notes = vec![reason];
+            notes.extend(file.notes.iter().cloned());
+            notes.retain(|n| !n.is_empty());
+            vec![
+                Cell::Text(file.path.display().to_string()),
+                Cell::Text(file.content.map_or("", |c| c.name()).to_owned()),
+                Cell::Text(
+                    file.format
+                        .unwrap_or(if file.content.is_some() { "none" } else { "" })
+                        .to_owned(),
+                ),
+                file.read
+                    .map_or(Cell::Empty, |(start, _)| Cell::Integer(start as i64)),
+                file.read
+                    .map_or(Cell::Empty, |(_, end)| Cell::Integer(end as i64)),
+                Cell::Integer(file.lines as i64),
+                Cell::Text(result.to_owned()),
+                Cell::Text(notes.join("; ")),
+            ]
+        })
+        .collect();
+    Section {
+        name: "files".into(),
+        title: "Files, in reading order:".into(),
+        columns: vec![
+            Column::new("path", "FILE"),
+            Column::new("content", "CONTENT"),
+            Column::new("format", "TIMESTAMPS"),
+            Column::new("read_from", "FROM BYTE"),
+            Column::new("read_to", "TO BYTE"),
+            Column::new("lines", "LINES"),
+            Column::new("result", "RESULT"),
+            Column::new("why", "WHY"),
+        ],
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_expressions() {
+        let alert: Alert = "errors>100".parse().unwrap();
+        assert_eq!((alert.warn, alert.crit, alert.per), (Some(100), None, None));
+        let alert: Alert = "errors>50,200/1h".parse().unwrap();
+        assert_eq!((alert.warn, alert.crit), (Some(50), Some(200)));
+        assert_eq!(alert.per, Some("1h".parse().unwrap()));
+        assert_eq!(alert.to_string(), "errors>50,200/1h");
+        assert_eq!(alert.threshold().judge(50.0), Status::Ok);
+        assert_eq!(alert.threshold().judge(51.0), Status::Warning);
+        assert_eq!(alert.threshold().judge(201.0), Status::Critical);
+        for bad in [
+            "errors",
+            "errors>",
+            "errors>x",
+            "errors>5,2",
+            "bad name>1",
+            "errors>1/0s",
+            "errors>1/soon",
+        ] {
+            assert!(bad.parse::<Alert>().is_err(), "{bad}");
+        }
+    }
+}

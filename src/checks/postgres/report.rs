@@ -1,0 +1,926 @@
+//! `maint db report`: what vacuuming needs to know about a database, read
+//! only, judged against thresholds: dead tuples, wraparound, bloat, what
+//! holds back cleanup, unused and invalid indexes, slow statements.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::{connect_error, holder_hint, open, query_error, target};
+use crate::cli::DbReportArgs;
+use crate::config::Loaded;
+use crate::probe::pgname::qualified;
+use crate::probe::pgstats::{
+    self, Criteria, Holder, HolderKind, IndexInfo, Reliability, Server, Slot, Standby, Statements,
+    Table,
+};
+use crate::probe::postgres::Target;
+use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
+use crate::units::{human_bytes, human_duration};
+
+const DEFAULT_TOP: usize = 20;
+/// Dead-tuple shares of tables with fewer dead tuples than this are noise.
+const DEAD_TUPLES_FLOOR: i64 = 1000;
+/// Bloat estimates of small tables are noise.
+const BLOAT_FLOOR_BYTES: u64 = 8 << 20;
+/// A prepared transaction older than this is probably forgotten.
+const PREPARED_WARN: Duration = Duration::from_secs(300);
+/// WAL kept by an inactive slot: 1 GiB is max_wal_size's default, 10 GiB a
+/// disk filling up.
+const SLOT_WAL: Threshold = Threshold {
+    warning: Some((1u64 << 30) as f64),
+    critical: Some((10u64 << 30) as f64),
+    direction: crate::report::Direction::Above,
+};
+
+struct Thresholds {
+    dead_tuples: Threshold,
+    wraparound: Threshold,
+    bloat: Threshold,
+    slow_query: Threshold,
+    oldest_transaction: Threshold,
+    slot_wal: Threshold,
+}
+
+impl Thresholds {
+    fn resolve(loaded: &Loaded) -> Result<Thresholds> {
+        let postgres = loaded.config.postgres.as_ref();
+        let report = postgres.map(|p| &p.report);
+        Ok(Thresholds {
+            dead_tuples: loaded.levels(
+                "postgres.report.dead_tuples",
+                report.and_then(|r| r.dead_tuples.as_ref()),
+                Threshold::above(20.0, 50.0),
+            )?,
+            wraparound: loaded.levels(
+                "postgres.report.wraparound",
+                report.and_then(|r| r.wraparound.as_ref()),
+                Threshold::above(75.0, 95.0),
+            )?,
+            bloat: loaded.levels(
+                "postgres.report.bloat",
+                report.and_then(|r| r.bloat.as_ref()),
+                Threshold::above(50.0, 80.0),
+            )?,
+            slow_query: loaded.levels(
+                "postgres.report.slow_query",
+                report.and_then(|r| r.slow_query.as_ref()),
+                Threshold::above(1.0, 10.0),
+            )?,
+            oldest_transaction: loaded.levels(
+                "postgres.oldest_transaction",
+                postgres.and_then(|p| p.oldest_transaction.as_ref()),
+                Threshold::above(3600.0, 6.0 * 3600.0),
+            )?,
+            slot_wal: loaded.levels(
+                "postgres.report.slot_wal",
+                report.and_then(|r| r.slot_wal.as_ref()),
+                SLOT_WAL,
+            )?,
+        })
+    }
+}
+
+/// Everything the report reads, in a handful of queries.
+pub struct Facts {
+    pub server: Server,
+    /// On a standby: where it replays from and how far it has come.
+    pub standby: Option<Standby>,
+    /// On a primary: its replication slots and the standbys streaming now.
+    pub slots: Vec<Slot>,
+    pub replicas: i64,
+    pub tables: Vec<Table>,
+    pub holders: Vec<Holder>,
+    pub unused: Vec<IndexInfo>,
+    pub invalid: Vec<IndexInfo>,
+    pub statements: Statements,
+}
+
+/// Reads what the report needs, all of it within the connect limit plus
+/// `query_timeout`: the server ends our statements at `query_timeout`
+/// (statement_timeout), and maint stops waiting at the limit whatever the
+/// server does (a server that stops answering mid-report).
+pub fn gather(target: &Target, query_timeout: Duration) -> Result<Facts> {
+    let limit = target.connect_limit() + query_timeout;
+    let bounded = target.with_statement_timeout(query_timeout);
+    crate::parallel::within(limit, move || gather_now(&bounded)).unwrap_or_else(|| {
+        Err(connect_error(
+            target.no_answer(limit, "to the statistics queries"),
+        ))
+    })
+}
+
+fn gather_now(target: &Target) -> Result<Facts> {
+    let (mut client, server) = open(target)?;
+    let fail = |doing: &'static str| move |err: postgres::Error| query_error(&err, target, doing);
+    let tables =
+        pgstats::tables(&mut client, &server, true).map_err(fail("reading table statistics"))?;
+    let holders =
+        pgstats::cleanup_holders(&mut client).map_err(fail("reading what holds back cleanup"))?;
+    let unused = pgstats::unused_indexes(&mut client, server.block_size)
+        .map_err(fail("reading index statistics"))?;
+    let invalid = pgstats::invalid_indexes(&mut client, server.block_size)
+        .map_err(fail("reading index statistics"))?;
+    let statements =
+        pgstats::slow_statements(&mut client, 10).map_err(fail("reading pg_stat_statements"))?;
+    let (standby, slots, replicas) = if server.in_recovery {
+        let standby =
+            pgstats::standby(&mut client).map_err(fail("reading the standby's replay state"))?;
+        (Some(standby), Vec::new(), 0)
+    } else {
+        let slots =
+            pgstats::slots(&mut client, &server).map_err(fail("reading pg_replication_slots"))?;
+        let replicas =
+            pgstats::replicas(&mut client).map_err(fail("reading pg_stat_replication"))?;
+        (None, slots, replicas)
+    };
+    Ok(Facts {
+        server,
+        standby,
+        slots,
+        replicas,
+        tables,
+        holders,
+        unused,
+        invalid,
+        statements,
+    })
+}
+
+/// Everything `maint db report` needs, validated before it connects.
+pub struct Settings {
+    target: Target,
+    query_timeout: Duration,
+    thresholds: Thresholds,
+    top: usize,
+    /// ` --url ...` for hints, when the user named the server with it.
+    again: String,
+}
+
+impl Settings {
+    pub fn resolve(args: &DbReportArgs, loaded: &Loaded) -> Result<Settings> {
+        Ok(Settings {
+            target: target(args.url.as_ref(), loaded)?,
+            query_timeout: super::query_timeout(loaded),
+            thresholds: Thresholds::resolve(loaded)?,
+            top: args
+                .top
+                .or(loaded.config.postgres.as_ref().and_then(|p| p.report.top))
+                .unwrap_or(DEFAULT_TOP),
+            again: crate::shell::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
+        })
+    }
+}
+
+/// Reads the server and judges it; `maint diagnose` calls this too.
+pub fn run(settings: &Settings) -> Result<Report> {
+    let started_at = chrono::Utc::now();
+    let clock = Instant::now();
+    let facts = gather(&settings.target, settings.query_timeout)?;
+    let mut report = crate::checks::report("db report", started_at);
+    build(&mut report, &facts, settings);
+    report.duration = clock.elapsed();
+    Ok(report)
+}
+
+fn percent(value: f64) -> f64 {
+    (value * 1000.0).round() / 10.0
+}
+
+fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
+    let Settings {
+        target,
+        thresholds,
+        top,
+        again,
+        ..
+    } = settings;
+    let top = *top;
+    let server = &facts.server;
+    let block = server.block_size;
+    let db = &server.database;
+
+    report.checks.push(role_check(facts, target));
+    // Dead tuples, vacuum and analyze times are each server's own
+    // statistics: a standby's say nothing of what its primary needs.
+    let standby_unknown = |name: &str| {
+        let primary = facts
+            .standby
+            .as_ref()
+            .and_then(|s| s.primary_url(target.user(), target.dbname()))
+            .unwrap_or_else(|| format!("postgres://{}@PRIMARY/{}", target.user(), target.dbname()));
+        Check::new(
+            name,
+            Status::Unknown,
+            "not judged on a standby: dead tuples, vacuum and analyze times are each server's own statistics, and a standby's do not reflect its primary's (which is where VACUUM runs)",
+        )
+        .with_hint(format!(
+            "maint db report --url {}",
+            crate::shell::word(&primary)
+        ))
+    };
+
+    // Dead tuples.
+    let worst_dead = facts
+        .tables
+        .iter()
+        .filter(|t| t.dead_tuples >= DEAD_TUPLES_FLOOR)
+        .max_by(|a, b| a.dead_ratio().total_cmp(&b.dead_ratio()));
+    report.checks.push(match worst_dead {
+        _ if server.in_recovery => standby_unknown("db:dead_tuples"),
+        Some(t) => Check::measured(
+            "db:dead_tuples",
+            percent(t.dead_ratio()),
+            Unit::Percent,
+            thresholds.dead_tuples,
+            format!(
+                "{}: {} % dead ({} dead tuples, last vacuum {})",
+                t.qualified,
+                percent(t.dead_ratio()),
+                t.dead_tuples,
+                ago(t.last_vacuumed())
+            ),
+        )
+        .with_hint(format!(
+            "maint db vacuum{again} --table {}",
+            crate::shell::word(&t.qualified)
+        )),
+        None => Check::measured(
+            "db:dead_tuples",
+            0.0,
+            Unit::Percent,
+            thresholds.dead_tuples,
+            format!("no table has {DEAD_TUPLES_FLOOR} dead tuples or more"),
+        ),
+    });
+
+    // Wraparound.
+    let worst_age = facts
+        .tables
+        .iter()
+        .max_by(|a, b| a.wraparound_ratio().total_cmp(&b.wraparound_ratio()));
+    if let Some(t) = worst_age {
+        report.checks.push(
+            Check::measured(
+                "db:wraparound",
+                percent(t.wraparound_ratio()),
+                Unit::Percent,
+                thresholds.wraparound,
+                format!(
+                    "{}: xid age {} ({} % of autovacuum_freeze_max_age {}), multixact age {}; database {db} xid age {}",
+                    t.qualified,
+                    t.xid_age,
+                    percent(t.xid_age as f64 / t.settings.freeze_max_age.max(1.0)),
+                    t.settings.freeze_max_age,
+                    t.mxid_age,
+                    server.database_xid_age
+                ),
+            )
+            .with_hint(format!(
+                "maint db vacuum{again} --table {}",
+                crate::shell::word(&t.qualified)
+            )),
+        );
+    }
+
+    // Bloat.
+    let bloat_of = |t: &Table| {
+        let bloat = t.bloat(block);
+        let heap = t.heap_bytes(block);
+        let share = match bloat.bytes {
+            Some(bytes) if heap > 0 => bytes as f64 / heap as f64,
+            _ => 0.0,
+        };
+        (bloat, share)
+    };
+    let worst_bloat = facts
+        .tables
+        .iter()
+        .filter(|t| t.heap_bytes(block) >= BLOAT_FLOOR_BYTES)
+        .filter(|t| t.bloat(block).reliability != Reliability::Unknown)
+        .max_by(|a, b| bloat_of(a).1.total_cmp(&bloat_of(b).1));
+    report.checks.push(match worst_bloat {
+        Some(t) => {
+            let (bloat, share) = bloat_of(t);
+            Check::measured(
+                "db:bloat",
+                percent(share),
+                Unit::Percent,
+                thresholds.bloat,
+                format!(
+                    "{}: about {} of {} is free space (estimate, reliability {})",
+                    t.qualified,
+                    human_bytes(bloat.bytes.unwrap_or(0)),
+                    human_bytes(t.heap_bytes(block)),
+                    bloat.reliability.as_str()
+                ),
+            )
+            .with_hint(format!(
+                "maint db vacuum{again} --full --yes --table {} (ACCESS EXCLUSIVE lock: plan a window)",
+                crate::shell::word(&t.qualified)
+            ))
+        }
+        None => Check::measured(
+            "db:bloat",
+            0.0,
+            Unit::Percent,
+            thresholds.bloat,
+            format!(
+                "no table of {} or more with an estimate",
+                human_bytes(BLOAT_FLOOR_BYTES)
+            ),
+        ),
+    });
+
+    // What vacuum would choose.
+    let chosen = pgstats::candidates(facts.tables.clone(), server, &Criteria::default());
+    let names: Vec<&str> = chosen
+        .iter()
+        .take(5)
+        .map(|c| c.table.qualified.as_str())
+        .collect();
+    let more = chosen.len().saturating_sub(names.len());
+    report.checks.push(if server.in_recovery {
+        standby_unknown("db:vacuum_needed")
+    } else {
+        Check::new(
+            "db:vacuum_needed",
+            Status::Ok,
+            if chosen.is_empty() {
+                format!(
+                    "no table needs a VACUUM ({} tables, autovacuum {})",
+                    facts.tables.len(),
+                    if server.autovacuum { "on" } else { "OFF" }
+                )
+            } else {
+                format!(
+                    "{} of {} tables would be chosen by maint db vacuum: {}{}",
+                    chosen.len(),
+                    facts.tables.len(),
+                    names.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            },
+        )
+        .with_value(chosen.len() as f64, Unit::Count)
+    });
+    // Autovacuum never runs on a standby: its setting there means nothing yet.
+    if !server.autovacuum && !server.in_recovery {
+        report.checks.push(
+            Check::new(
+                "db:autovacuum",
+                Status::Warning,
+                "autovacuum is off for the whole server: dead tuples pile up and wraparound comes closer",
+            )
+            .with_hint("set autovacuum = on in postgresql.conf, then SELECT pg_reload_conf()"),
+        );
+    }
+
+    holder_checks(report, facts, thresholds, target);
+    if !server.in_recovery {
+        slot_checks(report, facts, thresholds, target);
+    }
+    index_checks(report, facts, server);
+    statement_check(report, facts, thresholds);
+
+    // Sections.
+    let mut shown: Vec<&Table> = chosen.iter().map(|c| &c.table).collect();
+    let mut by_size: Vec<&Table> = facts.tables.iter().collect();
+    by_size.sort_by_key(|t| std::cmp::Reverse(t.total_bytes(block)));
+    for t in by_size {
+        if shown.len() >= top {
+            break;
+        }
+        if !shown.iter().any(|s| s.oid == t.oid) {
+            shown.push(t);
+        }
+    }
+    shown.truncate(top);
+    report.sections.push(tables_section(&shown, block));
+    for t in &shown {
+        let labels = [("database", db.as_str()), ("table", t.qualified.as_str())];
+        report.metrics.push(Metric::new(
+            "maint_db_table_dead_tuples",
+            "Dead tuples of a table (pg_stat_user_tables.n_dead_tup)",
+            &labels,
+            t.dead_tuples as f64,
+        ));
+        report.metrics.push(Metric::new(
+            "maint_db_table_size_bytes",
+            "Heap, index and TOAST pages of a table as of its last VACUUM or ANALYZE",
+            &labels,
+            t.total_bytes(block) as f64,
+        ));
+        report.metrics.push(Metric::new(
+            "maint_db_table_xid_age",
+            "Transaction-id age of a table (age(relfrozenxid))",
+            &labels,
+            t.xid_age as f64,
+        ));
+    }
+    report.sections.push(index_section(
+        "unused_indexes",
+        &format!(
+            "Unused indexes (no scans since {})",
+            server
+                .stats_reset
+                .map_or_else(|| "statistics began".to_owned(), |t| t.to_rfc3339())
+        ),
+        &facts.unused,
+    ));
+    report.sections.push(index_section(
+        "invalid_indexes",
+        "Invalid indexes",
+        &facts.invalid,
+    ));
+    report.sections.push(holders_section(&facts.holders));
+    if let Statements::Top(list) = &facts.statements {
+        report.sections.push(Section {
+            name: "slow_queries".to_owned(),
+            title: "Statements with the most total time (pg_stat_statements)".to_owned(),
+            columns: vec![
+                Column::new("total_seconds", "TOTAL"),
+                Column::new("mean_seconds", "MEAN"),
+                Column::new("calls", "CALLS"),
+                Column::new("rows", "ROWS"),
+                Column::new("query", "QUERY"),
+            ],
+            rows: list
+                .iter()
+                .map(|s| {
+                    vec![
+                        Cell::Duration(s.total),
+                        Cell::Duration(s.mean),
+                        Cell::Integer(s.calls),
+                        Cell::Integer(s.rows),
+                        Cell::Text(s.query.chars().take(120).collect()),
+                    ]
+                })
+                .collect(),
+        });
+    }
+}
+
+/// Primary or standby, and on a standby how far replay has come.
+fn role_check(facts: &Facts, target: &Target) -> Check {
+    let Some(standby) = &facts.standby else {
+        return Check::new(
+            "db:role",
+            Status::Ok,
+            format!(
+                "primary (read-write), {} standby{} streaming from it",
+                facts.replicas,
+                if facts.replicas == 1 { "" } else { "s" }
+            ),
+        );
+    };
+    let of = standby.primary().map_or_else(
+        || "its primary".to_owned(),
+        |p| format!("the primary at {p}"),
+    );
+    let behind = standby.replay_behind_bytes.unwrap_or(0).max(0) as u64;
+    let replay = match standby.last_replay {
+        Some(time) => format!(
+            "last replayed commit {} ({})",
+            ago(Some(time)),
+            time.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        None => "nothing replayed since it started".to_owned(),
+    };
+    // Caught up with what it received: no lag, however old the last commit.
+    let lag = if behind == 0 {
+        0.0
+    } else {
+        standby.last_replay.map_or(0.0, |time| {
+            (chrono::Utc::now() - time)
+                .to_std()
+                .unwrap_or_default()
+                .as_secs_f64()
+                .round()
+        })
+    };
+    let common = "dead-tuple and vacuum statistics here are this standby's own and do not reflect the primary";
+    match standby.receiver.as_deref() {
+        Some(state) => Check::new(
+            "db:role",
+            Status::Ok,
+            format!(
+                "standby (read-only, in recovery) of {of}: WAL receiver {state}, replay {} behind what it received, {replay}; {common}",
+                human_bytes(behind)
+            ),
+        )
+        .with_value(lag, Unit::Seconds),
+        None => Check::new(
+            "db:role",
+            Status::Warning,
+            format!(
+                "standby (read-only, in recovery) receiving no WAL from its primary (no WAL receiver: cut off, or restoring from an archive), {replay}; {common}"
+            ),
+        )
+        .with_value(lag, Unit::Seconds)
+        .with_hint(format!(
+            "psql '{}' -c 'SELECT * FROM pg_stat_wal_receiver'; check primary_conninfo and the server log",
+            target.display
+        )),
+    }
+}
+
+/// Replication slots keep WAL until their consumer reads it: an inactive
+/// one keeps it forever, and the primary's disk fills.
+fn slot_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
+    let inactive: Vec<&Slot> = facts.slots.iter().filter(|s| !s.active).collect();
+    let lost: Vec<&Slot> = facts
+        .slots
+        .iter()
+        .filter(|s| s.wal_status.as_deref() == Some("lost"))
+        .collect();
+    let describe = |slot: &Slot| {
+        format!(
+            "{} slot {:?}{} keeps {} of WAL{}",
+            slot.kind,
+            slot.name,
+            slot.database
+                .as_ref()
+                .map_or_else(String::new, |db| format!(" (database {db})")),
+            human_bytes(slot.retained_bytes.unwrap_or(0).max(0) as u64),
+            slot.wal_status
+                .as_ref()
+                .map_or_else(String::new, |status| format!(", wal_status {status}"))
+        )
+    };
+    let drop_hint = |slot: &Slot| {
+        format!(
+            "if its consumer is gone for good: psql '{}' -c \"SELECT pg_drop_replication_slot('{}')\"",
+            target.display,
+            slot.name.replace('\'', "''")
+        )
+    };
+    let check = match inactive.first() {
+        None => Check::measured(
+            "db:slot_wal",
+            0.0,
+            Unit::Bytes,
+            thresholds.slot_wal,
+            if facts.slots.is_empty() {
+                "no replication slot".to_owned()
+            } else {
+                format!(
+                    "{} replication slot{}, all active",
+                    facts.slots.len(),
+                    if facts.slots.len() == 1 { "" } else { "s" }
+                )
+            },
+        ),
+        Some(worst) => {
+            let more = inactive.len() - 1;
+            Check::measured(
+                "db:slot_wal",
+                worst.retained_bytes.unwrap_or(0).max(0) as f64,
+                Unit::Bytes,
+                thresholds.slot_wal,
+                format!(
+                    "inactive {}: nothing reads it, so the WAL grows until it is dropped or its consumer returns{}",
+                    describe(worst),
+                    if more > 0 {
+                        format!(" ({more} more inactive)")
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+            .with_hint(drop_hint(worst))
+        }
+    };
+    report.checks.push(match lost.first() {
+        Some(slot) if check.status == Status::Ok => Check::new(
+            "db:slot_wal",
+            Status::Warning,
+            format!(
+                "{}: the WAL its consumer needs is gone, it can never catch up",
+                describe(slot)
+            ),
+        )
+        .with_hint(drop_hint(slot)),
+        _ => check,
+    });
+    for slot in &facts.slots {
+        report.metrics.push(Metric::new(
+            "maint_db_replication_slot_wal_bytes",
+            "WAL a replication slot keeps on disk (from its restart_lsn to now)",
+            &[
+                ("database", facts.server.database.as_str()),
+                ("slot", slot.name.as_str()),
+                ("active", if slot.active { "true" } else { "false" }),
+            ],
+            slot.retained_bytes.unwrap_or(0).max(0) as f64,
+        ));
+    }
+    report.sections.push(Section {
+        name: "replication_slots".to_owned(),
+        title: "Replication slots (most WAL kept first)".to_owned(),
+        columns: vec![
+            Column::new("slot", "SLOT"),
+            Column::new("type", "TYPE"),
+            Column::new("active", "ACTIVE"),
+            Column::new("database", "DATABASE"),
+            Column::new("retained_wal_bytes", "WAL KEPT"),
+            Column::new("wal_status", "WAL STATUS"),
+        ],
+        rows: facts
+            .slots
+            .iter()
+            .map(|slot| {
+                vec![
+                    Cell::Text(slot.name.clone()),
+                    Cell::Text(slot.kind.clone()),
+                    Cell::Text(if slot.active { "true" } else { "false" }.to_owned()),
+                    slot.database.clone().map_or(Cell::Empty, Cell::Text),
+                    slot.retained_bytes
+                        .map_or(Cell::Empty, |b| Cell::Bytes(b.max(0) as u64)),
+                    slot.wal_status.clone().map_or(Cell::Empty, Cell::Text),
+                ]
+            })
+            .collect(),
+    });
+}
+
+fn ago(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match time {
+        Some(time) => {
+            let elapsed = (chrono::Utc::now() - time).to_std().unwrap_or_default();
+            format!(
+                "{} ago",
+                human_duration(Duration::from_secs(elapsed.as_secs()))
+            )
+        }
+        None => "never".to_owned(),
+    }
+}
+
+fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
+    let find = |kind| facts.holders.iter().find(|h| h.kind == kind);
+    report.checks.push(match find(HolderKind::Transaction) {
+        Some(h) => {
+            let open = h.open_for.unwrap_or_default();
+            Check::measured(
+                "db:oldest_transaction",
+                open.as_secs_f64().round(),
+                Unit::Seconds,
+                thresholds.oldest_transaction,
+                format!(
+                    "pid {} open {} holds back cleanup by {} transactions ({})",
+                    h.name,
+                    human_duration(open),
+                    h.xmin_age,
+                    h.detail
+                ),
+            )
+            .with_hint(holder_hint(h, target))
+        }
+        None => Check::measured(
+            "db:oldest_transaction",
+            0.0,
+            Unit::Seconds,
+            thresholds.oldest_transaction,
+            "no open transaction holds back cleanup",
+        ),
+    });
+    if let Some(h) = find(HolderKind::ReplicationSlot) {
+        let inactive = h.detail.contains("inactive");
+        report.checks.push(
+            Check::new(
+                "db:replication_slot",
+                if inactive {
+                    Status::Warning
+                } else {
+                    Status::Ok
+                },
+                format!(
+                    "slot {} holds back cleanup by {} transactions ({})",
+                    h.name, h.xmin_age, h.detail
+                ),
+            )
+            .with_value(h.xmin_age as f64, Unit::Count)
+            .with_hint(holder_hint(h, target)),
+        );
+    }
+    if let Some(h) = find(HolderKind::PreparedTransaction) {
+        let open = h.open_for.unwrap_or_default();
+        report.checks.push(
+            Check::new(
+                "db:prepared_transaction",
+                if open >= PREPARED_WARN {
+                    Status::Warning
+                } else {
+                    Status::Ok
+                },
+                format!(
+                    "prepared transaction {:?} open {} holds back cleanup by {} transactions ({})",
+                    h.name,
+                    human_duration(open),
+                    h.xmin_age,
+                    h.detail
+                ),
+            )
+            .with_value(open.as_secs_f64().round(), Unit::Seconds)
+            .with_hint(holder_hint(h, target)),
+        );
+    }
+}
+
+fn index_checks(report: &mut Report, facts: &Facts, server: &Server) {
+    let since = server
+        .stats_reset
+        .map_or_else(|| "statistics began".to_owned(), |t| t.to_rfc3339());
+    let unused_bytes: u64 = facts.unused.iter().map(|i| i.bytes).sum();
+    report.checks.push(match facts.unused.first() {
+        Some(biggest) => Check::new(
+            "db:unused_indexes",
+            Status::Warning,
+            format!(
+                "{} indexes ({}) never scanned since {since}, largest {} on {}; primary-key, unique and constraint indexes left out",
+                facts.unused.len(),
+                human_bytes(unused_bytes),
+                biggest.qualified,
+                qualified(&biggest.schema, &biggest.table)
+            ),
+        )
+        .with_value(facts.unused.len() as f64, Unit::Count)
+        .with_hint(format!(
+            "make sure no replica or monthly job uses it, then DROP INDEX CONCURRENTLY {}",
+            biggest.qualified
+        )),
+        None => Check::new(
+            "db:unused_indexes",
+            Status::Ok,
+            format!("every index was scanned since {since}"),
+        )
+        .with_value(0.0, Unit::Count),
+    });
+    report.checks.push(match facts.invalid.first() {
+        Some(first) => Check::new(
+            "db:invalid_indexes",
+            Status::Warning,
+            format!(
+                "{} invalid indexes (written to, never used), e.g. {} on {}: left by a failed CREATE INDEX CONCURRENTLY or an interrupted REINDEX CONCURRENTLY",
+                facts.invalid.len(),
+                first.qualified,
+                qualified(&first.schema, &first.table)
+            ),
+        )
+        .with_value(facts.invalid.len() as f64, Unit::Count)
+        .with_hint(if first.qualified.contains("_ccnew") {
+            format!("DROP INDEX CONCURRENTLY {}", first.qualified)
+        } else {
+            format!(
+                "REINDEX INDEX CONCURRENTLY {} (or DROP INDEX CONCURRENTLY)",
+                first.qualified
+            )
+        }),
+        None => Check::new("db:invalid_indexes", Status::Ok, "no invalid index")
+            .with_value(0.0, Unit::Count),
+    });
+}
+
+fn statement_check(report: &mut Report, facts: &Facts, thresholds: &Thresholds) {
+    let check = match &facts.statements {
+        Statements::NotInstalled => Check::new(
+            "db:slow_queries",
+            Status::Ok,
+            "pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements shows slow statements here)",
+        ),
+        Statements::Unavailable(why) => Check::new(
+            "db:slow_queries",
+            Status::Ok,
+            format!("pg_stat_statements is installed but cannot be read: {why}"),
+        ),
+        Statements::Top(list) => match list.iter().max_by_key(|s| s.mean) {
+            Some(slowest) => Check::measured(
+                "db:slow_queries",
+                slowest.mean.as_secs_f64(),
+                Unit::Seconds,
+                thresholds.slow_query,
+                format!(
+                    "slowest on average: {} per call over {} calls: {}",
+                    human_duration(slowest.mean),
+                    slowest.calls,
+                    slowest.query.chars().take(80).collect::<String>()
+                ),
+            )
+            .with_hint("EXPLAIN (ANALYZE, BUFFERS) that statement"),
+            None => Check::new(
+                "db:slow_queries",
+                Status::Ok,
+                "pg_stat_statements has no statements for this database yet",
+            ),
+        },
+    };
+    report.checks.push(check);
+}
+
+fn time_cell(time: Option<chrono::DateTime<chrono::Utc>>) -> Cell {
+    time.map_or(Cell::Empty, Cell::Time)
+}
+
+fn tables_section(tables: &[&Table], block: i64) -> Section {
+    Section {
+        name: "tables".to_owned(),
+        title: "Tables (sizes as of their last VACUUM/ANALYZE)".to_owned(),
+        columns: vec![
+            Column::new("table", "TABLE"),
+            Column::new("heap_bytes", "HEAP"),
+            Column::new("index_bytes", "INDEXES"),
+            Column::new("toast_bytes", "TOAST"),
+            Column::new("live_tuples", "LIVE"),
+            Column::new("dead_tuples", "DEAD"),
+            Column::new("dead_percent", "DEAD %"),
+            Column::new("last_vacuum", "LAST VACUUM"),
+            Column::new("last_autovacuum", "LAST AUTOVACUUM"),
+            Column::new("last_analyze", "LAST ANALYZE"),
+            Column::new("xid_age", "XID AGE"),
+            Column::new("freeze_max_age_percent", "% OF FREEZE MAX"),
+            Column::new("bloat_bytes", "BLOAT (EST.)"),
+            Column::new("bloat_reliability", "RELIABILITY"),
+        ],
+        rows: tables
+            .iter()
+            .map(|t| {
+                let bloat = t.bloat(block);
+                vec![
+                    Cell::Text(t.qualified.clone()),
+                    Cell::Bytes(t.heap_bytes(block)),
+                    Cell::Bytes((t.index_pages.max(0) * block) as u64),
+                    Cell::Bytes((t.toast_pages.max(0) * block) as u64),
+                    Cell::Integer(t.live_tuples),
+                    Cell::Integer(t.dead_tuples),
+                    Cell::Number(percent(t.dead_ratio())),
+                    time_cell(t.last_vacuum),
+                    time_cell(t.last_autovacuum),
+                    time_cell(t.last_analyzed()),
+                    Cell::Integer(t.xid_age),
+                    Cell::Number(percent(
+                        t.xid_age as f64 / t.settings.freeze_max_age.max(1.0),
+                    )),
+                    bloat.bytes.map_or(Cell::Empty, Cell::Bytes),
+                    Cell::Text(bloat.reliability.as_str().to_owned()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn index_section(name: &str, title: &str, indexes: &[IndexInfo]) -> Section {
+    Section {
+        name: name.to_owned(),
+        title: title.to_owned(),
+        columns: vec![
+            Column::new("index", "INDEX"),
+            Column::new("table", "TABLE"),
+            Column::new("bytes", "SIZE"),
+            Column::new("scans", "SCANS"),
+            Column::new("definition", "DEFINITION"),
+        ],
+        rows: indexes
+            .iter()
+            .map(|i| {
+                vec![
+                    Cell::Text(i.qualified.clone()),
+                    Cell::Text(qualified(&i.schema, &i.table)),
+                    Cell::Bytes(i.bytes),
+                    Cell::Integer(i.scans),
+                    Cell::Text(i.definition.clone()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn holders_section(holders: &[Holder]) -> Section {
+    Section {
+        name: "cleanup_holders".to_owned(),
+        title: "What holds back cleanup (oldest xmin first)".to_owned(),
+        columns: vec![
+            Column::new("kind", "KIND"),
+            Column::new("name", "WHO"),
+            Column::new("xmin_age", "XMIN AGE"),
+            Column::new("open_seconds", "OPEN FOR"),
+            Column::new("detail", "DETAIL"),
+        ],
+        rows: holders
+            .iter()
+            .map(|h| {
+                vec![
+                    Cell::Text(h.kind.as_str().to_owned()),
+                    Cell::Text(h.name.clone()),
+                    Cell::Integer(h.xmin_age),
+                    h.open_for.map_or(Cell::Empty, Cell::Duration),
+                    Cell::Text(h.detail.clone()),
+                ]
+            })
+            .collect(),
+    }
+}
