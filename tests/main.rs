@@ -6,6 +6,7 @@ mod support;
 mod backup;
 mod backup_postgres;
 mod backup_restore;
+mod backup_roundtrip;
 mod certs;
 mod cli;
 mod config;
