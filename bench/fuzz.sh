@@ -67,5 +67,5 @@ if rustup run nightly rustc --version >/dev/null 2>&1; then
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
 else
   echo "fuzz.sh: no nightly toolchain, so no fuzzing: replaying the corpus through a plain build instead (rustup toolchain install nightly to fuzz)" >&2
-  cargo run --release --manifest-path fuzz/Cargo.toml --bin "$target" -- "$corpus"
+  cargo run --manifest-path fuzz/Cargo.toml --bin "$target" -- "$corpus"
 fi
