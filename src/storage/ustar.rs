@@ -656,8 +656,10 @@ fn parse_records(data: &[u8], into: &mut Records) -> io::Result<()> {
             .ok_or_else(|| invalid("a PAX record has no ="))?;
         let key = body[..equals].to_vec();
         let value = body[equals + 1..].to_vec();
-        if value.is_empty() {
-            // An empty value deletes the key (POSIX).
+        if value.is_empty() && !key.starts_with(b"SCHILY.xattr.") {
+            // An empty value deletes the key (POSIX); an attribute's empty
+            // value is a value (`setfattr -n user.x` makes one), as GNU tar
+            // reads it.
             into.remove(&key);
         } else {
             into.insert(key, value);
@@ -800,6 +802,7 @@ mod tests {
         odd.user = Some("a-user-name-longer-than-thirty-two-bytes".into());
         odd.group = Some("staff".into());
         odd.xattrs.insert("user.a".into(), b"x\ny=\0".to_vec());
+        odd.xattrs.insert("user.empty".into(), Vec::new());
         let mut link = header(b"l", kind::SYMLINK);
         link.link = b"/t/\xfe".repeat(40);
         let mut dev = header(b"dev/tty", kind::CHAR);
