@@ -83,7 +83,7 @@ pub struct Levels {
 }
 
 impl Default for Levels {
-    /// DESIGN.md: fewer than 60 days left is a warning, fewer than 30 critical.
+    /// As the README says: fewer than 60 days left is a warning, fewer than 30 critical.
     fn default() -> Self {
         Levels {
             warn_days: 60.0,

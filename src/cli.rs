@@ -1,5 +1,5 @@
 //! The command line. Doc comments here are the `--help` text, the man pages
-//! and the completions; the names are the ones scripts rely on (DESIGN.md).
+//! and the completions; the names are the ones scripts rely on (the README).
 
 use std::path::PathBuf;
 

@@ -78,7 +78,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Finds the file as DESIGN.md says and reads it. A file named by
+    /// Finds the file as the README says and reads it. A file named by
     /// `--config` or `$MAINT_CONFIG` must exist; the usual places may all be absent.
     pub fn discover(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
         let named = explicit.map(Path::to_path_buf).or_else(|| {
@@ -207,7 +207,7 @@ pub struct DiagnoseConfig {
     /// Folders whose largest subfolders the report shows (default: the
     /// [backup] sources, the folders of the [logs] paths, and /var/log).
     pub paths: Vec<PathBuf>,
-    /// Age of the newest backup in [backup] dest (DESIGN.md: warning after 26 h).
+    /// Age of the newest backup in [backup] dest (the README: warning after 26 h).
     pub backup_age: SpanLevels,
 }
 
@@ -393,7 +393,7 @@ pub struct RedisConfig {
 pub struct CertsConfig {
     /// Files, folders and endpoints `maint certs check` checks when given no TARGET.
     pub targets: Vec<Spanned<CertTarget>>,
-    /// Days left before expiry (DESIGN.md: warn 60, crit 30).
+    /// Days left before expiry (the README: warn 60, crit 30).
     pub days_left: Levels,
     /// Percent of the whole lifetime left, for short-lived certificates.
     pub lifetime_left: Levels,

@@ -1,4 +1,4 @@
-//! Exit codes, decided here and nowhere else (DESIGN.md, "Exit codes").
+//! Exit codes, decided here and nowhere else (the README, "Exit codes").
 //!
 //! | code | checks                  | actions                          |
 //! |------|-------------------------|----------------------------------|

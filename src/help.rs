@@ -219,7 +219,7 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// The exit codes of a command, by whether it observes or acts (DESIGN.md).
+/// The exit codes of a command, by whether it observes or acts (the README).
 pub fn exit_status(acts: bool) -> &'static [(&'static str, &'static str)] {
     if acts {
         &[

@@ -1,4 +1,4 @@
-//! Secrets never appear in output, logs or errors (DESIGN.md). This is the
+//! Secrets never appear in output, logs or errors (the README). This is the
 //! one redaction every output goes through: the renderer applies it to every
 //! string of a report ([`report`]), the error printer to every error line,
 //! and the support bundle to every file it packs ([`document`]), so no

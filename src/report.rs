@@ -198,7 +198,7 @@ impl Check {
 }
 
 /// Whether a command observes (its exit code says what it saw) or acts (its
-/// exit code says whether the work was done). DESIGN.md, "Exit codes".
+/// exit code says whether the work was done). See the README, "Exit codes".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {

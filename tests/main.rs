@@ -3,6 +3,7 @@
 
 mod support;
 
+mod architecture;
 mod backup;
 mod backup_create;
 mod backup_postgres;

@@ -36,7 +36,7 @@ const CPU_SAMPLE: Duration = Duration::from_millis(200);
 const GRACE: Duration = Duration::from_millis(500);
 
 /// Threshold keys, shared by `maint.toml` and `--threshold`, with their
-/// built-in levels (DESIGN.md: 80 % warning, 90 % critical).
+/// built-in levels (the README: 80 % warning, 90 % critical).
 const LEVEL_KEYS: &[(&str, f64, f64)] = &[
     ("cpu", 80.0, 90.0),
     ("memory", 80.0, 90.0),

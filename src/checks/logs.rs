@@ -24,7 +24,7 @@ use crate::units::{compact_duration, human_bytes};
 
 const DEFAULT_TOP: usize = 5;
 const DEFAULT_BUCKET: Duration = Duration::from_secs(3600);
-/// DESIGN.md: more than 100 errors in 24 h is an alert.
+/// As the README says: more than 100 errors in 24 h is an alert.
 const DEFAULT_ALERT: &str = "errors>100";
 
 /// Everything `maint logs analyze` will do, validated.

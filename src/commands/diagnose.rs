@@ -67,7 +67,7 @@ struct BackupPlan {
     age: Threshold,
 }
 
-/// DESIGN.md: a last backup older than 26 h is a warning; three missed nights are critical.
+/// As the README says: a last backup older than 26 h is a warning; three missed nights are critical.
 const BACKUP_AGE: (Duration, Duration) = (
     Duration::from_secs(26 * 3600),
     Duration::from_secs(72 * 3600),

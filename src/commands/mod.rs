@@ -47,7 +47,7 @@ impl Context<'_> {
 }
 
 /// Why a command ended without a report: the exit code depends on whether
-/// anything had started (DESIGN.md: 3 for "not started").
+/// anything had started (the README: 3 for "not started").
 #[derive(Debug)]
 pub enum Failed {
     /// Bad flags, config or environment, found before anything ran or was written.

@@ -10,7 +10,7 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
-/// The categories of DESIGN.md, in report order.
+/// The categories of the README, in report order.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("errors", "ERROR|CRITICAL|FATAL"),
     ("warnings", "WARNING|WARN"),
@@ -152,7 +152,7 @@ impl Matcher {
         Ok(Matcher { categories, any })
     }
 
-    /// The categories of DESIGN.md.
+    /// The categories of the README.
     pub fn defaults() -> Matcher {
         Matcher::new(
             DEFAULTS

@@ -20,7 +20,7 @@ pub struct Policy {
 }
 
 impl Default for Policy {
-    /// DESIGN.md: daily kept 7 days, weekly 4 weeks, monthly 12 months; and the newest 3.
+    /// As the README says: daily kept 7 days, weekly 4 weeks, monthly 12 months; and the newest 3.
     fn default() -> Self {
         Policy {
             last: 3,
