@@ -607,6 +607,38 @@ fn excludes_leave_paths_out() {
     assert!(listing.contains("config/app.yaml"));
 }
 
+/// Excludes as tar and restic users write them: an absolute path, a
+/// folder with a trailing slash, `./` in front; a typo is reported.
+#[test]
+fn excludes_take_what_tar_users_write_and_report_a_pattern_matching_nothing() {
+    let scene = Scene::new();
+    let absolute = scene.path("src/data/logs");
+    let out = scene.create(&[
+        "--exclude",
+        absolute.to_str().unwrap(),
+        "--exclude",
+        "empty/",
+        "--exclude",
+        "./config/deep",
+        "--exclude",
+        "no-such-thing",
+    ]);
+    out.code(1);
+    let listing = shell(
+        &format!("tar tzf {}", scene.only_archive().display()),
+        scene.dir.path(),
+    );
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for gone in ["app.log", "data/empty", "deep"] {
+        assert!(!listing.contains(gone), "{gone} archived:\n{listing}");
+    }
+    assert!(listing.contains("config/app.yaml"), "{listing}");
+    let excludes = out.check("excludes");
+    let message = excludes["message"].as_str().unwrap();
+    assert!(message.contains("\"no-such-thing\""), "{message}");
+    assert!(!message.contains("empty/"), "{message}");
+}
+
 pub fn flip_byte(path: &Path, at: usize) {
     let mut bytes = fs::read(path).unwrap();
     bytes[at] ^= 0x20;

@@ -363,6 +363,37 @@ fn logs_analyze_reports_a_folder_on_a_hung_mount_and_reads_the_rest() {
     assert_eq!(out.check("errors")["value"], 2.0);
 }
 
+#[test]
+fn a_key_or_ca_file_on_a_hung_mount_is_an_error_not_a_hang() {
+    if !can_mount_fuse() {
+        return;
+    }
+    let leaf = crate::support::tls::Pki::new().leaf(&["localhost"], (-10, 90));
+    let command = maint().file("leaf.pem", &leaf.pem);
+    let mount_point = command.path("hung");
+    std::fs::create_dir(&mount_point).unwrap();
+    let point = mount_point.display().to_string();
+    let runtime = command.path("run");
+    std::fs::create_dir(&runtime).unwrap();
+    let out = command
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args([
+            "certs",
+            "check",
+            "leaf.pem",
+            "--key",
+            &format!("{point}/stuck"),
+        ])
+        .run_in_private_mounts(&with_hung_mount(
+            &point,
+            r#"timeout -s KILL 30 "$@"; code=$?"#,
+        ));
+    out.code(3);
+    out.stderr_has("--key: cannot read");
+    out.stderr_has(&format!("{point}/stuck"));
+    ended_within(&out, 8.0);
+}
+
 // Case 9: --since/--until cut files as if their times only went forward; a
 // clock step, a DST change or a newest-first file was miscounted, silently.
 

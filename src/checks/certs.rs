@@ -42,6 +42,8 @@ const GRACE: Duration = Duration::from_millis(500);
 /// workers must not hold up the many that answer, nor each other for long
 /// (issue 6). A handshake that answers at all takes a few ms on a LAN.
 const PATIENCE: Duration = Duration::from_millis(250);
+/// A key or CA file on a hung mount is given up on after this long.
+const FILE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Everything `maint certs check` will do, validated.
 pub struct Settings {
@@ -339,7 +341,7 @@ impl Resolver<'_> {
         if let Some(roots) = self.file_roots.get(path) {
             return Ok(roots.clone());
         }
-        let roots = Roots::from_file(path)
+        let roots = Roots::from_file(path, FILE_TIMEOUT)
             .map_err(|err| match err {
                 x509::RootsError::File(file) => anyhow!("{from}: {file}"),
                 other => anyhow!(other),
@@ -384,7 +386,7 @@ impl Resolver<'_> {
                 "{from} names the unencrypted PEM private key (PKCS#8, RSA or EC) the server uses"
             ))
         };
-        let bytes = x509::read_limited(path)
+        let bytes = x509::read_bounded(path, FILE_TIMEOUT)
             .map_err(|err| anyhow!("{from}: {err}"))
             .with_context(hint)?;
         let material = x509::private_key_material(&bytes)

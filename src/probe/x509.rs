@@ -54,6 +54,9 @@ pub enum FileError {
     TooLarge { path: PathBuf },
     #[error("{}: {source}", path.display())]
     Contents { path: PathBuf, source: ReadError },
+    /// What the helper process that read the file said (see [`read_bounded`]).
+    #[error("{0}")]
+    Helper(String),
 }
 
 /// One PEM block: its label, the line its BEGIN is on, and its decoded bytes.
@@ -170,15 +173,6 @@ fn read_der(bytes: &[u8]) -> Result<Vec<Certificate>, ReadError> {
         return Err(ReadError::NotCertificate);
     }
     Ok(certificates)
-}
-
-/// Reads a certificate file named by the operator.
-pub fn read_file(path: &Path) -> Result<Vec<Certificate>, FileError> {
-    let bytes = read_limited(path)?;
-    read_certificates(&bytes).map_err(|source| FileError::Contents {
-        path: path.to_owned(),
-        source,
-    })
 }
 
 /// Folders are searched this deep.
@@ -352,6 +346,25 @@ pub fn read_limited(path: &Path) -> Result<Vec<u8>, FileError> {
         });
     }
     std::fs::read(path).map_err(io)
+}
+
+/// [`read_limited`] in a helper process when one can start, so that a key
+/// or CA file on a hung mount is given up on at `limit` instead of holding
+/// the run.
+pub fn read_bounded(path: &Path, limit: std::time::Duration) -> Result<Vec<u8>, FileError> {
+    let Some(helper) = super::isolated::helper_binary() else {
+        return read_limited(path);
+    };
+    match look_isolated(&helper, path, limit) {
+        Ok(Found::File(result)) => result.map_err(FileError::Helper),
+        // The helper answered, so the path does not hang: reading it here
+        // gives the usual error for a missing file or a folder.
+        Ok(Found::Missing | Found::Folder(_)) => read_limited(path),
+        Err(err) => Err(FileError::Helper(format!(
+            "cannot read {}: {err}",
+            path.display()
+        ))),
+    }
 }
 
 /// The public half of a key, in the form both a certificate and a private key yield.
@@ -888,10 +901,15 @@ impl Roots {
         })
     }
 
-    pub fn from_file(path: &Path) -> Result<Roots, RootsError> {
+    pub fn from_file(path: &Path, limit: std::time::Duration) -> Result<Roots, RootsError> {
+        let bytes = read_bounded(path, limit)?;
+        let certificates = read_certificates(&bytes).map_err(|source| FileError::Contents {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(Roots {
             source: path.display().to_string(),
-            certificates: read_file(path)?,
+            certificates,
         })
     }
 }
