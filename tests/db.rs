@@ -103,8 +103,22 @@ fn section(out: &crate::support::command::Output, name: &str) -> Vec<serde_json:
         .clone()
 }
 
+/// The rows of a plan or report about the test's own tables. Shared
+/// catalogs such as `pg_database` are left out: other tests create and drop
+/// databases on the same server meanwhile, and the bloat that leaves there
+/// is real.
+fn own(rows: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    rows.into_iter()
+        .filter(|r| {
+            !r["table"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("pg_catalog."))
+        })
+        .collect()
+}
+
 fn tables_of(rows: &[serde_json::Value]) -> Vec<String> {
-    let mut names: Vec<String> = rows
+    let mut names: Vec<String> = own(rows.to_vec())
         .iter()
         .map(|r| r["table"].as_str().unwrap().to_owned())
         .collect();
@@ -149,7 +163,7 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
         ])
         .run();
     dry.code(0).nowhere(PASSWORD);
-    let plan = section(&dry, "plan");
+    let plan = own(section(&dry, "plan"));
     assert_eq!(tables_of(&plan), bloated, "{}", dry.stdout);
     let first = &plan[0];
     assert!(
@@ -182,7 +196,7 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
         ])
         .run();
     run.code(0).nowhere(PASSWORD);
-    let rows = section(&run, "tables");
+    let rows = own(section(&run, "tables"));
     assert_eq!(tables_of(&rows), bloated, "{}", run.stdout);
     for row in &rows {
         assert_eq!(row["result"], "done", "{row}");
@@ -200,11 +214,17 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
         .args(["--format", "json", "db", "vacuum", "--url", &db.url])
         .run();
     again.code(0);
+    let message = again.check("vacuum")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ours = again.json()["sections"]["tables"]
+        .as_array()
+        .map(|rows| tables_of(rows))
+        .unwrap_or_default();
     assert!(
-        again.check("vacuum")["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("no table needs a VACUUM")
+        message.starts_with("no table needs a VACUUM") || ours.is_empty(),
+        "{message}: {ours:?}"
     );
 }
 
@@ -228,7 +248,7 @@ fn named_tables_exclusions_and_analyze_only() {
         ])
         .run();
     out.code(0);
-    let plan = section(&out, "plan");
+    let plan = own(section(&out, "plan"));
     assert_eq!(tables_of(&plan), ["public.a"]);
     assert_eq!(plan[0]["reasons"], "named");
     let out = maint()
@@ -244,7 +264,7 @@ fn named_tables_exclusions_and_analyze_only() {
         ])
         .run();
     out.code(0);
-    let plan = section(&out, "plan");
+    let plan = own(section(&out, "plan"));
     assert_eq!(tables_of(&plan), ["public.b"], "{}", out.stdout);
     assert_eq!(plan[0]["sql"], "ANALYZE (SKIP_LOCKED) public.b");
     let out = maint()
@@ -262,7 +282,11 @@ fn named_tables_exclusions_and_analyze_only() {
         ])
         .run();
     out.code(0);
-    assert!(section(&out, "plan").is_empty(), "{}", out.stdout);
+    assert!(
+        tables_of(&section(&out, "plan")).is_empty(),
+        "{}",
+        out.stdout
+    );
     let out = maint()
         .args([
             "--format",
@@ -279,7 +303,7 @@ fn named_tables_exclusions_and_analyze_only() {
         ])
         .run();
     out.code(0);
-    let plan = section(&out, "plan");
+    let plan = own(section(&out, "plan"));
     assert_eq!(
         plan[0]["sql"],
         "VACUUM (FULL, ANALYZE, SKIP_LOCKED) public.a"
