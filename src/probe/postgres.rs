@@ -21,7 +21,7 @@
 //!   run under `lock_timeout`, `statement_timeout` when set and
 //!   `--max-duration`, which cancel them on the server; a server that
 //!   answers neither such a statement nor its cancel request is given up a
-//!   second after the stop (`commands::db::runner`), and without a stop it
+//!   second after the stop (`checks::postgres::runner`), and without a stop it
 //!   is waited for (such a statement may rightly run for hours);
 //! - `pg_dump`/`pg_restore` get `PGCONNECT_TIMEOUT` (libpq bounds their
 //!   whole connection).

@@ -4,6 +4,8 @@
 //! with the server in time is told in `probe::postgres`.
 
 pub mod report;
+pub mod runner;
+pub mod vacuum;
 
 use std::time::Duration;
 

@@ -5,7 +5,6 @@
 
 pub mod prune;
 pub mod report;
-pub mod runner;
 pub mod vacuum;
 
 use super::{Context, Outcome};

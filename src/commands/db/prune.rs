@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use postgres::error::SqlState;
 
-use super::runner::{self, Signal, Step, Stop};
-use super::vacuum::{self, Mode, TableOutcome};
 use super::{NamedTable, millis, open, query_error, require_primary, resolve_table, target};
+use crate::checks::postgres::runner::{self, Signal, Step, Stop};
+use crate::checks::postgres::vacuum::{self, Mode, TableOutcome};
 use crate::cli::DbPruneArgs;
 use crate::commands::{Context, Failed, Notes, Outcome};
 use crate::error::Hint;
