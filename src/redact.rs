@@ -922,27 +922,9 @@ fn clean_json(value: &mut serde_json::Value, secret: bool, mut hosts: Option<&mu
     }
 }
 
+/// The key paths of a TOML document, as those of the same data in JSON.
 fn key_paths_toml(value: &toml::Value) -> BTreeSet<String> {
-    fn walk(value: &toml::Value, path: &str, out: &mut BTreeSet<String>) {
-        match value {
-            toml::Value::Table(table) => {
-                for (key, item) in table {
-                    let path = format!("{path}.{key}");
-                    out.insert(path.clone());
-                    walk(item, &path, out);
-                }
-            }
-            toml::Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    walk(item, &format!("{path}[{i}]"), out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(value, "", &mut out);
-    out
+    serde_json::to_value(value).map_or_else(|_| BTreeSet::new(), |json| key_paths_json(&json))
 }
 
 fn key_paths_json(value: &serde_json::Value) -> BTreeSet<String> {
