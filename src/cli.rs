@@ -577,7 +577,7 @@ pub struct BackupCreateArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Write the archive into DIR [default: [backup] dest]
+    /// Write the archive into DIR or s3://BUCKET/PREFIX [default: [backup] dest]
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dest: Option<PathBuf>,
 
@@ -592,12 +592,16 @@ pub struct BackupCreateArgs {
     /// First part of the archive name [default: [backup] name, else the host name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<BackupName>,
+
+    /// Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]
+    #[arg(long, value_name = "KEY")]
+    pub recipient: Vec<String>,
 }
 
 /// List the backups in the destination: kind, time, size, files, database, verified state.
 #[derive(Debug, Args)]
 pub struct BackupListArgs {
-    /// The backup folder [default: [backup] dest]
+    /// The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dest: Option<PathBuf>,
 }
@@ -619,7 +623,12 @@ pub struct BackupVerifyArgs {
     #[arg(long)]
     pub latest: bool,
 
-    /// The backup folder [default: [backup] dest]
+    /// The age or SSH private key that opens encrypted archives (without it
+    /// only their stored bytes are checked against the .sha256 sidecar)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub identity: Option<PathBuf>,
+
+    /// The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dest: Option<PathBuf>,
 }
@@ -632,7 +641,7 @@ pub struct BackupVerifyArgs {
 /// are kept and reported. Nothing is deleted after a failed create.
 #[derive(Debug, Args)]
 pub struct BackupPruneArgs {
-    /// The backup folder [default: [backup] dest]
+    /// The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dest: Option<PathBuf>,
 
@@ -670,7 +679,7 @@ pub struct BackupPruneArgs {
 /// pre-restore archive beside ARCHIVE.
 #[derive(Debug, Args)]
 pub struct BackupRestoreArgs {
-    /// The archive to restore
+    /// The archive to restore: a file, or s3://BUCKET/PREFIX/ARCHIVE
     #[arg(value_name = "ARCHIVE", value_hint = clap::ValueHint::FilePath)]
     pub archive: PathBuf,
 
@@ -696,6 +705,10 @@ pub struct BackupRestoreArgs {
     /// first, row counts compared, then swapped in (the old one is kept)
     #[arg(long, value_name = "URL")]
     pub db: Option<PostgresUrl>,
+
+    /// The age or SSH private key that opens an encrypted archive
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub identity: Option<PathBuf>,
 }
 
 /// Disaster-recovery drill: restore the latest backup into a scratch folder
@@ -703,7 +716,7 @@ pub struct BackupRestoreArgs {
 /// data, report the differences and the time it took, and clean up.
 #[derive(Debug, Args)]
 pub struct BackupDrillArgs {
-    /// The backup folder [default: [backup] dest]
+    /// The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dest: Option<PathBuf>,
 

@@ -504,6 +504,27 @@ pub struct BackupConfig {
     pub keep_daily: Option<usize>,
     pub keep_weekly: Option<usize>,
     pub keep_monthly: Option<usize>,
+    /// age public keys (age1…) or SSH public keys: archives become
+    /// `.tar.gz.age`, opened with the matching identity (`--identity`).
+    pub recipients: Vec<String>,
+    /// Where `s3://` destinations are and how they are reached.
+    pub s3: S3Config,
+}
+
+/// `[backup.s3]`: below what an `s3://` URL's own settings say, above the
+/// AWS environment and `~/.aws/config`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3Config {
+    /// The store's URL, for anything but AWS (`http://127.0.0.1:3900`).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Address buckets by path (default: when an endpoint is given).
+    pub path_style: Option<bool>,
+    /// A profile of ~/.aws/credentials and ~/.aws/config.
+    pub profile: Option<String>,
+    /// Given up after this long without an answer [default: 60s].
+    pub timeout: Option<Span>,
 }
 
 /// A gzip compression level, 1 (fastest) to 9 (smallest).

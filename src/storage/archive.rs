@@ -24,6 +24,8 @@ use super::pgzip::hex;
 use super::ustar;
 
 pub const SUFFIX: &str = ".tar.gz";
+/// Added to the name of an archive encrypted with age (`.tar.gz.age`).
+pub const AGE_SUFFIX: &str = ".age";
 const TIME_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 const CHUNK: usize = 256 * 1024;
 
@@ -33,25 +35,32 @@ pub struct ArchiveName {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub kind: String,
+    /// Encrypted with age: `.tar.gz.age`, which `age -d | tar xz` opens.
+    pub encrypted: bool,
 }
 
 impl ArchiveName {
     pub fn file_name(&self) -> String {
+        let age = if self.encrypted { AGE_SUFFIX } else { "" };
+        format!("{}{SUFFIX}{age}", self.stem())
+    }
+
+    /// The file name without `.tar.gz` (or `.tar.gz.age`): sidecars are named after it.
+    pub fn stem(&self) -> String {
         format!(
-            "{}-{}-{}{SUFFIX}",
+            "{}-{}-{}",
             self.name,
             self.created_at.format(TIME_FORMAT),
             self.kind
         )
     }
 
-    /// The file name without `.tar.gz`: sidecars are named after it.
-    pub fn stem(&self) -> String {
-        self.file_name().trim_end_matches(SUFFIX).to_owned()
-    }
-
-    /// Reads `<name>-<YYYYMMDDTHHMMSSZ>-<kind>.tar.gz`; None for any other file.
+    /// Reads `<name>-<YYYYMMDDTHHMMSSZ>-<kind>.tar.gz[.age]`; None for any other file.
     pub fn parse(file_name: &str) -> Option<ArchiveName> {
+        let (file_name, encrypted) = match file_name.strip_suffix(AGE_SUFFIX) {
+            Some(plain) => (plain, true),
+            None => (file_name, false),
+        };
         let stem = file_name.strip_suffix(SUFFIX)?;
         // The timestamp has a fixed shape, so names and kinds may hold dashes.
         let bytes = stem.as_bytes();
@@ -67,6 +76,7 @@ impl ArchiveName {
                 name: name.to_owned(),
                 created_at: time.and_utc(),
                 kind: kind.to_owned(),
+                encrypted,
             })
         })
     }
@@ -911,12 +921,22 @@ mod tests {
             name: "web-1".into(),
             created_at: "2026-11-24T02:03:04Z".parse().unwrap(),
             kind: "pre-restore".into(),
+            encrypted: false,
         };
         assert_eq!(
             name.file_name(),
             "web-1-20261124T020304Z-pre-restore.tar.gz"
         );
-        assert_eq!(ArchiveName::parse(&name.file_name()), Some(name));
+        assert_eq!(ArchiveName::parse(&name.file_name()), Some(name.clone()));
+        let sealed = ArchiveName {
+            encrypted: true,
+            ..name
+        };
+        assert_eq!(
+            sealed.file_name(),
+            "web-1-20261124T020304Z-pre-restore.tar.gz.age"
+        );
+        assert_eq!(ArchiveName::parse(&sealed.file_name()), Some(sealed));
         assert_eq!(ArchiveName::parse("web-20261124T020304Z.tar.gz"), None);
         assert_eq!(ArchiveName::parse("notes.tar.gz"), None);
         assert!(!valid_label(".hidden") && !valid_label("a/b") && valid_label("db_1.x"));

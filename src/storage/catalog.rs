@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::archive::{ArchiveName, SUFFIX};
+use super::archive::{AGE_SUFFIX, ArchiveName, SUFFIX};
 use super::manifest::Manifest;
 
 pub const LOCK_FILE: &str = ".maint-backup.lock";
@@ -46,8 +46,20 @@ pub fn sha256_path(archive: &Path) -> PathBuf {
     with_suffix(archive, ".sha256", false)
 }
 
+/// The manifest's copy beside the archive; encrypted as the archive is.
 pub fn manifest_path(archive: &Path) -> PathBuf {
-    with_suffix(archive, ".manifest.json", true)
+    if is_encrypted(archive) {
+        with_suffix(archive, ".manifest.json.age", true)
+    } else {
+        with_suffix(archive, ".manifest.json", true)
+    }
+}
+
+/// Named `.tar.gz.age`: encrypted with age.
+pub fn is_encrypted(archive: &Path) -> bool {
+    archive
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(AGE_SUFFIX))
 }
 
 pub fn verify_path(archive: &Path) -> PathBuf {
@@ -69,7 +81,8 @@ fn with_suffix(archive: &Path, suffix: &str, replace_tar_gz: bool) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let base = if replace_tar_gz {
-        name.strip_suffix(SUFFIX).unwrap_or(&name).to_owned()
+        let plain = name.strip_suffix(AGE_SUFFIX).unwrap_or(&name);
+        plain.strip_suffix(SUFFIX).unwrap_or(plain).to_owned()
     } else {
         name
     };
@@ -168,9 +181,13 @@ fn describe(path: PathBuf, name: ArchiveName, size: u64) -> Backup {
         .ok()
         .and_then(|bytes| Manifest::from_bytes(&bytes).ok());
     let recorded = read_verification(&path);
+    // An encrypted manifest cannot be read here (only public keys live on
+    // the backup host): its presence is what counts.
+    let manifest_present =
+        manifest.is_some() || (is_encrypted(&path) && manifest_path(&path).is_file());
     let trust = if !sha256_path(&path).is_file() {
         Trust::Incomplete("no .sha256 sidecar".to_owned())
-    } else if manifest.is_none() {
+    } else if !manifest_present {
         Trust::Incomplete("no readable manifest copy".to_owned())
     } else {
         match recorded {
@@ -223,6 +240,11 @@ pub fn record_read(archive: &Path, by: &str, damage: Option<&str>) -> io::Result
 pub fn read_sidecar_sha256(archive: &Path) -> Option<String> {
     let text = fs::read_to_string(sha256_path(archive)).ok()?;
     let file_name = archive.file_name()?.to_string_lossy().into_owned();
+    sidecar_digest(&text, &file_name)
+}
+
+/// The digest a `.sha256` sidecar's text gives for `file_name`.
+pub fn sidecar_digest(text: &str, file_name: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let (digest, name) = line.split_once("  ")?;
         (name.trim_start_matches('*') == file_name).then(|| digest.to_owned())
@@ -243,6 +265,9 @@ pub struct LastCreate {
     pub finished_at: Option<DateTime<Utc>>,
     pub archive: Option<String>,
     pub error: Option<String>,
+    /// A remote create's multipart upload, aborted by the next run if this one dies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
 }
 
 pub fn state_path(dir: &Path, name: &str) -> PathBuf {
@@ -312,13 +337,15 @@ pub fn recover(dir: &Path) -> io::Result<Vec<String>> {
             .find_map(|s| final_name.strip_suffix(s))
             .map(str::to_owned)
             .or_else(|| {
-                [".manifest.json", ".verify.json"]
+                [".manifest.json.age", ".manifest.json", ".verify.json"]
                     .iter()
                     .find_map(|s| final_name.strip_suffix(s))
                     .map(|stem| format!("{stem}{SUFFIX}"))
             });
-        let finishes_archive = archive_of_sidecar
-            .is_some_and(|archive| dir.join(archive).is_file() && !final_path.exists());
+        let finishes_archive = archive_of_sidecar.is_some_and(|archive| {
+            let sealed = format!("{archive}{AGE_SUFFIX}");
+            (dir.join(&archive).is_file() || dir.join(sealed).is_file()) && !final_path.exists()
+        });
         if finishes_archive {
             fs::rename(entry.path(), &final_path)?;
             done.push(format!("completed {final_name} left by a run that died"));

@@ -25,6 +25,7 @@ mod writer;
 
 use super::archive::{self, ArchiveName, ReadError};
 use super::catalog::{self, Verification};
+use super::crypt;
 use super::manifest::{self, Manifest};
 use super::pgzip::{self, ParallelGzip};
 use super::ustar;
@@ -79,6 +80,8 @@ pub struct Request {
     /// Absolute paths never archived: the destination, when inside a source.
     pub skip: Vec<PathBuf>,
     pub dump: Option<Dump>,
+    /// Public keys to encrypt to (the archive is then `.tar.gz.age`).
+    pub recipients: Option<Arc<crypt::Recipients>>,
     /// gzip level, 1 to 9.
     pub level: u32,
     /// Compression threads.
@@ -97,6 +100,7 @@ impl Request {
             excludes: Vec::new(),
             skip: vec![dest.to_path_buf()],
             dump: None,
+            recipients: None,
             level: 6,
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         }
@@ -162,12 +166,33 @@ pub fn free_name(dest: &Path, name: &str, kind: &str) -> ArchiveName {
             name: name.to_owned(),
             created_at: Utc::now().trunc_subsecs(0),
             kind: kind.to_owned(),
+            encrypted: false,
         };
         let path = dest.join(archive.file_name());
         if !path.exists() && !catalog::temp_path(&path).exists() {
             return archive;
         }
         std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The host name as an archive name may hold it (the default name).
+pub fn host_label() -> String {
+    let host: String = crate::probe::system::hostname()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let host = host.trim_start_matches(['-', '.']).to_owned();
+    if host.is_empty() {
+        "backup".to_owned()
+    } else {
+        host
     }
 }
 
@@ -232,6 +257,38 @@ pub fn pack(request: &Request, counters: &Counters) -> Result<Packed> {
         .open(&temp_path)
         .map_err(write_error)?;
     let mut temporary = Temporary(Some(temp_path.clone()));
+    if request.recipients.is_some() {
+        // Encrypted: the plaintext is checked on its way to the cipher (no
+        // key to read the file back with lives here), then the file's
+        // SHA-256 is compared with what was written.
+        let sink = EarlyWriteback::new(file).map_err(write_error)?;
+        let streamed = pack_stream(request, counters, sink, &temp_path)?;
+        streamed.sink.finish().map_err(write_error)?;
+        let on_disk = archive::sha256_file(&temp_path).map_err(write_error)?;
+        if on_disk != streamed.stored_sha256 {
+            return Err(PackError::Verify(
+                "the archive on disk differs from what was written".to_owned(),
+            ));
+        }
+        let manifest_copy =
+            sealed_manifest(request, &streamed.manifest_bytes).map_err(write_error)?;
+        commit(
+            &final_path,
+            &temp_path,
+            &streamed.stored_sha256,
+            &manifest_copy,
+        )
+        .map_err(write_error)?;
+        temporary.0 = None;
+        return Ok(Packed {
+            archive: final_path,
+            manifest: streamed.manifest,
+            summary: streamed.summary,
+            notes: streamed.notes,
+            unmatched_excludes: streamed.unmatched_excludes,
+            elapsed: clock.elapsed(),
+        });
+    }
     // The archive is read back from the file while it is written (its
     // gzip stream, CRC, tar structure and SHA-256), so checking costs
     // little extra time; the file is compared with what was written below.
@@ -249,13 +306,179 @@ pub fn pack(request: &Request, counters: &Counters) -> Result<Packed> {
         inner: EarlyWriteback::new(file).map_err(write_error)?,
         progress: Arc::clone(&published.0),
     };
-    let gzip = ParallelGzip::new(output, request.level, request.threads);
+    let written = write_tar(request, counters, output, &temp_path)?;
+    written.out.inner.finish().map_err(write_error)?;
+    published.0.close();
+    check_read_back(
+        &written.manifest,
+        &written.manifest_bytes,
+        verifier,
+        &written.summary.sha256,
+    )?;
+    commit(
+        &final_path,
+        &temp_path,
+        &written.summary.sha256,
+        &written.manifest_bytes,
+    )
+    .map_err(write_error)?;
+    temporary.0 = None;
+    Ok(Packed {
+        archive: final_path,
+        manifest: written.manifest,
+        summary: written.summary,
+        notes: written.notes,
+        unmatched_excludes: written.unmatched_excludes,
+        elapsed: clock.elapsed(),
+    })
+}
+
+/// The manifest's copy for beside the archive: encrypted when the archive is.
+pub fn sealed_manifest(request: &Request, manifest_bytes: &[u8]) -> io::Result<Vec<u8>> {
+    match &request.recipients {
+        None => Ok(manifest_bytes.to_vec()),
+        Some(recipients) => {
+            let mut writer = recipients.encrypt(Vec::new())?;
+            writer.write_all(manifest_bytes)?;
+            writer.finish()
+        }
+    }
+}
+
+/// What [`write_tar`] made: the output back, and what went into it.
+struct Written<W> {
+    out: W,
+    summary: pgzip::Summary,
+    manifest: Manifest,
+    manifest_bytes: Vec<u8>,
+    notes: Vec<(String, String)>,
+    unmatched_excludes: Vec<String>,
+}
+
+/// An archive streamed into a sink of the caller's (an object store's
+/// upload, or a file when encrypting), checked on its way out.
+pub struct Streamed<S> {
+    pub sink: S,
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    /// Of the plaintext `.tar.gz`.
+    pub summary: pgzip::Summary,
+    /// SHA-256 and size of the bytes as stored (the ciphertext when encrypted).
+    pub stored_sha256: String,
+    pub stored_bytes: u64,
+    pub notes: Vec<(String, String)>,
+    pub unmatched_excludes: Vec<String>,
+}
+
+/// Writes the archive into `sink` (encrypted when the request has
+/// recipients) while a second thread reads the `.tar.gz` stream back as
+/// it goes out and checks it against the manifest. The sink is returned
+/// unfinished (for an upload to complete, or a file to sync); `shown`
+/// names it in errors.
+pub fn pack_stream<S: Write + Send + 'static>(
+    request: &Request,
+    counters: &Counters,
+    sink: S,
+    shown: &Path,
+) -> Result<Streamed<S>> {
+    let write_error = |source: io::Error| PackError::Write {
+        path: shown.to_path_buf(),
+        source,
+    };
+    let digest = crypt::Digest256::default();
+    let hashing = crypt::HashingWriter {
+        inner: sink,
+        digest: digest.clone(),
+    };
+    let stored = match &request.recipients {
+        Some(recipients) => Stored::Age(recipients.encrypt(hashing).map_err(write_error)?),
+        None => Stored::Plain(hashing),
+    };
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+    let verifier = std::thread::spawn(move || {
+        let reader = ChunkReader {
+            chunks: receiver,
+            chunk: Vec::new(),
+            at: 0,
+        };
+        archive::read_from(reader, None, false, |_| Ok(()))
+    });
+    let tee = Tee {
+        inner: stored,
+        copies: Some(sender),
+    };
+    let mut written = write_tar(request, counters, tee, shown)?;
+    drop(written.out.copies.take());
+    check_read_back(
+        &written.manifest,
+        &written.manifest_bytes,
+        verifier,
+        &written.summary.sha256,
+    )?;
+    let Written {
+        out,
+        summary,
+        manifest,
+        manifest_bytes,
+        notes,
+        unmatched_excludes,
+    } = written;
+    let sink = out.inner.finish().map_err(write_error)?;
+    let (stored_sha256, stored_bytes) = digest.result();
+    Ok(Streamed {
+        sink,
+        manifest,
+        manifest_bytes,
+        summary,
+        stored_sha256,
+        stored_bytes,
+        notes,
+        unmatched_excludes,
+    })
+}
+
+/// The read-back thread's view of the archive against what was written.
+fn check_read_back(
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    verifier: std::thread::JoinHandle<Result<archive::ReadOutcome, ReadError>>,
+    sha256: &str,
+) -> Result<()> {
+    let outcome = verifier
+        .join()
+        .map_err(|_| PackError::Verify("the read-back thread panicked".to_owned()))?
+        .map_err(PackError::ReadBack)?;
+    let mut problems = archive::compare(manifest, &outcome.entries);
+    if outcome.archive_sha256 != sha256 {
+        problems.push("the archive on disk differs from what was written".to_owned());
+    }
+    if outcome.manifest_bytes.as_deref() != Some(manifest_bytes) {
+        problems.push("the manifest read back differs from the one written".to_owned());
+    }
+    match problems.into_iter().next() {
+        Some(problem) => Err(PackError::Verify(problem)),
+        None => Ok(()),
+    }
+}
+
+/// Walks the sources into `out` as tar + gzip, the manifest last.
+fn write_tar<W: Write + Send + 'static>(
+    request: &Request,
+    counters: &Counters,
+    out: W,
+    shown: &Path,
+) -> Result<Written<W>> {
+    let write_error = |source: io::Error| PackError::Write {
+        path: shown.to_path_buf(),
+        source,
+    };
+    let gzip = ParallelGzip::new(out, request.level, request.threads);
     let excludes = Excludes::new(&request.excludes, &request.root)
         .map_err(|(pattern, detail)| PackError::Pattern { pattern, detail })?;
     raise_open_files_limit();
     let mut walker = Walker::start(
         TarWriter::new(gzip),
-        temp_path.clone(),
+        shown.to_path_buf(),
         &request.root,
         excludes,
         counters.clone(),
@@ -306,34 +529,94 @@ pub fn pack(request: &Request, counters: &Counters) -> Result<Packed> {
     let manifest_bytes = manifest.to_bytes();
     let notes = std::mem::take(&mut walker.notes);
     let unmatched_excludes = walker.excludes.unmatched();
-    let (output, summary) = write_manifest(walker.tar, &manifest_bytes).map_err(write_error)?;
-    output.inner.finish().map_err(write_error)?;
-
-    published.0.close();
-    let outcome = verifier
-        .join()
-        .map_err(|_| PackError::Verify("the read-back thread panicked".to_owned()))?
-        .map_err(PackError::ReadBack)?;
-    let mut problems = archive::compare(&manifest, &outcome.entries);
-    if outcome.archive_sha256 != summary.sha256 {
-        problems.push("the archive on disk differs from what was written".to_owned());
-    }
-    if outcome.manifest_bytes.as_deref() != Some(&manifest_bytes[..]) {
-        problems.push("the manifest read back differs from the one written".to_owned());
-    }
-    if let Some(problem) = problems.into_iter().next() {
-        return Err(PackError::Verify(problem));
-    }
-    commit(&final_path, &temp_path, &summary, &manifest_bytes).map_err(write_error)?;
-    temporary.0 = None;
-    Ok(Packed {
-        archive: final_path,
-        manifest,
+    let (out, summary) = write_manifest(walker.tar, &manifest_bytes).map_err(write_error)?;
+    Ok(Written {
+        out,
         summary,
+        manifest,
+        manifest_bytes,
         notes,
         unmatched_excludes,
-        elapsed: clock.elapsed(),
     })
+}
+
+/// The bytes as stored: plain, or through age.
+enum Stored<S: Write> {
+    Plain(crypt::HashingWriter<S>),
+    Age(age::stream::StreamWriter<crypt::HashingWriter<S>>),
+}
+
+impl<S: Write> Stored<S> {
+    fn finish(self) -> io::Result<S> {
+        match self {
+            Stored::Plain(hashing) => Ok(hashing.inner),
+            Stored::Age(age) => age.finish().map(|hashing| hashing.inner),
+        }
+    }
+}
+
+impl<S: Write> Write for Stored<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stored::Plain(w) => w.write(buf),
+            Stored::Age(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stored::Plain(w) => w.flush(),
+            Stored::Age(w) => w.flush(),
+        }
+    }
+}
+
+/// Passes the `.tar.gz` stream on and gives the read-back thread a copy.
+struct Tee<W> {
+    inner: W,
+    copies: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(copies) = &self.copies
+            && copies.send(buf[..n].to_vec()).is_err()
+        {
+            // The reader stopped (it found damage): its error is reported.
+            self.copies = None;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads what a [`Tee`] copied, to the end.
+struct ChunkReader {
+    chunks: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.chunks.recv() {
+                Ok(chunk) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// The manifest as the archive's last entry, the end blocks, the gzip trailer.
@@ -405,8 +688,8 @@ impl Drop for Temporary {
 fn commit(
     final_path: &Path,
     temp_path: &Path,
-    summary: &pgzip::Summary,
-    manifest_bytes: &[u8],
+    sha256: &str,
+    manifest_copy: &[u8],
 ) -> io::Result<()> {
     let verification = Verification {
         verified_at: Utc::now(),
@@ -423,9 +706,9 @@ fn commit(
     let sidecars = [
         (
             catalog::sha256_path(final_path),
-            catalog::sidecar_text(&file_name, &summary.sha256).into_bytes(),
+            catalog::sidecar_text(&file_name, sha256).into_bytes(),
         ),
-        (catalog::manifest_path(final_path), manifest_bytes.to_vec()),
+        (catalog::manifest_path(final_path), manifest_copy.to_vec()),
         (catalog::verify_path(final_path), verification_bytes),
     ];
     for (path, bytes) in &sidecars {

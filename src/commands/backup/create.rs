@@ -2,8 +2,7 @@
 //! `.tar.gz`, written under a temporary name, synced, read back and checked,
 //! then renamed into place with its sidecars.
 
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,23 +10,32 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
+use super::shared::{check_writable, db_failed, pack_failed};
 use super::{
-    DbPlan, Follow, db_plan, file_name, notes_check, notes_section, progress_bar, take_lock,
+    DbPlan, Dest, Follow, db_plan, file_name, notes_check, notes_section, progress_bar,
+    take_dest_lock,
 };
 use crate::cli::BackupCreateArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Check, Metric, Status, Unit};
 use crate::storage::catalog::{self, LastCreate};
-use crate::storage::database::{self, DbError, Dumped};
+use crate::storage::crypt::Recipients;
+use crate::storage::database::{self, Dumped};
 use crate::storage::manifest::{self, Manifest};
-use crate::storage::pack::{self, Counters, PackError, Request, Source, common_root};
+use crate::storage::pack::{self, Counters, Request, Source, common_root};
 use crate::storage::pgzip;
+use crate::storage::remote::Remote;
+use crate::storage::remote::catalog as remote_catalog;
 use crate::units::{human_bytes, human_duration};
 
 /// Everything one archive is made from, validated.
 pub(super) struct Plan {
     pub dest: PathBuf,
+    /// An object store the archive is streamed to; `dest` is then a private
+    /// local folder for the database dump only.
+    pub remote: Option<Arc<Remote>>,
+    pub recipients: Option<Arc<Recipients>>,
     pub name: String,
     pub kind: String,
     /// Entries are stored relative to this folder.
@@ -59,32 +67,46 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let plan = resolve(args, context).map_err(Failed::Setup)?;
     let _ = crate::interrupt::install();
-    let _lock = take_lock(&plan.dest, "maint backup create")?;
-    let recovered = catalog::recover(&plan.dest)
-        .with_context(|| format!("cannot clean up {}", plan.dest.display()))
-        .map_err(Failed::Running)?;
-    let mut state = LastCreate {
+    let dest = match &plan.remote {
+        Some(remote) => Dest::Remote(Arc::clone(remote)),
+        None => Dest::Local(plan.dest.clone()),
+    };
+    let (_lock, mut recovered) = take_dest_lock(&dest, "maint backup create")?;
+    let cleaned = dest.recover(&plan.name).map_err(anyhow::Error::new);
+    recovered.extend(cleaned.map_err(Failed::Running)?);
+    let state = std::cell::RefCell::new(LastCreate {
         status: "running".to_owned(),
         pid: std::process::id(),
         started_at: started,
         finished_at: None,
         archive: None,
         error: None,
+        upload_id: None,
+    });
+    let save = |state: &LastCreate| -> Result<()> {
+        dest.save_state(&plan.name, state)
+            .map_err(anyhow::Error::new)
+            .context(Hint::new(format!("df -h {0}; ls -ld {0}", dest.shown())))
     };
-    catalog::write_last_create(&plan.dest, &plan.name, &state)
-        .with_context(|| format!("cannot write to backup folder {}", plan.dest.display()))
-        .context(Hint::new(format!(
-            "df -h {}; ls -ld {}",
-            plan.dest.display(),
-            plan.dest.display()
-        )))
-        .map_err(Failed::Running)?;
-    let result = make(&plan, context);
+    save(&state.borrow()).map_err(Failed::Running)?;
+    // A remote upload's id is recorded before its first part is sent, so a
+    // run killed mid-upload has it aborted by the next one.
+    let mut upload_started = |archive: &str, upload_id: &str| {
+        let mut current = state.borrow_mut();
+        current.archive = Some(archive.to_owned());
+        current.upload_id = Some(upload_id.to_owned());
+        if let Err(err) = save(&current) {
+            context.note(|| format!("cannot record the upload: {err:#}"));
+        }
+    };
+    let result = make(&plan, context, &mut upload_started);
+    let mut state = state.into_inner();
     state.finished_at = Some(Utc::now());
     match &result {
         Ok(made) => {
             state.status = "ok".to_owned();
             state.archive = Some(file_name(&made.archive));
+            state.upload_id = None;
         }
         Err(Failed::Setup(err) | Failed::Running(err)) => {
             state.status = "failed".to_owned();
@@ -97,7 +119,7 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     }
     // Best effort: a full disk may refuse even this; "running" with no
     // holder reads as failed too.
-    let _ = catalog::write_last_create(&plan.dest, &plan.name, &state);
+    let _ = save(&state);
     let made = result?;
 
     let mut report = crate::checks::report("backup create", started);
@@ -231,10 +253,27 @@ fn database_check(dumped: &Dumped, manifest: &Manifest) -> Check {
 
 fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
     let config = &context.config.config.backup;
-    let dest = super::destination(args.dest.as_ref(), context)?;
-    // Canonical, so a destination inside a source is recognised and left out.
-    let dest = fs::canonicalize(&dest).unwrap_or(dest);
-    check_writable(&dest)?;
+    let (dest, remote) = match super::destination(args.dest.as_ref(), context)? {
+        Dest::Local(dest) => {
+            // Canonical, so a destination inside a source is recognised and left out.
+            let dest = fs::canonicalize(&dest).unwrap_or(dest);
+            check_writable(&dest)?;
+            (dest, None)
+        }
+        Dest::Remote(remote) => (super::work_folder()?, Some(remote)),
+    };
+    let keys = if args.recipient.is_empty() {
+        &config.recipients
+    } else {
+        &args.recipient
+    };
+    let recipients = if keys.is_empty() {
+        None
+    } else {
+        Some(Arc::new(Recipients::parse(keys).map_err(anyhow::Error::new).context(
+            Hint::new("fix --recipient or [backup] recipients: an age1… key from age-keygen -y, or an ssh-ed25519/ssh-rsa public key"),
+        )?))
+    };
     let given = if args.source.is_empty() {
         config.sources.clone()
     } else {
@@ -260,7 +299,7 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
     let root = common_root(&sources);
     let name = match args.name.as_ref().or(config.name.as_ref()) {
         Some(name) => name.0.clone(),
-        None => host_label(),
+        None => pack::host_label(),
     };
     let url = args
         .db
@@ -286,6 +325,8 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         ))?;
     Ok(Plan {
         dest,
+        remote,
+        recipients,
         name,
         kind: args.kind.as_str().to_owned(),
         root,
@@ -295,43 +336,6 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         threads: threads.max(1),
         level: config.level.map_or(6, |l| l.0),
     })
-}
-
-/// The destination must take a new file now, not after minutes of work.
-fn check_writable(dest: &Path) -> Result<()> {
-    let probe = dest.join(format!(
-        "{}probe-{}",
-        catalog::TEMP_PREFIX,
-        std::process::id()
-    ));
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&probe)
-        .with_context(|| format!("backup folder {} is not writable", dest.display()))
-        .context(Hint::new(format!("ls -ld {0}; df -h {0}", dest.display())))?;
-    let _ = fs::remove_file(&probe);
-    Ok(())
-}
-
-fn host_label() -> String {
-    let host: String = crate::probe::system::hostname()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let host = host.trim_start_matches(['-', '.']).to_owned();
-    if host.is_empty() {
-        "backup".to_owned()
-    } else {
-        host
-    }
 }
 
 /// Deletes temporaries unless the work they belong to was committed.
@@ -345,26 +349,15 @@ impl Drop for Temporaries {
     }
 }
 
-fn db_failed(err: DbError) -> Failed {
-    let hint = match &err {
-        DbError::Connect(pg) => pg.hint(),
-        DbError::TooOld { .. } => "install the client tools of the server's version (apt-get install postgresql-client-NN) and point pg_bin in [backup] at them".to_owned(),
-        DbError::Missing { .. } => "apt-get install postgresql-client, or set pg_bin in [backup]".to_owned(),
-        _ => "check the database and the PostgreSQL client tools; maint -v shows each step".to_owned(),
-    };
-    let setup = matches!(err, DbError::TooOld { .. } | DbError::Missing { .. });
-    let error = anyhow::Error::new(err).context(Hint::new(hint));
-    if setup {
-        Failed::Setup(error)
-    } else {
-        Failed::Running(error)
-    }
-}
-
 /// Makes one archive per the plan; the caller holds the destination's lock.
-pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
+pub(super) fn make(
+    plan: &Plan,
+    context: &Context,
+    upload_started: &mut dyn FnMut(&str, &str),
+) -> Result<Made, Failed> {
     let clock = Instant::now();
-    let archive = pack::free_name(&plan.dest, &plan.name, &plan.kind);
+    let mut archive = pack::free_name(&plan.dest, &plan.name, &plan.kind);
+    archive.encrypted = plan.recipients.is_some();
     let mut temporaries = Temporaries(Vec::new());
 
     let mut dumped = None;
@@ -446,6 +439,7 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
     request.dump = dump;
     request.level = plan.level;
     request.threads = plan.threads;
+    request.recipients.clone_from(&plan.recipients);
     let counters = Counters::default();
     let total = if context.progress {
         pack::planned_bytes(&request)
@@ -457,7 +451,22 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         &counters.bytes,
         Some(Arc::clone(&counters.files)),
     );
-    let packed = pack::pack(&request, &counters).map_err(|err| pack_failed(err, &plan.dest));
+    let packed = match &plan.remote {
+        None => pack::pack(&request, &counters).map_err(|err| pack_failed(err, &plan.dest)),
+        Some(remote) => remote_catalog::pack_to(remote, &request, &counters, upload_started)
+            .map(|made| pack::Packed {
+                archive: PathBuf::from(remote.shown_object(&made.object)),
+                manifest: made.manifest,
+                summary: pgzip::Summary {
+                    compressed_bytes: made.stored_bytes,
+                    ..made.summary
+                },
+                notes: made.notes,
+                unmatched_excludes: made.unmatched_excludes,
+                elapsed: clock.elapsed(),
+            })
+            .map_err(|err| pack_failed(err, Path::new(remote.shown()))),
+    };
     drop(follow);
     drop(temporaries);
     let packed = packed?;
@@ -472,32 +481,4 @@ pub(super) fn make(plan: &Plan, context: &Context) -> Result<Made, Failed> {
         unmatched_excludes: packed.unmatched_excludes,
         elapsed: clock.elapsed(),
     })
-}
-
-/// What failed, with the hint that fits: the destination's free space only
-/// when the destination is to blame.
-fn pack_failed(err: PackError, dest: &Path) -> Failed {
-    let hint = match &err {
-        PackError::Write { .. } => format!(
-            "df -h {}; free space there or run maint backup prune",
-            dest.display()
-        ),
-        PackError::Source { path, .. } => format!(
-            "ls -l {}; exclude it (--exclude) or fix its permissions",
-            path.display()
-        ),
-        PackError::Pattern { .. } => "fix --exclude or [backup] exclude".to_owned(),
-        PackError::Interrupted => "run it again when it may finish".to_owned(),
-        PackError::ReadBack(_) | PackError::Verify(_) => format!(
-            "check the disk under {} (dmesg) and run the backup again",
-            dest.display()
-        ),
-    };
-    let setup = matches!(err, PackError::Pattern { .. });
-    let error = anyhow::Error::new(err).context(Hint::new(hint));
-    if setup {
-        Failed::Setup(error)
-    } else {
-        Failed::Running(error)
-    }
 }

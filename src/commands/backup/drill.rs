@@ -30,6 +30,12 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
+    let super::Dest::Local(dest) = dest else {
+        return Err(Failed::setup(
+            anyhow!("backup drill works on a local backup folder only")
+                .context(Hint::new("restore from the bucket instead: maint backup restore s3://BUCKET/PREFIX/ARCHIVE --target DIR")),
+        ));
+    };
     let Some(latest) = catalog::latest(&backups, Utc::now()).cloned() else {
         return Err(Failed::setup(
             anyhow!("no backups in {} to drill with", dest.display())

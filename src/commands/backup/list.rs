@@ -37,7 +37,7 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         .collect();
     report.sections.push(Section {
         name: "backups".to_owned(),
-        title: format!("Backups in {}", dest.display()),
+        title: format!("Backups in {}", dest.shown()),
         columns: vec![
             Column::new("archive", "ARCHIVE"),
             Column::new("kind", "KIND"),
@@ -59,16 +59,16 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
             format!(
                 "{} archives in {}, but none is a backup that can be called the latest (only pre-restore archives or backups dated in the future)",
                 backups.len(),
-                dest.display()
+                dest.shown()
             ),
         )
-        .with_hint(format!("maint backup create --dest {}", dest.display())),
+        .with_hint(format!("maint backup create --dest {}", dest.shown())),
         None => Check::new(
             "backups",
             Status::Warning,
-            format!("no backups in {}", dest.display()),
+            format!("no backups in {}", dest.shown()),
         )
-        .with_hint(format!("maint backup create --dest {}", dest.display())),
+        .with_hint(format!("maint backup create --dest {}", dest.shown())),
         Some(newest) => {
             let age = (now - newest.name.created_at).to_std().unwrap_or_default();
             Check::new(
@@ -95,7 +95,7 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         report.checks.push(
             Check::new("backups:untrusted", Status::Warning, untrusted.join("; "))
                 .with_value(untrusted.len() as f64, Unit::Count)
-                .with_hint(format!("maint backup verify --dest {}", dest.display())),
+                .with_hint(format!("maint backup verify --dest {}", dest.shown())),
         );
     }
     let future: Vec<String> = backups
@@ -121,7 +121,7 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         report.metrics.push(Metric::new(
             "maint_backup_newest_timestamp_seconds",
             "When the newest backup in the folder was made",
-            &[("dest", &dest.display().to_string())],
+            &[("dest", &dest.shown())],
             newest.name.created_at.timestamp() as f64,
         ));
     }

@@ -4,10 +4,15 @@
 
 mod create;
 mod drill;
+mod fetch;
 mod list;
 mod prune;
 mod restore;
+mod restore_db;
+mod shared;
 mod verify;
+
+use shared::{DbPlan, db_plan, work_folder};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,12 +24,14 @@ use anyhow::{Context as _, Result};
 use super::{Context, Outcome};
 use crate::cli::BackupCommand;
 use crate::error::Hint;
-use crate::probe::postgres::Target;
 use crate::report::{Cell, Check, Column, Section, Status};
 use crate::storage::archive::{self, ReadOutcome};
+use crate::storage::destination::{Destination as Dest, Held, Sidecars};
 use crate::storage::lock::{Lock, LockError};
+use crate::storage::remote::lock::{RemoteLock, RemoteLockError};
+use crate::storage::remote::{self, Location, Remote};
 use crate::storage::unpack::UnpackError;
-use crate::storage::{catalog, database, manifest};
+use crate::storage::{catalog, crypt, manifest};
 
 pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
     match command {
@@ -35,38 +42,6 @@ pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
         BackupCommand::Restore(args) => restore::execute(args, context),
         BackupCommand::Drill(args) => drill::execute(args, context),
     }
-}
-
-/// The database side of a backup or restore: the server and its client tools.
-struct DbPlan {
-    target: Target,
-    pg_dump: PathBuf,
-    pg_restore: PathBuf,
-    /// For roles and tablespaces; without it they are not saved (a warning).
-    pg_dumpall: Option<PathBuf>,
-    /// For putting roles and tablespaces back; without it a restore says so.
-    psql: Option<PathBuf>,
-}
-
-/// The database named by `url` and the client tools to reach it with, found
-/// before anything is written.
-fn db_plan(url: &str, context: &Context) -> Result<DbPlan> {
-    let target = Target::resolve(Some(url), Duration::from_secs(10))
-        .map_err(anyhow::Error::msg)
-        .context(Hint::new("fix --db or [backup] db"))?;
-    let pg_bin = context.config.config.backup.pg_bin.as_deref();
-    let tool = |name: &str| {
-        database::find_tool(pg_bin, name).map_err(anyhow::Error::new).context(Hint::new(
-            "install the PostgreSQL client tools (apt-get install postgresql-client) or set pg_bin in [backup]",
-        ))
-    };
-    Ok(DbPlan {
-        pg_dump: tool("pg_dump")?,
-        pg_restore: tool("pg_restore")?,
-        pg_dumpall: database::find_tool(pg_bin, "pg_dumpall").ok(),
-        psql: database::find_tool(pg_bin, "psql").ok(),
-        target,
-    })
 }
 
 /// The lock of a backup folder: one run that writes it at a time.
@@ -123,8 +98,53 @@ fn private_temp(dest: &Path, what: &str) -> Result<(Scratch, std::fs::File), sup
     Ok((Scratch(path), file))
 }
 
-/// The destination folder: the flag, else `[backup] dest`; it must exist.
-fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<PathBuf> {
+/// The backups in `dest`, with the hint that fits when it cannot be listed.
+fn scan(dest: &Dest) -> Result<Vec<catalog::Backup>> {
+    dest.scan().map_err(anyhow::Error::new).context(match dest {
+        Dest::Local(dir) => Hint::new(format!("ls -ld {}", dir.display())),
+        Dest::Remote(remote) => remote_hint(remote),
+    })
+}
+
+/// What to check when a remote fails, without ever showing a secret.
+fn remote_hint(remote: &Remote) -> Hint {
+    Hint::new(format!(
+        "check the endpoint, the bucket and the credentials for {} (AWS_ACCESS_KEY_ID, ~/.aws/credentials, [backup.s3])",
+        remote.shown()
+    ))
+}
+
+/// An `s3://` location, resolved with `[backup.s3]` and the AWS settings.
+fn open_remote(text: &str, context: &Context) -> Result<Arc<Remote>> {
+    let config = &context.config.config.backup.s3;
+    let location = Location::parse(text)
+        .map_err(anyhow::Error::new)
+        .context(Hint::new(
+            "give s3://BUCKET/PREFIX (endpoint, region and path style in [backup.s3] or as ?endpoint=…&region=…)",
+        ))?;
+    let settings = remote::Settings {
+        endpoint: config.endpoint.clone(),
+        region: config.region.clone(),
+        path_style: config.path_style,
+        profile: config.profile.clone(),
+        timeout: config.timeout.map(|t| t.0),
+    };
+    let remote = Remote::open(&location, &settings)
+        .map_err(anyhow::Error::new)
+        .context(Hint::new(
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials ([backup.s3] profile)",
+        ))?;
+    let remote = Arc::new(remote);
+    remote
+        .check()
+        .map_err(anyhow::Error::new)
+        .context(remote_hint(&remote))?;
+    Ok(remote)
+}
+
+/// The destination: the flag, else `[backup] dest`; a folder must exist,
+/// a bucket must answer.
+fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<Dest> {
     let dest = flag
         .or(context.config.config.backup.dest.as_ref())
         .cloned()
@@ -132,8 +152,13 @@ fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<PathBuf> {
         .context(Hint::new(
             "pass --dest DIR or set dest in [backup] of maint.toml",
         ))?;
+    if let Some(text) = dest.to_str()
+        && Location::is_remote(text)
+    {
+        return open_remote(text, context).map(Dest::Remote);
+    }
     match std::fs::metadata(&dest) {
-        Ok(metadata) if metadata.is_dir() => Ok(dest),
+        Ok(metadata) if metadata.is_dir() => Ok(Dest::Local(dest)),
         Ok(_) => Err(anyhow::anyhow!(
             "backup folder {} is not a folder",
             dest.display()
@@ -149,12 +174,44 @@ fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<PathBuf> {
 fn destination_backups(
     flag: Option<&PathBuf>,
     context: &Context,
-) -> Result<(PathBuf, Vec<catalog::Backup>), super::Failed> {
+) -> Result<(Dest, Vec<catalog::Backup>), super::Failed> {
     let dest = destination(flag, context).map_err(super::Failed::Setup)?;
-    let backups = catalog::scan(&dest)
-        .with_context(|| format!("cannot list {}", dest.display()))
-        .map_err(super::Failed::Setup)?;
+    let backups = scan(&dest).map_err(super::Failed::Setup)?;
     Ok((dest, backups))
+}
+
+/// The lock of a destination, with the stale locks it removed on the way in.
+fn take_dest_lock(dest: &Dest, what: &str) -> Result<(Held, Vec<String>), super::Failed> {
+    match dest {
+        Dest::Local(dir) => take_lock(dir, what).map(|lock| (Held::Local(lock), Vec::new())),
+        Dest::Remote(remote) => match RemoteLock::acquire(remote, what) {
+            Ok(mut lock) => {
+                let removed = std::mem::take(&mut lock.removed);
+                Ok((Held::Remote(lock), removed))
+            }
+            Err(err) => {
+                let hint = match &err {
+                    RemoteLockError::Held { .. } => Hint::new(
+                        "wait for that run to finish (two runs must not write one destination at once)",
+                    ),
+                    RemoteLockError::Remote(_) => remote_hint(remote),
+                };
+                Err(super::Failed::Setup(anyhow::Error::new(err).context(hint)))
+            }
+        },
+    }
+}
+
+/// The private key for encrypted archives, read before anything starts.
+fn identities(flag: Option<&PathBuf>) -> Result<Option<crypt::Identities>> {
+    flag.map(|path| {
+        crypt::Identities::load(path)
+            .map_err(anyhow::Error::new)
+            .context(Hint::new(
+                "give --identity the age identity file (age-keygen) or the SSH private key the backups were encrypted to",
+            ))
+    })
+    .transpose()
 }
 
 /// A progress bar on stderr when it is a terminal (never in cron or CI).
@@ -307,6 +364,17 @@ fn unpack_failed(archive: &Path, err: UnpackError) -> super::Failed {
 
 /// Compares one read of an archive with its manifest and its sidecars.
 fn check_read(path: &Path, outcome: ReadOutcome) -> Checked {
+    let sidecars = Sidecars {
+        sha256: catalog::read_sidecar_sha256(path),
+        manifest: std::fs::read(catalog::manifest_path(path)).ok(),
+    };
+    let stored = outcome.archive_sha256.clone();
+    check_against(path, outcome, &sidecars, &stored)
+}
+
+/// Compares one read of an archive with its manifest and its sidecars;
+/// `stored` is the SHA-256 of the bytes as stored.
+fn check_against(path: &Path, outcome: ReadOutcome, sidecars: &Sidecars, stored: &str) -> Checked {
     let mut problems = Vec::new();
     let unverified = outcome.manifest.is_none();
     if let Some(manifest) = &outcome.manifest {
@@ -317,8 +385,8 @@ fn check_read(path: &Path, outcome: ReadOutcome) -> Checked {
             manifest::MANIFEST_PATH
         ));
     }
-    if let Some(recorded) = catalog::read_sidecar_sha256(path)
-        && recorded != outcome.archive_sha256
+    if let Some(recorded) = &sidecars.sha256
+        && recorded != stored
     {
         problems.push(format!(
             "file {}: SHA-256 differs from {}",
@@ -326,10 +394,8 @@ fn check_read(path: &Path, outcome: ReadOutcome) -> Checked {
             file_name(&catalog::sha256_path(path))
         ));
     }
-    if let (Ok(copy), Some(inside)) = (
-        std::fs::read(catalog::manifest_path(path)),
-        &outcome.manifest_bytes,
-    ) && &copy != inside
+    if let (Some(copy), Some(inside)) = (&sidecars.manifest, &outcome.manifest_bytes)
+        && copy != inside
     {
         problems.push(format!(
             "file {}: differs from the manifest inside the archive",
@@ -341,15 +407,6 @@ fn check_read(path: &Path, outcome: ReadOutcome) -> Checked {
         problems,
         unverified,
     }
-}
-
-/// Reads and checks a whole archive, with a progress bar on a terminal.
-fn read_and_check(path: &Path, context: &Context) -> Result<Checked, archive::ReadError> {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let counter = Arc::new(AtomicU64::new(0));
-    let _follow = Follow::start(progress_bar(context, size, "verify"), &counter);
-    let outcome = archive::read(path, Some(Arc::clone(&counter)), |_| Ok(()))?;
-    Ok(check_read(path, outcome))
 }
 
 fn file_name(path: &Path) -> String {

@@ -4,19 +4,17 @@
 //! A dry run takes the same decisions (and refuses the same way).
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::time::Instant;
 
 use anyhow::{Context as _, anyhow};
 use chrono::Utc;
 
-use super::destination;
-use super::take_lock;
+use super::{destination, take_dest_lock};
 use crate::cli::BackupPruneArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Cell, Check, Column, Section, Status, Unit};
-use crate::storage::catalog::{self, Backup, Trust};
+use crate::storage::catalog::{Backup, Trust};
 use crate::storage::retention::{self, Candidate, Policy};
 use crate::units::human_bytes;
 
@@ -53,11 +51,9 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(take_lock(&dest, "maint backup prune")?)
+        Some(take_dest_lock(&dest, "maint backup prune")?)
     };
-    let backups = catalog::scan(&dest)
-        .with_context(|| format!("cannot list {}", dest.display()))
-        .map_err(Failed::Setup)?;
+    let backups = super::scan(&dest).map_err(Failed::Setup)?;
 
     let mut groups: BTreeMap<&str, Vec<&Backup>> = BTreeMap::new();
     for backup in &backups {
@@ -67,9 +63,12 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
             .push(backup);
     }
     for name in groups.keys() {
-        if let Some(why) = catalog::failed_create(&dest, name) {
+        let failed = dest
+            .failed_create(name)
+            .map_err(|err| Failed::Setup(anyhow::Error::new(err)))?;
+        if let Some(why) = failed {
             return Err(Failed::setup(
-                anyhow!("not pruning {}: {why}", dest.display()).context(Hint::new(format!(
+                anyhow!("not pruning {}: {why}", dest.shown()).context(Hint::new(format!(
                     "make a good backup first (maint backup create); prune deletes nothing until one succeeds for {name}"
                 ))),
             ));
@@ -96,9 +95,9 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
                 (false, false) => "delete",
             };
             if !keep && !args.dry_run {
-                remove_backup(backup)
+                dest.remove(backup)
                     .with_context(|| format!("cannot delete {}", backup.path.display()))
-                    .context(Hint::new(format!("ls -l {}", dest.display())))
+                    .context(Hint::new(format!("ls -l {}", dest.shown())))
                     .map_err(Failed::Running)?;
             }
             if !keep {
@@ -124,7 +123,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
         "{verb} {deleted} of {} backups ({}) in {}; policy: newest {}, daily {}, weekly {}, monthly {}",
         backups.len(),
         human_bytes(freed),
-        dest.display(),
+        dest.shown(),
         policy.last,
         policy.daily,
         policy.weekly,
@@ -144,7 +143,7 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
                 ),
             )
             .with_value(not_counted.len() as f64, Unit::Count)
-            .with_hint(format!("maint backup verify --dest {}", dest.display())),
+            .with_hint(format!("maint backup verify --dest {}", dest.shown())),
         );
     }
     if !future.is_empty() {
@@ -236,20 +235,4 @@ fn decide(policy: Policy, group: &[&Backup], now: chrono::DateTime<Utc>) -> Vec<
         out[pre_restore[at]] = (decision.keep, decision.reasons.join("; "));
     }
     out
-}
-
-/// The archive goes first: without it the sidecars are only leftovers.
-fn remove_backup(backup: &Backup) -> std::io::Result<()> {
-    fs::remove_file(&backup.path)?;
-    for sidecar in [
-        catalog::sha256_path(&backup.path),
-        catalog::manifest_path(&backup.path),
-        catalog::verify_path(&backup.path),
-    ] {
-        match fs::remove_file(&sidecar) {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
-            _ => {}
-        }
-    }
-    fs::File::open(crate::storage::atomic::parent_dir(&backup.path))?.sync_all()
 }

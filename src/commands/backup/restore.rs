@@ -15,17 +15,20 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
+use super::fetch::Fetched;
+use super::restore_db::{db_failed, scratch_database};
 use super::{
-    Checked, DbPlan, Follow, Scratch, check_read, db_plan, notes_check, notes_section,
-    private_temp, progress_bar, record_read, take_lock, unpack_failed,
+    Checked, DbPlan, Follow, check_read, db_plan, notes_check, notes_section, private_temp,
+    progress_bar, record_read, take_lock, unpack_failed,
 };
 use crate::cli::BackupRestoreArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Cell, Check, Column, Report, Section, Status, Unit};
 use crate::storage::archive::ReadError;
+use crate::storage::atomic::parent_dir;
 use crate::storage::catalog;
-use crate::storage::database::{self, DbError};
+use crate::storage::database::{self};
 use crate::storage::manifest::{self, Manifest};
 use crate::storage::pack::{self, Request, Source};
 use crate::storage::unpack::{Action, Options, Unpack, UnpackError};
@@ -42,9 +45,14 @@ struct Settings {
     database: Option<DbPlan>,
 }
 
-fn resolve(args: &BackupRestoreArgs, context: &Context) -> Result<Settings> {
-    let archive = match fs::metadata(&args.archive) {
-        Ok(m) if m.is_file() => fs::canonicalize(&args.archive)
+fn resolve(
+    args: &BackupRestoreArgs,
+    fetched: Option<&Fetched>,
+    context: &Context,
+) -> Result<Settings> {
+    let given = fetched.map_or(args.archive.as_path(), |f| f.archive.as_path());
+    let archive = match fs::metadata(given) {
+        Ok(m) if m.is_file() => fs::canonicalize(given)
             .with_context(|| format!("cannot read archive {}", args.archive.display()))?,
         Ok(_) => {
             return Err(anyhow!("archive {} is not a file", args.archive.display())).context(
@@ -64,7 +72,7 @@ fn resolve(args: &BackupRestoreArgs, context: &Context) -> Result<Settings> {
         .context(Hint::new(
             "name the folder to restore into, e.g. --target /srv/app",
         ))?;
-    let parent = crate::storage::atomic::parent_dir(&args.target);
+    let parent = parent_dir(&args.target);
     let parent = fs::canonicalize(parent)
         .with_context(|| format!("the folder {} does not exist", parent.display()))
         .context(Hint::new(format!("mkdir -p {}", parent.display())))?;
@@ -100,7 +108,8 @@ fn resolve(args: &BackupRestoreArgs, context: &Context) -> Result<Settings> {
         None => None,
     };
     Ok(Settings {
-        dest: crate::storage::atomic::parent_dir(&archive).to_path_buf(),
+        // A fetched copy's folder goes away: what the restore keeps does not.
+        dest: fetched.map_or_else(|| parent_dir(&archive).to_path_buf(), |f| f.keep_in.clone()),
         archive,
         target,
         occupied,
@@ -213,7 +222,8 @@ fn options<'a>(
 pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
-    let settings = resolve(args, context).map_err(Failed::Setup)?;
+    let fetched = super::fetch::if_needed(&args.archive, args.identity.as_ref(), context)?;
+    let settings = resolve(args, fetched.as_ref(), context).map_err(Failed::Setup)?;
     // Held throughout: no prune removes the archive being read, and the
     // pre-restore archive can be written (a read-only folder fails here).
     let _lock = take_lock(&settings.dest, "maint backup restore")?;
@@ -518,92 +528,6 @@ fn keep_first(
     Ok(Some(packed.archive))
 }
 
-/// A database restored into a scratch database, waiting to be swapped in.
-struct ScratchDatabase<'d> {
-    db: &'d DbPlan,
-    scratch: String,
-    rollback: String,
-    tables: Vec<manifest::Table>,
-    created_roles: Vec<String>,
-    /// What the server could not take (a collation, a tablespace ...).
-    notes: Vec<String>,
-}
-
-/// The roles and tablespaces first (the dump's owners and grants need
-/// them; only what the server lacks is made), then the dump into a scratch
-/// database made as the dumped one was, its row counts checked.
-fn scratch_database<'d>(
-    db: &'d DbPlan,
-    recorded: &manifest::Database,
-    files: &[Scratch],
-    context: &Context,
-) -> Result<ScratchDatabase<'d>, Failed> {
-    let (dump_path, globals_path) = (&files[0].0, &files[1].0);
-    let mut notes = Vec::new();
-    let mut created_roles = Vec::new();
-    if recorded.globals.is_some() {
-        match &db.psql {
-            Some(psql) => {
-                let sql = fs::read_to_string(globals_path)
-                    .with_context(|| format!("cannot read {}", globals_path.display()))
-                    .map_err(Failed::Running)?;
-                context
-                    .note(|| "putting back the roles and tablespaces this server lacks".to_owned());
-                let globals = database::restore_globals(&db.target, psql, &sql)
-                    .map_err(|e| db_failed(e, &db.target.display))?;
-                created_roles = globals.created;
-                notes.extend(
-                    globals
-                        .problems
-                        .into_iter()
-                        .map(|p| format!("roles and tablespaces: {p}")),
-                );
-            }
-            None => notes.push(
-                "psql was not found: the backup's roles and tablespaces were not put back"
-                    .to_owned(),
-            ),
-        }
-    }
-    let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
-    let name = db.target.dbname().to_owned();
-    let scratch = database::derived_name(&name, &format!("_maint_restore_{stamp}"));
-    let rollback = database::derived_name(&name, &format!("_before_restore_{stamp}"));
-    context.note(|| format!("restoring the dump into scratch database {scratch}"));
-    let taken = database::restore_scratch(
-        &db.target,
-        &db.pg_restore,
-        dump_path,
-        &scratch,
-        recorded.properties.as_ref(),
-    )
-    .map_err(|e| db_failed(e, &db.target.display))?;
-    notes.extend(taken);
-    let problems = match database::count_in(&db.target, &scratch) {
-        Ok(actual) => database::compare_counts(&recorded.tables, &actual),
-        Err(err) => vec![err.to_string()],
-    };
-    if let Some(problem) = problems.first() {
-        let _ = database::drop_database(&db.target, &scratch);
-        return Err(Failed::Running(
-            anyhow!(
-                "the restored database does not match the manifest: {problem}; nothing was changed"
-            )
-            .context(Hint::new(
-                "restore an older backup; maint backup verify checks archives",
-            )),
-        ));
-    }
-    Ok(ScratchDatabase {
-        db,
-        scratch,
-        rollback,
-        tables: recorded.tables.clone(),
-        created_roles,
-        notes,
-    })
-}
-
 /// "1 path", "3 paths".
 fn paths(count: usize) -> String {
     if count == 1 {
@@ -611,14 +535,6 @@ fn paths(count: usize) -> String {
     } else {
         format!("{count} paths")
     }
-}
-
-fn db_failed(err: DbError, shown: &str) -> Failed {
-    let hint = match &err {
-        DbError::Connect(pg) => pg.hint(),
-        _ => format!("check the database at {shown}; the live database was not changed"),
-    };
-    Failed::Running(anyhow::Error::new(err).context(Hint::new(hint)))
 }
 
 fn verify_check(archive: &Path, checked: &Checked) -> Check {
