@@ -279,10 +279,11 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
         'maint;backup;create' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Back up PATH (a folder or file); repeatable; replaces [backup] sources')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out what matches GLOB (a name, or a path below the root with `/`); repeatable')
-            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'Write the archive into DIR [default: [backup] dest]')
+            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'Write the archive into DIR or s3://BUCKET/PREFIX [default: [backup] dest]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Also dump this PostgreSQL database (pg_dump --format=custom, one snapshot)')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Kind recorded in the archive name')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'First part of the archive name [default: [backup] name, else the host name]')
+            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE atomically instead of standard output')
@@ -298,7 +299,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;backup;list' {
-            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder [default: [backup] dest]')
+            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE atomically instead of standard output')
@@ -314,7 +315,8 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;backup;verify' {
-            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder [default: [backup] dest]')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age or SSH private key that opens encrypted archives (without it only their stored bytes are checked against the .sha256 sidecar)')
+            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE atomically instead of standard output')
@@ -331,7 +333,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;backup;prune' {
-            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder [default: [backup] dest]')
+            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]')
             [CompletionResult]::new('--keep-daily', '--keep-daily', [CompletionResultType]::ParameterName, 'Days whose newest backup is kept [default: 7]')
             [CompletionResult]::new('--keep-weekly', '--keep-weekly', [CompletionResultType]::ParameterName, 'ISO weeks whose newest backup is kept [default: 4]')
             [CompletionResult]::new('--keep-monthly', '--keep-monthly', [CompletionResultType]::ParameterName, 'Months whose newest backup is kept [default: 12]')
@@ -354,6 +356,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
         'maint;backup;restore' {
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'The folder to restore into (the backup''s root, to restore in place)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Also restore the dump into this database: into a scratch database first, row counts compared, then swapped in (the old one is kept)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age or SSH private key that opens an encrypted archive')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE atomically instead of standard output')
@@ -372,7 +375,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;backup;drill' {
-            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder [default: [backup] dest]')
+            [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The live database to restore the dump next to and compare with [default: [backup] db]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')

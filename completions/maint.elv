@@ -264,10 +264,11 @@ set edit:completion:arg-completer[maint] = {|@words|
         &'maint;backup;create'= {
             cand --source 'Back up PATH (a folder or file); repeatable; replaces [backup] sources'
             cand --exclude 'Leave out what matches GLOB (a name, or a path below the root with `/`); repeatable'
-            cand --dest 'Write the archive into DIR [default: [backup] dest]'
+            cand --dest 'Write the archive into DIR or s3://BUCKET/PREFIX [default: [backup] dest]'
             cand --db 'Also dump this PostgreSQL database (pg_dump --format=custom, one snapshot)'
             cand --kind 'Kind recorded in the archive name'
             cand --name 'First part of the archive name [default: [backup] name, else the host name]'
+            cand --recipient 'Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'
@@ -282,7 +283,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;backup;list'= {
-            cand --dest 'The backup folder [default: [backup] dest]'
+            cand --dest 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'
@@ -297,7 +298,8 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;backup;verify'= {
-            cand --dest 'The backup folder [default: [backup] dest]'
+            cand --identity 'The age or SSH private key that opens encrypted archives (without it only their stored bytes are checked against the .sha256 sidecar)'
+            cand --dest 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'
@@ -313,7 +315,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;backup;prune'= {
-            cand --dest 'The backup folder [default: [backup] dest]'
+            cand --dest 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]'
             cand --keep-daily 'Days whose newest backup is kept [default: 7]'
             cand --keep-weekly 'ISO weeks whose newest backup is kept [default: 4]'
             cand --keep-monthly 'Months whose newest backup is kept [default: 12]'
@@ -335,6 +337,7 @@ set edit:completion:arg-completer[maint] = {|@words|
         &'maint;backup;restore'= {
             cand --target 'The folder to restore into (the backup''s root, to restore in place)'
             cand --db 'Also restore the dump into this database: into a scratch database first, row counts compared, then swapped in (the old one is kept)'
+            cand --identity 'The age or SSH private key that opens an encrypted archive'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'
@@ -352,7 +355,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;backup;drill'= {
-            cand --dest 'The backup folder [default: [backup] dest]'
+            cand --dest 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]'
             cand --db 'The live database to restore the dump next to and compare with [default: [backup] db]'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'

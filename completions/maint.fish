@@ -269,12 +269,13 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "drill" -d 'Disaster-recovery drill: restore the latest backup into a scratch folder (and a scratch database), compare it with its manifest and with the live data, report the differences and the time it took, and clean up'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l source -d 'Back up PATH (a folder or file); repeatable; replaces [backup] sources' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l exclude -d 'Leave out what matches GLOB (a name, or a path below the root with `/`); repeatable' -r
-complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l dest -d 'Write the archive into DIR [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l dest -d 'Write the archive into DIR or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l db -d 'Also dump this PostgreSQL database (pg_dump --format=custom, one snapshot)' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l kind -d 'Kind recorded in the archive name' -r -f -a "daily\t''
 weekly\t''
 monthly\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l name -d 'First part of the archive name [default: [backup] name, else the host name]' -r
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l recipient -d 'Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
@@ -289,7 +290,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l dest -d 'The backup folder [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
@@ -304,7 +305,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l dest -d 'The backup folder [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l identity -d 'The age or SSH private key that opens encrypted archives (without it only their stored bytes are checked against the .sha256 sidecar)' -r -F
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
@@ -320,7 +322,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dest -d 'The backup folder [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep-daily -d 'Days whose newest backup is kept [default: 7]' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep-weekly -d 'ISO weeks whose newest backup is kept [default: 4]' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep-monthly -d 'Months whose newest backup is kept [default: 12]' -r
@@ -342,6 +344,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l target -d 'The folder to restore into (the backup\'s root, to restore in place)' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l db -d 'Also restore the dump into this database: into a scratch database first, row counts compared, then swapped in (the old one is kept)' -r
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l identity -d 'The age or SSH private key that opens an encrypted archive' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
@@ -359,7 +362,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l dest -d 'The backup folder [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l db -d 'The live database to restore the dump next to and compare with [default: [backup] db]' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'

@@ -9,6 +9,7 @@ pub mod faults;
 pub mod http;
 pub mod postgres;
 pub mod redis;
+pub mod s3;
 pub mod tls;
 
 pub use command::maint;
