@@ -539,7 +539,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__verify)
-            opts="-q -v -h -V --latest --identity --dest --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

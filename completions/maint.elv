@@ -305,6 +305,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --output 'Write the report to FILE atomically instead of standard output'
             cand --color 'When to use colour; `auto` means on a terminal and without NO_COLOR'
             cand --latest 'Verify the newest backup in the destination'
+            cand --quick 'On an object store: compare each archive''s size and the server''s checksum (ETag) with those it was written with, reading nothing'
             cand -q 'Print nothing but errors (the exit code still tells the result)'
             cand --quiet 'Print nothing but errors (the exit code still tells the result)'
             cand -v 'Say more: timings in tables, and what maint is doing on standard error'

@@ -318,6 +318,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l latest -d 'Verify the newest backup in the destination'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l quick -d 'On an object store: compare each archive\'s size and the server\'s checksum (ETag) with those it was written with, reading nothing'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -628,6 +628,11 @@ pub struct BackupVerifyArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub identity: Option<PathBuf>,
 
+    /// On an object store: compare each archive's size and the server's
+    /// checksum (ETag) with those it was written with, reading nothing
+    #[arg(long, conflicts_with = "identity")]
+    pub quick: bool,
+
     /// The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dest: Option<PathBuf>,

@@ -1099,6 +1099,7 @@ fn prune_keeps_by_policy_explains_itself_and_never_runs_after_a_failed_create() 
             verified_at: chrono::Utc::now(),
             ok: false,
             detail: "damaged entry x".into(),
+            stored: None,
         },
     )
     .unwrap();

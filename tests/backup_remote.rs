@@ -216,6 +216,20 @@ fn plain_backups_round_trip_through_the_bucket_and_prune_deletes_there() {
         .run()
         .code(0)
         .stdout_has("match the manifest");
+    // A full read keeps what the quick check compares with.
+    at(&s3, &work)
+        .args(["backup", "verify", "--quick", "--dest", DEST])
+        .run()
+        .code(0)
+        .stdout_has("as written");
+    // Per-destination metrics for the staleness alert.
+    at(&s3, &work)
+        .args(["backup", "list", "--dest", DEST, "--format", "prometheus"])
+        .run()
+        .code(0)
+        .stdout_has(
+            "maint_backup_newest_verified{command=\"backup list\",dest=\"s3://backups/host1\"} 1",
+        );
     let target = scratch.path().join("back");
     at(&s3, &work)
         .args([
@@ -277,6 +291,23 @@ fn an_altered_or_truncated_object_is_critical_and_named() {
         .args(["backup", "verify", "--dest", DEST])
         .run();
     out.code(2).stdout_has(&name).stdout_has("CRITICAL");
+    // Written over through the S3 API (as an attacker or a faulty sync
+    // would), the object gets a new checksum: the quick check, which reads
+    // nothing but its size and ETag, sees it.
+    let altered = scratch.path().join("altered.tar.gz");
+    fs::write(&altered, &bytes).unwrap();
+    let put = s3.aws(&[
+        "s3",
+        "cp",
+        altered.to_str().unwrap(),
+        &format!("s3://backups/host1/{name}"),
+    ]);
+    assert!(put.status.success(), "{put:?}");
+    at(&s3, &work)
+        .args(["backup", "verify", "--quick", "--dest", DEST])
+        .run()
+        .code(2)
+        .stdout_has("checksum (ETag");
     // list now says so, and prune would not count it.
     at(&s3, &work)
         .args(["backup", "list", "--dest", DEST])
@@ -284,6 +315,11 @@ fn an_altered_or_truncated_object_is_critical_and_named() {
         .stdout_has("DAMAGED");
 
     fs::write(&object, &bytes[..bytes.len() - 100]).unwrap();
+    at(&s3, &work)
+        .args(["backup", "verify", "--quick", "--dest", DEST])
+        .run()
+        .code(2)
+        .stdout_has("bytes where");
     at(&s3, &work)
         .args(["backup", "verify", "--dest", DEST])
         .run()

@@ -95,6 +95,17 @@ pub struct Verification {
     pub verified_at: DateTime<Utc>,
     pub ok: bool,
     pub detail: String,
+    /// The stored object's size and ETag as the server gave them when it was
+    /// made, for `verify --quick` (a remote archive only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<StoredObject>,
+}
+
+/// What an object store said about an archive when it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredObject {
+    pub size: u64,
+    pub etag: String,
 }
 
 /// Whether an archive can be trusted, as far as the folder tells without reading it.
@@ -232,6 +243,7 @@ pub fn record_read(archive: &Path, by: &str, damage: Option<&str>) -> io::Result
             None => format!("read in full by {by}"),
             Some(problem) => format!("{problem} (found by {by})"),
         },
+        stored: None,
     };
     write_verification(archive, &verification).map(|()| true)
 }

@@ -695,6 +695,7 @@ fn commit(
         verified_at: Utc::now(),
         ok: true,
         detail: "read back in full after it was written".to_owned(),
+        stored: None,
     };
     let mut verification_bytes =
         serde_json::to_vec_pretty(&verification).map_err(io::Error::other)?;

@@ -118,11 +118,27 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         );
     }
     if let Some(newest) = newest {
+        // Per destination, so one staleness alert covers the local folder
+        // and every remote copy alike.
+        let labels = [("dest", dest.shown())];
+        let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
         report.metrics.push(Metric::new(
             "maint_backup_newest_timestamp_seconds",
             "When the newest backup in the folder was made",
-            &[("dest", &dest.shown())],
+            &labels,
             newest.name.created_at.timestamp() as f64,
+        ));
+        report.metrics.push(Metric::new(
+            "maint_backup_newest_bytes",
+            "Size of the newest backup in the destination, as stored",
+            &labels,
+            newest.size as f64,
+        ));
+        report.metrics.push(Metric::new(
+            "maint_backup_newest_verified",
+            "1 when the newest backup's last full read found it good",
+            &labels,
+            f64::from(u8::from(matches!(newest.trust, Trust::Verified(_)))),
         ));
     }
     report.duration = clock.elapsed();

@@ -104,6 +104,8 @@ pub fn record_read(
     by: &str,
     damage: Option<&str>,
 ) -> Result<(), RemoteError> {
+    // What the server said at upload time stays: `verify --quick` needs it.
+    let stored = read_verification(remote, archive)?.and_then(|v| v.stored);
     let verification = Verification {
         verified_at: Utc::now(),
         ok: damage.is_none(),
@@ -111,6 +113,7 @@ pub fn record_read(
             None => format!("read in full by {by}"),
             Some(problem) => format!("{problem} (found by {by})"),
         },
+        stored,
     };
     let mut bytes = serde_json::to_vec_pretty(&verification).unwrap_or_default();
     bytes.push(b'\n');
@@ -206,6 +209,32 @@ pub fn recover(remote: &Remote, name: &str) -> Result<Vec<String>, RemoteError> 
     Ok(done)
 }
 
+/// `verify --quick`: the object's size and ETag now against what the server
+/// said when it was written: its size when they agree, else why not.
+pub fn quick_check(remote: &Remote, archive: &str) -> Result<Result<u64, String>, RemoteError> {
+    let Some(head) = remote.head(archive)? else {
+        return Ok(Err("the object is gone".to_owned()));
+    };
+    let Some(stored) = read_verification(remote, archive)?.and_then(|v| v.stored) else {
+        return Ok(Err(
+            "no record of the size and ETag it was written with".to_owned()
+        ));
+    };
+    if head.size != stored.size {
+        return Ok(Err(format!(
+            "the object holds {} bytes where {} were written",
+            head.size, stored.size
+        )));
+    }
+    if head.etag != stored.etag {
+        return Ok(Err(format!(
+            "the object's checksum (ETag {}) is not the one it was written with ({})",
+            head.etag, stored.etag
+        )));
+    }
+    Ok(Ok(head.size))
+}
+
 /// Deletes a backup: the archive first (without it the sidecars are only leftovers).
 pub fn remove(remote: &Remote, archive: &str) -> Result<(), RemoteError> {
     remote.delete(archive)?;
@@ -273,12 +302,16 @@ pub fn pack_to(
     remote
         .put_small(&manifest_name(&object), &manifest_copy)
         .map_err(remote_error)?;
-    pending.complete().map_err(remote_error)?;
+    let head = pending.complete().map_err(remote_error)?;
     let verification = Verification {
         verified_at: Utc::now(),
         ok: true,
         detail: "checked in full as it was uploaded; the server checked every part's MD5"
             .to_owned(),
+        stored: Some(catalog::StoredObject {
+            size: head.size,
+            etag: head.etag,
+        }),
     };
     let mut bytes = serde_json::to_vec_pretty(&verification).unwrap_or_default();
     bytes.push(b'\n');
