@@ -596,6 +596,11 @@ pub struct BackupCreateArgs {
     /// Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]
     #[arg(long, value_name = "KEY")]
     pub recipient: Vec<String>,
+
+    /// After the create, copy the archive to this folder or s3:// location
+    /// too and verify the copy (repeatable) [default: [[backup.copy]] dest]
+    #[arg(long, value_name = "DEST")]
+    pub copy_to: Vec<PathBuf>,
 }
 
 /// List the backups in the destination: kind, time, size, files, database, verified state.

@@ -509,6 +509,21 @@ pub struct BackupConfig {
     pub recipients: Vec<String>,
     /// Where `s3://` destinations are and how they are reached.
     pub s3: S3Config,
+    /// Other destinations each new backup is copied to (3-2-1), each with
+    /// its own retention for `maint backup prune --dest` there.
+    pub copy: Vec<CopyConfig>,
+}
+
+/// `[[backup.copy]]`: one more destination for every backup.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyConfig {
+    /// A folder or s3://BUCKET/PREFIX.
+    pub dest: PathBuf,
+    pub keep_last: Option<usize>,
+    pub keep_daily: Option<usize>,
+    pub keep_weekly: Option<usize>,
+    pub keep_monthly: Option<usize>,
 }
 
 /// `[backup.s3]`: below what an `s3://` URL's own settings say, above the

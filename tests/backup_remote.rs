@@ -568,3 +568,74 @@ fn a_server_killed_mid_upload_leaves_no_archive_and_the_next_run_cleans_up() {
     out.code(0).stdout_has("cleanup");
     assert_eq!(archives(&s3, ".tar.gz").len(), 1);
 }
+
+#[test]
+fn copies_go_to_every_destination_verified_with_their_own_retention() {
+    let s3 = S3::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let host = scratch.path().join("srv");
+    make_tree(&host);
+    let work = scratch.path().join("work");
+    let local = scratch.path().join("local");
+    let second = scratch.path().join("second-disk");
+    fs::create_dir_all(&local).unwrap();
+    fs::create_dir_all(&second).unwrap();
+    let config = format!(
+        "[backup]\ndest = \"{}\"\nname = \"web\"\nkeep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0\n\n[[backup.copy]]\ndest = \"{DEST}\"\nkeep_last = 2\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0\n\n[[backup.copy]]\ndest = \"{}\"\n",
+        local.display(),
+        second.display()
+    );
+    for _ in 0..3 {
+        let out = at(&s3, &work)
+            .config(&config)
+            .args(["backup", "create", "--format", "json", "--source"])
+            .arg(&host)
+            .run();
+        out.code(0);
+        assert_eq!(out.check(&format!("copy:{DEST}"))["status"], "OK");
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    let names = archives(&s3, ".tar.gz");
+    assert_eq!(names.len(), 3);
+    // Every copy is whole: the stock tools agree with the sidecars.
+    for name in &names {
+        let copy = second.join(name);
+        let sums = Command::new("sha256sum")
+            .arg("-c")
+            .arg(format!("{name}.sha256"))
+            .current_dir(&second)
+            .output()
+            .unwrap();
+        assert!(sums.status.success(), "{sums:?}");
+        assert!(copy.is_file());
+    }
+    let listed = at(&s3, &work)
+        .config(&config)
+        .args(["backup", "list"])
+        .run();
+    listed
+        .code(0)
+        .stdout_has("COPIES")
+        .stdout_has(&format!("{DEST}, {}", second.display()));
+
+    // Each destination keeps by its own policy: 1 here, 2 in the bucket.
+    at(&s3, &work)
+        .config(&config)
+        .args(["backup", "prune"])
+        .run()
+        .code(0);
+    assert_eq!(
+        fs::read_dir(&local)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tar.gz"))
+            .count(),
+        1
+    );
+    at(&s3, &work)
+        .config(&config)
+        .args(["backup", "prune", "--dest", DEST])
+        .run()
+        .code(0);
+    assert_eq!(archives(&s3, ".tar.gz"), names[1..].to_vec());
+}

@@ -257,3 +257,208 @@ fn remove_local(archive: &Path) -> std::io::Result<()> {
     }
     std::fs::File::open(super::atomic::parent_dir(archive))?.sync_all()
 }
+
+/// A copy of an archive made in another destination, and checked there.
+#[derive(Clone, Debug)]
+pub struct Copied {
+    pub at: PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("cannot read {0}")]
+    Read(#[source] ReadError),
+    #[error("cannot write the copy {at}: {detail}")]
+    Write { at: String, detail: String },
+    #[error("the copy {at} does not read back as written: {detail}")]
+    Verify { at: String, detail: String },
+}
+
+impl Destination {
+    /// Copies `file` and its sidecars, as stored (still encrypted), from
+    /// `self` into `to`, then reads the copy back whole and compares its
+    /// SHA-256 with the source's `.sha256` sidecar. As for a create, the
+    /// archive appears under its name only once it is whole (a temporary
+    /// name and a rename locally, a multipart upload remotely), after its
+    /// sidecars. The caller holds both destinations' locks.
+    pub fn copy_to(&self, file: &str, to: &Destination) -> Result<Copied, CopyError> {
+        let at = to.shown_file(file);
+        let shown = at.display().to_string();
+        let write = |detail: String| CopyError::Write {
+            at: shown.clone(),
+            detail,
+        };
+        let sidecars = self.read_sidecars_raw(file);
+        let Some(expected) = sidecars.sha256.clone() else {
+            return Err(CopyError::Read(ReadError::Open {
+                path: self.shown_file(file).display().to_string(),
+                source: std::io::Error::other("it has no .sha256 sidecar (not made by maint)"),
+            }));
+        };
+        let mut source = self.open_archive(file, None).map_err(CopyError::Read)?;
+        let digest = crypt::Digest256::default();
+        match to {
+            Destination::Local(dir) => {
+                let temp = catalog::temp_path(&dir.join(file));
+                let result = copy_into_file(&mut source.reader, &temp, &digest);
+                if let Err(err) = result {
+                    let _ = std::fs::remove_file(&temp);
+                    return Err(write(err.to_string()));
+                }
+                let (sha256, _) = digest.result();
+                let (stored, _) = source.stored.result();
+                if sha256 != expected || stored != expected {
+                    let _ = std::fs::remove_file(&temp);
+                    return Err(CopyError::Read(ReadError::Damaged {
+                        at: format!("file {file}"),
+                        detail: "its SHA-256 differs from its .sha256 sidecar".to_owned(),
+                    }));
+                }
+                write_local_sidecars(dir, file, &sidecars)
+                    .and_then(|()| std::fs::rename(&temp, dir.join(file)))
+                    .and_then(|()| std::fs::File::open(dir)?.sync_all())
+                    .map_err(|err| {
+                        let _ = std::fs::remove_file(&temp);
+                        write(err.to_string())
+                    })?;
+            }
+            Destination::Remote(remote) => {
+                let mut upload = super::remote::upload::MultipartWriter::start(remote, file)
+                    .map_err(|err| write(err.to_string()))?;
+                let mut hashing = crypt::HashingWriter {
+                    inner: &mut upload,
+                    digest: digest.clone(),
+                };
+                std::io::copy(&mut source.reader, &mut hashing)
+                    .map_err(|err| write(err.to_string()))?;
+                let pending = upload.finish().map_err(|err| write(err.to_string()))?;
+                let (sha256, _) = digest.result();
+                if sha256 != expected {
+                    return Err(CopyError::Read(ReadError::Damaged {
+                        at: format!("file {file}"),
+                        detail: "its SHA-256 differs from its .sha256 sidecar".to_owned(),
+                    }));
+                }
+                let put = |name: String, bytes: &[u8]| remote.put_small(&name, bytes);
+                put(
+                    remote_catalog::sha256_name(file),
+                    catalog::sidecar_text(file, &expected).as_bytes(),
+                )
+                .and_then(|()| match &sidecars.manifest {
+                    Some(copy) => put(remote_catalog::manifest_name(file), copy),
+                    None => Ok(()),
+                })
+                .map_err(|err| write(err.to_string()))?;
+                let head = pending.complete().map_err(|err| write(err.to_string()))?;
+                let record = catalog::Verification {
+                    verified_at: chrono::Utc::now(),
+                    ok: true,
+                    detail: "copied, then read back in full".to_owned(),
+                    stored: Some(catalog::StoredObject {
+                        size: head.size,
+                        etag: head.etag,
+                    }),
+                };
+                let mut bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
+                bytes.push(b'\n');
+                put(remote_catalog::verify_name(file), &bytes)
+                    .map_err(|err| write(err.to_string()))?;
+            }
+        }
+        // The copy read back whole from where it now lies.
+        let mut back = to
+            .open_archive(file, None)
+            .map_err(|err| CopyError::Verify {
+                at: shown.clone(),
+                detail: err.to_string(),
+            })?;
+        let bytes = std::io::copy(&mut back.reader, &mut std::io::sink()).map_err(|err| {
+            CopyError::Verify {
+                at: shown.clone(),
+                detail: err.to_string(),
+            }
+        })?;
+        let (again, _) = back.stored.result();
+        if again != expected {
+            return Err(CopyError::Verify {
+                at: shown,
+                detail: "its SHA-256 differs from the original's".to_owned(),
+            });
+        }
+        if let Destination::Local(dir) = to {
+            let _ = catalog::record_read(&dir.join(file), "maint backup create (copy)", None);
+        }
+        Ok(Copied {
+            at,
+            bytes,
+            sha256: expected,
+        })
+    }
+
+    /// The sidecars exactly as stored (an encrypted manifest copy stays encrypted).
+    fn read_sidecars_raw(&self, file: &str) -> Sidecars {
+        match self {
+            Destination::Local(dir) => {
+                let path = dir.join(file);
+                Sidecars {
+                    sha256: catalog::read_sidecar_sha256(&path),
+                    manifest: std::fs::read(catalog::manifest_path(&path)).ok(),
+                }
+            }
+            Destination::Remote(remote) => Sidecars {
+                sha256: remote
+                    .get_small(&remote_catalog::sha256_name(file))
+                    .ok()
+                    .flatten()
+                    .and_then(|b| catalog::sidecar_digest(&String::from_utf8_lossy(&b), file)),
+                manifest: remote
+                    .get_small(&remote_catalog::manifest_name(file))
+                    .ok()
+                    .flatten(),
+            },
+        }
+    }
+}
+
+fn copy_into_file(
+    source: &mut dyn Read,
+    temp: &Path,
+    digest: &crypt::Digest256,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(temp)?;
+    let mut writer = crypt::HashingWriter {
+        inner: std::io::BufWriter::with_capacity(1 << 20, file),
+        digest: digest.clone(),
+    };
+    std::io::copy(source, &mut writer)?;
+    writer.flush()?;
+    writer
+        .inner
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+        .sync_all()
+}
+
+/// The sidecars of a copied archive, each synced before the archive's rename.
+fn write_local_sidecars(dir: &Path, file: &str, sidecars: &Sidecars) -> std::io::Result<()> {
+    let path = dir.join(file);
+    if let Some(sha) = &sidecars.sha256 {
+        super::atomic::write_with_mode(
+            &catalog::sha256_path(&path),
+            catalog::sidecar_text(file, sha).as_bytes(),
+            0o600,
+        )?;
+    }
+    if let Some(copy) = &sidecars.manifest {
+        super::atomic::write_with_mode(&catalog::manifest_path(&path), copy, 0o600)?;
+    }
+    Ok(())
+}

@@ -36,6 +36,8 @@ pub(super) struct Plan {
     /// local folder for the database dump only.
     pub remote: Option<Arc<Remote>>,
     pub recipients: Option<Arc<Recipients>>,
+    /// Where the archive is copied once made (3-2-1).
+    pub copies: Vec<Dest>,
     pub name: String,
     pub kind: String,
     /// Entries are stored relative to this folder.
@@ -121,9 +123,11 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     // holder reads as failed too.
     let _ = save(&state);
     let made = result?;
+    let copies = super::copies::copy_all(&dest, &file_name(&made.archive), &plan.copies);
 
     let mut report = crate::checks::report("backup create", started);
     report.checks.push(archive_check(&made));
+    report.checks.extend(copies);
     if let Some(dumped) = &made.database {
         report.checks.push(database_check(dumped, &made.manifest));
     }
@@ -323,9 +327,15 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         .context(Hint::new(
             "fix --exclude or [backup] exclude: *, ? and [..] match within a name, ** across folders",
         ))?;
+    let primary = match &remote {
+        Some(remote) => Dest::Remote(Arc::clone(remote)),
+        None => Dest::Local(dest.clone()),
+    };
+    let copies = super::copies::open_all(&args.copy_to, &primary, context)?;
     Ok(Plan {
         dest,
         remote,
+        copies,
         recipients,
         name,
         kind: args.kind.as_str().to_owned(),

@@ -18,11 +18,27 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
     let mut report = crate::checks::report("backup list", started);
+    // Where each archive also is, when copies are configured (3-2-1).
+    let mut copies: Vec<(String, Vec<String>)> = Vec::new();
+    for copy in &context.config.config.backup.copy {
+        let listed = super::open_destination(copy.dest.clone(), context)
+            .and_then(|target| Ok((target.shown(), super::scan(&target)?)));
+        match listed {
+            Ok((shown, found)) if shown != dest.shown() => {
+                copies.push((shown, found.iter().map(Backup::file_name).collect()));
+            }
+            Ok(_) => {}
+            Err(err) => report.checks.push(
+                Check::new("copies", Status::Warning, format!("{err:#}"))
+                    .with_hint("check the copy destinations in [[backup.copy]]"),
+            ),
+        }
+    }
     let rows = backups
         .iter()
         .map(|b| {
             let manifest = b.manifest.as_ref();
-            vec![
+            let mut row = vec![
                 Cell::Text(b.file_name()),
                 Cell::Text(b.name.kind.clone()),
                 Cell::Time(b.name.created_at),
@@ -32,21 +48,38 @@ pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
                     .and_then(|m| m.database.as_ref())
                     .map_or(Cell::Empty, |d| Cell::Text(d.name.clone())),
                 Cell::Text(b.trust.label()),
-            ]
+            ];
+            if !context.config.config.backup.copy.is_empty() {
+                let held: Vec<&str> = copies
+                    .iter()
+                    .filter(|(_, files)| files.contains(&b.file_name()))
+                    .map(|(shown, _)| shown.as_str())
+                    .collect();
+                row.push(Cell::Text(if held.is_empty() {
+                    "none".to_owned()
+                } else {
+                    held.join(", ")
+                }));
+            }
+            row
         })
         .collect();
+    let mut columns = vec![
+        Column::new("archive", "ARCHIVE"),
+        Column::new("kind", "KIND"),
+        Column::new("created_at", "CREATED (UTC)"),
+        Column::new("size", "SIZE"),
+        Column::new("files", "FILES"),
+        Column::new("database", "DATABASE"),
+        Column::new("state", "STATE"),
+    ];
+    if !context.config.config.backup.copy.is_empty() {
+        columns.push(Column::new("copies", "COPIES"));
+    }
     report.sections.push(Section {
         name: "backups".to_owned(),
         title: format!("Backups in {}", dest.shown()),
-        columns: vec![
-            Column::new("archive", "ARCHIVE"),
-            Column::new("kind", "KIND"),
-            Column::new("created_at", "CREATED (UTC)"),
-            Column::new("size", "SIZE"),
-            Column::new("files", "FILES"),
-            Column::new("database", "DATABASE"),
-            Column::new("state", "STATE"),
-        ],
+        columns,
         rows,
     });
     let total: u64 = backups.iter().map(|b| b.size).sum();

@@ -2,6 +2,7 @@
 //! subcommands and what they share (the destination folder, progress bars,
 //! checking a read archive against its manifest and sidecars).
 
+mod copies;
 mod create;
 mod drill;
 mod fetch;
@@ -152,6 +153,11 @@ fn destination(flag: Option<&PathBuf>, context: &Context) -> Result<Dest> {
         .context(Hint::new(
             "pass --dest DIR or set dest in [backup] of maint.toml",
         ))?;
+    open_destination(dest, context)
+}
+
+/// A folder (it must exist) or an `s3://` location (it must answer).
+fn open_destination(dest: PathBuf, context: &Context) -> Result<Dest> {
     if let Some(text) = dest.to_str()
         && Location::is_remote(text)
     {

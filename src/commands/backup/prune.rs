@@ -12,6 +12,7 @@ use chrono::Utc;
 use super::{destination, take_dest_lock};
 use crate::cli::BackupPruneArgs;
 use crate::commands::{Context, Failed, Outcome};
+use crate::config::CopyConfig;
 use crate::error::Hint;
 use crate::report::{Cell, Check, Column, Section, Status, Unit};
 use crate::storage::catalog::{Backup, Trust};
@@ -23,20 +24,45 @@ pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let config = &context.config.config.backup;
     let defaults = Policy::default();
+    // A copy destination has its own retention ([[backup.copy]] keep_*),
+    // above [backup]'s.
+    let copy = args
+        .dest
+        .as_ref()
+        .and_then(|dest| config.copy.iter().find(|c| &c.dest == dest));
+    let keep = |flag: Option<usize>,
+                of_copy: fn(&CopyConfig) -> Option<usize>,
+                base: Option<usize>,
+                default| {
+        flag.or_else(|| copy.and_then(of_copy))
+            .or(base)
+            .unwrap_or(default)
+    };
     let policy = Policy {
-        last: args.keep_last.or(config.keep_last).unwrap_or(defaults.last),
-        daily: args
-            .keep_daily
-            .or(config.keep_daily)
-            .unwrap_or(defaults.daily),
-        weekly: args
-            .keep_weekly
-            .or(config.keep_weekly)
-            .unwrap_or(defaults.weekly),
-        monthly: args
-            .keep_monthly
-            .or(config.keep_monthly)
-            .unwrap_or(defaults.monthly),
+        last: keep(
+            args.keep_last,
+            |c| c.keep_last,
+            config.keep_last,
+            defaults.last,
+        ),
+        daily: keep(
+            args.keep_daily,
+            |c| c.keep_daily,
+            config.keep_daily,
+            defaults.daily,
+        ),
+        weekly: keep(
+            args.keep_weekly,
+            |c| c.keep_weekly,
+            config.keep_weekly,
+            defaults.weekly,
+        ),
+        monthly: keep(
+            args.keep_monthly,
+            |c| c.keep_monthly,
+            config.keep_monthly,
+            defaults.monthly,
+        ),
     };
     if policy.keeps_nothing() {
         return Err(Failed::setup(
