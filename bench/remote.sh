@@ -30,7 +30,8 @@ cargo build --release --quiet
 maint=$PWD/target/release/maint
 work=$(mktemp -d /tmp/maint-bench-remote.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/store/bench" "$work/dest" "$work/work"
+mkdir -p "$work/store/bench" "$work/dest"
+mkdir -m 700 "$work/work"
 "$s3s" --host 127.0.0.1 --port "$port" --access-key AKBENCH --secret-key benchsecret "$work/store" >"$work/s3.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT

@@ -379,6 +379,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
         'maint;backup;drill' {
             [CompletionResult]::new('--dest', '--dest', [CompletionResultType]::ParameterName, 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The live database to restore the dump next to and compare with [default: [backup] db]')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age or SSH private key that opens encrypted backups')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE atomically instead of standard output')

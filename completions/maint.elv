@@ -359,6 +359,7 @@ set edit:completion:arg-completer[maint] = {|@words|
         &'maint;backup;drill'= {
             cand --dest 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]'
             cand --db 'The live database to restore the dump next to and compare with [default: [backup] db]'
+            cand --identity 'The age or SSH private key that opens encrypted backups'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'

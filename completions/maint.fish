@@ -366,6 +366,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l db -d 'The live database to restore the dump next to and compare with [default: [backup] db]' -r
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l identity -d 'The age or SSH private key that opens encrypted backups' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'

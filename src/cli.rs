@@ -733,6 +733,10 @@ pub struct BackupDrillArgs {
     /// The live database to restore the dump next to and compare with [default: [backup] db]
     #[arg(long, value_name = "URL")]
     pub db: Option<PostgresUrl>,
+
+    /// The age or SSH private key that opens encrypted backups
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub identity: Option<PathBuf>,
 }
 
 /// Print a shell completion script to standard output.

@@ -161,6 +161,15 @@ type Result<T, E = PackError> = std::result::Result<T, E>;
 /// A name for a new archive in `dest` not yet taken: two backups in one
 /// second wait for the next second.
 pub fn free_name(dest: &Path, name: &str, kind: &str) -> ArchiveName {
+    free_name_where(name, kind, |file| {
+        let path = dest.join(file);
+        path.exists() || catalog::temp_path(&path).exists()
+    })
+}
+
+/// A name for a new archive that `taken` says is free (plain or encrypted:
+/// the two must not share a time either).
+pub fn free_name_where(name: &str, kind: &str, taken: impl Fn(&str) -> bool) -> ArchiveName {
     loop {
         let archive = ArchiveName {
             name: name.to_owned(),
@@ -168,8 +177,11 @@ pub fn free_name(dest: &Path, name: &str, kind: &str) -> ArchiveName {
             kind: kind.to_owned(),
             encrypted: false,
         };
-        let path = dest.join(archive.file_name());
-        if !path.exists() && !catalog::temp_path(&path).exists() {
+        let sealed = ArchiveName {
+            encrypted: true,
+            ..archive.clone()
+        };
+        if !taken(&archive.file_name()) && !taken(&sealed.file_name()) {
             return archive;
         }
         std::thread::sleep(Duration::from_millis(200));

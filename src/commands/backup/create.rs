@@ -264,7 +264,8 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
             check_writable(&dest)?;
             (dest, None)
         }
-        Dest::Remote(remote) => (super::work_folder()?, Some(remote)),
+        // Filled in below when a database dump needs local room.
+        Dest::Remote(remote) => (PathBuf::new(), Some(remote)),
     };
     let keys = if args.recipient.is_empty() {
         &config.recipients
@@ -313,6 +314,11 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
     let database = match url {
         Some(url) => Some(db_plan(url, context)?),
         None => None,
+    };
+    let dest = if remote.is_some() && database.is_some() {
+        super::work_folder()?
+    } else {
+        dest
     };
     let threads = config
         .threads
@@ -366,7 +372,15 @@ pub(super) fn make(
     upload_started: &mut dyn FnMut(&str, &str),
 ) -> Result<Made, Failed> {
     let clock = Instant::now();
-    let mut archive = pack::free_name(&plan.dest, &plan.name, &plan.kind);
+    let mut archive = match &plan.remote {
+        None => pack::free_name(&plan.dest, &plan.name, &plan.kind),
+        // An object store would take a second upload under the same name
+        // over the first: the name must be free there. (A store that cannot
+        // answer fails the upload soon enough.)
+        Some(remote) => pack::free_name_where(&plan.name, &plan.kind, |file| {
+            matches!(remote.head(file), Ok(Some(_)))
+        }),
+    };
     archive.encrypted = plan.recipients.is_some();
     let mut temporaries = Temporaries(Vec::new());
 

@@ -30,17 +30,25 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-    let super::Dest::Local(dest) = dest else {
+    let Some(mut latest) = catalog::latest(&backups, Utc::now()).cloned() else {
         return Err(Failed::setup(
-            anyhow!("backup drill works on a local backup folder only")
-                .context(Hint::new("restore from the bucket instead: maint backup restore s3://BUCKET/PREFIX/ARCHIVE --target DIR")),
-        ));
-    };
-    let Some(latest) = catalog::latest(&backups, Utc::now()).cloned() else {
-        return Err(Failed::setup(
-            anyhow!("no backups in {} to drill with", dest.display())
+            anyhow!("no backups in {} to drill with", dest.shown())
                 .context(Hint::new("maint backup create makes one")),
         ));
+    };
+    // A remote or encrypted backup is drilled from a checked local copy,
+    // fetched as a restore would fetch it.
+    let fetched = super::fetch::if_needed(&latest.path, args.identity.as_ref(), context)?;
+    let dest = match (&dest, &fetched) {
+        (_, Some(fetched)) => {
+            latest.path.clone_from(&fetched.archive);
+            latest.manifest = fs::read(catalog::manifest_path(&fetched.archive))
+                .ok()
+                .and_then(|bytes| Manifest::from_bytes(&bytes).ok());
+            fetched.keep_in.clone()
+        }
+        (super::Dest::Local(dir), None) => dir.clone(),
+        (super::Dest::Remote(_), None) => unreachable!("a remote backup is always fetched"),
     };
     let url = args
         .db
