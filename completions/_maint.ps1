@@ -284,6 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Kind recorded in the archive name')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'First part of the archive name [default: [backup] name, else the host name]')
             [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]')
+            [CompletionResult]::new('--redis', '--redis', [CompletionResultType]::ParameterName, 'Also take a fresh RDB snapshot of this Redis server (BGSAVE) into the archive')
             [CompletionResult]::new('--copy-to', '--copy-to', [CompletionResultType]::ParameterName, 'After the create, copy the archive to this folder or s3:// location too and verify the copy (repeatable) [default: [[backup.copy]] dest]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')

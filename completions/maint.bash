@@ -181,7 +181,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__create)
-            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --copy-to --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --config --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,6 +215,10 @@ _maint() {
                     return 0
                     ;;
                 --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -269,6 +269,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --kind 'Kind recorded in the archive name'
             cand --name 'First part of the archive name [default: [backup] name, else the host name]'
             cand --recipient 'Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]'
+            cand --redis 'Also take a fresh RDB snapshot of this Redis server (BGSAVE) into the archive'
             cand --copy-to 'After the create, copy the archive to this folder or s3:// location too and verify the copy (repeatable) [default: [[backup.copy]] dest]'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'

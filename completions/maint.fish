@@ -276,6 +276,7 @@ weekly\t''
 monthly\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l name -d 'First part of the archive name [default: [backup] name, else the host name]' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l recipient -d 'Encrypt to this age or SSH public key (repeatable) [default: [backup] recipients]' -r
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l redis -d 'Also take a fresh RDB snapshot of this Redis server (BGSAVE) into the archive' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l copy-to -d 'After the create, copy the archive to this folder or s3:// location too and verify the copy (repeatable) [default: [[backup.copy]] dest]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'

@@ -597,6 +597,10 @@ pub struct BackupCreateArgs {
     #[arg(long, value_name = "KEY")]
     pub recipient: Vec<String>,
 
+    /// Also take a fresh RDB snapshot of this Redis server (BGSAVE) into the archive
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<RedisUrl>,
+
     /// After the create, copy the archive to this folder or s3:// location
     /// too and verify the copy (repeatable) [default: [[backup.copy]] dest]
     #[arg(long, value_name = "DEST")]

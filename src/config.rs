@@ -504,6 +504,8 @@ pub struct BackupConfig {
     pub keep_daily: Option<usize>,
     pub keep_weekly: Option<usize>,
     pub keep_monthly: Option<usize>,
+    /// A Redis server whose RDB snapshot goes into every backup.
+    pub redis: Option<RedisUrl>,
     /// age public keys (age1…) or SSH public keys: archives become
     /// `.tar.gz.age`, opened with the matching identity (`--identity`).
     pub recipients: Vec<String>,

@@ -553,7 +553,12 @@ fn a_server_killed_mid_upload_leaves_no_archive_and_the_next_run_cleans_up() {
             "backup", "create", "--dest", DEST, "--name", "web", "--source",
         ])
         .arg(&host);
-    let mut child = run.command().spawn().unwrap();
+    let mut child = run
+        .command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     // Once the first part is on the server, the server dies.
     let started = crate::support::command::wait_for(Duration::from_secs(60), || {
         fs::read_to_string(s3.object("host1/.maint-last-create-web.json"))

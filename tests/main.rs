@@ -7,6 +7,7 @@ mod architecture;
 mod backup;
 mod backup_create;
 mod backup_postgres;
+mod backup_redis;
 mod backup_remote;
 mod backup_restore;
 mod backup_roundtrip;

@@ -36,6 +36,8 @@ pub const MANIFEST_PATH: &str = ".maint-backup/manifest.json";
 pub const DUMP_PATH: &str = ".maint-backup/database.dump";
 /// Roles and tablespaces (`pg_dumpall --globals-only`), beside the dump.
 pub const GLOBALS_PATH: &str = ".maint-backup/globals.sql";
+/// A Redis RDB snapshot (`--redis`).
+pub const REDIS_PATH: &str = ".maint-backup/redis.rdb";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -54,6 +56,8 @@ pub struct Manifest {
     pub entries: Vec<Entry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<Database>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisData>,
     /// What was skipped or changed while the backup was made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -209,6 +213,17 @@ fn is_zero32(value: &u32) -> bool {
     *value == 0
 }
 
+/// A Redis snapshot in the archive, as [`REDIS_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedisData {
+    pub server_version: String,
+    /// The server's `LASTSAVE` for this snapshot.
+    pub saved_at: DateTime<Utc>,
+    pub bytes: u64,
+    /// How it was taken (from the server's file, or over replication).
+    pub how: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Database {
     pub name: String,
@@ -339,6 +354,7 @@ mod tests {
                 ..Entry::new("a.txt", EntryType::File, 0o644, (1, 5))
             }],
             database: None,
+            redis: None,
             warnings: vec![],
         };
         let bytes = manifest.to_bytes();

@@ -15,6 +15,7 @@ pub mod lock;
 pub mod manifest;
 pub mod pack;
 pub mod pgzip;
+pub mod rdb;
 pub mod remote;
 pub mod retention;
 pub mod unpack;

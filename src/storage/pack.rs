@@ -80,6 +80,8 @@ pub struct Request {
     /// Absolute paths never archived: the destination, when inside a source.
     pub skip: Vec<PathBuf>,
     pub dump: Option<Dump>,
+    /// A Redis snapshot to store as [`manifest::REDIS_PATH`].
+    pub redis: Option<(PathBuf, manifest::RedisData)>,
     /// Public keys to encrypt to (the archive is then `.tar.gz.age`).
     pub recipients: Option<Arc<crypt::Recipients>>,
     /// gzip level, 1 to 9.
@@ -100,6 +102,7 @@ impl Request {
             excludes: Vec::new(),
             skip: vec![dest.to_path_buf()],
             dump: None,
+            redis: None,
             recipients: None,
             level: 6,
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
@@ -506,6 +509,9 @@ fn write_tar<W: Write + Send + 'static>(
             walker.add_own_file(manifest::GLOBALS_PATH, globals)?;
         }
     }
+    if let Some((file, _)) = &request.redis {
+        walker.add_own_file(manifest::REDIS_PATH, file)?;
+    }
     for source in &request.sources {
         match source {
             Source::Tree(path) => walker.add_source(path, true)?,
@@ -532,6 +538,7 @@ fn write_tar<W: Write + Send + 'static>(
         excludes: request.excludes.clone(),
         entries,
         database: request.dump.as_ref().map(|d| d.database.clone()),
+        redis: request.redis.as_ref().map(|(_, data)| data.clone()),
         warnings: walker
             .notes
             .iter()

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
-use super::shared::{check_writable, db_failed, pack_failed};
+use super::create_parts::{
+    Temporaries, archive_check, database_check, dump_database, redis_snapshot,
+};
+use super::shared::{check_writable, pack_failed};
 use super::{
     DbPlan, Dest, Follow, db_plan, file_name, notes_check, notes_section, progress_bar,
     take_dest_lock,
@@ -19,15 +22,15 @@ use crate::cli::BackupCreateArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Check, Metric, Status, Unit};
-use crate::storage::catalog::{self, LastCreate};
+use crate::storage::catalog::LastCreate;
 use crate::storage::crypt::Recipients;
-use crate::storage::database::{self, Dumped};
-use crate::storage::manifest::{self, Manifest};
+use crate::storage::database::Dumped;
+use crate::storage::manifest::Manifest;
 use crate::storage::pack::{self, Counters, Request, Source, common_root};
 use crate::storage::pgzip;
 use crate::storage::remote::Remote;
 use crate::storage::remote::catalog as remote_catalog;
-use crate::units::{human_bytes, human_duration};
+use crate::units::human_bytes;
 
 /// Everything one archive is made from, validated.
 pub(super) struct Plan {
@@ -45,6 +48,8 @@ pub(super) struct Plan {
     pub sources: Vec<PathBuf>,
     pub excludes: Vec<String>,
     pub database: Option<DbPlan>,
+    /// A Redis server to snapshot into the archive.
+    pub redis: Option<String>,
     pub threads: usize,
     pub level: u32,
 }
@@ -128,6 +133,22 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     let mut report = crate::checks::report("backup create", started);
     report.checks.push(archive_check(&made));
     report.checks.extend(copies);
+    if let Some(redis) = &made.manifest.redis {
+        report.checks.push(
+            Check::new(
+                "redis",
+                Status::Ok,
+                format!(
+                    "Redis {}: snapshot of {} ({}), {}",
+                    redis.server_version,
+                    redis.saved_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    human_bytes(redis.bytes),
+                    redis.how
+                ),
+            )
+            .with_value(redis.bytes as f64, Unit::Bytes),
+        );
+    }
     if let Some(dumped) = &made.database {
         report.checks.push(database_check(dumped, &made.manifest));
     }
@@ -202,59 +223,6 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     Ok(report)
 }
 
-fn archive_check(made: &Made) -> Check {
-    let summary = &made.summary;
-    let ratio = if summary.compressed_bytes > 0 {
-        summary.uncompressed_bytes as f64 / summary.compressed_bytes as f64
-    } else {
-        1.0
-    };
-    Check::new(
-        "archive",
-        Status::Ok,
-        format!(
-            "{}: {} files, {} -> {} ({ratio:.1}x) in {}, read back and verified",
-            made.archive.display(),
-            made.manifest.file_count(),
-            human_bytes(made.manifest.content_bytes()),
-            human_bytes(summary.compressed_bytes),
-            human_duration(made.elapsed),
-        ),
-    )
-    .with_value(summary.compressed_bytes as f64, Unit::Bytes)
-}
-
-fn database_check(dumped: &Dumped, manifest: &Manifest) -> Check {
-    let rows: i64 = dumped.tables.iter().map(|t| t.rows).sum();
-    let dump_size = manifest
-        .entries
-        .iter()
-        .find(|e| e.path == manifest::DUMP_PATH)
-        .map_or(0, |e| e.size);
-    let properties = dumped.properties.as_ref().map_or_else(String::new, |p| {
-        format!(
-            "; encoding {}, collation {}, owner {} kept",
-            p.encoding, p.collate, p.owner
-        )
-    });
-    let globals = match manifest.database.as_ref().and_then(|d| d.globals.as_ref()) {
-        Some(_) => "; roles and tablespaces saved",
-        None => "",
-    };
-    Check::new(
-        "database",
-        Status::Ok,
-        format!(
-            "{} (PostgreSQL {}): {} tables, {rows} rows, dump {} read back in full by pg_restore{properties}{globals}",
-            dumped.database,
-            dumped.server_version,
-            dumped.tables.len(),
-            human_bytes(dump_size)
-        ),
-    )
-    .with_value(dump_size as f64, Unit::Bytes)
-}
-
 fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
     let config = &context.config.config.backup;
     let (dest, remote) = match super::destination(args.dest.as_ref(), context)? {
@@ -315,7 +283,12 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         Some(url) => Some(db_plan(url, context)?),
         None => None,
     };
-    let dest = if remote.is_some() && database.is_some() {
+    let redis = args
+        .redis
+        .as_ref()
+        .or(config.redis.as_ref())
+        .map(|u| u.0.clone());
+    let dest = if remote.is_some() && (database.is_some() || redis.is_some()) {
         super::work_folder()?
     } else {
         dest
@@ -349,20 +322,10 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         sources,
         excludes,
         database,
+        redis,
         threads: threads.max(1),
         level: config.level.map_or(6, |l| l.0),
     })
-}
-
-/// Deletes temporaries unless the work they belong to was committed.
-struct Temporaries(Vec<PathBuf>);
-
-impl Drop for Temporaries {
-    fn drop(&mut self) {
-        for path in &self.0 {
-            let _ = fs::remove_file(path);
-        }
-    }
 }
 
 /// Makes one archive per the plan; the caller holds the destination's lock.
@@ -388,71 +351,22 @@ pub(super) fn make(
     let mut dump = None;
     let mut globals_note = None;
     if let Some(db) = &plan.database {
-        let (mut client, server_version, tool_version) =
-            database::check_versions(&db.target, &db.pg_dump).map_err(db_failed)?;
-        context.note(|| {
-            format!(
-                "dumping {} with {}",
-                db.target.display,
-                db.pg_dump.display()
-            )
-        });
-        let dump_path = plan
-            .dest
-            .join(format!("{}{}.dump", catalog::TEMP_PREFIX, archive.stem()));
-        temporaries.0.push(dump_path.clone());
-        let result = database::dump(
-            &db.target,
-            &mut client,
-            &db.pg_dump,
-            (server_version, tool_version),
-            &dump_path,
-        )
-        .and_then(|d| database::validate_dump(&db.pg_restore, &dump_path, &d.tables).map(|()| d))
-        .map_err(db_failed)?;
-        context.note(|| "the dump reads back in full with pg_restore".to_owned());
-        let mut globals = None;
-        match &db.pg_dumpall {
-            Some(pg_dumpall) => {
-                let globals_path = plan.dest.join(format!(
-                    "{}{}.globals.sql",
-                    catalog::TEMP_PREFIX,
-                    archive.stem()
-                ));
-                temporaries.0.push(globals_path.clone());
-                match database::dump_globals(&db.target, pg_dumpall, &globals_path) {
-                    Ok(note) => {
-                        globals_note = note;
-                        globals = Some(globals_path);
-                    }
-                    Err(err) => {
-                        globals_note = Some(format!("roles and tablespaces were not saved: {err}"));
-                    }
-                }
-            }
-            None => {
-                globals_note = Some(
-                    "roles and tablespaces were not saved: pg_dumpall was not found beside pg_dump"
-                        .to_owned(),
-                );
-            }
-        }
-        dump = Some(pack::Dump {
-            file: dump_path,
-            database: manifest::Database {
-                name: result.database.clone(),
-                server_version: result.server_version.clone(),
-                pg_dump_version: result.pg_dump_version.clone(),
-                dump: manifest::DUMP_PATH.to_owned(),
-                tables: result.tables.clone(),
-                globals: globals.is_some().then(|| manifest::GLOBALS_PATH.to_owned()),
-                properties: result.properties.clone(),
-            },
-            globals,
-        });
+        let (result, stored, note) = dump_database(plan, db, &archive, &mut temporaries, context)?;
         dumped = Some(result);
+        dump = Some(stored);
+        globals_note = note;
     }
 
+    let redis = match &plan.redis {
+        Some(url) => Some(redis_snapshot(
+            plan,
+            url,
+            &archive,
+            &mut temporaries,
+            context,
+        )?),
+        None => None,
+    };
     let mut request = Request::new(
         &plan.dest,
         archive,
@@ -461,6 +375,7 @@ pub(super) fn make(
     );
     request.excludes.clone_from(&plan.excludes);
     request.dump = dump;
+    request.redis = redis;
     request.level = plan.level;
     request.threads = plan.threads;
     request.recipients.clone_from(&plan.recipients);

@@ -4,12 +4,14 @@
 
 mod copies;
 mod create;
+mod create_parts;
 mod drill;
 mod fetch;
 mod list;
 mod prune;
 mod restore;
 mod restore_db;
+mod restore_report;
 mod shared;
 mod verify;
 

@@ -16,7 +16,8 @@ use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
 use super::fetch::Fetched;
-use super::restore_db::{db_failed, scratch_database};
+use super::restore_db::{db_failed, keep_redis, redis_out, scratch_database};
+use super::restore_report::{paths, verify_check};
 use super::{
     Checked, DbPlan, Follow, check_read, db_plan, notes_check, notes_section, private_temp,
     progress_bar, record_read, take_lock, unpack_failed,
@@ -292,6 +293,10 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
             extract.push((entry, file));
         }
     }
+    let redis = redis_out(&settings.dest, copy.as_ref())?.map(|(out, file)| {
+        extract.push((manifest::REDIS_PATH, file));
+        out
+    });
     let mut pass = read_pass(
         &settings,
         options(&settings, copy.as_ref(), false, extract),
@@ -432,6 +437,11 @@ pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
         )
         .with_value(bytes as f64, Unit::Bytes),
     );
+    if let Some(out) = redis {
+        let stem = super::file_name(&settings.archive);
+        let stem = stem.split(".tar.gz").next().unwrap_or_default();
+        report.checks.push(keep_redis(&out, &settings.dest, stem));
+    }
     if done.cleaned > 0 {
         report.checks.push(Check::new(
             "cleanup",
@@ -526,41 +536,6 @@ fn keep_first(
         ));
     }
     Ok(Some(packed.archive))
-}
-
-/// "1 path", "3 paths".
-fn paths(count: usize) -> String {
-    if count == 1 {
-        "1 path".to_owned()
-    } else {
-        format!("{count} paths")
-    }
-}
-
-fn verify_check(archive: &Path, checked: &Checked) -> Check {
-    if checked.unverified {
-        Check::new(
-            "verify",
-            Status::Warning,
-            format!(
-                "{}: unverified, no manifest (made by plain tar?); the gzip CRC is good",
-                archive.display()
-            ),
-        )
-        .with_hint(
-            "nothing proves the files are what was backed up: compare them with another copy",
-        )
-    } else {
-        Check::new(
-            "verify",
-            Status::Ok,
-            format!(
-                "{}: {} entries match the manifest; gzip CRC good",
-                archive.display(),
-                checked.outcome.entries.len()
-            ),
-        )
-    }
 }
 
 fn dry_run_report(

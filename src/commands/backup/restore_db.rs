@@ -1,17 +1,20 @@
-//! The database half of a restore: roles and tablespaces, then the dump
-//! into a scratch database whose row counts are checked before it is
-//! swapped in (by `restore`).
+//! The data halves of a restore: for PostgreSQL, roles and tablespaces,
+//! then the dump into a scratch database whose row counts are checked
+//! before it is swapped in (by `restore`); for Redis, the snapshot kept
+//! where the operator can load it.
 
 use std::fs;
 
 use anyhow::{Context as _, anyhow};
 use chrono::Utc;
 
-use super::{DbPlan, Scratch};
+use super::{DbPlan, Scratch, private_temp};
 use crate::commands::{Context, Failed};
 use crate::error::Hint;
+use crate::report::{Check, Status, Unit};
 use crate::storage::database::{self, DbError};
 use crate::storage::manifest;
+use crate::units::human_bytes;
 
 /// A database restored into a scratch database, waiting to be swapped in.
 pub(super) struct ScratchDatabase<'d> {
@@ -105,4 +108,62 @@ pub(super) fn db_failed(err: DbError, shown: &str) -> Failed {
         _ => format!("check the database at {shown}; the live database was not changed"),
     };
     Failed::Running(anyhow::Error::new(err).context(Hint::new(hint)))
+}
+
+/// A Redis snapshot the archive holds, on its way out of it: a private
+/// temporary file in `keep_in` to extract it into.
+pub(super) struct RedisOut {
+    _guard: Scratch,
+    temp: std::path::PathBuf,
+    data: manifest::RedisData,
+}
+
+/// Opens the file for the archive's Redis snapshot, when its manifest says it has one.
+pub(super) fn redis_out(
+    keep_in: &std::path::Path,
+    manifest: Option<&manifest::Manifest>,
+) -> Result<Option<(RedisOut, fs::File)>, Failed> {
+    let Some(data) = manifest.and_then(|m| m.redis.clone()) else {
+        return Ok(None);
+    };
+    let (guard, file) = private_temp(keep_in, "restore-redis")?;
+    let temp = guard.0.clone();
+    Ok(Some((
+        RedisOut {
+            _guard: guard,
+            temp,
+            data,
+        },
+        file,
+    )))
+}
+
+/// Keeps the extracted snapshot as `STEM-redis.rdb` beside what the
+/// restore keeps, and says how to load it: Redis reads its RDB file only
+/// when it starts.
+pub(super) fn keep_redis(out: &RedisOut, keep_in: &std::path::Path, stem: &str) -> Check {
+    let kept = keep_in.join(format!("{stem}-redis.rdb"));
+    match fs::rename(&out.temp, &kept) {
+        Ok(()) => Check::new(
+            "redis",
+            Status::Ok,
+            format!(
+                "the Redis {} snapshot of {} is in {}",
+                out.data.server_version,
+                out.data.saved_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                kept.display()
+            ),
+        )
+        .with_value(out.data.bytes as f64, Unit::Bytes)
+        .with_hint(format!(
+            "to load it ({}): stop redis-server, copy it over the file `redis-cli CONFIG GET dir` and `CONFIG GET dbfilename` name (with appendonly off), start redis-server",
+            human_bytes(out.data.bytes)
+        )),
+        Err(err) => Check::new(
+            "redis",
+            Status::Critical,
+            format!("cannot keep the Redis snapshot as {}: {err}", kept.display()),
+        )
+        .with_hint(format!("ls -ld {}", keep_in.display())),
+    }
 }
