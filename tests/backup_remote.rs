@@ -651,3 +651,90 @@ fn copies_go_to_every_destination_verified_with_their_own_retention() {
         .code(0);
     assert_eq!(archives(&s3, ".tar.gz"), names[1..].to_vec());
 }
+
+#[test]
+fn a_local_folder_encrypted_to_an_ssh_key_opens_with_that_key_in_maint_and_in_age() {
+    let scratch = tempfile::tempdir().unwrap();
+    let host = scratch.path().join("srv");
+    make_tree(&host);
+    let dest = scratch.path().join("dest");
+    fs::create_dir_all(&dest).unwrap();
+    let key = scratch.path().join("id_ed25519");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen");
+    assert!(made.success());
+    let public = fs::read_to_string(key.with_extension("pub")).unwrap();
+    maint()
+        .args([
+            "backup",
+            "create",
+            "--name",
+            "web",
+            "--recipient",
+            public.trim(),
+            "--source",
+        ])
+        .arg(&host)
+        .arg("--dest")
+        .arg(&dest)
+        .run()
+        .code(0);
+    let sealed: Vec<_> = fs::read_dir(&dest)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".tar.gz.age"))
+        .collect();
+    assert_eq!(sealed.len(), 1);
+    let archive = &sealed[0];
+    // sha256sum -c works on the ciphertext without any key.
+    let sums = Command::new("sha256sum")
+        .arg("-c")
+        .arg(format!(
+            "{}.sha256",
+            archive.file_name().unwrap().to_string_lossy()
+        ))
+        .current_dir(&dest)
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{sums:?}");
+    let opened = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "age -d -i {} {} | tar tzf -",
+            key.display(),
+            archive.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(opened.status.success(), "{opened:?}");
+    maint()
+        .args(["backup", "list", "--dest"])
+        .arg(&dest)
+        .run()
+        .code(0)
+        .stdout_has("verified");
+    maint()
+        .args(["backup", "verify", "--identity"])
+        .arg(&key)
+        .arg(archive)
+        .run()
+        .code(0)
+        .stdout_has("match the manifest");
+    let work = scratch.path().join("work");
+    let target = scratch.path().join("back");
+    maint()
+        .env("MAINT_WORK_DIR", &work)
+        .args(["backup", "restore"])
+        .arg(archive)
+        .arg("--target")
+        .arg(&target)
+        .arg("--identity")
+        .arg(&key)
+        .run()
+        .code(0);
+    assert_eq!(snapshot(&target), snapshot(&host));
+}
