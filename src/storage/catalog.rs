@@ -403,20 +403,30 @@ pub fn future_dated(dir: &Path, name: Option<&str>) -> io::Result<Vec<PathBuf>> 
 
 /// The newest backup in `dir` (of `name`, when given).
 pub fn last_backup(dir: &Path, name: Option<&str>) -> io::Result<Option<LastBackup>> {
+    Ok(last_of(scan(dir)?, name))
+}
+
+/// The newest of `backups` (of `name`, when given), with those dated in the
+/// future beside it: what [`last_backup`] says of a scanned destination.
+pub fn last_of(backups: Vec<Backup>, name: Option<&str>) -> Option<LastBackup> {
     let now = Utc::now();
-    let backups: Vec<Backup> = scan(dir)?
+    let backups: Vec<Backup> = backups
         .into_iter()
         .filter(|b| name.is_none_or(|n| b.name.name == n))
         .collect();
-    let future_dated = future_dated(dir, name)?;
-    Ok(latest(&backups, now).map(|b| LastBackup {
+    let future_dated = backups
+        .iter()
+        .filter(|b| b.future_dated(now))
+        .map(|b| b.path.clone())
+        .collect();
+    latest(&backups, now).map(|b| LastBackup {
         age: now - b.name.created_at,
         created_at: b.name.created_at,
         size: b.size,
         path: b.path.clone(),
         trust: b.trust.clone(),
         future_dated,
-    }))
+    })
 }
 
 #[cfg(test)]
