@@ -116,6 +116,15 @@ impl Destination {
         by: &str,
         damage: Option<&str>,
     ) -> Result<bool, DestError> {
+        // The record lies beside the archive in plain text: for an
+        // encrypted one it must not name the entries inside.
+        let damage = damage.map(|problem| {
+            if file.ends_with(archive::AGE_SUFFIX) {
+                "damaged (the details are in the output of the run that found it)"
+            } else {
+                problem
+            }
+        });
         match self {
             Destination::Local(dir) => {
                 catalog::record_read(&dir.join(file), by, damage).map_err(self.io("write to"))

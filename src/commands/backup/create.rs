@@ -117,11 +117,15 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
         }
         Err(Failed::Setup(err) | Failed::Running(err)) => {
             state.status = "failed".to_owned();
-            state.error = Some(
+            // Beside encrypted backups nothing may name what they hold.
+            state.error = Some(if plan.recipients.is_some() {
+                "failed; the reason was in that run's output (not kept beside encrypted backups)"
+                    .to_owned()
+            } else {
                 crate::error::describe(err)
                     .trim_start_matches("maint: error: ")
-                    .to_owned(),
-            );
+                    .to_owned()
+            });
         }
     }
     // Best effort: a full disk may refuse even this; "running" with no
