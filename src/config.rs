@@ -516,6 +516,19 @@ pub struct BackupConfig {
     pub copy: Vec<CopyConfig>,
 }
 
+impl S3Config {
+    /// What the S3 client needs of these settings.
+    pub fn settings(&self) -> crate::storage::remote::Settings {
+        crate::storage::remote::Settings {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            path_style: self.path_style,
+            profile: self.profile.clone(),
+            timeout: self.timeout.map(|t| t.0),
+        }
+    }
+}
+
 /// `[[backup.copy]]`: one more destination for every backup.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

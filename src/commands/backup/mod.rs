@@ -32,7 +32,7 @@ use crate::storage::archive::{self, ReadOutcome};
 use crate::storage::destination::{Destination as Dest, Held, Sidecars};
 use crate::storage::lock::{Lock, LockError};
 use crate::storage::remote::lock::{RemoteLock, RemoteLockError};
-use crate::storage::remote::{self, Location, Remote};
+use crate::storage::remote::{Location, Remote};
 use crate::storage::unpack::UnpackError;
 use crate::storage::{catalog, crypt, manifest};
 
@@ -119,19 +119,12 @@ fn remote_hint(remote: &Remote) -> Hint {
 
 /// An `s3://` location, resolved with `[backup.s3]` and the AWS settings.
 fn open_remote(text: &str, context: &Context) -> Result<Arc<Remote>> {
-    let config = &context.config.config.backup.s3;
     let location = Location::parse(text)
         .map_err(anyhow::Error::new)
         .context(Hint::new(
             "give s3://BUCKET/PREFIX (endpoint, region and path style in [backup.s3] or as ?endpoint=…&region=…)",
         ))?;
-    let settings = remote::Settings {
-        endpoint: config.endpoint.clone(),
-        region: config.region.clone(),
-        path_style: config.path_style,
-        profile: config.profile.clone(),
-        timeout: config.timeout.map(|t| t.0),
-    };
+    let settings = context.config.config.backup.s3.settings();
     let remote = Remote::open(&location, &settings)
         .map_err(anyhow::Error::new)
         .context(Hint::new(
