@@ -8,7 +8,6 @@
 //! [`exit`] and nowhere else. `ARCHITECTURE.md` maps the modules and what
 //! each may import.
 
-pub mod certcheck;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -18,6 +17,7 @@ pub mod exit;
 pub mod generate;
 pub mod help;
 pub mod interrupt;
+pub mod judge;
 pub mod levels;
 pub mod logscan;
 pub mod parallel;

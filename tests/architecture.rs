@@ -1,5 +1,6 @@
 //! The layering ARCHITECTURE.md describes, enforced: libraries never reach
-//! up into configuration, the command line or commands; the collectors in
+//! up into configuration, the command line or commands; the judges read
+//! only probe data and the report model; the collectors in
 //! `checks/` never call a command; no command imports another; command
 //! modules stay small (their logic lives in libraries).
 
@@ -23,7 +24,14 @@ const LIBRARIES: &[&str] = &[
     "error",
     "exit",
     "shell",
-    "certcheck",
+    "judge",
+];
+
+/// What the judges may read: probe data, the report model, levels and
+/// units, and the pure text helpers (shell words, redacted URLs) their
+/// hints are made of. Nothing that runs anything or reads the config.
+const JUDGE_MAY_IMPORT: &[&str] = &[
+    "report", "levels", "units", "probe", "judge", "shell", "redact",
 ];
 
 const COMMANDS: &[&str] = &["health", "diagnose", "certs", "logs", "db", "backup"];
@@ -117,6 +125,29 @@ fn libraries_never_import_config_cli_checks_or_commands() {
         ));
     }
     assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
+}
+
+#[test]
+fn judges_read_only_data() {
+    let mut found = Vec::new();
+    for file in module("judge") {
+        for (n, line) in code_lines(&file) {
+            for (at, _) in line.match_indices("crate::") {
+                let name: String = line[at + "crate::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !JUDGE_MAY_IMPORT.contains(&name.as_str()) {
+                    found.push(format!("{}:{n}: {}", shown(&file), line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a judge reaches past probe data:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::{DateTime, Utc};
 
-use crate::certcheck::{self, Expectations, Finding, Levels};
 use crate::cli::CertsCheckArgs;
 use crate::config::{self, CertTargetConfig, Loaded, StarttlsName};
 use crate::error::Hint;
+use crate::judge::certs::{self as certcheck, Expectations, Finding, Levels};
 use crate::levels;
 use crate::parallel::{self, Job, Outcome};
 use crate::probe::isolated;

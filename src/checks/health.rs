@@ -19,14 +19,15 @@ use anyhow::{Context, Result, bail};
 use crate::cli::HealthArgs;
 use crate::config::{self, Loaded};
 use crate::error::Hint;
-use crate::levels;
+use crate::judge::postgres::Exchange;
+use crate::judge::system::ProcessMatcher;
 use crate::parallel::{self, Job, Outcome};
 use crate::probe::cgroup::Cgroup;
 use crate::probe::mounts::Mount;
-use crate::probe::system::Scope;
 use crate::probe::{disk, http, postgres, process, redis, system, tcp};
-use crate::report::{Cell, Check, Column, Report, Section, Status, Threshold, Unit};
-use crate::units::{Span, compact_duration, human_bytes, human_duration, trim_number};
+use crate::report::{Cell, Check, Column, Report, Section, Status, Threshold};
+use crate::units::{Span, compact_duration, human_duration};
+use crate::{judge, levels};
 
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -123,18 +124,10 @@ enum Spec {
 
 struct HttpSpec {
     url: String,
-    /// Accepted status codes; empty means any 2xx or 3xx.
-    expect: Vec<u16>,
-    contains: Option<String>,
-    /// How much of the body `contains` searches.
+    expect: judge::network::Expect,
+    /// How much of the body `expect.contains` searches.
     max_body: u64,
-    latency: Option<Threshold>,
     timeout: Duration,
-}
-
-enum ProcessMatcher {
-    Name(String),
-    Pattern(regex::Regex),
 }
 
 impl Settings {
@@ -290,14 +283,16 @@ impl Settings {
             };
             let spec = HttpSpec {
                 url: entry.url.0.clone(),
-                expect: entry
-                    .expect_status
-                    .as_ref()
-                    .map(config::StatusCodes::to_vec)
-                    .unwrap_or_default(),
-                contains: entry.contains.clone(),
+                expect: judge::network::Expect {
+                    status: entry
+                        .expect_status
+                        .as_ref()
+                        .map(config::StatusCodes::to_vec)
+                        .unwrap_or_default(),
+                    contains: entry.contains.clone(),
+                    latency,
+                },
                 max_body: entry.max_body.map_or(http::DEFAULT_MAX_BODY, |size| size.0),
-                latency,
                 timeout: entry.timeout.map_or(default_timeout, Duration::from),
             };
             add_endpoint(entry.name.as_deref(), spec);
@@ -305,10 +300,8 @@ impl Settings {
         for url in &args.http {
             let spec = HttpSpec {
                 url: url.0.clone(),
-                expect: Vec::new(),
-                contains: None,
+                expect: judge::network::Expect::default(),
                 max_body: http::DEFAULT_MAX_BODY,
-                latency: None,
                 timeout: default_timeout,
             };
             add_endpoint(None, spec);
@@ -644,6 +637,17 @@ pub fn list(settings: &Settings) -> Report {
 
 /// Runs every probe at once and gathers their checks in plan order.
 pub fn run(settings: Settings) -> Report {
+    gather(settings).report
+}
+
+/// A health run's report, and what Redis answered when it was asked.
+pub struct Gathered {
+    pub report: Report,
+    pub redis: Option<RedisAnswer>,
+}
+
+/// [`run`], keeping what Redis answered.
+pub fn gather(settings: Settings) -> Gathered {
     let started_at = chrono::Utc::now();
     let started = Instant::now();
     let deadline = started + settings.deadline;
@@ -666,10 +670,12 @@ pub fn run(settings: Settings) -> Report {
     let outcomes = parallel::run_all(jobs, usize::MAX, deadline);
 
     let mut report = crate::checks::report("health", started_at);
+    let mut redis = None;
     for ((kind, target, names), outcome) in plans.into_iter().zip(outcomes) {
         match outcome {
             Outcome::Done { value, elapsed } => {
-                for mut check in value {
+                redis = redis.or(value.redis);
+                for mut check in value.checks {
                     if names.contains(&check.name) {
                         check.elapsed = Some(elapsed);
                         report.checks.push(check);
@@ -687,7 +693,7 @@ pub fn run(settings: Settings) -> Report {
         }
     }
     report.duration = started.elapsed();
-    report
+    Gathered { report, redis }
 }
 
 /// Why a probe has no result, and what to look at.
@@ -695,7 +701,7 @@ fn unfinished(
     kind: &str,
     target: &str,
     deadline: Duration,
-    outcome: &Outcome<Vec<Check>>,
+    outcome: &Outcome<Probed>,
 ) -> (String, String) {
     let hint = match kind {
         "filesystem" => {
@@ -723,12 +729,38 @@ fn unfinished(
     (message, hint)
 }
 
+/// What one probe brought back: its checks and, from Redis, the answer
+/// itself, which `diagnose` shows without asking the server again.
+struct Probed {
+    checks: Vec<Check>,
+    redis: Option<RedisAnswer>,
+}
+
+/// What a Redis server answered to PING, INFO and CONFIG GET, or why not.
+pub type RedisAnswer = Result<redis::ServerInfo, redis::RedisError>;
+
+impl From<Vec<Check>> for Probed {
+    fn from(checks: Vec<Check>) -> Probed {
+        Probed {
+            checks,
+            redis: None,
+        }
+    }
+}
+
 impl Spec {
-    fn run(self, cgroup: &Cgroup) -> Vec<Check> {
+    /// Probes, then judges what the probe read.
+    fn run(self, cgroup: &Cgroup) -> Probed {
         match self {
-            Spec::Cpu(threshold) => vec![cpu_check(cgroup, threshold)],
-            Spec::Load(threshold) => vec![load_check(threshold)],
-            Spec::Memory { memory, swap } => memory_checks(cgroup, memory, swap),
+            Spec::Cpu(threshold) => vec![judge::system::cpu(
+                system::cpu_usage(CPU_SAMPLE, cgroup),
+                threshold,
+            )]
+            .into(),
+            Spec::Load(threshold) => vec![judge::system::load(system::load(), threshold)].into(),
+            Spec::Memory { memory, swap } => {
+                judge::system::memory(system::memory(cgroup), memory, swap).into()
+            }
             Spec::Filesystem {
                 mount,
                 space,
@@ -741,728 +773,102 @@ impl Spec {
                     Some(helper) => disk::usage_isolated(helper, &mount.mount_point, timeout),
                     None => disk::usage(&mount.mount_point).map_err(disk::UsageError::from),
                 };
-                filesystem_checks(&mount, usage, space, inodes, readonly_ok)
+                judge::system::filesystem(&mount, usage, space, inodes, readonly_ok).into()
             }
-            Spec::NotMounted(point) => not_mounted_checks(&point),
+            Spec::NotMounted(point) => judge::system::not_mounted(&point).into(),
             Spec::Process {
                 name,
                 matcher,
                 min,
                 max,
-            } => vec![process_check(&name, &matcher, min, max)],
-            Spec::Http { name, spec } => vec![http_check(&name, &spec)],
+            } => vec![judge::system::processes(
+                &name,
+                &matcher,
+                min,
+                max,
+                process::list(),
+            )]
+            .into(),
+            Spec::Http { name, spec } => {
+                let search = spec
+                    .expect
+                    .contains
+                    .as_deref()
+                    .map(|text| (text.as_bytes(), spec.max_body));
+                let response = http::get(&spec.url, spec.timeout, search);
+                vec![judge::network::http(
+                    &name,
+                    &spec.url,
+                    &spec.expect,
+                    response,
+                )]
+                .into()
+            }
             Spec::Tcp {
                 name,
                 address,
                 timeout,
-            } => vec![tcp_check(&name, &address, timeout)],
+            } => vec![judge::network::tcp(
+                &name,
+                &address,
+                tcp::connect(&address, timeout),
+            )]
+            .into(),
             Spec::Postgres {
                 target,
                 limit,
                 connections,
                 oldest,
-            } => postgres_checks(&target, limit, connections, oldest),
+            } => judge::postgres::health(
+                &target,
+                postgres_exchange(&target, limit),
+                connections,
+                oldest,
+            )
+            .into(),
             Spec::Redis {
                 url,
                 timeout,
                 memory,
                 clients,
-            } => redis_checks(&url, timeout, memory, clients),
-        }
-    }
-}
-
-fn cpu_check(cgroup: &Cgroup, threshold: Threshold) -> Check {
-    match system::cpu_usage(CPU_SAMPLE, cgroup) {
-        Ok(cpu) => {
-            let scope = match cpu.scope {
-                Scope::Host => format!("host, {} cores", trim_number(cpu.cores, 2)),
-                Scope::Cgroup => {
-                    format!("of the cgroup's {}-core quota", trim_number(cpu.cores, 2))
+            } => {
+                let answer = redis::server_info(&url, timeout);
+                let shown = crate::redact::url(&url);
+                Probed {
+                    checks: judge::redis::health(
+                        &shown,
+                        &answer,
+                        memory,
+                        clients,
+                        chrono::Utc::now(),
+                    ),
+                    redis: Some(answer),
                 }
-            };
-            Check::measured(
-                "cpu",
-                round1(cpu.percent),
-                Unit::Percent,
-                threshold,
-                format!(
-                    "{} % busy over {} ({scope})",
-                    trim_number(cpu.percent, 1),
-                    human_duration(cpu.sampled)
-                ),
-            )
-            .with_hint("ps -eo pid,user,%cpu,etime,cmd --sort=-%cpu | head -15")
-        }
-        Err(err) => probe_error("cpu", &err),
-    }
-}
-
-fn load_check(threshold: Threshold) -> Check {
-    match system::load() {
-        Ok(load) => {
-            let per_core = (load.five / load.cores as f64 * 100.0).round() / 100.0;
-            Check::measured(
-                "load",
-                per_core,
-                Unit::PerCore,
-                threshold,
-                format!(
-                    "{per_core} per core over 5 min (load {:.2} {:.2} {:.2}, {} cores)",
-                    load.one, load.five, load.fifteen, load.cores,
-                ),
-            )
-            .with_hint("vmstat 1 5; ps -eo pid,stat,%cpu,cmd --sort=-%cpu | head -15")
-        }
-        Err(err) => probe_error("load", &err),
-    }
-}
-
-fn memory_checks(cgroup: &Cgroup, memory_levels: Threshold, swap_levels: Threshold) -> Vec<Check> {
-    let (memory, swap) = match system::memory(cgroup) {
-        Ok(figures) => figures,
-        Err(err) => return vec![probe_error("memory", &err), probe_error("swap", &err)],
-    };
-    let memory_check = Check::measured(
-        "memory",
-        round1(memory.percent()),
-        Unit::Percent,
-        memory_levels,
-        format!(
-            "{} used of {} ({})",
-            human_bytes(memory.used),
-            human_bytes(memory.total),
-            memory.scope
-        ),
-    )
-    .with_hint("ps -eo pid,user,rss,cmd --sort=-rss | head -15");
-    let swap_check = if swap.total == 0 {
-        Check::new("swap", Status::Ok, "no swap configured")
-    } else {
-        let percent = system::percent(swap.used, swap.total);
-        Check::measured(
-            "swap",
-            round1(percent),
-            Unit::Percent,
-            swap_levels,
-            format!("{} used of {}", human_bytes(swap.used), human_bytes(swap.total)),
-        )
-        .with_hint("vmstat 1 5; grep -E '^(Name|VmSwap)' /proc/[0-9]*/status | paste - - | sort -k4 -n | tail")
-    };
-    vec![memory_check, swap_check]
-}
-
-fn filesystem_checks(
-    mount: &Mount,
-    usage: Result<disk::Usage, disk::UsageError>,
-    space: Threshold,
-    inodes: Threshold,
-    readonly_ok: bool,
-) -> Vec<Check> {
-    let point = mount.mount_point.display().to_string();
-    let disk_name = format!("disk:{point}");
-    let inodes_name = format!("inodes:{point}");
-    let usage = match usage {
-        Ok(usage) => usage,
-        Err(err) => {
-            let message = err.to_string();
-            let hint = match err {
-                disk::UsageError::Isolated(err) if err.is_hung() => {
-                    format!("mount | grep ' {point} '; for a dead network mount: umount -l {point}")
-                }
-                _ => format!("mount | grep ' {point} '"),
-            };
-            return vec![
-                Check::new(disk_name, Status::Unknown, &message).with_hint(&hint),
-                Check::new(inodes_name, Status::Unknown, &message).with_hint(&hint),
-            ];
-        }
-    };
-    let mut disk_check = Check::measured(
-        disk_name,
-        round1(usage.used_percent),
-        Unit::Percent,
-        space,
-        format!(
-            "{} % used, {} free of {} ({} {})",
-            trim_number(usage.used_percent, 1),
-            human_bytes(usage.available_bytes),
-            human_bytes(usage.size_bytes),
-            mount.fs_type,
-            mount.source
-        ),
-    );
-    let mut disk_hint = format!("du -xh --max-depth=2 {point} 2>/dev/null | sort -rh | head -20");
-    if mount.read_only && !readonly_ok {
-        disk_check = disk_check.at_least(Status::Warning);
-        disk_check.message.push_str("; mounted read-only");
-        disk_hint = format!(
-            "dmesg | grep -iE 'remount|error' | tail; if read-only on purpose, add {point:?} to [health] readonly_ok"
-        );
-    }
-    let disk_check = disk_check.with_hint(disk_hint);
-    let inodes_check = match usage.inodes_percent {
-        Some(percent) => Check::measured(
-            inodes_name,
-            round1(percent),
-            Unit::Percent,
-            inodes,
-            format!(
-                "{} % of inodes used ({} of {})",
-                trim_number(percent, 1),
-                usage.inodes_used,
-                usage.inodes_total
-            ),
-        )
-        .with_hint(format!(
-            "du --inodes -x --max-depth=2 {point} 2>/dev/null | sort -rn | head -20"
-        )),
-        None => Check::new(
-            inodes_name,
-            Status::Ok,
-            format!("{} does not count inodes", mount.fs_type),
-        ),
-    };
-    vec![disk_check, inodes_check]
-}
-
-/// What is written to a folder that should be a mount lands on the
-/// filesystem below it, unnoticed until that one fills or the data is missed.
-fn not_mounted_checks(point: &std::path::Path) -> Vec<Check> {
-    let shown = point.display().to_string();
-    let word = crate::shell::word(&shown);
-    let hint = format!("findmnt --fstab {word}; mount {word}");
-    vec![
-        Check::new(
-            format!("disk:{shown}"),
-            Status::Critical,
-            format!(
-                "not mounted: [health] mounts names {shown}, but nothing is mounted there (what is written to it lands on the filesystem below)"
-            ),
-        )
-        .with_hint(&hint),
-        Check::new(
-            format!("inodes:{shown}"),
-            Status::Unknown,
-            format!("not measured: {shown} is not mounted"),
-        )
-        .with_hint(&hint),
-    ]
-}
-
-fn process_check(name: &str, matcher: &ProcessMatcher, min: usize, max: Option<usize>) -> Check {
-    let check_name = format!("process:{name}");
-    let processes = match process::list() {
-        Ok(processes) => processes,
-        Err(err) => return probe_error(&check_name, &err),
-    };
-    let pids: Vec<u32> = processes
-        .iter()
-        .filter(|p| match matcher {
-            ProcessMatcher::Name(wanted) => p.is_named(wanted),
-            ProcessMatcher::Pattern(pattern) => pattern.is_match(&p.command_line),
-        })
-        .map(|p| p.pid)
-        .collect();
-    let count = pids.len();
-    let mut shown: Vec<String> = pids.iter().take(5).map(u32::to_string).collect();
-    if count > 5 {
-        shown.push("…".into());
-    }
-    let (status, message) = if count < min {
-        (
-            Status::Critical,
-            if count == 0 {
-                format!("not running; expected at least {min}")
-            } else {
-                format!(
-                    "{count} running (pid {}); expected at least {min}",
-                    shown.join(", ")
-                )
-            },
-        )
-    } else if max.is_some_and(|max| count > max) {
-        (
-            Status::Warning,
-            format!(
-                "{count} running (pid {}); expected at most {}",
-                shown.join(", "),
-                max.unwrap_or_default()
-            ),
-        )
-    } else {
-        (
-            Status::Ok,
-            format!("{count} running (pid {})", shown.join(", ")),
-        )
-    };
-    let hint = match matcher {
-        // pgrep matches the kernel's 15-byte name unless told to read the command line.
-        ProcessMatcher::Name(wanted) if wanted.len() > 15 => format!(
-            "systemctl status {word}; pgrep -af {word}",
-            word = crate::shell::word(wanted)
-        ),
-        ProcessMatcher::Name(wanted) => format!(
-            "systemctl status {word}; pgrep -a {word}",
-            word = crate::shell::word(wanted)
-        ),
-        ProcessMatcher::Pattern(pattern) => format!("pgrep -af '{}'", pattern.as_str()),
-    };
-    Check::new(check_name, status, message)
-        .with_value(count as f64, Unit::Count)
-        .with_hint(hint)
-}
-
-fn http_check(name: &str, spec: &HttpSpec) -> Check {
-    let HttpSpec {
-        url,
-        expect,
-        contains,
-        max_body,
-        latency,
-        timeout,
-    } = spec;
-    let check_name = format!("http:{name}");
-    let shown = crate::redact::url(url);
-    let curl = format!("curl -sS -o /dev/null -w '%{{http_code}} %{{time_total}}s\\n' '{shown}'");
-    let search = contains.as_deref().map(|text| (text.as_bytes(), *max_body));
-    let response = match http::get(url, *timeout, search) {
-        Ok(response) => response,
-        Err(err) => {
-            let status = match err {
-                http::HttpError::Dns(_) => Status::Unknown,
-                _ => Status::Critical,
-            };
-            // certs check shows the whole chain, names and dates the refusal is about.
-            let hint = match (&err, url::Url::parse(url)) {
-                (http::HttpError::Tls(_), Ok(parsed)) => format!(
-                    "maint certs check {}:{}",
-                    parsed.host_str().unwrap_or_default(),
-                    parsed.port_or_known_default().unwrap_or(443)
-                ),
-                _ => curl,
-            };
-            return Check::new(check_name, status, format!("{shown}: {err}")).with_hint(hint);
-        }
-    };
-    let seconds = response.latency.as_secs_f64();
-    let status_ok = if expect.is_empty() {
-        (200..400).contains(&response.status)
-    } else {
-        expect.contains(&response.status)
-    };
-    let expected = if expect.is_empty() {
-        "2xx or 3xx".to_owned()
-    } else {
-        expect
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    };
-    let mut check = Check::new(
-        check_name,
-        Status::Ok,
-        format!(
-            "HTTP {} {} in {}",
-            response.status,
-            response.reason,
-            human_duration(response.latency)
-        ),
-    )
-    .with_value(seconds, Unit::Seconds);
-    if let Some(threshold) = *latency {
-        check = check
-            .with_threshold(threshold)
-            .at_least(threshold.judge(seconds));
-    }
-    if !status_ok {
-        check = check.at_least(Status::Critical);
-        check.message = format!(
-            "HTTP {} {}; expected {expected}",
-            response.status, response.reason
-        );
-    } else if let (Some(needle), Some(search)) = (contains, &response.search)
-        && !search.found
-    {
-        check = check.at_least(Status::Critical);
-        check.message = if search.capped {
-            format!(
-                "HTTP {} but the first {} of the body do not contain {needle:?}; the rest was not read (max_body)",
-                response.status,
-                human_bytes(search.read)
-            )
-        } else {
-            format!(
-                "HTTP {} but the body does not contain {needle:?}",
-                response.status
-            )
-        };
-    }
-    check.with_hint(curl)
-}
-
-fn tcp_check(name: &str, address: &str, timeout: Duration) -> Check {
-    let check_name = format!("tcp:{name}");
-    let hint = format!("nc -vz {}", address.replace(':', " "));
-    match tcp::connect(address, timeout) {
-        Ok(latency) => Check::new(
-            check_name,
-            Status::Ok,
-            format!(
-                "{address} accepts connections ({})",
-                human_duration(latency)
-            ),
-        )
-        .with_value(latency.as_secs_f64(), Unit::Seconds),
-        Err(err) => {
-            let status = match err {
-                tcp::TcpError::Dns(_) => Status::Unknown,
-                _ => Status::Critical,
-            };
-            Check::new(check_name, status, format!("{address}: {err}")).with_hint(hint)
+            }
         }
     }
 }
 
-/// Why the PostgreSQL check has no figures.
-enum PostgresFailure {
-    Connect(postgres::PgError),
-    Query(::postgres::Error),
-}
-
-fn postgres_checks(
-    target: &postgres::Target,
-    limit: Duration,
-    connections: Threshold,
-    oldest: Threshold,
-) -> Vec<Check> {
-    // Checks that need the connection share its hint: one fix serves all three.
-    let not_measured = |why: &str, hint: &str| {
-        ["postgres:connections", "postgres:oldest_transaction"].map(|name| {
-            Check::new(name, Status::Unknown, format!("not measured: {why}")).with_hint(hint)
-        })
-    };
-    // The whole exchange under `limit`: the server ends our queries at it
-    // (statement_timeout), and maint stops waiting at it whatever the
-    // server does, so a port that accepts and never answers is a failed
-    // connection (CRITICAL), not a probe that ran out of time (UNKNOWN).
+/// Connects and runs the health queries, all under `limit`.
+fn postgres_exchange(target: &postgres::Target, limit: Duration) -> Exchange {
+    // The server ends our queries at `limit` (statement_timeout), and maint
+    // stops waiting at it whatever the server does, so a port that accepts
+    // and never answers is a failed connection (CRITICAL), not a probe that
+    // ran out of time (UNKNOWN).
     let bounded = target.with_statement_timeout(limit);
-    let exchange = parallel::within(limit, move || {
-        let (mut client, latency) = bounded.connect().map_err(PostgresFailure::Connect)?;
-        let health = postgres::server_health(&mut client).map_err(PostgresFailure::Query)?;
-        Ok((health, latency))
-    });
-    let failure = match exchange {
-        Some(Ok(done)) => Ok(done),
-        Some(Err(failure)) => Err(failure),
-        None => Err(PostgresFailure::Connect(
-            target.no_answer(limit, "to the connection, login and health queries"),
-        )),
-    };
-    let (health, latency) = match failure {
-        Ok(done) => done,
-        Err(PostgresFailure::Connect(err)) => {
-            let status = match err.failure {
-                postgres::Failure::Dns => Status::Unknown,
-                _ => Status::Critical,
-            };
-            let hint = err.hint();
-            let mut checks = vec![Check::new("postgres", status, err.to_string()).with_hint(&hint)];
-            checks.extend(not_measured("no connection", &hint));
-            return checks;
+    parallel::within(limit, move || {
+        let (mut client, latency) = match bounded.connect() {
+            Ok(connected) => connected,
+            Err(err) => return Exchange::Connect(err),
+        };
+        match postgres::server_health(&mut client) {
+            Ok(health) => Exchange::Answered(health, latency),
+            Err(err) => Exchange::Query(err),
         }
-        Err(PostgresFailure::Query(err)) => {
-            let mut checks = vec![
-                Check::new(
-                    "postgres",
-                    Status::Critical,
-                    format!(
-                        "PostgreSQL at {}: connected, but a query failed: {err}",
-                        target.display
-                    ),
-                )
-                .with_hint(format!("psql '{}' -c 'SELECT 1'", target.display)),
-            ];
-            checks.extend(not_measured(
-                "the query failed",
-                &format!("psql '{}' -c 'SELECT 1'", target.display),
-            ));
-            return checks;
-        }
-    };
-    let role = if health.in_recovery {
-        "standby"
-    } else {
-        "primary"
-    };
-    let psql = format!("psql '{}'", target.display);
-    let mut checks = vec![
-        Check::new(
-            "postgres",
-            Status::Ok,
-            format!(
-                "PostgreSQL {} ({role}) at {} answered SELECT 1; connected in {}",
-                health.version,
-                target.display,
-                human_duration(latency)
-            ),
-        )
-        .with_value(latency.as_secs_f64(), Unit::Seconds),
-    ];
-    let usable = (health.max_connections - health.reserved_connections).max(1);
-    let percent = health.connections as f64 * 100.0 / usable as f64;
-    checks.push(
-        Check::measured(
-            "postgres:connections",
-            round1(percent),
-            Unit::Percent,
-            connections,
-            format!(
-                "{} of {} connections in use ({} more reserved for superusers)",
-                health.connections, usable, health.reserved_connections
-            ),
-        )
-        .with_hint(format!(
-            "{psql} -c \"SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1, 2, 3 ORDER BY 4 DESC\""
-        )),
-    );
-    let oldest_check = match health.oldest_transaction {
-        Some(transaction) => Check::measured(
-            "postgres:oldest_transaction",
-            transaction.age.as_secs_f64().round(),
-            Unit::Seconds,
-            oldest,
-            format!(
-                "oldest open transaction: {} (pid {}, {})",
-                human_duration(transaction.age),
-                transaction.pid,
-                if transaction.state.is_empty() { "state hidden" } else { &transaction.state }
-            ),
-        )
-        .with_hint(format!(
-            "{psql} -c \"SELECT pid, now() - xact_start AS age, state, left(query, 60) FROM pg_stat_activity WHERE pid = {}\"; end it with SELECT pg_terminate_backend({})",
-            transaction.pid, transaction.pid
-        )),
-        None => Check::measured(
-            "postgres:oldest_transaction",
-            0.0,
-            Unit::Seconds,
-            oldest,
-            "no open transactions",
-        ),
-    };
-    checks.push(oldest_check);
-    checks
-}
-
-fn redis_checks(url: &str, timeout: Duration, memory: Threshold, clients: Threshold) -> Vec<Check> {
-    let shown = crate::redact::url(url);
-    let cli = format!("redis-cli {}", redis::cli_args(&shown));
-    let names = [
-        "redis:memory",
-        "redis:clients",
-        "redis:rejected",
-        "redis:persistence",
-    ];
-    let info = match redis::server_info(url, timeout) {
-        Ok(info) => info,
-        Err(err) => {
-            let hint = err.hint();
-            let (first, why) = match &err.failure {
-                // Up and answering: maint's user lacks a permission, so it cannot tell.
-                redis::Failure::NoPermission { pinged: true, .. } => (
-                    Check::new(
-                        "redis",
-                        Status::Ok,
-                        format!("Redis at {shown} answered PING, but {}", err.message),
-                    ),
-                    err.message.clone(),
-                ),
-                redis::Failure::NoPermission { pinged: false, .. } => (
-                    Check::new("redis", Status::Unknown, err.to_string()).with_hint(&hint),
-                    err.message.clone(),
-                ),
-                redis::Failure::Dns => (
-                    Check::new("redis", Status::Unknown, err.to_string()).with_hint(&hint),
-                    "Redis did not answer".to_owned(),
-                ),
-                _ => (
-                    Check::new("redis", Status::Critical, err.to_string()).with_hint(&hint),
-                    "Redis did not answer".to_owned(),
-                ),
-            };
-            let mut checks = vec![first];
-            checks.extend(names.iter().map(|name| {
-                Check::new(*name, Status::Unknown, format!("not measured: {why}")).with_hint(&hint)
-            }));
-            return checks;
-        }
-    };
-    let save_hint = match &info.dir {
-        // Redis answers CONFIG GET dir with getcwd(), empty once the folder is gone.
-        Some(dir) if dir.is_empty() => format!(
-            "{cli} config set dir FOLDER (one that exists, writable by redis, with room: its folder was removed); then {cli} bgsave"
-        ),
-        Some(dir) => {
-            let dir = crate::shell::word(dir);
-            format!(
-                "df -h {dir}; ls -ld {dir} (it must exist, be writable by redis and have room; the reason is in the Redis log); then {cli} bgsave"
-            )
-        }
-        None => format!(
-            "{cli} config get dir; df -h DIR; ls -ld DIR (it must exist, be writable by redis and have room; the reason is in the Redis log); then {cli} bgsave"
-        ),
-    };
-    let mut checks = vec![match &info.refused_ping {
-        None => Check::new(
-            "redis",
-            Status::Ok,
-            format!(
-                "Redis {} ({}) at {shown} answered PING in {}",
-                info.version,
-                info.role,
-                human_duration(info.latency)
-            ),
-        ),
-        // Writes fail for the application too: as bad as down.
-        Some(_) => Check::new(
-            "redis",
-            Status::Critical,
-            format!(
-                "Redis {} ({}) at {shown} answers but refuses writes (and PING): MISCONF, its last background save failed and stop-writes-on-bgsave-error is on",
-                info.version, info.role
-            ),
-        )
-        .with_hint(&save_hint),
-    }
-    .with_value(info.latency.as_secs_f64(), Unit::Seconds)];
-    checks.push(if info.maxmemory == 0 {
-        Check::new(
-            "redis:memory",
-            Status::Ok,
-            format!(
-                "{} used; no maxmemory limit, so only the host's memory bounds it",
-                human_bytes(info.used_memory)
-            ),
-        )
-        .with_value(info.used_memory as f64, Unit::Bytes)
-    } else {
-        let percent = system::percent(info.used_memory, info.maxmemory);
-        let mut check = Check::measured(
-            "redis:memory",
-            round1(percent),
-            Unit::Percent,
-            memory,
-            format!(
-                "{} used of maxmemory {} (policy {}, {} keys evicted since start)",
-                human_bytes(info.used_memory),
-                human_bytes(info.maxmemory),
-                info.maxmemory_policy,
-                info.evicted_keys
-            ),
-        );
-        if info.maxmemory_policy == "noeviction" && check.status != Status::Ok {
-            check
-                .message
-                .push_str("; with noeviction, writes fail at the limit");
-        }
-        check.with_hint(format!("{cli} info memory; {cli} --bigkeys"))
-    });
-    checks.push(match info.maxclients {
-        Some(max) if max > 0 => Check::measured(
-            "redis:clients",
-            round1(system::percent(info.connected_clients, max)),
-            Unit::Percent,
-            clients,
-            format!("{} of {max} clients connected", info.connected_clients),
-        )
-        .with_hint(format!("{cli} client list | awk '{{print $2}}' | cut -d= -f2 | cut -d: -f1 | sort | uniq -c | sort -rn | head")),
-        _ => Check::new(
-            "redis:clients",
-            Status::Ok,
-            format!("{} clients connected (maxclients not readable)", info.connected_clients),
-        )
-        .with_value(info.connected_clients as f64, Unit::Count),
-    });
-    checks.push(
-        Check::new(
-            "redis:rejected",
-            if info.rejected_connections > 0 {
-                Status::Warning
-            } else {
-                Status::Ok
-            },
-            if info.rejected_connections > 0 {
-                format!(
-                    "{} connections rejected since start: maxclients was reached",
-                    info.rejected_connections
-                )
-            } else {
-                "no connections rejected since start".to_owned()
-            },
-        )
-        .with_value(info.rejected_connections as f64, Unit::Count)
-        .with_hint(format!("{cli} config get maxclients; {cli} info clients")),
-    );
-    let save_age = chrono::Utc::now().timestamp() - info.rdb_last_save_time;
-    let (status, message) = if info.rdb_last_bgsave_status != "ok"
-        && !info.rdb_last_bgsave_status.is_empty()
-    {
-        (
-            Status::Critical,
-            format!(
-                "the last background save{} failed (rdb_last_bgsave_status:{}, last good save {} ago, {} changes not on disk); {}",
-                match info.dir.as_deref() {
-                    None => String::new(),
-                    Some("") => " into a folder that no longer exists".to_owned(),
-                    Some(dir) => format!(" into {dir}"),
-                },
-                info.rdb_last_bgsave_status,
-                human_duration(Duration::from_secs(save_age.max(0) as u64)),
-                info.rdb_changes_since_last_save,
-                if info.refused_ping.is_some() {
-                    "writes are refused until a save succeeds (MISCONF)"
-                } else {
-                    "a restart now loses those changes"
-                }
-            ),
-        )
-    } else if info.aof_enabled && info.aof_last_write_status != "ok" {
-        (
-            Status::Critical,
-            format!(
-                "the last AOF write failed (aof_last_write_status:{})",
-                info.aof_last_write_status
-            ),
-        )
-    } else {
-        (
-            Status::Ok,
-            format!(
-                "last save {} ago, {} changes since{}",
-                human_duration(Duration::from_secs(save_age.max(0) as u64)),
-                info.rdb_changes_since_last_save,
-                if info.aof_enabled { "; AOF on" } else { "" }
-            ),
-        )
-    };
-    let persistence_hint = if info.rdb_last_bgsave_status == "err" {
-        save_hint
-    } else {
-        format!("{cli} info persistence; df -h $({cli} config get dir | tail -1)")
-    };
-    checks.push(Check::new("redis:persistence", status, message).with_hint(persistence_hint));
-    checks
-}
-
-fn probe_error(name: &str, err: &dyn std::error::Error) -> Check {
-    Check::new(name, Status::Unknown, err.to_string())
-        .with_hint(format!("maint health --only {name} -v"))
-}
-
-fn round1(value: f64) -> f64 {
-    (value * 10.0).round() / 10.0
+    })
+    .unwrap_or_else(|| {
+        Exchange::Connect(target.no_answer(limit, "to the connection, login and health queries"))
+    })
 }
 
 #[cfg(test)]

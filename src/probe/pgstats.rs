@@ -3,11 +3,11 @@
 //! age in ONE catalog query (no per-table round trips, no relation locks,
 //! so 10,000 tables cost milliseconds and a table locked by a migration
 //! cannot stall it), what holds back cleanup, unused and invalid indexes,
-//! slow statements, and which tables need a VACUUM, in which order.
+//! and slow statements. Which tables need a VACUUM, and in which order, is
+//! judged from this data in `judge::vacuum`.
 //!
 //! `maint db report`, `maint db vacuum` and `maint diagnose` share this.
 
-use std::cmp::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -509,203 +509,6 @@ impl Reliability {
     }
 }
 
-/// What makes a table worth a VACUUM; defaults are in [`Criteria::default`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Criteria {
-    /// Dead tuples over all tuples, 0..=1, together with `min_dead_tuples`.
-    pub dead_ratio: f64,
-    pub min_dead_tuples: i64,
-    /// Transaction-id age from which a table is selected; None: the server's
-    /// vacuum_freeze_table_age (from there a VACUUM freezes the whole table).
-    pub xid_age: Option<i64>,
-    /// Select tables whose statistics are stale (autovacuum would analyze them).
-    pub stale_statistics: bool,
-    /// Select tables past their own autovacuum thresholds.
-    pub autovacuum_overdue: bool,
-}
-
-impl Default for Criteria {
-    fn default() -> Self {
-        Criteria {
-            dead_ratio: 0.10,
-            min_dead_tuples: 1000,
-            xid_age: None,
-            stale_statistics: true,
-            autovacuum_overdue: true,
-        }
-    }
-}
-
-/// Why a table was selected.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Reason {
-    /// Close to a forced anti-wraparound vacuum.
-    Wraparound {
-        xid_age: i64,
-        mxid_age: i64,
-    },
-    DeadTuples {
-        dead: i64,
-        ratio: f64,
-    },
-    /// More dead (or inserted) tuples than its own autovacuum settings allow.
-    AutovacuumOverdue {
-        dead: i64,
-        threshold: f64,
-        disabled: bool,
-    },
-    StaleStatistics {
-        modified: i64,
-        never_analyzed: bool,
-    },
-    Named,
-}
-
-impl Reason {
-    pub fn describe(&self) -> String {
-        match self {
-            Reason::Wraparound { xid_age, mxid_age } => {
-                format!("xid age {xid_age}, multixact age {mxid_age}")
-            }
-            Reason::DeadTuples { dead, ratio } => {
-                format!("{dead} dead tuples ({:.0} %)", ratio * 100.0)
-            }
-            Reason::AutovacuumOverdue {
-                dead,
-                threshold,
-                disabled,
-            } => {
-                let why = if *disabled {
-                    "autovacuum disabled"
-                } else {
-                    "autovacuum overdue"
-                };
-                format!("{why}: {dead} dead > threshold {threshold:.0}")
-            }
-            Reason::StaleStatistics {
-                modified,
-                never_analyzed,
-            } => {
-                if *never_analyzed {
-                    format!("never analyzed, {modified} rows changed")
-                } else {
-                    format!("stale statistics: {modified} rows changed since ANALYZE")
-                }
-            }
-            Reason::Named => "named".to_owned(),
-        }
-    }
-}
-
-/// A table chosen for a VACUUM, with why and how urgently.
-#[derive(Clone, Debug)]
-pub struct Candidate {
-    pub table: Table,
-    pub reasons: Vec<Reason>,
-    /// Estimated bytes of dead tuples.
-    pub dead_bytes: f64,
-    pub wraparound: bool,
-}
-
-/// Why `table` needs a VACUUM (or ANALYZE), by `criteria`; empty if it does not.
-pub fn reasons(table: &Table, server: &Server, criteria: &Criteria) -> Vec<Reason> {
-    let mut reasons = Vec::new();
-    let xid_limit = criteria.xid_age.unwrap_or(server.vacuum_freeze_table_age);
-    let mxid_limit = criteria
-        .xid_age
-        .unwrap_or(server.vacuum_multixact_freeze_table_age);
-    if table.xid_age >= xid_limit || table.mxid_age >= mxid_limit {
-        reasons.push(Reason::Wraparound {
-            xid_age: table.xid_age,
-            mxid_age: table.mxid_age,
-        });
-    }
-    if table.dead_tuples >= criteria.min_dead_tuples && table.dead_ratio() >= criteria.dead_ratio {
-        reasons.push(Reason::DeadTuples {
-            dead: table.dead_tuples,
-            ratio: table.dead_ratio(),
-        });
-    }
-    if criteria.autovacuum_overdue {
-        let threshold = table.autovacuum_threshold();
-        let inserts_due = table.settings.insert_threshold >= 0.0
-            && table.inserted_since_vacuum as f64
-                > table.settings.insert_threshold
-                    + table.settings.insert_scale_factor * table.rows();
-        if table.dead_tuples as f64 > threshold || inserts_due {
-            reasons.push(Reason::AutovacuumOverdue {
-                dead: table.dead_tuples,
-                threshold,
-                disabled: !table.settings.enabled,
-            });
-        }
-    }
-    if criteria.stale_statistics {
-        let never = table.last_analyzed().is_none();
-        if table.modified_since_analyze as f64 > table.analyze_threshold() {
-            reasons.push(Reason::StaleStatistics {
-                modified: table.modified_since_analyze,
-                never_analyzed: never,
-            });
-        }
-    }
-    reasons
-}
-
-/// The tables to vacuum, most urgent first: wraparound danger (by how close
-/// it is), then estimated dead bytes, then size.
-pub fn candidates(tables: Vec<Table>, server: &Server, criteria: &Criteria) -> Vec<Candidate> {
-    let mut chosen: Vec<Candidate> = tables
-        .into_iter()
-        .filter_map(|table| {
-            let reasons = reasons(&table, server, criteria);
-            (!reasons.is_empty()).then(|| candidate(table, reasons, server))
-        })
-        .collect();
-    sort_by_priority(&mut chosen, server.block_size);
-    chosen
-}
-
-pub fn candidate(table: Table, reasons: Vec<Reason>, server: &Server) -> Candidate {
-    let wraparound = reasons
-        .iter()
-        .any(|r| matches!(r, Reason::Wraparound { .. }));
-    Candidate {
-        dead_bytes: table.dead_bytes(server.block_size),
-        wraparound,
-        table,
-        reasons,
-    }
-}
-
-pub fn sort_by_priority(candidates: &mut [Candidate], block_size: i64) {
-    candidates.sort_by(|a, b| {
-        b.wraparound
-            .cmp(&a.wraparound)
-            .then_with(|| {
-                if a.wraparound && b.wraparound {
-                    b.table
-                        .wraparound_ratio()
-                        .partial_cmp(&a.table.wraparound_ratio())
-                        .unwrap_or(Ordering::Equal)
-                } else {
-                    Ordering::Equal
-                }
-            })
-            .then_with(|| {
-                b.dead_bytes
-                    .partial_cmp(&a.dead_bytes)
-                    .unwrap_or(Ordering::Equal)
-            })
-            .then_with(|| {
-                b.table
-                    .total_bytes(block_size)
-                    .cmp(&a.table.total_bytes(block_size))
-            })
-            .then_with(|| a.table.qualified.cmp(&b.table.qualified))
-    });
-}
-
 /// Something that keeps VACUUM from removing dead tuples newer than its xmin.
 #[derive(Clone, Debug)]
 pub struct Holder {
@@ -1013,11 +816,12 @@ pub fn slow_statements(client: &mut Client, limit: i64) -> Result<Statements, po
     }
 }
 
+/// A server and tables for the unit tests of what judges this data.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn server() -> Server {
+    pub(crate) fn server() -> Server {
         Server {
             version_num: 150_000,
             version: "15".into(),
@@ -1045,7 +849,7 @@ mod tests {
         }
     }
 
-    fn table(name: &str, live: i64, dead: i64, pages: i64) -> Table {
+    pub(crate) fn table(name: &str, live: i64, dead: i64, pages: i64) -> Table {
         Table {
             oid: 1,
             schema: "public".into(),
@@ -1073,36 +877,12 @@ mod tests {
             fillfactor: 100.0,
         }
     }
+}
 
-    #[test]
-    fn clean_tables_are_left_alone_and_bloated_ones_chosen() {
-        let server = server();
-        let clean = table("clean", 100_000, 10, 1000);
-        assert!(reasons(&clean, &server, &Criteria::default()).is_empty());
-        let bloated = table("bloated", 20_000, 20_000, 200);
-        let why = reasons(&bloated, &server, &Criteria::default());
-        assert!(matches!(why[0], Reason::DeadTuples { dead: 20_000, .. }));
-        assert!(
-            why.iter()
-                .any(|r| matches!(r, Reason::AutovacuumOverdue { .. }))
-        );
-    }
-
-    #[test]
-    fn wraparound_comes_first_then_dead_bytes_then_size() {
-        let server = server();
-        let mut old = table("old", 10, 0, 1);
-        old.xid_age = 160_000_000;
-        let small_bloat = table("small", 10_000, 5_000, 50);
-        let big_bloat = table("big", 100_000, 50_000, 1000);
-        let chosen = candidates(
-            vec![small_bloat, old, big_bloat, table("clean", 10, 0, 1)],
-            &server,
-            &Criteria::default(),
-        );
-        let order: Vec<&str> = chosen.iter().map(|c| c.table.name.as_str()).collect();
-        assert_eq!(order, ["old", "big", "small"]);
-    }
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{server, table};
+    use super::*;
 
     #[test]
     fn table_settings_override_the_server() {
@@ -1121,18 +901,6 @@ mod tests {
         // Higher than the server's limit: PostgreSQL ignores it.
         assert_eq!(settings.freeze_max_age, 200_000_000.0);
         assert_eq!(fillfactor, 70.0);
-    }
-
-    #[test]
-    fn stale_statistics_select_for_analyze() {
-        let server = server();
-        let mut t = table("t", 1000, 0, 10);
-        t.modified_since_analyze = 500;
-        let why = reasons(&t, &server, &Criteria::default());
-        assert!(matches!(
-            why.as_slice(),
-            [Reason::StaleStatistics { modified: 500, .. }]
-        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! chain: an expired, self-signed or wrong-host certificate must still be
 //! read so it can be reported. Nothing is sent over the connection after
 //! the handshake, so accepting an unverified peer risks nothing; the
-//! verdict is computed apart (crate::certcheck). One deadline covers name
+//! verdict is computed apart (crate::judge::certs). One deadline covers name
 //! resolution, connect, STARTTLS and the handshake.
 
 use std::io::{Read, Write};

@@ -9,10 +9,10 @@ use anyhow::Result;
 use super::{connect_error, holder_hint, open, query_error, target};
 use crate::cli::DbReportArgs;
 use crate::config::Loaded;
+use crate::judge::vacuum::{self, Criteria};
 use crate::probe::pgname::qualified;
 use crate::probe::pgstats::{
-    self, Criteria, Holder, HolderKind, IndexInfo, Reliability, Server, Slot, Standby, Statements,
-    Table,
+    self, Holder, HolderKind, IndexInfo, Reliability, Server, Slot, Standby, Statements, Table,
 };
 use crate::probe::postgres::Target;
 use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
@@ -333,7 +333,7 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
     });
 
     // What vacuum would choose.
-    let chosen = pgstats::candidates(facts.tables.clone(), server, &Criteria::default());
+    let chosen = vacuum::candidates(facts.tables.clone(), server, &Criteria::default());
     let names: Vec<&str> = chosen
         .iter()
         .take(5)

@@ -22,7 +22,8 @@ use crate::cli::DbVacuumArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::config::Loaded;
 use crate::error::Hint;
-use crate::probe::pgstats::{self, Candidate, Criteria, Holder, Reason, Server};
+use crate::judge::vacuum::{self as judge, Candidate, Criteria, Reason};
+use crate::probe::pgstats::{self, Holder, Server};
 use crate::probe::postgres::Target;
 use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Unit};
 use crate::units::human_duration;
@@ -188,7 +189,7 @@ pub fn plan(
             !excluded.contains(&t.oid)
                 && (settings.schemas.is_empty() || settings.schemas.contains(&t.schema))
         };
-        pgstats::candidates(
+        judge::candidates(
             tables.into_iter().filter(in_scope).collect(),
             server,
             &settings.criteria,
@@ -198,11 +199,11 @@ pub fn plan(
         for table in tables {
             if named.iter().any(|n| n.oid == table.oid) && !excluded.contains(&table.oid) {
                 let mut reasons = vec![Reason::Named];
-                reasons.extend(pgstats::reasons(&table, server, &settings.criteria));
-                chosen.push(pgstats::candidate(table, reasons, server));
+                reasons.extend(judge::reasons(&table, server, &settings.criteria));
+                chosen.push(judge::candidate(table, reasons, server));
             }
         }
-        pgstats::sort_by_priority(&mut chosen, server.block_size);
+        judge::sort_by_priority(&mut chosen, server.block_size);
         chosen
     };
     chosen.dedup_by_key(|c| c.table.oid);
