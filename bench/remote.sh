@@ -49,20 +49,20 @@ hyperfine --style basic --runs "$runs" --export-markdown "$work/create.md" --pre
   -n "maint backup create --dest DIR" "$maint backup create --source $tree --dest $work/dest --name bench" \
   -n "maint backup create --dest s3://" "$maint backup create --source $tree --dest s3://bench/host --name bench" \
   -n "maint backup create --dest s3:// --recipient" "$maint backup create --source $tree --dest s3://bench/host --name bench --recipient $recipient" \
-  -n "tar czf - | aws s3 cp -" "tar czf - -C $parent $base | aws s3 cp - s3://bench/peer/t.tar.gz" >/dev/null
+  -n "tar czf - | aws s3 cp -" "tar czf - -C $parent $base | aws --endpoint-url $AWS_ENDPOINT_URL s3 cp - s3://bench/peer/t.tar.gz" >/dev/null
 cat "$work/create.md"
 
 eval "$clean"
 /usr/bin/time -f "%M" -o "$work/create.rss" \
   "$maint" backup create --source "$tree" --dest s3://bench/host --name bench >/dev/null
-tar czf - -C "$parent" "$base" | aws s3 cp - s3://bench/peer/t.tar.gz
-archive=$(aws s3 ls s3://bench/host/ | awk '{print $4}' | grep '\.tar\.gz$')
+tar czf - -C "$parent" "$base" | aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp - s3://bench/peer/t.tar.gz
+archive=$(aws --endpoint-url "$AWS_ENDPOINT_URL" s3 ls s3://bench/host/ | awk '{print $4}' | grep '\.tar\.gz$')
 
 echo
 echo "## backup verify of the remote archive"
 hyperfine --style basic --runs "$runs" --export-markdown "$work/verify.md" \
   -n "maint backup verify s3://" "$maint backup verify s3://bench/host/$archive" \
-  -n "aws s3 cp - | gzip -t" "aws s3 cp s3://bench/host/$archive - | gzip -t" >/dev/null
+  -n "aws s3 cp - | gzip -t" "aws --endpoint-url $AWS_ENDPOINT_URL s3 cp s3://bench/host/$archive - | gzip -t" >/dev/null
 cat "$work/verify.md"
 /usr/bin/time -f "%M" -o "$work/verify.rss" "$maint" backup verify "s3://bench/host/$archive" >/dev/null
 

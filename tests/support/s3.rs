@@ -104,7 +104,11 @@ impl S3 {
 
     /// The AWS CLI, as an independent client, against this server.
     pub fn aws(&self, args: &[&str]) -> std::process::Output {
+        // --endpoint-url, not AWS_ENDPOINT_URL: older AWS CLIs (Debian's
+        // 2.9) read only the flag.
         Command::new("aws")
+            .arg("--endpoint-url")
+            .arg(self.endpoint())
             .args(args)
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
