@@ -59,6 +59,25 @@ pub enum Outcome<T> {
     },
 }
 
+impl<T> Outcome<T> {
+    /// Why the job brought back nothing, as a report says it; None when it
+    /// is done. `job` names what failed when it panicked ("probe").
+    pub fn shortfall(&self, deadline: Duration, job: &str) -> Option<String> {
+        match self {
+            Outcome::Done { .. } => None,
+            Outcome::TimedOut { limit } => Some(format!(
+                "no result within {}",
+                crate::units::human_duration(*limit)
+            )),
+            Outcome::PastDeadline { .. } => Some(format!(
+                "still running at the {} deadline",
+                crate::units::human_duration(deadline)
+            )),
+            Outcome::Panicked { message } => Some(format!("the {job} failed: {message}")),
+        }
+    }
+}
+
 /// Runs `jobs` with at most `max_running` at once, returning when all have
 /// finished, timed out, or `deadline` passed.
 pub fn run_all<T: Send + 'static>(

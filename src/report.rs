@@ -24,7 +24,7 @@ pub enum Status {
 impl Status {
     /// How bad a status is when several are combined: an unreachable target
     /// (UNKNOWN) must not hide a critical one, and a warning outranks "could not tell".
-    fn severity(self) -> u8 {
+    pub fn severity(self) -> u8 {
         match self {
             Status::Ok => 0,
             Status::Unknown => 1,
@@ -142,6 +142,10 @@ pub struct Check {
     /// The command an operator would run next.
     pub hint: Option<String>,
     pub elapsed: Option<Duration>,
+    /// Why a problem here matters, said by the judge that knows the check,
+    /// for a reader who does not (`diagnose` adds it to its findings).
+    /// Not part of the JSON contract.
+    pub why: Option<&'static str>,
 }
 
 impl Check {
@@ -155,6 +159,7 @@ impl Check {
             message: message.into(),
             hint: None,
             elapsed: None,
+            why: None,
         }
     }
 
@@ -187,6 +192,12 @@ impl Check {
         if self.status != Status::Ok {
             self.hint = Some(hint.into());
         }
+        self
+    }
+
+    /// Says why a problem with what this check measures matters.
+    pub fn because(mut self, why: &'static str) -> Self {
+        self.why = Some(why);
         self
     }
 

@@ -188,6 +188,11 @@ pub fn human_duration(duration: Duration) -> String {
     }
 }
 
+/// A moment as reports write it in text: to the second, in UTC, and saying so.
+pub fn utc_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
 /// Sizes in binary units as `df -h` prints them: `512 B`, `1.5 KiB`, `38.2 GiB`.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

@@ -26,7 +26,7 @@ use crate::probe::cgroup::Cgroup;
 use crate::probe::mounts::Mount;
 use crate::probe::{disk, http, postgres, process, redis, system, tcp};
 use crate::report::{Cell, Check, Column, Report, Section, Status, Threshold};
-use crate::units::{Span, compact_duration, human_duration};
+use crate::units::{Span, compact_duration};
 use crate::{judge, levels};
 
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
@@ -713,14 +713,9 @@ fn unfinished(
         }
         _ => format!("maint health --only {kind} -v"),
     };
-    let message = match outcome {
-        Outcome::TimedOut { limit } => format!("no result within {}", human_duration(*limit)),
-        Outcome::PastDeadline { .. } => {
-            format!("still running at the {} deadline", human_duration(deadline))
-        }
-        Outcome::Panicked { message } => format!("the probe failed: {message}"),
-        Outcome::Done { .. } => unreachable!("done probes have results"),
-    };
+    let message = outcome
+        .shortfall(deadline, "probe")
+        .expect("done probes have results");
     let message = if kind == "filesystem" {
         format!("statvfs gave {message}")
     } else {

@@ -401,7 +401,9 @@ pub fn build_report(
             None => Check::new(&category.name, Status::Ok, message)
                 .with_value(count as f64, Unit::Count),
         };
-        report.checks.push(check.with_hint(hint));
+        let mut check = check.with_hint(hint);
+        check.why = why_it_matters(&category.name);
+        report.checks.push(check);
     }
 
     for alert in settings.alerts.iter().filter(|a| a.per.is_some()) {
@@ -689,6 +691,17 @@ fn files_section(scan: &Scan) -> Section {
             Column::new("why", "WHY"),
         ],
         rows,
+    }
+}
+
+/// Why lines of a category matter, for the categories whose meaning maint
+/// knows: the built-in ones and the failures of the example config.
+fn why_it_matters(category: &str) -> Option<&'static str> {
+    match category {
+        "errors" => Some("each one is likely a failed request or job somebody noticed"),
+        "security" => Some("repeated refusals can be an attack or a client with stale credentials"),
+        "failures" => Some("work was lost or rolled back"),
+        _ => None,
     }
 }
 

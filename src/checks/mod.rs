@@ -5,6 +5,7 @@
 //! commands (ARCHITECTURE.md).
 
 pub mod certs;
+pub mod diagnose;
 pub mod health;
 pub mod logs;
 pub mod postgres;

@@ -8,6 +8,8 @@ use crate::probe::tcp::TcpError;
 use crate::report::{Check, Status, Threshold, Unit};
 use crate::units::{human_bytes, human_duration};
 
+const HTTP: &str = "users or dependent services get errors";
+
 /// What an endpoint must answer to pass.
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
@@ -49,7 +51,9 @@ pub fn http(
                 ),
                 _ => curl,
             };
-            return Check::new(check_name, status, format!("{shown}: {err}")).with_hint(hint);
+            return Check::new(check_name, status, format!("{shown}: {err}"))
+                .with_hint(hint)
+                .because(HTTP);
         }
     };
     let seconds = response.latency.as_secs_f64();
@@ -106,14 +110,14 @@ pub fn http(
             )
         };
     }
-    check.with_hint(curl)
+    check.with_hint(curl).because(HTTP)
 }
 
 /// A TCP connection to `address`, and how long it took.
 pub fn tcp(name: &str, address: &str, connected: Result<Duration, TcpError>) -> Check {
     let check_name = format!("tcp:{name}");
     let hint = format!("nc -vz {}", address.replace(':', " "));
-    match connected {
+    let check = match connected {
         Ok(latency) => Check::new(
             check_name,
             Status::Ok,
@@ -130,7 +134,8 @@ pub fn tcp(name: &str, address: &str, connected: Result<Duration, TcpError>) -> 
             };
             Check::new(check_name, status, format!("{address}: {err}")).with_hint(hint)
         }
-    }
+    };
+    check.because("clients cannot connect")
 }
 
 #[cfg(test)]

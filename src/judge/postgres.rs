@@ -8,6 +8,8 @@ use crate::probe::postgres::{Failure, PgError, ServerHealth, Target};
 use crate::report::{Check, Status, Threshold, Unit};
 use crate::units::human_duration;
 
+const DOWN: &str = "the application cannot read or write its data";
+
 /// What the health exchange with the server came to.
 pub enum Exchange {
     /// Connected (in the given time) and answered the health queries.
@@ -40,7 +42,11 @@ pub fn health(
                 _ => Status::Critical,
             };
             let hint = err.hint();
-            let mut checks = vec![Check::new("postgres", status, err.to_string()).with_hint(&hint)];
+            let mut checks = vec![
+                Check::new("postgres", status, err.to_string())
+                    .with_hint(&hint)
+                    .because(DOWN),
+            ];
             checks.extend(not_measured("no connection", &hint));
             return checks;
         }
@@ -54,7 +60,8 @@ pub fn health(
                         target.display
                     ),
                 )
-                .with_hint(format!("psql '{}' -c 'SELECT 1'", target.display)),
+                .with_hint(format!("psql '{}' -c 'SELECT 1'", target.display))
+                .because(DOWN),
             ];
             checks.extend(not_measured(
                 "the query failed",
@@ -80,7 +87,8 @@ pub fn health(
                 human_duration(latency)
             ),
         )
-        .with_value(latency.as_secs_f64(), Unit::Seconds),
+        .with_value(latency.as_secs_f64(), Unit::Seconds)
+        .because(DOWN),
     ];
     let usable = (health.max_connections - health.reserved_connections).max(1);
     let percent = health.connections as f64 * 100.0 / usable as f64;
@@ -97,7 +105,8 @@ pub fn health(
         )
         .with_hint(format!(
             "{psql} -c \"SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1, 2, 3 ORDER BY 4 DESC\""
-        )),
+        ))
+        .because("at the limit new connections are refused and the application fails"),
     );
     let oldest_check = match health.oldest_transaction {
         Some(transaction) => Check::measured(
@@ -124,7 +133,9 @@ pub fn health(
             "no open transactions",
         ),
     };
-    checks.push(oldest_check);
+    checks.push(oldest_check.because(
+        "an open transaction holds back vacuum on every table, so bloat grows until it ends",
+    ));
     checks
 }
 

@@ -13,6 +13,9 @@ use crate::report::{Check, Status, Threshold, Unit};
 use crate::shell;
 use crate::units::{human_bytes, human_duration};
 
+const DOWN: &str = "the application loses its cache or queue and slows down or fails";
+const AT_MAXCLIENTS: &str = "at maxclients new connections are refused";
+
 /// The server's state (up, memory, clients, rejected connections,
 /// persistence) from what it answered, `shown` being its redacted URL.
 pub fn health(
@@ -56,7 +59,7 @@ pub fn health(
                     "Redis did not answer".to_owned(),
                 ),
             };
-            let mut checks = vec![first];
+            let mut checks = vec![first.because(DOWN)];
             checks.extend(names.iter().map(|name| {
                 Check::new(*name, Status::Unknown, format!("not measured: {why}")).with_hint(&hint)
             }));
@@ -100,8 +103,9 @@ pub fn health(
         )
         .with_hint(&save_hint),
     }
-    .with_value(info.latency.as_secs_f64(), Unit::Seconds)];
-    checks.push(if info.maxmemory == 0 {
+    .with_value(info.latency.as_secs_f64(), Unit::Seconds)
+    .because(DOWN)];
+    let memory_check = if info.maxmemory == 0 {
         Check::new(
             "redis:memory",
             Status::Ok,
@@ -132,8 +136,11 @@ pub fn health(
                 .push_str("; with noeviction, writes fail at the limit");
         }
         check.with_hint(format!("{cli} info memory; {cli} --bigkeys"))
-    });
-    checks.push(match info.maxclients {
+    };
+    checks.push(
+        memory_check.because("at maxmemory Redis evicts keys or, with noeviction, refuses writes"),
+    );
+    let clients_check = match info.maxclients {
         Some(max) if max > 0 => Check::measured(
             "redis:clients",
             round1(percent(info.connected_clients, max)),
@@ -148,7 +155,8 @@ pub fn health(
             format!("{} clients connected (maxclients not readable)", info.connected_clients),
         )
         .with_value(info.connected_clients as f64, Unit::Count),
-    });
+    };
+    checks.push(clients_check.because(AT_MAXCLIENTS));
     checks.push(
         Check::new(
             "redis:rejected",
@@ -167,7 +175,8 @@ pub fn health(
             },
         )
         .with_value(info.rejected_connections as f64, Unit::Count)
-        .with_hint(format!("{cli} config get maxclients; {cli} info clients")),
+        .with_hint(format!("{cli} config get maxclients; {cli} info clients"))
+        .because(AT_MAXCLIENTS),
     );
     let save_age = now.timestamp() - info.rdb_last_save_time;
     let (status, message) = if info.rdb_last_bgsave_status != "ok"
@@ -216,7 +225,11 @@ pub fn health(
     } else {
         format!("{cli} info persistence; df -h $({cli} config get dir | tail -1)")
     };
-    checks.push(Check::new("redis:persistence", status, message).with_hint(persistence_hint));
+    checks.push(
+        Check::new("redis:persistence", status, message)
+            .with_hint(persistence_hint)
+            .because("Redis may refuse writes, and a restart would lose what was not saved"),
+    );
     checks
 }
 

@@ -11,6 +11,15 @@ use crate::probe::system::{self, CpuUsage, Load, Memory, Scope, Swap, SystemErro
 use crate::report::{Check, Status, Threshold, Unit};
 use crate::units::{human_bytes, human_duration, trim_number};
 
+// Why a problem matters, for the reader of `diagnose` who did not ask for
+// this check by name.
+const BUSY: &str = "work queues up and every request slows down";
+const MEMORY: &str = "when memory runs out the kernel's OOM killer ends processes";
+const SWAP: &str = "a machine that swaps hard becomes slow for everything on it";
+const DISK: &str = "when it fills, writes fail: databases stop and logs are lost";
+const INODES: &str = "when inodes run out no file can be created, even with space left";
+const PROCESS: &str = "the service it provides is down or degraded";
+
 /// Which processes a `[[health.process]]` entry counts.
 pub enum ProcessMatcher {
     Name(String),
@@ -19,7 +28,7 @@ pub enum ProcessMatcher {
 
 /// The CPU's busy share over a sample, against `threshold` (percent).
 pub fn cpu(usage: Result<CpuUsage, SystemError>, threshold: Threshold) -> Check {
-    match usage {
+    let check = match usage {
         Ok(cpu) => {
             let scope = match cpu.scope {
                 Scope::Host => format!("host, {} cores", trim_number(cpu.cores, 2)),
@@ -41,12 +50,13 @@ pub fn cpu(usage: Result<CpuUsage, SystemError>, threshold: Threshold) -> Check 
             .with_hint("ps -eo pid,user,%cpu,etime,cmd --sort=-%cpu | head -15")
         }
         Err(err) => probe_error("cpu", &err),
-    }
+    };
+    check.because(BUSY)
 }
 
 /// The five-minute load per core, against `threshold`.
 pub fn load(load: Result<Load, SystemError>, threshold: Threshold) -> Check {
-    match load {
+    let check = match load {
         Ok(load) => {
             let per_core = (load.five / load.cores as f64 * 100.0).round() / 100.0;
             Check::measured(
@@ -62,7 +72,8 @@ pub fn load(load: Result<Load, SystemError>, threshold: Threshold) -> Check {
             .with_hint("vmstat 1 5; ps -eo pid,stat,%cpu,cmd --sort=-%cpu | head -15")
         }
         Err(err) => probe_error("load", &err),
-    }
+    };
+    check.because(BUSY)
 }
 
 /// Memory and swap in use, each against its levels.
@@ -101,7 +112,7 @@ pub fn memory(
         )
         .with_hint("vmstat 1 5; grep -E '^(Name|VmSwap)' /proc/[0-9]*/status | paste - - | sort -k4 -n | tail")
     };
-    vec![memory_check, swap_check]
+    vec![memory_check.because(MEMORY), swap_check.because(SWAP)]
 }
 
 /// Space and inodes of one filesystem; read-only counts as a warning
@@ -177,7 +188,7 @@ pub fn filesystem(
             format!("{} does not count inodes", mount.fs_type),
         ),
     };
-    vec![disk_check, inodes_check]
+    vec![disk_check.because(DISK), inodes_check.because(INODES)]
 }
 
 /// What is written to a folder that should be a mount lands on the
@@ -194,7 +205,8 @@ pub fn not_mounted(point: &Path) -> Vec<Check> {
                 "not mounted: [health] mounts names {shown}, but nothing is mounted there (what is written to it lands on the filesystem below)"
             ),
         )
-        .with_hint(&hint),
+        .with_hint(&hint)
+        .because(DISK),
         Check::new(
             format!("inodes:{shown}"),
             Status::Unknown,
@@ -272,6 +284,7 @@ pub fn processes(
     Check::new(check_name, status, message)
         .with_value(count as f64, Unit::Count)
         .with_hint(hint)
+        .because(PROCESS)
 }
 
 #[cfg(test)]

@@ -33,6 +33,16 @@ const SLOT_WAL: Threshold = Threshold {
     direction: crate::report::Direction::Above,
 };
 
+// Why each finding matters, for the reader of `diagnose`.
+const DEAD_TUPLES: &str =
+    "dead rows make every scan slower and the table larger until VACUUM reclaims them";
+const WRAPAROUND: &str = "near the limit PostgreSQL stops accepting writes to protect the data";
+const BLOAT: &str = "a bloated table wastes disk and slows every scan of it";
+const OLDEST_TRANSACTION: &str =
+    "what it holds back cannot be vacuumed anywhere, so bloat grows until it ends";
+const INVALID_INDEXES: &str = "an invalid index is maintained on every write and used by no read";
+const UNUSED_INDEXES: &str = "an unused index costs every write and disk space for nothing";
+
 struct Thresholds {
     dead_tuples: Threshold,
     wraparound: Threshold,
@@ -226,33 +236,36 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
         .iter()
         .filter(|t| t.dead_tuples >= DEAD_TUPLES_FLOOR)
         .max_by(|a, b| a.dead_ratio().total_cmp(&b.dead_ratio()));
-    report.checks.push(match worst_dead {
-        _ if server.in_recovery => standby_unknown("db:dead_tuples"),
-        Some(t) => Check::measured(
-            "db:dead_tuples",
-            percent(t.dead_ratio()),
-            Unit::Percent,
-            thresholds.dead_tuples,
-            format!(
-                "{}: {} % dead ({} dead tuples, last vacuum {})",
-                t.qualified,
+    report.checks.push(
+        match worst_dead {
+            _ if server.in_recovery => standby_unknown("db:dead_tuples"),
+            Some(t) => Check::measured(
+                "db:dead_tuples",
                 percent(t.dead_ratio()),
-                t.dead_tuples,
-                ago(t.last_vacuumed())
+                Unit::Percent,
+                thresholds.dead_tuples,
+                format!(
+                    "{}: {} % dead ({} dead tuples, last vacuum {})",
+                    t.qualified,
+                    percent(t.dead_ratio()),
+                    t.dead_tuples,
+                    ago(t.last_vacuumed())
+                ),
+            )
+            .with_hint(format!(
+                "maint db vacuum{again} --table {}",
+                crate::shell::word(&t.qualified)
+            )),
+            None => Check::measured(
+                "db:dead_tuples",
+                0.0,
+                Unit::Percent,
+                thresholds.dead_tuples,
+                format!("no table has {DEAD_TUPLES_FLOOR} dead tuples or more"),
             ),
-        )
-        .with_hint(format!(
-            "maint db vacuum{again} --table {}",
-            crate::shell::word(&t.qualified)
-        )),
-        None => Check::measured(
-            "db:dead_tuples",
-            0.0,
-            Unit::Percent,
-            thresholds.dead_tuples,
-            format!("no table has {DEAD_TUPLES_FLOOR} dead tuples or more"),
-        ),
-    });
+        }
+        .because(DEAD_TUPLES),
+    );
 
     // Wraparound.
     let worst_age = facts
@@ -279,7 +292,8 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
             .with_hint(format!(
                 "maint db vacuum{again} --table {}",
                 crate::shell::word(&t.qualified)
-            )),
+            ))
+            .because(WRAPAROUND),
         );
     }
 
@@ -330,7 +344,8 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
                 human_bytes(BLOAT_FLOOR_BYTES)
             ),
         ),
-    });
+    }
+    .because(BLOAT));
 
     // What vacuum would choose.
     let chosen = vacuum::candidates(facts.tables.clone(), server, &Criteria::default());
@@ -663,32 +678,35 @@ fn ago(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
     let find = |kind| facts.holders.iter().find(|h| h.kind == kind);
-    report.checks.push(match find(HolderKind::Transaction) {
-        Some(h) => {
-            let open = h.open_for.unwrap_or_default();
-            Check::measured(
+    report.checks.push(
+        match find(HolderKind::Transaction) {
+            Some(h) => {
+                let open = h.open_for.unwrap_or_default();
+                Check::measured(
+                    "db:oldest_transaction",
+                    open.as_secs_f64().round(),
+                    Unit::Seconds,
+                    thresholds.oldest_transaction,
+                    format!(
+                        "pid {} open {} holds back cleanup by {} transactions ({})",
+                        h.name,
+                        human_duration(open),
+                        h.xmin_age,
+                        h.detail
+                    ),
+                )
+                .with_hint(holder_hint(h, target))
+            }
+            None => Check::measured(
                 "db:oldest_transaction",
-                open.as_secs_f64().round(),
+                0.0,
                 Unit::Seconds,
                 thresholds.oldest_transaction,
-                format!(
-                    "pid {} open {} holds back cleanup by {} transactions ({})",
-                    h.name,
-                    human_duration(open),
-                    h.xmin_age,
-                    h.detail
-                ),
-            )
-            .with_hint(holder_hint(h, target))
+                "no open transaction holds back cleanup",
+            ),
         }
-        None => Check::measured(
-            "db:oldest_transaction",
-            0.0,
-            Unit::Seconds,
-            thresholds.oldest_transaction,
-            "no open transaction holds back cleanup",
-        ),
-    });
+        .because(OLDEST_TRANSACTION),
+    );
     if let Some(h) = find(HolderKind::ReplicationSlot) {
         let inactive = h.detail.contains("inactive");
         report.checks.push(
@@ -760,7 +778,8 @@ fn index_checks(report: &mut Report, facts: &Facts, server: &Server) {
             format!("every index was scanned since {since}"),
         )
         .with_value(0.0, Unit::Count),
-    });
+    }
+    .because(UNUSED_INDEXES));
     report.checks.push(match facts.invalid.first() {
         Some(first) => Check::new(
             "db:invalid_indexes",
@@ -783,7 +802,8 @@ fn index_checks(report: &mut Report, facts: &Facts, server: &Server) {
         }),
         None => Check::new("db:invalid_indexes", Status::Ok, "no invalid index")
             .with_value(0.0, Unit::Count),
-    });
+    }
+    .because(INVALID_INDEXES));
 }
 
 fn statement_check(report: &mut Report, facts: &Facts, thresholds: &Thresholds) {
@@ -819,7 +839,9 @@ fn statement_check(report: &mut Report, facts: &Facts, thresholds: &Thresholds) 
             ),
         },
     };
-    report.checks.push(check);
+    report
+        .checks
+        .push(check.because("slow statements hold connections and locks longer"));
 }
 
 fn time_cell(time: Option<chrono::DateTime<chrono::Utc>>) -> Cell {
