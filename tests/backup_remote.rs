@@ -223,6 +223,17 @@ fn plain_backups_round_trip_through_the_bucket_and_prune_deletes_there() {
         .run()
         .code(0)
         .stdout_has("match the manifest");
+    // diagnose reads the bucket as it reads a folder.
+    let diagnosed = at(&s3, &work)
+        .config(&format!("[backup]\ndest = \"{DEST}\"\n"))
+        .args(["diagnose", "--format", "json"])
+        .run();
+    diagnosed.code(0).stdout_has(&names[1]);
+    assert!(
+        !diagnosed.stdout.contains("backup:latest"),
+        "{}",
+        diagnosed.stdout
+    );
     // A full read keeps what the quick check compares with.
     at(&s3, &work)
         .args(["backup", "verify", "--quick", "--dest", DEST])

@@ -62,6 +62,8 @@ struct BackupPlan {
     dest: PathBuf,
     name: Option<String>,
     age: Threshold,
+    /// How an `s3://` destination is reached ([backup.s3]).
+    s3: crate::storage::remote::Settings,
 }
 
 /// As the README says: a last backup older than 26 h is a warning; three missed nights are critical.
@@ -179,6 +181,7 @@ impl Plan {
                     dest: dest.clone(),
                     name: loaded.config.backup.name.as_ref().map(|n| n.0.clone()),
                     age,
+                    s3: loaded.config.backup.s3.settings(),
                 })
             }
             None => None,

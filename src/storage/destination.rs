@@ -475,10 +475,7 @@ fn write_local_sidecars(dir: &Path, file: &str, sidecars: &Sidecars) -> std::io:
 /// The backups at a destination as configured (a folder, or an `s3://`
 /// URL reached with `settings`), oldest first: for readers such as
 /// `diagnose` that look without taking a lock.
-pub fn scan_at(
-    dest: &Path,
-    settings: &super::remote::Settings,
-) -> Result<Vec<Backup>, DestError> {
+pub fn scan_at(dest: &Path, settings: &super::remote::Settings) -> Result<Vec<Backup>, DestError> {
     match dest.to_str() {
         Some(text) if super::remote::Location::is_remote(text) => {
             let location = super::remote::Location::parse(text)?;

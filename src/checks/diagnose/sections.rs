@@ -375,8 +375,20 @@ pub(super) fn collect_logs(
 pub(super) fn collect_backup(plan: &BackupPlan) -> Collected {
     use crate::storage::catalog::{self, Trust};
     let dest = plan.dest.display().to_string();
-    let latest = match catalog::last_backup(&plan.dest, plan.name.as_deref()) {
-        Ok(latest) => latest,
+    // A folder or an s3:// destination alike; nothing is locked or written.
+    let scanned = crate::storage::destination::scan_at(&plan.dest, &plan.s3);
+    let latest = match scanned {
+        Ok(backups) => {
+            let now = Utc::now();
+            let future: Vec<_> = backups
+                .iter()
+                .filter(|b| {
+                    plan.name.as_deref().is_none_or(|n| b.name.name == n) && b.future_dated(now)
+                })
+                .map(|b| b.path.clone())
+                .collect();
+            (catalog::last_of(backups, plan.name.as_deref()), future)
+        }
         Err(err) => {
             return Collected {
                 findings: vec![
@@ -385,13 +397,17 @@ pub(super) fn collect_backup(plan: &BackupPlan) -> Collected {
                         Status::Critical,
                         format!("cannot read the backup folder {dest}: {err}: whether a backup exists is not known"),
                     )
-                    .with_hint(format!("ls -la {}", crate::shell::word(&dest))),
+                    .with_hint(if crate::storage::remote::Location::is_remote(&dest) {
+                        format!("maint backup list --dest {}", crate::shell::word(&dest))
+                    } else {
+                        format!("ls -la {}", crate::shell::word(&dest))
+                    }),
                 ],
                 ..Collected::default()
             };
         }
     };
-    let future = catalog::future_dated(&plan.dest, plan.name.as_deref()).unwrap_or_default();
+    let (latest, future) = latest;
     let Some(latest) = latest else {
         return Collected {
             rows: vec![vec![text("folder"), text(&dest)], vec![text("latest"), text("none")]],
