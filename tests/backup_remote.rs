@@ -7,6 +7,7 @@
 //! wrong key, a second host.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -164,7 +165,6 @@ fn a_host_backed_up_encrypted_to_the_bucket_comes_back_byte_for_byte_after_the_l
             .all(|n| !n.to_string_lossy().ends_with(".tar.gz")),
         "{left:?}"
     );
-    use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         fs::metadata(&work).unwrap().permissions().mode() & 0o777,
         0o700

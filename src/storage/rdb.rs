@@ -281,9 +281,10 @@ trait ReadWrite: Read + Write + Send {}
 impl<T: Read + Write + Send> ReadWrite for T {}
 
 fn send(stream: &mut dyn ReadWrite, words: &[&str]) -> Result<(), String> {
+    use std::fmt::Write as _;
     let mut command = format!("*{}\r\n", words.len());
     for word in words {
-        command.push_str(&format!("${}\r\n{word}\r\n", word.len()));
+        let _ = write!(command, "${}\r\n{word}\r\n", word.len());
     }
     stream
         .write_all(command.as_bytes())

@@ -204,7 +204,7 @@ fn read_one(
 ) -> Result<Read, ReadError> {
     let opened = dest.open_archive(file, identities)?;
     let size = match dest {
-        Dest::Local(_) => std::fs::metadata(shown).map(|m| m.len()).unwrap_or(0),
+        Dest::Local(_) => std::fs::metadata(shown).map_or(0, |m| m.len()),
         Dest::Remote(_) => 0,
     };
     let counter = Arc::new(AtomicU64::new(0));

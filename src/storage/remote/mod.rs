@@ -542,7 +542,7 @@ impl Remote {
                 endpoint: self.endpoint.clone(),
             },
             (404, _) if !object.is_empty() => RemoteError::NotFound(self.shown_object(object)),
-            (403, _) | (401, _) => RemoteError::Denied {
+            (401 | 403, _) => RemoteError::Denied {
                 what: what.to_owned(),
                 code,
                 message,
