@@ -204,6 +204,51 @@ pub fn sort_by_priority(candidates: &mut [Candidate], block_size: i64) {
     });
 }
 
+/// Which tables a run may choose from.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Tables named one by one (`--table`): chosen whatever their state.
+    pub named: Vec<u32>,
+    pub excluded: Vec<u32>,
+    /// Only tables in these schemas, when any are given (and none named).
+    pub schemas: Vec<String>,
+}
+
+/// The tables to vacuum in `scope`, most urgent first. Named tables are
+/// chosen whatever their state, with their other reasons after `Named`;
+/// otherwise `criteria` choose.
+pub fn choose(
+    tables: Vec<Table>,
+    server: &Server,
+    criteria: &Criteria,
+    scope: &Scope,
+) -> Vec<Candidate> {
+    let mut chosen: Vec<Candidate> = if scope.named.is_empty() {
+        let in_scope = |t: &Table| {
+            !scope.excluded.contains(&t.oid)
+                && (scope.schemas.is_empty() || scope.schemas.contains(&t.schema))
+        };
+        candidates(
+            tables.into_iter().filter(in_scope).collect(),
+            server,
+            criteria,
+        )
+    } else {
+        let mut chosen = Vec::new();
+        for table in tables {
+            if scope.named.contains(&table.oid) && !scope.excluded.contains(&table.oid) {
+                let mut reasons = vec![Reason::Named];
+                reasons.extend(self::reasons(&table, server, criteria));
+                chosen.push(candidate(table, reasons, server));
+            }
+        }
+        sort_by_priority(&mut chosen, server.block_size);
+        chosen
+    };
+    chosen.dedup_by_key(|c| c.table.oid);
+    chosen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +294,49 @@ mod tests {
             why.as_slice(),
             [Reason::StaleStatistics { modified: 500, .. }]
         ));
+    }
+
+    #[test]
+    fn named_tables_are_chosen_whatever_their_state_and_scope_limits_the_rest() {
+        let server = server();
+        let with_oid = |name: &str, oid: u32, dead: i64| {
+            let mut t = table(name, 20_000, dead, 200);
+            t.oid = oid;
+            t
+        };
+        let tables = || {
+            let mut other = with_oid("other", 3, 20_000);
+            other.schema = "audit".into();
+            vec![
+                with_oid("clean", 1, 0),
+                with_oid("bloated", 2, 20_000),
+                other,
+            ]
+        };
+        let named = Scope {
+            named: vec![1],
+            ..Scope::default()
+        };
+        let chosen = choose(tables(), &server, &Criteria::default(), &named);
+        assert_eq!(chosen.len(), 1);
+        assert_eq!(chosen[0].reasons, [Reason::Named]);
+        let public = Scope {
+            schemas: vec!["public".into()],
+            ..Scope::default()
+        };
+        let names: Vec<String> = choose(tables(), &server, &Criteria::default(), &public)
+            .into_iter()
+            .map(|c| c.table.name)
+            .collect();
+        assert_eq!(names, ["bloated"]);
+        let excluded = Scope {
+            excluded: vec![2],
+            ..Scope::default()
+        };
+        let names: Vec<String> = choose(tables(), &server, &Criteria::default(), &excluded)
+            .into_iter()
+            .map(|c| c.table.name)
+            .collect();
+        assert_eq!(names, ["other"]);
     }
 }

@@ -3,9 +3,12 @@
 //! and resolving table names the way SQL does. What bounds each exchange
 //! with the server in time is told in `probe::postgres`.
 
+pub mod prune;
 pub mod report;
 pub mod runner;
 pub mod vacuum;
+pub mod vacuum_plan;
+pub mod vacuum_report;
 
 use std::time::Duration;
 

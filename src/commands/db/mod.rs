@@ -9,8 +9,8 @@ pub mod vacuum;
 
 use super::{Context, Outcome};
 pub(crate) use crate::checks::postgres::{
-    DEFAULT_LOCK_TIMEOUT, NamedTable, connect_error, holder_hint, holder_text, millis, open,
-    query_error, require_primary, resolve_table, target,
+    DEFAULT_LOCK_TIMEOUT, NamedTable, connect_error, millis, open, query_error, require_primary,
+    resolve_table, target,
 };
 use crate::cli::DbCommand;
 
