@@ -39,9 +39,7 @@ const COMMANDS: &[&str] = &["health", "diagnose", "certs", "logs", "db", "backup
 /// Command files still above the size every command file should keep
 /// (their library half has not moved out yet), each at the size it may not
 /// grow past. A file leaves this list when it shrinks under the limit.
-const OVERSIZED: &[(&str, usize)] = &[
-    ("commands/backup/restore.rs", 594),
-];
+const OVERSIZED: &[(&str, usize)] = &[];
 const COMMAND_FILE_LINES: usize = 500;
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
