@@ -909,6 +909,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_encrypted_stream_holds_only_ciphertext_and_opens_with_the_key() {
+        let dir = std::env::temp_dir().join(format!("maint-sealed-{}", std::process::id()));
+        fs::create_dir_all(dir.join("src/sub")).unwrap();
+        fs::write(dir.join("src/sub/secret.txt"), "the launch codes").unwrap();
+        let identity = age::x25519::Identity::generate();
+        let archive = ArchiveName {
+            name: "t".into(),
+            created_at: Utc::now().trunc_subsecs(0),
+            kind: "daily".into(),
+            encrypted: true,
+        };
+        let mut request = Request::new(
+            &dir,
+            archive,
+            &dir.join("src"),
+            vec![Source::Tree(dir.join("src"))],
+        );
+        request.recipients = Some(Arc::new(
+            crypt::Recipients::parse(&[identity.to_public().to_string()]).unwrap(),
+        ));
+        let streamed =
+            pack_stream(&request, &Counters::default(), Vec::new(), Path::new("t")).unwrap();
+        let sealed = streamed.sink;
+        assert_eq!(sealed.len() as u64, streamed.stored_bytes);
+        assert!(!sealed.windows(6).any(|w| w == b"launch"));
+        use sha2::Digest;
+        assert_eq!(
+            pgzip::hex(&sha2::Sha256::digest(&sealed)),
+            streamed.stored_sha256
+        );
+        let key = dir.join("key.txt");
+        {
+            use age::secrecy::ExposeSecret;
+            fs::write(&key, format!("{}\n", identity.to_string().expose_secret())).unwrap();
+        }
+        let plain = crypt::Identities::load(&key)
+            .unwrap()
+            .decrypt(std::io::Cursor::new(sealed), "t")
+            .unwrap();
+        let outcome = archive::read_from(plain, None, true, |_| Ok(())).unwrap();
+        assert_eq!(outcome.archive_sha256, streamed.summary.sha256);
+        assert!(archive::compare(&streamed.manifest, &outcome.entries).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn the_root_is_the_deepest_common_folder() {
         let dir = std::env::temp_dir().join(format!("maint-root-{}", std::process::id()));
         fs::create_dir_all(dir.join("a/b")).unwrap();

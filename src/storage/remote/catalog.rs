@@ -327,3 +327,36 @@ pub fn pack_to(
         unmatched_excludes: streamed.unmatched_excludes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecar_objects_are_named_as_the_local_ones() {
+        let plain = "web-20261124T020304Z-daily.tar.gz";
+        assert_eq!(
+            sha256_name(plain),
+            "web-20261124T020304Z-daily.tar.gz.sha256"
+        );
+        assert_eq!(
+            manifest_name(plain),
+            "web-20261124T020304Z-daily.manifest.json"
+        );
+        assert_eq!(verify_name(plain), "web-20261124T020304Z-daily.verify.json");
+        let sealed = "web-20261124T020304Z-daily.tar.gz.age";
+        assert_eq!(
+            sha256_name(sealed),
+            "web-20261124T020304Z-daily.tar.gz.age.sha256"
+        );
+        assert_eq!(
+            manifest_name(sealed),
+            "web-20261124T020304Z-daily.manifest.json.age"
+        );
+        assert_eq!(
+            verify_name(sealed),
+            "web-20261124T020304Z-daily.verify.json"
+        );
+        assert_eq!(state_name("web"), ".maint-last-create-web.json");
+    }
+}
