@@ -946,7 +946,7 @@ mod tests {
         }
         let plain = crypt::Identities::load(&key)
             .unwrap()
-            .decrypt(std::io::Cursor::new(sealed), "t")
+            .decrypt(io::Cursor::new(sealed), "t")
             .unwrap();
         let outcome = archive::read_from(plain, None, true, |_| Ok(())).unwrap();
         assert_eq!(outcome.archive_sha256, streamed.summary.sha256);
