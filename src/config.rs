@@ -665,7 +665,9 @@ validated_string!(
             return Err("a target is empty".into());
         }
         if text.contains("://") {
-            crate::probe::tls::parse_endpoint(text).map(drop)
+            crate::probe::tls::parse_endpoint(text)
+                .map(drop)
+                .map_err(|err| err.to_string())
         } else {
             Ok(())
         }

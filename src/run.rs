@@ -35,7 +35,7 @@ pub fn parse_args(
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     // `maint __statvfs PATH` and its kin are maint's own helper processes
     // (see probe::isolated), not part of the command line people use.
-    if let Some((output, ok)) = crate::probe::isolated::helper_main(&args) {
+    if let Some((output, ok)) = helper(&args) {
         print!("{output}");
         return Err(if ok { ExitCode::Ok } else { ExitCode::Warning });
     }
@@ -54,6 +54,32 @@ pub fn parse_args(
                 }
             }
         }
+    }
+}
+
+/// The child's side of `probe::isolated`: runs the helper named in `args`
+/// (`[maint, __name, ...]`) and returns what to print and whether it
+/// succeeded; None when `args` name no helper.
+fn helper(args: &[OsString]) -> Option<(String, bool)> {
+    use std::path::Path;
+    use std::time::Duration;
+
+    let name = args.get(1)?.to_str()?.strip_prefix("__")?;
+    let rest = &args[2..];
+    match (name, rest) {
+        ("statvfs", [path]) => Some(crate::probe::disk::statvfs_helper(Path::new(path))),
+        ("folders", [path, max_entries, budget_ms]) => {
+            let max_entries = max_entries.to_str()?.parse().ok()?;
+            let budget = Duration::from_millis(budget_ms.to_str()?.parse().ok()?);
+            Some(crate::probe::disk::folders_helper(
+                Path::new(path),
+                max_entries,
+                budget,
+            ))
+        }
+        ("logfiles", [path]) => Some(crate::logscan::input::files_helper(Path::new(path))),
+        ("certfiles", [path]) => Some(crate::probe::x509::certfiles_helper(Path::new(path))),
+        _ => None,
     }
 }
 

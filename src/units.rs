@@ -193,6 +193,16 @@ pub fn utc_time(time: chrono::DateTime<chrono::Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// A moment to the minute, where seconds are noise (certificate dates).
+pub fn utc_minute(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The day of a moment, in UTC.
+pub fn utc_day(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d").to_string()
+}
+
 /// Sizes in binary units as `df -h` prints them: `512 B`, `1.5 KiB`, `38.2 GiB`.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

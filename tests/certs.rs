@@ -82,7 +82,8 @@ fn endpoints_yield_one_finding_code_per_problem_in_input_order() {
         .map(|(p, ..)| format!("localhost:{p}"))
         .collect();
     let out = command
-        .args(["--format", "json", "certs", "check", "--ca-file"])
+        .json()
+        .args(["certs", "check", "--ca-file"])
         .arg(&root)
         .args(&targets)
         .run();
@@ -136,7 +137,8 @@ fn the_worst_verdict_sets_the_exit_code() {
     // WARNING outranks UNKNOWN: a host that does not resolve cannot hide a warning.
     let warned = serve_chain(&pki, &pki.leaf(LOCAL, (-10, 45)));
     let out = maint()
-        .args(["--format", "json", "certs", "check", "--ca-file"])
+        .json()
+        .args(["certs", "check", "--ca-file"])
         .arg(&root)
         .arg(format!("localhost:{}", warned.port))
         .arg("no-such-host.invalid")
@@ -154,7 +156,8 @@ fn expiry_is_judged_on_every_certificate_the_server_sends() {
     let root = write(command.dir(), "root.pem", &pki.root.pem);
     let target = format!("localhost:{}", server.port);
     let out = command
-        .args(["--format", "json", "certs", "check", "--ca-file"])
+        .json()
+        .args(["certs", "check", "--ca-file"])
         .arg(&root)
         .arg(&target)
         .run();
@@ -186,7 +189,8 @@ fn weak_keys_and_sha1_signatures_are_found() {
     let weak_target = format!("localhost:{}", weak.port);
     let sha1_target = format!("localhost:{}", sha1.port);
     let out = command
-        .args(["--format", "json", "certs", "check", "--ca-file"])
+        .json()
+        .args(["certs", "check", "--ca-file"])
         .arg(&root)
         .args([&weak_target, &sha1_target])
         .run();
@@ -209,9 +213,7 @@ fn a_server_that_only_speaks_tls_1_0_is_critical() {
     let leaf = pki.openssl_leaf(tempfile::tempdir().unwrap().path(), "rsa:2048", "sha256");
     let server = OpensslServer::start(&leaf, &["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"]);
     let target = format!("127.0.0.1:{}", server.port);
-    let out = maint()
-        .args(["--format", "json", "certs", "check", &target])
-        .run();
+    let out = maint().json().args(["certs", "check", &target]).run();
     out.code(2);
     assert_eq!(codes(&out, &target), ["tls_version"]);
     assert!(
@@ -244,7 +246,8 @@ fn smtp_and_postgres_speak_starttls_first() {
     let pg_target = format!("postgres://localhost:{}", postgres.port);
     let plain_target = format!("postgresql://localhost:{}", plain.port);
     let out = command
-        .args(["--format", "json", "certs", "check", "--ca-file"])
+        .json()
+        .args(["certs", "check", "--ca-file"])
         .arg(&root)
         .args([&smtp_target, &pg_target, &plain_target])
         .run();
@@ -272,7 +275,8 @@ fn unreachable_endpoints_say_why_within_the_deadline() {
     let closed = format!("127.0.0.1:{}", crate::support::command::free_port());
     let plain_text = format!("127.0.0.1:{}", plain_text_port("220 mail.test ESMTP\r\n"));
     let out = maint()
-        .args(["--format", "json", "certs", "check", "--timeout", "1s"])
+        .json()
+        .args(["certs", "check", "--timeout", "1s"])
         .args([&silent, &closed, "no-such-host.invalid:443", &plain_text])
         .run();
     out.code(2);
@@ -343,7 +347,8 @@ fn connect_address_sni_and_verified_name_can_differ() {
         .code(0);
     assert_eq!(server.sni().as_deref(), Some("www.test"));
     let out = maint()
-        .args(["--format", "json", "certs", "check", "--sni", "other.test"])
+        .json()
+        .args(["certs", "check", "--sni", "other.test"])
         .args([
             "--connect",
             &format!("127.0.0.1:{}", server.port),
@@ -390,14 +395,8 @@ fn files_in_pem_der_and_bundles() {
         .to_vec();
     std::fs::write(dir.join("leaf.der"), der).unwrap();
     let out = command
-        .args([
-            "--format",
-            "json",
-            "certs",
-            "check",
-            "--ca-file",
-            "root.pem",
-        ])
+        .json()
+        .args(["certs", "check", "--ca-file", "root.pem"])
         .args(["fullchain.pem", "cas.pem", "leaf.der"])
         .run();
     out.code(2);
@@ -494,9 +493,7 @@ fn a_folder_skips_files_that_hold_no_certificate() {
             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         );
     std::fs::write(command.path("tls/blob.bin"), [0u8, 159, 146, 150, 255]).unwrap();
-    let out = command
-        .args(["--format", "json", "certs", "check", "tls"])
-        .run();
+    let out = command.json().args(["certs", "check", "tls"]).run();
     assert_eq!(
         out.check_names(),
         ["tls/damaged.pem", "tls/site.pem", "tls/sub/soon.crt"]
@@ -523,9 +520,8 @@ fn a_private_key_must_belong_to_the_certificate() {
         maint()
             .file("cert.pem", &leaf.pem)
             .file("key.pem", key)
-            .args([
-                "--format", "json", "certs", "check", "cert.pem", "--key", "key.pem",
-            ])
+            .json()
+            .args(["certs", "check", "cert.pem", "--key", "key.pem"])
             .run()
     };
     run(&leaf.key_pem).code(0);
@@ -549,7 +545,8 @@ fn config_lists_targets_with_their_own_levels() {
         .file("a.pem", &soon.pem)
         .file("b.pem", &soon.pem)
         .config(config)
-        .args(["--format", "json", "certs", "check"])
+        .json()
+        .args(["certs", "check"])
         .run();
     out.code(1);
     assert_eq!(out.check_names(), ["a.pem", "b.pem"]);

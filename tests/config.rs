@@ -29,9 +29,8 @@ fn maint_config_names_the_file() {
     let path = command.path("elsewhere/m.toml");
     let out = command
         .env("MAINT_CONFIG", &path)
-        .args([
-            "--format", "json", "health", "--only", "cpu", "--only", "load",
-        ])
+        .json()
+        .args(["health", "--only", "cpu", "--only", "load"])
         .run();
     assert_eq!(out.check_names(), ["load"]);
 }
@@ -40,9 +39,8 @@ fn maint_config_names_the_file() {
 fn xdg_config_is_found() {
     let out = maint()
         .file(".config/maint/maint.toml", "[health]\nskip = [\"cpu\"]\n")
-        .args([
-            "--format", "json", "health", "--only", "cpu", "--only", "load",
-        ])
+        .json()
+        .args(["health", "--only", "cpu", "--only", "load"])
         .run();
     assert_eq!(out.check_names(), ["load"]);
 }
@@ -167,22 +165,16 @@ fn flags_override_config_which_overrides_defaults() {
     let config = "[health.disk]\nwarn = 0\ncrit = 100\n";
     let out = maint()
         .config(config)
-        .args(["--format", "json", "health", "--only", "disk:/"])
+        .json()
+        .args(["health", "--only", "disk:/"])
         .run();
     out.code(1);
     assert_eq!(out.check("disk:/")["threshold"]["warning"], 0.0);
     // ...and the flag puts the warning back out of reach.
     let out = maint()
         .config(config)
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "disk:/",
-            "--threshold",
-            "disk=100,100",
-        ])
+        .json()
+        .args(["health", "--only", "disk:/", "--threshold", "disk=100,100"])
         .run();
     out.code(0);
     assert_eq!(out.check("disk:/")["threshold"]["warning"], 100.0);

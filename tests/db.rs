@@ -152,15 +152,8 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
         "public.updated".to_owned(),
     ];
     let dry = maint()
-        .args([
-            "--format",
-            "json",
-            "db",
-            "vacuum",
-            "--dry-run",
-            "--url",
-            &db.url,
-        ])
+        .json()
+        .args(["db", "vacuum", "--dry-run", "--url", &db.url])
         .run();
     dry.code(0).nowhere(PASSWORD);
     let plan = own(section(&dry, "plan"));
@@ -191,9 +184,8 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
     assert_eq!(db.dead("public.deleted"), 2500);
 
     let run = maint()
-        .args([
-            "--format", "json", "db", "vacuum", "--jobs", "2", "--url", &db.url,
-        ])
+        .json()
+        .args(["db", "vacuum", "--jobs", "2", "--url", &db.url])
         .run();
     run.code(0).nowhere(PASSWORD);
     let rows = own(section(&run, "tables"));
@@ -211,7 +203,8 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
     }
     // Now nothing needs it.
     let again = maint()
-        .args(["--format", "json", "db", "vacuum", "--url", &db.url])
+        .json()
+        .args(["db", "vacuum", "--url", &db.url])
         .run();
     again.code(0);
     let message = again.check("vacuum")["message"]
@@ -235,9 +228,8 @@ fn named_tables_exclusions_and_analyze_only() {
     clean_table(&db, "public.b", 100);
     db.sql("UPDATE public.b SET v = 'changed'");
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "db",
             "vacuum",
             "--dry-run",
@@ -252,9 +244,8 @@ fn named_tables_exclusions_and_analyze_only() {
     assert_eq!(tables_of(&plan), ["public.a"]);
     assert_eq!(plan[0]["reasons"], "named");
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "db",
             "vacuum",
             "--dry-run",
@@ -268,9 +259,8 @@ fn named_tables_exclusions_and_analyze_only() {
     assert_eq!(tables_of(&plan), ["public.b"], "{}", out.stdout);
     assert_eq!(plan[0]["sql"], "ANALYZE (SKIP_LOCKED) public.b");
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "db",
             "vacuum",
             "--dry-run",
@@ -288,9 +278,8 @@ fn named_tables_exclusions_and_analyze_only() {
         out.stdout
     );
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "db",
             "vacuum",
             "--dry-run",
@@ -336,7 +325,8 @@ fn a_table_locked_by_another_session_is_reported_skipped() {
         .batch_execute("BEGIN; LOCK TABLE public.busy IN SHARE MODE")
         .unwrap();
     let out = maint()
-        .args(["--format", "json", "db", "vacuum", "--url", &db.url])
+        .json()
+        .args(["db", "vacuum", "--url", &db.url])
         .run();
     out.code(1);
     let busy = out.check("public.busy");
@@ -391,14 +381,8 @@ fn ctrl_c_cancels_the_server_side_vacuum() {
     let db = Db::new(postgres::shared(), "cancel");
     big_bloated_table(&db);
     let child = maint()
-        .args([
-            "--format",
-            "json",
-            "db",
-            "vacuum",
-            "--url",
-            &slow_vacuum_url(&db),
-        ])
+        .json()
+        .args(["db", "vacuum", "--url", &slow_vacuum_url(&db)])
         .command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -455,9 +439,8 @@ fn max_duration_cancels_and_reports_what_was_not_done() {
     let db = Db::new(postgres::shared(), "deadline");
     big_bloated_table(&db);
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "db",
             "vacuum",
             "--max-duration",
@@ -502,7 +485,7 @@ fn prune_deletes_exactly_the_old_rows_in_batches() {
         "100",
     ];
     let dry = maint()
-        .args(["--format", "json"])
+        .json()
         .args(args)
         .args(["--dry-run", "--url", &db.url])
         .run();
@@ -520,7 +503,7 @@ fn prune_deletes_exactly_the_old_rows_in_batches() {
 
     db.sql("CREATE INDEX ON metrics (\"timestamp\")");
     let out = maint()
-        .args(["--format", "json"])
+        .json()
         .args(args)
         .args(["--vacuum", "--url", &db.url])
         .run();
@@ -557,7 +540,8 @@ fn the_report_finds_bloat_unused_and_invalid_indexes_and_old_transactions() {
     old.batch_execute("BEGIN; SELECT txid_current()").unwrap();
 
     let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &db.url])
+        .json()
+        .args(["db", "report", "--url", &db.url])
         .run();
     out.code(2).nowhere(PASSWORD);
     let dead = out.check("db:dead_tuples");
@@ -634,7 +618,8 @@ fn slow_statements_come_from_pg_stat_statements() {
     db.sql("CREATE EXTENSION pg_stat_statements");
     db.sql("SELECT pg_sleep(0.05)");
     let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &db.url])
+        .json()
+        .args(["db", "report", "--url", &db.url])
         .run();
     assert!(out.code <= 2, "{}", out.stderr);
     let slow = out.check("db:slow_queries");
@@ -679,16 +664,8 @@ fn tables_we_do_not_own_are_skipped_and_pruning_them_is_refused() {
     let url = stranger(&server, &db);
 
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "db",
-            "vacuum",
-            "--table",
-            "public.theirs",
-            "--url",
-            &url,
-        ])
+        .json()
+        .args(["db", "vacuum", "--table", "public.theirs", "--url", &url])
         .run();
     out.code(1).nowhere(PASSWORD);
     let check = out.check("public.theirs");
@@ -750,9 +727,7 @@ fn a_standby_is_refused_with_a_clear_message() {
         .one_error_line("read-only standby (in recovery): DELETE must run on the primary");
     // The report only reads: it works on a standby, and leaves what only
     // the primary can tell UNKNOWN (tests/verdicts.rs has the details).
-    let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &url])
-        .run();
+    let out = maint().json().args(["db", "report", "--url", &url]).run();
     out.code(3);
     assert_eq!(out.check("db:role")["status"], "OK");
 }
@@ -932,9 +907,8 @@ fn a_server_frozen_mid_statement_is_given_up_soon_after_the_deadline() {
     let db = Db::new(&server, "frozen");
     big_bloated_table(&db);
     let child = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "db",
             "vacuum",
             "--max-duration",

@@ -126,7 +126,8 @@ fn sslmode_require_and_verify_full_connect_over_tls() {
 
     let require = format!("{url}?sslmode=require");
     let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &require])
+        .json()
+        .args(["db", "report", "--url", &require])
         .run();
     assert!(out.code <= 2, "{}", out.stderr);
     out.nowhere(PASSWORD);
@@ -135,29 +136,15 @@ fn sslmode_require_and_verify_full_connect_over_tls() {
     // PGSSLMODE does the same for a URL that does not say.
     let out = maint()
         .env("PGSSLMODE", "require")
-        .args([
-            "--format",
-            "json",
-            "db",
-            "vacuum",
-            "--dry-run",
-            "--url",
-            url,
-        ])
+        .json()
+        .args(["db", "vacuum", "--dry-run", "--url", url])
         .run();
     out.code(0);
 
     // `maint health` shares the connection code.
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "postgres",
-            "--postgres",
-            &require,
-        ])
+        .json()
+        .args(["health", "--only", "postgres", "--postgres", &require])
         .run();
     assert_eq!(out.check("postgres")["status"], "OK", "{}", out.stdout);
 
@@ -166,9 +153,7 @@ fn sslmode_require_and_verify_full_connect_over_tls() {
         "{url}?sslmode=verify-full&sslrootcert={}",
         ca_file.display()
     );
-    let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &full])
-        .run();
+    let out = maint().json().args(["db", "report", "--url", &full]).run();
     assert!(out.code <= 2, "{}", out.stderr);
 
     // verify-ca checks the chain but not the name.
@@ -179,7 +164,8 @@ fn sslmode_require_and_verify_full_connect_over_tls() {
         ca_file.display()
     );
     let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &ca_only])
+        .json()
+        .args(["db", "report", "--url", &ca_only])
         .run();
     assert!(out.code <= 2, "{}", out.stderr);
 

@@ -21,15 +21,12 @@ fn folders_config(dir: &Path) -> String {
 fn diagnose_with(extra: &str) -> crate::support::command::Output {
     let command = maint();
     let config = format!("{QUIET_HOST}{}{extra}", folders_config(command.dir()));
-    command
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run()
+    command.config(&config).json().args(["diagnose"]).run()
 }
 
 #[test]
 fn zero_config_gathers_every_section() {
-    let out = maint().args(["--format", "json", "diagnose"]).run();
+    let out = maint().json().args(["diagnose"]).run();
     let json = out.json();
     assert_eq!(json["command"], "diagnose");
     for section in [
@@ -127,10 +124,7 @@ fn a_full_disk_is_a_finding_that_says_why_it_matters() {
         "[health]\nskip = [\"cpu\", \"load\"]\ndisk = {{ warn = 0, crit = 0 }}\n{}",
         folders_config(command.dir())
     );
-    let out = command
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run();
+    let out = command.config(&config).json().args(["diagnose"]).run();
     out.code(2);
     let finding = out.check("disk:/");
     assert!(
@@ -313,7 +307,6 @@ fn a_hung_collector_does_not_delay_the_report() {
         eprintln!("skipped: mounting a FUSE filesystem in a private namespace needs root");
         return;
     }
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hangfs.py");
     let command = maint();
     let mount_point = command.path("hung");
     std::fs::create_dir(&mount_point).unwrap();
@@ -321,25 +314,11 @@ fn a_hung_collector_does_not_delay_the_report() {
     let config = format!(
         "{QUIET_HOST}[health.disk]\nwarn = 100\ncrit = 100\n[diagnose]\npaths = [\"{point}\"]\ntimeout = \"1s\"\ndeadline = \"2s\"\n"
     );
-    let script = format!(
-        r#"/usr/bin/python3 {fixture} {point} & fs=$!
-        for _ in $(seq 100); do grep -q " {point} " /proc/self/mountinfo && break; sleep 0.05; done
-        timeout -s KILL 20 "$@"; code=$?
-        kill -9 $fs; exit $code"#
-    );
     let out = command
         .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run_via(&[
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &script,
-            "sh",
-        ]);
+        .json()
+        .args(["diagnose"])
+        .run_with_hung_mount(&point, r#"timeout -s KILL 20 "$@"; code=$?"#);
     assert!(out.elapsed.as_secs_f64() < 8.0, "took {:?}", out.elapsed);
     out.code(3);
     let finding = out.check(&format!("folders:{point}"));
@@ -383,10 +362,7 @@ fn an_expiring_certificate_is_a_finding_with_the_command_to_run() {
         folders_config(command.dir()),
         cert.display()
     );
-    let out = command
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run();
+    let out = command.config(&config).json().args(["diagnose"]).run();
     out.code(2);
     let finding = out.check(&format!("cert:{}", cert.display()));
     assert_eq!(finding["status"], "CRITICAL");
@@ -473,7 +449,8 @@ fn recent_errors_come_from_the_configured_logs_and_secrets_in_them_stay_out_of_t
     let bundle = command.path("support.tar.gz");
     let out = command
         .config(&config)
-        .args(["--format", "json", "diagnose", "--bundle"])
+        .json()
+        .args(["diagnose", "--bundle"])
         .arg(&bundle)
         .run();
     let finding = out.check("logs:errors");
@@ -514,7 +491,7 @@ fn a_missing_or_stale_backup_is_a_finding_with_the_command_to_run() {
     let dir = command.dir().to_path_buf();
 
     // No backup yet.
-    let out = maint().args(["--format", "json", "diagnose"]).run_in(&dir);
+    let out = maint().json().args(["diagnose"]).run_in(&dir);
     let finding = out.check("backup:latest");
     assert_eq!(finding["status"], "WARNING");
     assert_eq!(finding["hint"], "maint backup create");
@@ -522,7 +499,7 @@ fn a_missing_or_stale_backup_is_a_finding_with_the_command_to_run() {
     // A backup, then older than the (configured) warning age.
     maint().args(["backup", "create"]).run_in(&dir).code(0);
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let out = maint().args(["--format", "json", "diagnose"]).run_in(&dir);
+    let out = maint().json().args(["diagnose"]).run_in(&dir);
     out.code(1);
     let finding = out.check("backup:age");
     assert_eq!(finding["status"], "WARNING");

@@ -192,9 +192,7 @@ fn a_server_that_stops_answering_after_login_cannot_hold_db_report() {
 #[test]
 fn silent_postgres_and_redis_ports_are_critical_within_the_timeout() {
     let redis = format!("redis://127.0.0.1:{}", silent_port());
-    let out = run_bounded(maint().args([
-        "--format",
-        "json",
+    let out = run_bounded(maint().json().args([
         "health",
         "--only",
         "postgres",
@@ -222,9 +220,7 @@ fn silent_postgres_and_redis_ports_are_critical_within_the_timeout() {
 #[test]
 fn postgres_that_stops_answering_after_login_is_critical_within_the_timeout() {
     let proxy = stalling_proxy(&upstream());
-    let out = run_bounded(maint().args([
-        "--format",
-        "json",
+    let out = run_bounded(maint().json().args([
         "health",
         "--only",
         "postgres",
@@ -251,22 +247,6 @@ fn postgres_that_stops_answering_after_login_is_critical_within_the_timeout() {
 
 // Case 2: a hung mount left one stuck helper per run, never reaped, and
 // `logs analyze` on it hung without limit.
-
-/// A shell script that mounts the hung FUSE filesystem at `point` in the
-/// private mount namespace it runs in, runs `body`, then kills the
-/// filesystem (which frees whatever was stuck on it). A watchdog kills it
-/// after 40 s in any case: a maint stuck in the kernel cannot be killed
-/// otherwise, and the test must fail rather than hang.
-fn with_hung_mount(point: &str, body: &str) -> String {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hangfs.py");
-    format!(
-        r#"/usr/bin/python3 {fixture} {point} & fs=$!
-        (sleep 40; kill -9 $fs) >/dev/null 2>&1 & watchdog=$!
-        for _ in $(seq 100); do grep -q " {point} " /proc/self/mountinfo && break; sleep 0.05; done
-        {body}
-        kill -9 $fs $watchdog; exit $code"#
-    )
-}
 
 fn can_mount_fuse() -> bool {
     let ok = rustix::process::geteuid().is_root() && std::path::Path::new("/dev/fuse").exists();
@@ -307,16 +287,9 @@ fn runs_against_a_hung_mount_leave_at_most_one_stuck_helper() {
     );
     let out = command
         .env("XDG_RUNTIME_DIR", &runtime)
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            &format!("*:{point}"),
-            "--timeout",
-            "1s",
-        ])
-        .run_in_private_mounts(&with_hung_mount(&point, &body));
+        .json()
+        .args(["health", "--only", &format!("*:{point}"), "--timeout", "1s"])
+        .run_with_hung_mount(&point, &body);
     out.code(3);
     let stuck: usize = std::fs::read_to_string(&count_file)
         .unwrap()
@@ -346,11 +319,9 @@ fn logs_analyze_reports_a_folder_on_a_hung_mount_and_reads_the_rest() {
     std::fs::create_dir(&runtime).unwrap();
     let out = command
         .env("XDG_RUNTIME_DIR", &runtime)
-        .args(["--format", "json", "logs", "analyze", &point, "app.log"])
-        .run_in_private_mounts(&with_hung_mount(
-            &point,
-            r#"timeout -s KILL 60 "$@"; code=$?"#,
-        ));
+        .json()
+        .args(["logs", "analyze", &point, "app.log"])
+        .run_with_hung_mount(&point, r#"timeout -s KILL 60 "$@"; code=$?"#);
     out.code(3);
     ended_within(&out, 5.0);
     let hung = out.check(&format!("file:{point}"));
@@ -384,10 +355,7 @@ fn a_key_or_ca_file_on_a_hung_mount_is_an_error_not_a_hang() {
             "--key",
             &format!("{point}/stuck"),
         ])
-        .run_in_private_mounts(&with_hung_mount(
-            &point,
-            r#"timeout -s KILL 30 "$@"; code=$?"#,
-        ));
+        .run_with_hung_mount(&point, r#"timeout -s KILL 30 "$@"; code=$?"#);
     out.code(3);
     out.stderr_has("--key: cannot read");
     out.stderr_has(&format!("{point}/stuck"));
@@ -501,7 +469,8 @@ fn contains_searches_the_whole_body_up_to_max_body_and_says_when_it_stopped() {
     let out = run_bounded(
         maint()
             .config(&config)
-            .args(["--format", "json", "health", "--only", "http"]),
+            .json()
+            .args(["health", "--only", "http"]),
     );
     out.code(2);
     assert_eq!(out.check("http:far")["status"], "OK");
@@ -526,9 +495,7 @@ fn state_after_rotation_counts_new_lines_that_repeat_old_ones() {
         let dir = command.dir().to_path_buf();
         let log = dir.join("app.log");
         let run = |dir: &std::path::Path| {
-            let out = run_bounded(maint().args([
-                "--format",
-                "json",
+            let out = run_bounded(maint().json().args([
                 "logs",
                 "analyze",
                 &dir.join("app.log").display().to_string(),
@@ -579,7 +546,8 @@ fn silent_certificate_endpoints_wait_out_one_timeout_together() {
         .collect();
     let out = run_bounded(
         maint()
-            .args(["--format", "json", "certs", "check", "--timeout", "2s"])
+            .json()
+            .args(["certs", "check", "--timeout", "2s"])
             .args(&silent),
     );
     out.code(2);
@@ -609,20 +577,9 @@ fn a_certificate_on_a_hung_mount_is_unknown_and_the_others_are_checked() {
     std::fs::create_dir(&runtime).unwrap();
     let out = command
         .env("XDG_RUNTIME_DIR", &runtime)
-        .args([
-            "--format",
-            "json",
-            "certs",
-            "check",
-            "--timeout",
-            "2s",
-            "ok.pem",
-            &stuck,
-        ])
-        .run_in_private_mounts(&with_hung_mount(
-            &point,
-            r#"timeout -s KILL 60 "$@"; code=$?"#,
-        ));
+        .json()
+        .args(["certs", "check", "--timeout", "2s", "ok.pem", &stuck])
+        .run_with_hung_mount(&point, r#"timeout -s KILL 60 "$@"; code=$?"#);
     out.code(3);
     ended_within(&out, 2.0);
     assert_eq!(out.check("ok.pem")["status"], "OK");

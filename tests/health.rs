@@ -14,7 +14,7 @@ fn status_code(status: &str) -> i32 {
 
 #[test]
 fn zero_config_checks_the_local_resources() {
-    let out = maint().args(["--format", "json", "health"]).run();
+    let out = maint().json().args(["health"]).run();
     let json = out.json();
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["command"], "health");
@@ -41,9 +41,7 @@ fn zero_config_checks_the_local_resources() {
 
 #[test]
 fn disk_use_is_computed_like_df() {
-    let out = maint()
-        .args(["--format", "json", "health", "--only", "disk:/"])
-        .run();
+    let out = maint().json().args(["health", "--only", "disk:/"]).run();
     let ours = out.check("disk:/")["value"].as_f64().unwrap();
     let df = std::process::Command::new("df")
         .args(["--output=pcent", "/"])
@@ -84,16 +82,8 @@ fn list_shows_the_plan_and_runs_nothing() {
     );
     out.stdout_has(" cpu ").stdout_has(" disk:/ ");
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--list",
-            "--skip",
-            "inodes",
-            "--deadline",
-            "3s",
-        ])
+        .json()
+        .args(["health", "--list", "--skip", "inodes", "--deadline", "3s"])
         .run();
     let rows = out.json()["sections"]["checks"].as_array().unwrap().clone();
     assert!(
@@ -110,21 +100,16 @@ fn list_shows_the_plan_and_runs_nothing() {
 
 #[test]
 fn only_and_skip_select_by_name_kind_and_glob() {
-    let out = maint()
-        .args(["--format", "json", "health", "--only", "cpu"])
-        .run();
+    let out = maint().json().args(["health", "--only", "cpu"]).run();
     assert_eq!(out.check_names(), ["cpu"]);
-    let out = maint()
-        .args(["--format", "json", "health", "--only", "memory"])
-        .run();
+    let out = maint().json().args(["health", "--only", "memory"]).run();
     assert_eq!(out.check_names(), ["memory"]);
-    let out = maint()
-        .args(["--format", "json", "health", "--only", "*:/"])
-        .run();
+    let out = maint().json().args(["health", "--only", "*:/"]).run();
     assert_eq!(out.check_names(), ["disk:/", "inodes:/"]);
     let out = maint()
+        .json()
         .args([
-            "--format", "json", "health", "--skip", "disk", "--skip", "inodes", "--skip", "cpu",
+            "health", "--skip", "disk", "--skip", "inodes", "--skip", "cpu",
         ])
         .run();
     assert_eq!(out.check_names(), ["load", "memory", "swap"]);
@@ -145,15 +130,8 @@ fn only_naming_nothing_is_a_usage_error() {
 #[test]
 fn thresholds_are_overridden_on_the_command_line() {
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "disk:/",
-            "--threshold",
-            "disk=0,0",
-        ])
+        .json()
+        .args(["health", "--only", "disk:/", "--threshold", "disk=0,0"])
         .run();
     out.code(2);
     let check = out.check("disk:/");
@@ -165,15 +143,8 @@ fn thresholds_are_overridden_on_the_command_line() {
             .starts_with("du -xh --max-depth=2 /")
     );
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "memory",
-            "--threshold",
-            "memory=0.001",
-        ])
+        .json()
+        .args(["health", "--only", "memory", "--threshold", "memory=0.001"])
         .run();
     out.code(1);
     assert_eq!(out.check("memory")["threshold"]["critical"], 90.0);
@@ -207,15 +178,8 @@ fn a_check_past_the_deadline_is_unknown_and_the_report_is_on_time() {
         .config(&format!(
             "[[health.http]]\nname = \"hang\"\nurl = \"{hang}\"\ntimeout = \"30s\"\n"
         ))
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "http:hang",
-            "--deadline",
-            "1s",
-        ])
+        .json()
+        .args(["health", "--only", "http:hang", "--deadline", "1s"])
         .run();
     assert!(out.elapsed.as_secs_f64() < 3.0, "took {:?}", out.elapsed);
     out.code(3);
@@ -231,30 +195,15 @@ fn a_hung_mount_is_unknown_and_the_run_still_ends() {
         eprintln!("skipped: mounting a FUSE filesystem in a private namespace needs root");
         return;
     }
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hangfs.py");
     let command = maint();
     let mount_point = command.path("hung");
     std::fs::create_dir(&mount_point).unwrap();
     let point = mount_point.display().to_string();
-    // In a private mount namespace: mount, run maint (bounded, so a regression
-    // fails instead of hanging the suite), then kill the filesystem.
-    let script = format!(
-        r#"/usr/bin/python3 {fixture} {point} & fs=$!
-        for _ in $(seq 100); do grep -q " {point} " /proc/self/mountinfo && break; sleep 0.05; done
-        timeout -s KILL 20 "$@"; code=$?
-        kill -9 $fs; exit $code"#
-    );
     let out = command
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            &format!("*:{point}"),
-            "--timeout",
-            "1s",
-        ])
-        .run_in_private_mounts(&script);
+        .json()
+        .args(["health", "--only", &format!("*:{point}"), "--timeout", "1s"])
+        // Bounded, so that a regression fails instead of hanging the suite.
+        .run_with_hung_mount(&point, r#"timeout -s KILL 20 "$@"; code=$?"#);
     assert!(out.elapsed.as_secs_f64() < 10.0, "took {:?}", out.elapsed);
     out.code(3);
     let check = out.check(&format!("disk:{point}"));
@@ -283,9 +232,8 @@ fn inside_a_cgroup_memory_and_cpu_are_judged_against_its_limits() {
     };
     let script = cgroup.join_script();
     let out = maint()
-        .args([
-            "--format", "json", "health", "--only", "memory", "--only", "cpu",
-        ])
+        .json()
+        .args(["health", "--only", "memory", "--only", "cpu"])
         .run_via(&["sh", "-c", &script, "sh"]);
     let memory = out.check("memory");
     let message = memory["message"].as_str().unwrap();

@@ -10,15 +10,8 @@ use crate::support::postgres::{self, PASSWORD, Postgres};
 fn a_healthy_server_gives_three_ok_checks() {
     let server = postgres::shared();
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "postgres",
-            "--postgres",
-            server.url(),
-        ])
+        .json()
+        .args(["health", "--only", "postgres", "--postgres", server.url()])
         .run();
     out.code(0);
     assert_eq!(
@@ -48,7 +41,8 @@ fn the_config_section_enables_the_check() {
             "[postgres]\nurl = \"{}\"\nconnections = {{ warn = 0 }}\n",
             server.url()
         ))
-        .args(["--format", "json", "health", "--only", "postgres"])
+        .json()
+        .args(["health", "--only", "postgres"])
         .run();
     out.code(1);
     let connections = out.check("postgres:connections");
@@ -73,7 +67,8 @@ fn the_wrong_password_is_critical_and_never_shown() {
     let server = Postgres::start();
     let wrong = "not-the-password-0815";
     let out = maint()
-        .args(["--format", "json", "health", "--only", "postgres"])
+        .json()
+        .args(["health", "--only", "postgres"])
         .arg("--postgres")
         .arg(server.url_with_password(Some(wrong)))
         .run();
@@ -106,7 +101,8 @@ fn the_wrong_password_is_critical_and_never_shown() {
 fn a_missing_password_is_critical() {
     let server = Postgres::start();
     let out = maint()
-        .args(["--format", "json", "health", "--only", "postgres"])
+        .json()
+        .args(["health", "--only", "postgres"])
         .arg("--postgres")
         .arg(server.url_with_password(None))
         .run();
@@ -124,15 +120,8 @@ fn a_server_stopped_between_two_runs_is_critical() {
     let server = Postgres::start();
     let run = || {
         maint()
-            .args([
-                "--format",
-                "json",
-                "health",
-                "--only",
-                "postgres",
-                "--postgres",
-                server.url(),
-            ])
+            .json()
+            .args(["health", "--only", "postgres", "--postgres", server.url()])
             .run()
     };
     run().code(0);
@@ -202,9 +191,8 @@ fn a_long_open_transaction_is_reported_with_its_pid() {
     transaction.execute("SELECT txid_current()", &[]).unwrap();
     std::thread::sleep(Duration::from_millis(1200));
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "health",
             "--only",
             "postgres:oldest_transaction",

@@ -17,15 +17,8 @@ const NAMES: [&str; 5] = [
 fn a_healthy_server_is_ok() {
     let server = redis::shared();
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "redis",
-            "--redis",
-            server.url(),
-        ])
+        .json()
+        .args(["health", "--only", "redis", "--redis", server.url()])
         .run();
     out.code(0);
     assert_eq!(out.check_names(), NAMES);
@@ -52,15 +45,8 @@ fn redis_url_is_used_when_the_section_gives_none() {
 fn auth_required_but_not_given_is_critical() {
     let server = Redis::start(&[("requirepass", "redis-secret-31337")]);
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "redis",
-            "--redis",
-            server.url(),
-        ])
+        .json()
+        .args(["health", "--only", "redis", "--redis", server.url()])
         .run();
     out.code(2);
     let check = out.check("redis");
@@ -84,7 +70,8 @@ fn auth_required_but_not_given_is_critical() {
 fn a_wrong_password_is_critical_and_never_shown() {
     let server = Redis::start(&[("requirepass", "redis-secret-31337")]);
     let out = maint()
-        .args(["--format", "json", "health", "--only", "redis"])
+        .json()
+        .args(["health", "--only", "redis"])
         .arg("--redis")
         .arg(format!("redis://:wrong-redis-pw@127.0.0.1:{}", server.port))
         .run();
@@ -113,9 +100,8 @@ fn a_wrong_password_is_critical_and_never_shown() {
 fn a_server_that_is_down_is_critical() {
     let port = free_port();
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "health",
             "--only",
             "redis",
@@ -142,15 +128,8 @@ fn a_server_that_is_down_is_critical() {
 fn memory_is_judged_against_maxmemory() {
     let server = Redis::start(&[("maxmemory", "2mb"), ("maxmemory-policy", "noeviction")]);
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "redis:memory",
-            "--redis",
-            server.url(),
-        ])
+        .json()
+        .args(["health", "--only", "redis:memory", "--redis", server.url()])
         .args(["--threshold", "redis.memory=1,99"])
         .run();
     out.code(1);

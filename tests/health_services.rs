@@ -21,7 +21,8 @@ fn a_healthy_endpoint_is_ok() {
     )]);
     let out = maint()
         .config(&config)
-        .args(["--format", "json", "health", "--only", "http"])
+        .json()
+        .args(["health", "--only", "http"])
         .run();
     out.code(0);
     let check = out.check("http:api");
@@ -38,15 +39,8 @@ fn a_healthy_endpoint_is_ok() {
 #[test]
 fn http_500_is_critical_with_a_curl_hint() {
     let out = maint()
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            "http",
-            "--http",
-            &url("/status/500"),
-        ])
+        .json()
+        .args(["health", "--only", "http", "--http", &url("/status/500")])
         .run();
     out.code(2);
     let name = format!(
@@ -79,7 +73,8 @@ fn expected_status_and_body_are_checked() {
     ]);
     let out = maint()
         .config(&config)
-        .args(["--format", "json", "health", "--only", "http"])
+        .json()
+        .args(["health", "--only", "http"])
         .run();
     out.code(2);
     assert_eq!(out.check("http:maintenance")["status"], "OK");
@@ -102,7 +97,8 @@ fn slow_answers_cross_the_latency_levels() {
     )]);
     let out = maint()
         .config(&config)
-        .args(["--format", "json", "health", "--only", "http"])
+        .json()
+        .args(["health", "--only", "http"])
         .run();
     out.code(1);
     let check = out.check("http:slow");
@@ -118,7 +114,8 @@ fn an_endpoint_that_never_answers_is_critical_after_its_timeout() {
     )]);
     let out = maint()
         .config(&config)
-        .args(["--format", "json", "health", "--only", "http"])
+        .json()
+        .args(["health", "--only", "http"])
         .run();
     out.code(2);
     assert!(out.elapsed.as_secs_f64() < 3.0, "took {:?}", out.elapsed);
@@ -142,9 +139,8 @@ fn refused_connections_are_critical() {
     );
     let out = maint()
         .config(&config)
-        .args([
-            "--format", "json", "health", "--only", "http", "--only", "tcp",
-        ])
+        .json()
+        .args(["health", "--only", "http", "--only", "tcp"])
         .run();
     out.code(2);
     let http = out.check("http:down");
@@ -168,7 +164,8 @@ fn an_open_port_is_ok() {
     let address = listener.local_addr().unwrap();
     let out = maint()
         .config(&format!("[[health.tcp]]\naddress = \"{address}\"\n"))
-        .args(["--format", "json", "health", "--only", "tcp"])
+        .json()
+        .args(["health", "--only", "tcp"])
         .run();
     out.code(0);
     assert!(
@@ -187,9 +184,8 @@ fn a_name_that_does_not_resolve_is_unknown() {
     );
     let out = maint()
         .config(&config)
-        .args([
-            "--format", "json", "health", "--only", "http", "--only", "tcp",
-        ])
+        .json()
+        .args(["health", "--only", "http", "--only", "tcp"])
         .run();
     out.code(3);
     let http = out.check("http:nowhere");
@@ -220,7 +216,8 @@ fn forty_endpoints_with_ten_silent_are_all_judged() {
     }
     let out = maint()
         .config(&config)
-        .args(["--format", "json", "health", "--only", "http"])
+        .json()
+        .args(["health", "--only", "http"])
         .run();
     out.code(2);
     let json = out.json();
@@ -255,7 +252,8 @@ name = \"no-such-daemon\"
 ";
     let out = maint()
         .config(config)
-        .args(["--format", "json", "health", "--only", "process"])
+        .json()
+        .args(["health", "--only", "process"])
         .run();
     sleeper.kill().unwrap();
     sleeper.wait().unwrap();

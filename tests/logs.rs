@@ -219,14 +219,8 @@ fn counts_equal_grep_on_every_timestamp_format_whole_and_windowed() {
         let path = command.path("app.log");
         let lines = write_log(&path, 2_000, start, Duration::from_secs(50), &*stamp);
         let whole = command
-            .args([
-                "--format",
-                "json",
-                "logs",
-                "analyze",
-                "app.log",
-                "--explain",
-            ])
+            .json()
+            .args(["logs", "analyze", "app.log", "--explain"])
             .args(extra_patterns())
             .run();
         assert_eq!(counts(&whole), grep_counts(&path), "{name}: whole file");
@@ -252,9 +246,8 @@ fn counts_equal_grep_on_every_timestamp_format_whole_and_windowed() {
         let windowed = maint();
         std::fs::copy(&path, windowed.path("app.log")).unwrap();
         let windowed = windowed
+            .json()
             .args([
-                "--format",
-                "json",
                 "logs",
                 "analyze",
                 "app.log",
@@ -296,16 +289,8 @@ fn the_window_start_is_found_by_binary_search_in_a_large_file() {
     }
     drop(file);
     let out = command
-        .args([
-            "--format",
-            "json",
-            "logs",
-            "analyze",
-            "big.log",
-            "--since",
-            "24h",
-            "--explain",
-        ])
+        .json()
+        .args(["logs", "analyze", "big.log", "--since", "24h", "--explain"])
         .args(extra_patterns())
         .run();
     assert_eq!(counts(&out), grep_counts(&expected));
@@ -367,14 +352,8 @@ fn rotated_sets_read_oldest_first_with_multi_member_gzip_by_content() {
     set_mtime(&dir.join("app.log.1"), Duration::from_secs(13 * 3600));
 
     let out = command
-        .args([
-            "--format",
-            "json",
-            "logs",
-            "analyze",
-            "app.log",
-            "--explain",
-        ])
+        .json()
+        .args(["logs", "analyze", "app.log", "--explain"])
         .run();
     out.code(0);
     assert_eq!(out.check("errors")["value"], 5.0);
@@ -391,7 +370,8 @@ fn rotated_sets_read_oldest_first_with_multi_member_gzip_by_content() {
 
     // A day's window: the rotated files last written before it are not opened.
     let out = maint()
-        .args(["--format", "json", "logs", "analyze"])
+        .json()
+        .args(["logs", "analyze"])
         .arg(dir.join("app.log"))
         .args(["--since", "24h", "--explain"])
         .run();
@@ -426,7 +406,8 @@ fn gzip_counts_equal_zcat_grep() {
     two_members.extend(gzip(b));
     std::fs::write(command.path("app.log.1.gz"), two_members).unwrap();
     let out = command
-        .args(["--format", "json", "logs", "analyze", "app.log.1.gz"])
+        .json()
+        .args(["logs", "analyze", "app.log.1.gz"])
         .args(extra_patterns())
         .run();
     assert_eq!(counts(&out), grep_counts(&plain));
@@ -453,8 +434,9 @@ fn templates_histogram_and_peak() {
     ));
     let out = command
         .file("app.log", &text)
+        .json()
         .args([
-            "--format", "json", "logs", "analyze", "app.log", "--top", "1", "--bucket", "15m",
+            "logs", "analyze", "app.log", "--top", "1", "--bucket", "15m",
         ])
         .run();
     let json = out.json();
@@ -521,7 +503,8 @@ fn thresholds_map_to_exit_codes() {
         .code(0);
     let out = maint()
         .file("a.log", &errors_now(101))
-        .args(["--format", "json", "logs", "analyze", "a.log"])
+        .json()
+        .args(["logs", "analyze", "a.log"])
         .run();
     out.code(1);
     let errors = out.check("errors");
@@ -541,9 +524,8 @@ fn thresholds_map_to_exit_codes() {
     // Rates: the busiest hour.
     let out = maint()
         .file("a.log", &errors_now(4))
+        .json()
         .args([
-            "--format",
-            "json",
             "logs",
             "analyze",
             "a.log",
@@ -571,9 +553,8 @@ fn no_lines_in_the_window_is_its_own_result() {
     let old = (Utc::now() - chrono::Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ");
     let out = maint()
         .file("a.log", &format!("{old} ERROR long ago\n"))
-        .args([
-            "--format", "json", "logs", "analyze", "a.log", "--since", "24h",
-        ])
+        .json()
+        .args(["logs", "analyze", "a.log", "--since", "24h"])
         .run();
     out.code(3);
     let lines = out.check("lines");
@@ -588,7 +569,8 @@ fn no_lines_in_the_window_is_its_own_result() {
     // An empty file is the same result, not an error.
     let out = maint()
         .file("empty.log", "")
-        .args(["--format", "json", "logs", "analyze", "empty.log"])
+        .json()
+        .args(["logs", "analyze", "empty.log"])
         .run();
     out.code(3);
     assert_eq!(out.check("lines")["value"], 0.0);
@@ -599,15 +581,8 @@ fn no_lines_in_the_window_is_its_own_result() {
 fn undated_lines_are_counted_and_reported() {
     let out = maint()
         .file("plain.log", "ERROR no time here\nWARN nor here\nfine\n")
-        .args([
-            "--format",
-            "json",
-            "logs",
-            "analyze",
-            "plain.log",
-            "--since",
-            "1h",
-        ])
+        .json()
+        .args(["logs", "analyze", "plain.log", "--since", "1h"])
         .run();
     out.code(1);
     let undated = out.check("undated");
@@ -627,7 +602,8 @@ fn undated_lines_are_counted_and_reported() {
     // Without a window they count like any line.
     let out = maint()
         .file("plain.log", "ERROR no time here\n")
-        .args(["--format", "json", "logs", "analyze", "plain.log"])
+        .json()
+        .args(["logs", "analyze", "plain.log"])
         .run();
     out.code(0);
     assert_eq!(out.check("errors")["value"], 1.0);
@@ -637,14 +613,8 @@ fn undated_lines_are_counted_and_reported() {
 fn a_missing_or_unreadable_file_is_reported_and_the_rest_analysed() {
     let out = maint()
         .file("good.log", &errors_now(3))
-        .args([
-            "--format",
-            "json",
-            "logs",
-            "analyze",
-            "good.log",
-            "missing.log",
-        ])
+        .json()
+        .args(["logs", "analyze", "good.log", "missing.log"])
         .run();
     out.code(3);
     assert_eq!(out.check("errors")["value"], 3.0);
@@ -670,7 +640,8 @@ fn a_missing_or_unreadable_file_is_reported_and_the_rest_analysed() {
         path
     };
     let out = command
-        .args(["--format", "json", "logs", "analyze", "good.log"])
+        .json()
+        .args(["logs", "analyze", "good.log"])
         .arg(&unreadable)
         .run();
     out.code(3);
@@ -690,9 +661,8 @@ fn a_binary_file_is_not_analysed() {
     )
     .unwrap();
     let out = command
-        .args([
-            "--format", "json", "logs", "analyze", "good.log", "core.bin",
-        ])
+        .json()
+        .args(["logs", "analyze", "good.log", "core.bin"])
         .run();
     out.code(3);
     let check = out.check("file:core.bin");
@@ -723,7 +693,8 @@ fn a_truncated_gzip_counts_what_was_read() {
     )
     .unwrap();
     let out = command
-        .args(["--format", "json", "logs", "analyze", "app.log.1.gz"])
+        .json()
+        .args(["logs", "analyze", "app.log.1.gz"])
         .run();
     out.code(1);
     let check = out.check("file:app.log.1.gz");
@@ -758,7 +729,8 @@ fn a_100_mb_line_is_one_line_and_memory_stays_bounded() {
     drop(file);
     // GNU time reports the peak memory (.ci/run installs it).
     let out = command
-        .args(["--format", "json", "logs", "analyze", "huge.log"])
+        .json()
+        .args(["logs", "analyze", "huge.log"])
         .run_via(&["/usr/bin/time", "-f", "maxrss_kb=%M"]);
     assert_eq!(out.check("lines")["value"], 3.0);
     assert_eq!(
@@ -818,7 +790,7 @@ fn config_adds_paths_patterns_and_thresholds() {
     let out = maint()
         .config("[logs]\npaths = [\"logs\"]\nthresholds = [\"timeouts>1\"]\nno_lines = \"ok\"\n\n[logs.patterns]\ntimeouts = \"timed out\"\n")
         .file("logs/app.log", "a timed out\nb timed out\nERROR c\n")
-        .args(["--format", "json", "logs", "analyze"])
+        .json().args(["logs", "analyze"])
         .run();
     out.code(1);
     assert_eq!(out.check("timeouts")["value"], 2.0);
@@ -850,7 +822,8 @@ fn analyze_with_state(dir: &Path, extra: &[&str]) -> crate::support::command::Ou
         let _ = entry;
     }
     command = command
-        .args(["--format", "json", "logs", "analyze"])
+        .json()
+        .args(["logs", "analyze"])
         .arg(dir.join("app.log"))
         .arg("--state")
         .arg(dir.join("logs.state"));

@@ -117,7 +117,8 @@ fn json_snapshot_with_the_moving_parts_masked() {
             "[[health.http]]\nname = \"api\"\nurl = \"{}\"\n",
             crate::support::http::url("/status/503")
         ))
-        .args(["--format", "json", "health", "--only", "http:api"])
+        .json()
+        .args(["health", "--only", "http:api"])
         .run();
     out.code(2);
     let masked = mask(&out.stdout);

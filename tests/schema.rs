@@ -71,7 +71,7 @@ fn every_command_output_matches_the_schema() {
         ),
     ];
     for (what, args) in cases {
-        let out = maint().args(["--format", "json"]).args(args).run();
+        let out = maint().json().args(args).run();
         assert_valid(what, &out.json());
     }
     // Logs and backups, on files of the test's own.
@@ -84,7 +84,8 @@ fn every_command_output_matches_the_schema() {
     std::fs::create_dir(command.path("backups")).unwrap();
     let dir = command.dir().to_path_buf();
     let logs = maint()
-        .args(["--format", "json", "logs", "analyze", "app.log"])
+        .json()
+        .args(["logs", "analyze", "app.log"])
         .run_in(&dir);
     assert_valid("logs analyze", &logs.json());
     for args in [
@@ -94,7 +95,7 @@ fn every_command_output_matches_the_schema() {
         vec!["backup", "prune", "--dry-run", "--dest", "backups"],
         vec!["backup", "drill", "--dest", "backups"],
     ] {
-        let out = maint().args(["--format", "json"]).args(&args).run_in(&dir);
+        let out = maint().json().args(&args).run_in(&dir);
         assert_valid(&args.join(" "), &out.json());
     }
     let archive = std::fs::read_dir(dir.join("backups"))
@@ -104,7 +105,8 @@ fn every_command_output_matches_the_schema() {
         .find(|path| path.to_string_lossy().ends_with(".tar.gz"))
         .expect("the backup just made");
     let restore = maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json()
+        .args(["backup", "restore"])
         .arg(&archive)
         .args(["--target", "restored", "--dry-run"])
         .run_in(&dir);
@@ -121,7 +123,8 @@ fn every_command_output_matches_the_schema() {
         ))
         .unwrap();
     let prune = maint()
-        .args(["--format", "json", "db", "prune", "--url", server.url()])
+        .json()
+        .args(["db", "prune", "--url", server.url()])
         .args([
             "--table",
             &table,
@@ -141,9 +144,7 @@ fn every_command_output_matches_the_schema() {
 
 #[test]
 fn the_schema_rejects_what_it_should() {
-    let out = maint()
-        .args(["--format", "json", "health", "--only", "cpu"])
-        .run();
+    let out = maint().json().args(["health", "--only", "cpu"]).run();
     let mut json = out.json();
     json["checks"][0]["status"] = "FINE".into();
     assert!(!validator().is_valid(&json));

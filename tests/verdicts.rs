@@ -49,7 +49,8 @@ fn a_long_process_name_matches_only_itself_not_its_first_15_bytes() {
              [[health.process]]\nname = \"gunicorn-worker-admin\"\n\n\
              [[health.process]]\nname = \"gunicorn-worker\"\n",
         )
-        .args(["--format", "json", "health", "--only", "process"])
+        .json()
+        .args(["health", "--only", "process"])
         .run();
     drop(admin);
     out.code(2);
@@ -76,13 +77,8 @@ fn a_named_mount_with_nothing_mounted_is_critical() {
     let point = folder.display().to_string();
     let out = command
         .config(&format!("[health]\nmounts = [\"{point}\"]\n"))
-        .args([
-            "--format",
-            "json",
-            "health",
-            "--only",
-            &format!("*:{point}"),
-        ])
+        .json()
+        .args(["health", "--only", &format!("*:{point}")])
         .run();
     out.code(2);
     let disk = out.check(&format!("disk:{point}"));
@@ -149,7 +145,8 @@ fn redis_stuck_on_a_failed_save_says_so_and_where() {
     );
 
     let out = maint()
-        .args(["--format", "json", "health", "--only", "redis"])
+        .json()
+        .args(["health", "--only", "redis"])
         .args(["--redis", server.url()])
         .run();
     out.code(2);
@@ -203,9 +200,8 @@ fn a_redis_user_without_info_is_told_which_permission_to_grant() {
         server.port
     );
     let out = maint()
-        .args([
-            "--format", "json", "health", "--only", "redis", "--redis", &url,
-        ])
+        .json()
+        .args(["health", "--only", "redis", "--redis", &url])
         .run();
     out.code(3).nowhere("monitor-secret-2718");
     let redis = out.check("redis");
@@ -280,7 +276,8 @@ fn a_standby_says_so_and_leaves_the_primarys_dead_tuples_to_the_primary() {
 
     // The primary: CRITICAL at 50 % dead, and it knows its standby.
     let out = maint()
-        .args(["--format", "json", "db", "report", "--url", primary.url()])
+        .json()
+        .args(["db", "report", "--url", primary.url()])
         .run();
     out.code(2);
     let dead = out.check("db:dead_tuples");
@@ -293,7 +290,8 @@ fn a_standby_says_so_and_leaves_the_primarys_dead_tuples_to_the_primary() {
 
     // The standby: says it is one, and does not call the dead tuples OK.
     let out = maint()
-        .args(["--format", "json", "db", "report", "--url", standby.url()])
+        .json()
+        .args(["db", "report", "--url", standby.url()])
         .run();
     out.code(3).nowhere(postgres::PASSWORD);
     let role = out.check("db:role");
@@ -362,7 +360,8 @@ fn an_inactive_slot_keeping_wal_is_reported_with_its_size() {
     assert!(kept > 2 << 20, "only {kept} bytes of WAL kept");
     let out = maint()
         .config("[postgres.report]\nslot_wal = { warn = \"1MiB\", crit = \"1GiB\" }\n")
-        .args(["--format", "json", "db", "report", "--url", primary.url()])
+        .json()
+        .args(["db", "report", "--url", primary.url()])
         .run();
     out.code(1);
     let slot = out.check("db:slot_wal");
@@ -423,7 +422,8 @@ fn vacuum_held_back_by_an_open_transaction_says_by_whom() {
     ) >= 3000));
 
     let out = maint()
-        .args(["--format", "json", "db", "vacuum", "--table", "orders"])
+        .json()
+        .args(["db", "vacuum", "--table", "orders"])
         .args(["--url", server.url()])
         .run();
     // Done, but with a warning: nothing was cleaned.
@@ -461,7 +461,8 @@ fn vacuum_held_back_by_an_open_transaction_says_by_whom() {
     // Once it ends, the same command cleans up and says nothing more.
     report_job.batch_execute("COMMIT").unwrap();
     let out = maint()
-        .args(["--format", "json", "db", "vacuum", "--table", "orders"])
+        .json()
+        .args(["db", "vacuum", "--table", "orders"])
         .args(["--url", server.url()])
         .run();
     out.code(0);
@@ -508,7 +509,7 @@ fn prune_names_who_holds_the_lock_after_its_retries() {
     let server = Postgres::start();
     let (mut migration, pid) = locked_events(&server);
     let out = maint()
-        .args(["--format", "json"])
+        .json()
         .args(PRUNE)
         .args(["--lock-timeout", "100ms", "--url", server.url()])
         .run();
@@ -542,12 +543,10 @@ fn prune_retries_a_lock_wait_and_finishes_when_the_lock_goes() {
     let server = Postgres::start();
     let (mut migration, _) = locked_events(&server);
     // The builder owns the working folder: it lives until the run ends.
-    let builder = maint().args(["--format", "json"]).args(PRUNE).args([
-        "--lock-timeout",
-        "1s",
-        "--url",
-        server.url(),
-    ]);
+    let builder = maint()
+        .json()
+        .args(PRUNE)
+        .args(["--lock-timeout", "1s", "--url", server.url()]);
     let child = builder
         .command()
         .stdout(std::process::Stdio::piped())
@@ -615,7 +614,8 @@ fn certificate_days_are_rounded_down_everywhere() {
     let leaf = Pki::new().leaf(&["localhost"], (-10, 30));
     let out = maint()
         .file("site.pem", &leaf.pem)
-        .args(["--format", "json", "certs", "check", "site.pem"])
+        .json()
+        .args(["certs", "check", "site.pem"])
         .run();
     out.code(2);
     let check = out.check("site.pem");
@@ -650,7 +650,8 @@ fn a_refused_certificate_is_a_sentence_with_the_command_to_look_closer() {
     let server = TlsServer::start(&leaf.pem, &leaf.key_pem);
     let url = format!("https://127.0.0.1:{}/", server.port);
     let out = maint()
-        .args(["--format", "json", "health", "--http", &url])
+        .json()
+        .args(["health", "--http", &url])
         .args(["--only", "http"])
         .run();
     out.code(2);
@@ -700,9 +701,7 @@ fn names_are_quoted_one_way_in_every_message_and_hint() {
         .unwrap();
     drop(client);
 
-    let out = maint()
-        .args(["--format", "json", "db", "report", "--url", &db])
-        .run();
+    let out = maint().json().args(["db", "report", "--url", &db]).run();
     let unused = out.check("db:unused_indexes");
     let message = unused["message"].as_str().unwrap();
     assert!(
@@ -715,7 +714,8 @@ fn names_are_quoted_one_way_in_every_message_and_hint() {
     );
 
     let out = maint()
-        .args(["--format", "json", "db", "prune", "--dry-run"])
+        .json()
+        .args(["db", "prune", "--dry-run"])
         .args(["--table", "\"Order Items\"", "--column", "CreatedAt"])
         .args(["--older-than", "30d", "--url", &db])
         .run();

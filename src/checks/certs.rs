@@ -25,7 +25,7 @@ use crate::probe::isolated;
 use crate::probe::tls::{self, Endpoint, Starttls, TlsError};
 use crate::probe::x509::{self, Certificate, KeyMaterial, Roots};
 use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
-use crate::units::human_duration;
+use crate::units::{human_duration, utc_day};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Endpoints probed at once. A probe mostly waits on the network, so the
@@ -465,7 +465,7 @@ impl Resolver<'_> {
             );
         }
         let spec = tls::parse_endpoint(text)
-            .map_err(where_written)
+            .map_err(|err| where_written(err.to_string()))
             .context(Hint::new("write an endpoint as host, host:port, https://host[:port], smtp://host[:port] or postgres://host[:port]"))?;
         let label = crate::redact::url(text);
         let connect = self
@@ -911,10 +911,6 @@ fn finding_row(
     ]
 }
 
-fn date(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d").to_string()
-}
-
 /// The target's line: its worst finding, the days left of the certificate
 /// that expires first, and what to run next.
 fn target_check(
@@ -963,7 +959,7 @@ fn ok_message(probed: &Probed, now: DateTime<Utc>) -> String {
         "{}, issued by {}, valid until {} ({} days)",
         leaf.subject_short(),
         leaf.issuer_short(),
-        date(leaf.not_after),
+        utc_day(leaf.not_after),
         certcheck::whole_days_left(leaf.days_left(now))
     );
     if let Some((index, first)) = probed
@@ -976,7 +972,7 @@ fn ok_message(probed: &Probed, now: DateTime<Utc>) -> String {
         message.push_str(&format!(
             "; #{index} {} expires first, on {}",
             first.subject_short(),
-            date(first.not_after)
+            utc_day(first.not_after)
         ));
     }
     if probed.certificates.len() > 1 {

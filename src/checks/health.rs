@@ -338,7 +338,6 @@ impl Settings {
                 .and_then(|c| c.connect_timeout)
                 .map_or(default_timeout, Duration::from);
             let target = postgres::Target::resolve(url, connect_timeout)
-                .map_err(anyhow::Error::msg)
                 .context(Hint::new("fix [postgres] url or --postgres"))?;
             let oldest = levels("postgres.oldest_transaction")?;
             let shown = target.display.clone();
@@ -555,19 +554,21 @@ fn selects(pattern: &str, name: &str) -> bool {
         || name
             .strip_prefix(pattern)
             .is_some_and(|rest| rest.starts_with(':'))
-        || (pattern.contains(['*', '?']) && glob(pattern.as_bytes(), name.as_bytes()))
+        || (pattern.contains(['*', '?']) && glob_matches(pattern, name))
 }
 
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
+/// Only `*` and `?` are wildcards in a check pattern: brackets are taken
+/// as they are, since check names may hold them.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let mut literal_brackets = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        match c {
+            '[' => literal_brackets.push_str("[[]"),
+            ']' => literal_brackets.push_str("[]]"),
+            c => literal_brackets.push(c),
         }
-        (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
-        _ => false,
     }
+    glob::Pattern::new(&literal_brackets).is_ok_and(|p| p.matches(name))
 }
 
 fn select(
@@ -880,6 +881,8 @@ mod tests {
         assert!(selects("http:*", "http:api"));
         assert!(selects("*:/", "inodes:/"));
         assert!(!selects("http:?", "http:api"));
+        assert!(selects("process:[w]*", "process:[w]orker"));
+        assert!(!selects("process:[w]*", "process:worker"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::probe::x509::{Certificate, KeyFamily, KeyMaterial, Roots};
 use crate::report::Status;
+use crate::units::utc_minute;
 
 /// What a finding is about; `as_str` is the code scripts match on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,26 +138,12 @@ pub fn assess(
             judge_chain(chain, roots, &mut findings);
         }
     }
-    findings.sort_by_key(|f| std::cmp::Reverse(rank(f.status)));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.status.severity()));
     findings
-}
-
-/// Severity for sorting: CRITICAL, WARNING, UNKNOWN, OK.
-pub fn rank(status: Status) -> u8 {
-    match status {
-        Status::Ok => 0,
-        Status::Unknown => 1,
-        Status::Warning => 2,
-        Status::Critical => 3,
-    }
 }
 
 fn label(index: usize, certificate: &Certificate) -> String {
     format!("#{index} {}", certificate.subject_short())
-}
-
-fn date(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// Days as whole days, rounded down as everywhere a certificate's days are
@@ -197,7 +184,7 @@ fn judge_validity(
             Some(index),
             format!(
                 "{who} is not valid until {} (in {})",
-                date(certificate.not_before),
+                utc_minute(certificate.not_before),
                 whole_days(((certificate.not_before - now).num_seconds() as f64 / 86_400.0).ceil())
             ),
         ));
@@ -211,7 +198,7 @@ fn judge_validity(
             Some(index),
             format!(
                 "{who} expired on {} ({} ago)",
-                date(certificate.not_after),
+                utc_minute(certificate.not_after),
                 whole_days(days)
             ),
         ));
@@ -230,7 +217,7 @@ fn judge_validity(
         };
         // The milder verdict: short-lived certificates are always "few days
         // left", long-lived ones always "a large share left".
-        if rank(by_share) < rank(status) {
+        if by_share.severity() < status.severity() {
             status = by_share;
         }
         share = format!(", {percent:.0} % of its lifetime left");
@@ -243,7 +230,7 @@ fn judge_validity(
             format!(
                 "{who} expires in {} on {}{share}",
                 whole_days(days),
-                date(certificate.not_after)
+                utc_minute(certificate.not_after)
             ),
         ));
     }

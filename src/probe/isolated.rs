@@ -5,8 +5,9 @@
 //! uninterruptibly. A thread stuck like that keeps its whole process, and
 //! the pipe it writes its report to, alive: `$(maint health)` hangs with the
 //! report already written. A child stuck like that is simply abandoned. The
-//! child is this same binary, started as `maint __<helper> ARGS` (see
-//! [`helper_main`]), which `maint::parse_args` hands here before clap sees it.
+//! child is this same binary, started as `maint __<helper> ARGS`, which
+//! `maint::parse_args` dispatches to the helper's module (`run::helper`)
+//! before clap sees it: this module only starts and watches helpers.
 //!
 //! Deadlines (issue 17): every filesystem access of a check that may reach
 //! a network or FUSE mount (health's statvfs, diagnose's folder walk, the
@@ -290,29 +291,6 @@ fn start_ticks(pid: u32) -> Option<u64> {
         return None;
     }
     fields.get(19)?.parse().ok()
-}
-
-/// The child's side: runs the helper named in `args` (`[maint, __name, ...]`)
-/// and returns what to print and whether it succeeded; None when `args` name
-/// no helper.
-pub fn helper_main(args: &[OsString]) -> Option<(String, bool)> {
-    let name = args.get(1)?.to_str()?.strip_prefix("__")?;
-    let rest = &args[2..];
-    match (name, rest) {
-        ("statvfs", [path]) => Some(super::disk::statvfs_helper(Path::new(path))),
-        ("folders", [path, max_entries, budget_ms]) => {
-            let max_entries = max_entries.to_str()?.parse().ok()?;
-            let budget = Duration::from_millis(budget_ms.to_str()?.parse().ok()?);
-            Some(super::disk::folders_helper(
-                Path::new(path),
-                max_entries,
-                budget,
-            ))
-        }
-        ("logfiles", [path]) => Some(crate::logscan::input::files_helper(Path::new(path))),
-        ("certfiles", [path]) => Some(super::x509::certfiles_helper(Path::new(path))),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -651,12 +651,8 @@ impl LockHolder {
     /// `pid 4321 (application migration, user app, AccessExclusiveLock, idle
     /// in transaction since 12:00:01 UTC, last query started 12:00:01 UTC: LOCK TABLE ...)`.
     pub fn describe(&self) -> String {
-        let time = |t: Option<DateTime<Utc>>| {
-            t.map_or_else(
-                || "?".to_owned(),
-                |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            )
-        };
+        let time =
+            |t: Option<DateTime<Utc>>| t.map_or_else(|| "?".to_owned(), crate::units::utc_time);
         let application = if self.application.is_empty() {
             "no application_name".to_owned()
         } else {

@@ -239,13 +239,24 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
+/// Why no connection target can be built from a URL and the environment.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// The URL or `key=value` string does not parse.
+    #[error("{0}")]
+    Url(String),
+    /// A `PG*` variable holds what no connection can use.
+    #[error("{0}")]
+    Environment(String),
+}
+
 impl Target {
     /// Builds the target from an optional URL (or `key=value` string) and
     /// the environment; `default_timeout` applies unless the URL or
     /// `PGCONNECT_TIMEOUT` sets one.
-    pub fn resolve(url: Option<&str>, default_timeout: Duration) -> Result<Target, String> {
+    pub fn resolve(url: Option<&str>, default_timeout: Duration) -> Result<Target, TargetError> {
         let (mut config, url_sslmode, url_rootcert) = match url {
-            Some(url) => parse_url(url)?,
+            Some(url) => parse_url(url).map_err(TargetError::Url)?,
             None => (postgres::Config::new(), None, None),
         };
         if config.get_hosts().is_empty() {
@@ -263,9 +274,9 @@ impl Target {
         if config.get_ports().is_empty()
             && let Some(port) = env("PGPORT")
         {
-            let port = port
-                .parse()
-                .map_err(|_| format!("PGPORT={port:?} is not a port number"))?;
+            let port = port.parse().map_err(|_| {
+                TargetError::Environment(format!("PGPORT={port:?} is not a port number"))
+            })?;
             config.port(port);
         }
         if config.get_user().is_none() {
@@ -300,7 +311,10 @@ impl Target {
         let mode = match url_sslmode {
             Some(mode) => mode,
             None => env("PGSSLMODE")
-                .map(|mode| SslMode::parse(&mode).map_err(|err| format!("PGSSLMODE: {err}")))
+                .map(|mode| {
+                    SslMode::parse(&mode)
+                        .map_err(|err| TargetError::Environment(format!("PGSSLMODE: {err}")))
+                })
                 .transpose()?
                 .unwrap_or(SslMode::Disable),
         };

@@ -74,11 +74,16 @@ const SCHEMES: &[(&str, u16, Starttls)] = &[
     ("ldaps", 636, Starttls::None),
 ];
 
+/// Why a text is not an endpoint maint can reach.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EndpointError(String);
+
 /// Reads `host`, `host:port` (443 by default), `[v6]:port`, or a URL:
 /// `https://`, `smtp://` (STARTTLS), `smtps://`, `postgres://` (STARTTLS),
 /// `tls://`, `imaps://`, `pop3s://`, `ldaps://`. Without a scheme, ports 25
 /// and 587 mean SMTP STARTTLS and 5432 PostgreSQL's.
-pub fn parse_endpoint(text: &str) -> Result<EndpointSpec, String> {
+pub fn parse_endpoint(text: &str) -> Result<EndpointSpec, EndpointError> {
     let text = text.trim();
     if let Some((scheme, _)) = text.split_once("://") {
         let shown = crate::redact::url(text);
@@ -87,16 +92,17 @@ pub fn parse_endpoint(text: &str) -> Result<EndpointSpec, String> {
             .find(|(known, ..)| known.eq_ignore_ascii_case(scheme))
         else {
             let known: Vec<&str> = SCHEMES.iter().map(|(s, ..)| *s).collect();
-            return Err(format!(
+            return Err(EndpointError(format!(
                 "{shown:?} has scheme {scheme:?}; known schemes are {}",
                 known.join(", ")
-            ));
+            )));
         };
-        let url = url::Url::parse(text).map_err(|err| format!("invalid URL {shown:?}: {err}"))?;
+        let url = url::Url::parse(text)
+            .map_err(|err| EndpointError(format!("invalid URL {shown:?}: {err}")))?;
         let host = url
             .host_str()
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("URL {shown:?} has no host"))?;
+            .ok_or_else(|| EndpointError(format!("URL {shown:?} has no host")))?;
         return Ok(EndpointSpec {
             host: host.trim_matches(['[', ']']).to_owned(),
             port: url.port().unwrap_or(*default_port),
@@ -104,13 +110,13 @@ pub fn parse_endpoint(text: &str) -> Result<EndpointSpec, String> {
         });
     }
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("{text:?}: an IPv6 address needs its closing ]"))?;
+        let (host, after) = rest.split_once(']').ok_or_else(|| {
+            EndpointError(format!("{text:?}: an IPv6 address needs its closing ]"))
+        })?;
         match after.strip_prefix(':') {
             Some(port) => (host, Some(port)),
             None if after.is_empty() => (host, None),
-            None => return Err(format!("{text:?}: expected [address]:port")),
+            None => return Err(EndpointError(format!("{text:?}: expected [address]:port"))),
         }
     } else if text.matches(':').count() == 1 {
         let (host, port) = text.split_once(':').expect("one colon");
@@ -124,7 +130,7 @@ pub fn parse_endpoint(text: &str) -> Result<EndpointSpec, String> {
             .parse::<u16>()
             .ok()
             .filter(|p| *p > 0)
-            .ok_or_else(|| format!("{text:?} has an invalid port {port:?}"))?,
+            .ok_or_else(|| EndpointError(format!("{text:?} has an invalid port {port:?}")))?,
         None => 443,
     };
     let valid_name = !host.is_empty()
@@ -132,7 +138,9 @@ pub fn parse_endpoint(text: &str) -> Result<EndpointSpec, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if !valid_name && host.parse::<IpAddr>().is_err() {
-        return Err(format!("{text:?} is not a host name, host:port or URL"));
+        return Err(EndpointError(format!(
+            "{text:?} is not a host name, host:port or URL"
+        )));
     }
     Ok(EndpointSpec {
         host: host.to_owned(),
@@ -695,11 +703,13 @@ mod tests {
         assert!(
             parse_endpoint("ftp://x")
                 .unwrap_err()
+                .to_string()
                 .contains("known schemes")
         );
         assert!(
             parse_endpoint("postgres://app:secret@/x")
                 .unwrap_err()
+                .to_string()
                 .contains("***")
         );
         assert!(parse_endpoint("example.com:http").is_err());

@@ -147,7 +147,8 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, ReadError> {
         let der = block.der.clone().map_err(damaged)?;
         // A TRUSTED CERTIFICATE is the certificate followed by OpenSSL's
         // trust settings; parsing stops at the end of the certificate.
-        let certificate = Certificate::parse_prefix(&der).map_err(damaged)?;
+        let certificate =
+            Certificate::parse_prefix(&der).map_err(|err| damaged(err.to_string()))?;
         certificates.push(certificate);
     }
     if certificates.is_empty() {
@@ -461,20 +462,34 @@ const OID_EC: &str = "1.2.840.10045.2.1";
 const OID_ED25519: &str = "1.3.101.112";
 const OID_ED448: &str = "1.3.101.113";
 
+/// Why bytes are not one certificate.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Not DER that x509-parser reads as a certificate.
+    #[error("{0}")]
+    Der(String),
+    /// The same, where the bytes came from a PEM block said to be one.
+    #[error("not a valid certificate ({0})")]
+    NotCertificate(String),
+    #[error("trailing bytes after the certificate")]
+    TrailingBytes,
+}
+
 impl Certificate {
     /// Parses one DER certificate that fills `der` exactly.
-    pub fn parse(der: &[u8]) -> Result<Certificate, String> {
-        let (rest, parsed) = X509Certificate::from_der(der).map_err(|err| err.to_string())?;
+    pub fn parse(der: &[u8]) -> Result<Certificate, ParseError> {
+        let (rest, parsed) =
+            X509Certificate::from_der(der).map_err(|err| ParseError::Der(err.to_string()))?;
         if !rest.is_empty() {
-            return Err("trailing bytes after the certificate".into());
+            return Err(ParseError::TrailingBytes);
         }
         Ok(Certificate::from_parsed(der, &parsed))
     }
 
     /// Parses the certificate at the start of `der`, ignoring what follows.
-    fn parse_prefix(der: &[u8]) -> Result<Certificate, String> {
+    fn parse_prefix(der: &[u8]) -> Result<Certificate, ParseError> {
         let (rest, parsed) = X509Certificate::from_der(der)
-            .map_err(|err| format!("not a valid certificate ({err})"))?;
+            .map_err(|err| ParseError::NotCertificate(err.to_string()))?;
         let used = der.len() - rest.len();
         Ok(Certificate::from_parsed(&der[..used], &parsed))
     }

@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> String {
     out.push_str(&format!(
         "Host `{}`, started {}, took {}.\n",
         crate::probe::system::hostname(),
-        report.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        crate::units::utc_time(report.started_at),
         human_duration(report.duration)
     ));
     if !report.checks.is_empty() {

@@ -33,6 +33,9 @@ pub fn maint() -> Maint {
     }
 }
 
+/// A private mount namespace for what a test mounts, so other tests never see it.
+const PRIVATE_MOUNTS: &[&str] = &["unshare", "--mount", "--propagation", "private"];
+
 impl Maint {
     pub fn args<I, S>(mut self, args: I) -> Self
     where
@@ -50,6 +53,11 @@ impl Maint {
 
     pub fn arg(self, arg: impl Into<OsString>) -> Self {
         self.args([arg])
+    }
+
+    /// `--format json`: the output most tests read, through [`Output::check`].
+    pub fn json(self) -> Self {
+        self.args(["--format", "json"])
     }
 
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
@@ -116,16 +124,16 @@ impl Maint {
     /// Runs maint from `sh -c SCRIPT` (which runs it as "$@") inside a
     /// private mount namespace, so the script may mount what the test needs.
     pub fn run_in_private_mounts(self, script: &str) -> Output {
-        self.run_via(&[
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
+        self.run_via(&[PRIVATE_MOUNTS, &["sh", "-c", script, "sh"]].concat())
+    }
+
+    /// Runs maint with a FUSE filesystem that never answers mounted at
+    /// `point`, in a private mount namespace (`tests/fixtures/hung-mount.sh`):
+    /// `body` is shell run there with maint as "$@"; it sets `code`, the
+    /// exit status of the whole.
+    pub fn run_with_hung_mount(self, point: &str, body: &str) -> Output {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hung-mount.sh");
+        self.run_via(&[PRIVATE_MOUNTS, &["sh", fixture, point, body]].concat())
     }
 
     /// Runs `wrapper... maint args...` with the same scrubbed environment

@@ -167,7 +167,7 @@ pub(super) fn collect_processes() -> Collected {
             text(by),
             Cell::Integer(i64::from(p.pid)),
             text(&p.name),
-            Cell::Number((p.cpu_percent * 10.0).round() / 10.0),
+            Cell::Number(judge::round1(p.cpu_percent)),
             Cell::Bytes(p.memory_bytes),
         ]
     };

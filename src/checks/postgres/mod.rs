@@ -39,9 +39,7 @@ pub fn target(url: Option<&PostgresUrl>, loaded: &Loaded) -> Result<Target> {
     let timeout = config
         .and_then(|c| c.connect_timeout)
         .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from);
-    Target::resolve(url, timeout)
-        .map_err(anyhow::Error::msg)
-        .context(Hint::new("fix --url or [postgres] url in maint.toml"))
+    Target::resolve(url, timeout).context(Hint::new("fix --url or [postgres] url in maint.toml"))
 }
 
 /// How long `db report`'s read-only queries may take together: `[postgres] query_timeout`.

@@ -193,8 +193,9 @@ pub fn run(settings: &Settings) -> Result<Report> {
     Ok(report)
 }
 
-fn percent(value: f64) -> f64 {
-    (value * 1000.0).round() / 10.0
+/// A ratio as a percentage, as reports show it.
+fn percent(ratio: f64) -> f64 {
+    crate::judge::round1(ratio * 100.0)
 }
 
 fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
@@ -502,7 +503,7 @@ fn role_check(facts: &Facts, target: &Target) -> Check {
         Some(time) => format!(
             "last replayed commit {} ({})",
             ago(Some(time)),
-            time.format("%Y-%m-%d %H:%M:%S UTC")
+            crate::units::utc_time(time)
         ),
         None => "nothing replayed since it started".to_owned(),
     };
