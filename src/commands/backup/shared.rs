@@ -32,7 +32,7 @@ pub(super) struct DbPlan {
 /// before anything is written.
 pub(super) fn db_plan(url: &str, context: &Context) -> Result<DbPlan> {
     let target = Target::resolve(Some(url), Duration::from_secs(10))
-        .map_err(anyhow::Error::msg)
+        .map_err(anyhow::Error::new)
         .context(Hint::new("fix --db or [backup] db"))?;
     let pg_bin = context.config.config.backup.pg_bin.as_deref();
     let tool = |name: &str| {
