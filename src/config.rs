@@ -37,7 +37,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config {}, line {line}{}: {message}", path.display(), key_suffix(key))]
+    #[error("config {}, line {line}{}: {message}", path.display(), key_suffix(key.as_ref()))]
     Invalid {
         path: PathBuf,
         line: usize,
@@ -46,10 +46,8 @@ pub enum ConfigError {
     },
 }
 
-fn key_suffix(key: &Option<String>) -> String {
-    key.as_ref()
-        .map(|key| format!(", key `{key}`"))
-        .unwrap_or_default()
+fn key_suffix(key: Option<&String>) -> String {
+    key.map(|key| format!(", key `{key}`")).unwrap_or_default()
 }
 
 impl ConfigError {

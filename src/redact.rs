@@ -52,7 +52,7 @@ pub fn secrets(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut current = Cow::Borrowed(text);
-    for index in matched.iter() {
+    for index in &matched {
         let (shape, regex) = &rules.rules[index];
         if let Cow::Owned(changed) = apply(*shape, regex, &current) {
             current = Cow::Owned(changed);

@@ -98,14 +98,16 @@ fn usage_error_line(err: &clap::Error) -> String {
         let path = text
             .lines()
             .find_map(|line| line.trim().strip_prefix("Usage: "))
-            .map(|usage| {
-                usage
-                    .split_whitespace()
-                    .take_while(|word| !word.starts_with(['[', '<']))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_else(|| "maint".to_owned());
+            .map_or_else(
+                || "maint".to_owned(),
+                |usage| {
+                    usage
+                        .split_whitespace()
+                        .take_while(|word| !word.starts_with(['[', '<']))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                },
+            );
         let commands: Vec<&str> = text
             .lines()
             .skip_while(|line| line.trim() != "Commands:")

@@ -507,28 +507,25 @@ fn state_after_rotation_counts_new_lines_that_repeat_old_ones() {
             out.check("errors")["value"].as_f64().unwrap()
         };
         assert_eq!(run(&dir), 80.0);
-        match rotation {
-            "rename" => {
-                std::fs::rename(&log, dir.join("app.log.1")).unwrap();
-                std::fs::write(&log, &new).unwrap();
+        if rotation == "rename" {
+            std::fs::rename(&log, dir.join("app.log.1")).unwrap();
+            std::fs::write(&log, &new).unwrap();
+        } else {
+            // logrotate's copytruncate: copy, then cut the file to
+            // nothing while the program keeps appending to it.
+            if rotation == "copytruncate" {
+                std::fs::copy(&log, dir.join("app.log.1")).unwrap();
+            } else {
+                let mut gz = flate2::write::GzEncoder::new(
+                    std::fs::File::create(dir.join("app.log.1.gz")).unwrap(),
+                    flate2::Compression::fast(),
+                );
+                gz.write_all(&std::fs::read(&log).unwrap()).unwrap();
+                gz.finish().unwrap();
             }
-            _ => {
-                // logrotate's copytruncate: copy, then cut the file to
-                // nothing while the program keeps appending to it.
-                if rotation == "copytruncate" {
-                    std::fs::copy(&log, dir.join("app.log.1")).unwrap();
-                } else {
-                    let mut gz = flate2::write::GzEncoder::new(
-                        std::fs::File::create(dir.join("app.log.1.gz")).unwrap(),
-                        flate2::Compression::fast(),
-                    );
-                    gz.write_all(&std::fs::read(&log).unwrap()).unwrap();
-                    gz.finish().unwrap();
-                }
-                let mut file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
-                file.set_len(0).unwrap();
-                file.write_all(new.as_bytes()).unwrap();
-            }
+            let mut file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+            file.set_len(0).unwrap();
+            file.write_all(new.as_bytes()).unwrap();
         }
         assert_eq!(run(&dir), 180.0, "{rotation}: every new line counts once");
         assert_eq!(run(&dir), 0.0, "{rotation}: nothing new");

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::cli::CertsCheckArgs;
 use crate::config::{self, CertTargetConfig, Loaded, StarttlsName};
 use crate::error::Hint;
-use crate::judge::certs::{self as certcheck, Expectations, Finding, Levels};
+use crate::judge::certs::{self as judge, Expectations, Finding, Levels};
 use crate::levels;
 use crate::parallel::{self, Job, Outcome};
 use crate::probe::isolated;
@@ -344,7 +344,7 @@ impl Resolver<'_> {
         let roots = Roots::from_file(path, FILE_TIMEOUT)
             .map_err(|err| match err {
                 x509::RootsError::File(file) => anyhow!("{from}: {file}"),
-                other => anyhow!(other),
+                other @ x509::RootsError::NoneFound(_) => anyhow!(other),
             })
             .context(Hint::new(format!(
                 "{from} names a PEM or DER file of the CA certificates to trust"
@@ -710,7 +710,7 @@ impl Work {
             roots: self.roots.as_deref(),
             key: self.key.as_ref(),
         };
-        probed.findings = certcheck::assess(&probed.certificates, &expect, now);
+        probed.findings = judge::assess(&probed.certificates, &expect, now);
         if let Some(message) = late_error {
             probed.findings.push(Finding {
                 code: "handshake",
@@ -809,7 +809,7 @@ pub fn run(settings: Settings) -> Report {
                 Cell::Text(certificate.subject_short()),
                 Cell::Text(certificate.issuer_short()),
                 Cell::Time(certificate.not_after),
-                Cell::Number(certcheck::whole_days_left(certificate.days_left(now))),
+                Cell::Number(judge::whole_days_left(certificate.days_left(now))),
                 Cell::Text(
                     if certificate.key.kind == "RSA" || certificate.key.kind == "DSA" {
                         format!("{} {}", certificate.key.kind, certificate.key.bits)
@@ -840,7 +840,7 @@ pub fn run(settings: Settings) -> Report {
             ));
         }
         let labels: &[(&str, &str)] = &[("target", &label)];
-        if let Some((_, not_after)) = certcheck::earliest_expiry(&probed.certificates, now) {
+        if let Some((_, not_after)) = judge::earliest_expiry(&probed.certificates, now) {
             report.metrics.push(Metric::new(
                 "maint_cert_not_after_timestamp_seconds",
                 "When the first certificate of the target to expire expires, as Unix time.",
@@ -942,9 +942,9 @@ fn target_check(
         ),
     };
     let mut check = Check::new(label, status, message);
-    if let Some((days, _)) = certcheck::earliest_expiry(&probed.certificates, now) {
+    if let Some((days, _)) = judge::earliest_expiry(&probed.certificates, now) {
         check = check
-            .with_value(certcheck::whole_days_left(days), Unit::Days)
+            .with_value(judge::whole_days_left(days), Unit::Days)
             .with_threshold(Threshold::below(levels.warn_days, levels.crit_days));
     }
     let code = problems.first().map_or("", |f| f.code);
@@ -960,7 +960,7 @@ fn ok_message(probed: &Probed, now: DateTime<Utc>) -> String {
         leaf.subject_short(),
         leaf.issuer_short(),
         utc_day(leaf.not_after),
-        certcheck::whole_days_left(leaf.days_left(now))
+        judge::whole_days_left(leaf.days_left(now))
     );
     if let Some((index, first)) = probed
         .certificates

@@ -381,15 +381,14 @@ pub fn run(plan: Plan) -> (Report, Vec<(String, String)>) {
     let mut attachments = Vec::new();
     let mut health_redis = None;
     for (name, title, columns, derived) in shells {
-        let (mut collected, incomplete) = match derived {
-            Some(url) => (sections::redis_section(&url, health_redis.as_ref()), None),
-            None => {
-                let outcome = outcomes.next().expect("one outcome a job");
-                let incomplete = outcome.shortfall(plan.deadline, "collector");
-                match outcome {
-                    parallel::Outcome::Done { value, .. } => (value, incomplete),
-                    _ => (Collected::default(), incomplete),
-                }
+        let (mut collected, incomplete) = if let Some(url) = derived {
+            (sections::redis_section(&url, health_redis.as_ref()), None)
+        } else {
+            let outcome = outcomes.next().expect("one outcome a job");
+            let incomplete = outcome.shortfall(plan.deadline, "collector");
+            match outcome {
+                parallel::Outcome::Done { value, .. } => (value, incomplete),
+                _ => (Collected::default(), incomplete),
             }
         };
         health_redis = health_redis.or(collected.redis.take());

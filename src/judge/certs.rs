@@ -275,10 +275,10 @@ fn judge_name(leaf: &Certificate, name: &str, findings: &mut Vec<Finding>) {
     let Ok(server_name) = ServerName::try_from(name.trim_matches(['[', ']']).to_owned()) else {
         return;
     };
-    let valid = webpki::EndEntityCert::try_from(&leaf.der)
-        .map(|ee| ee.verify_is_valid_for_subject_name(&server_name).is_ok())
-        // webpki cannot read it: fall back to the names x509-parser found.
-        .unwrap_or_else(|_| leaf.dns_names.iter().any(|n| n.eq_ignore_ascii_case(name)));
+    let valid = webpki::EndEntityCert::try_from(&leaf.der).map_or_else(
+        |_| leaf.dns_names.iter().any(|n| n.eq_ignore_ascii_case(name)),
+        |ee| ee.verify_is_valid_for_subject_name(&server_name).is_ok(),
+    );
     if !valid {
         let mut names: Vec<String> = leaf.dns_names.clone();
         names.extend(leaf.ip_addresses.iter().map(ToString::to_string));

@@ -307,13 +307,14 @@ fn rotated_since(path: &Path, opened: Identity) -> bool {
 }
 
 pub fn show_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| {
             t.with_timezone(&chrono::Local)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string()
-        })
-        .unwrap_or_else(|| ms.to_string())
+        },
+    )
 }
 
 /// How much older than the last run a file must look to be skipped as unchanged.
@@ -1105,7 +1106,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
 
-    fn spec<'a>(paths: Vec<PathBuf>, hook: &'a (dyn Fn(&Path) + Sync)) -> Spec<'a> {
+    fn spec(paths: Vec<PathBuf>, hook: &(dyn Fn(&Path) + Sync)) -> Spec<'_> {
         Spec {
             paths,
             matcher: Matcher::defaults(),

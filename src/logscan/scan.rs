@@ -15,14 +15,14 @@ use super::window::{self, Window};
 
 /// Bytes read per buffer: large enough that per-buffer work vanishes,
 /// small enough that two scanners stay far below the memory budget.
-pub const BUFFER: usize = 1 << 20;
+pub(super) const BUFFER: usize = 1 << 20;
 /// A line longer than the buffer is matched in pieces that overlap by this
 /// much, so a match up to this long across a piece boundary is still found.
 const OVERLAP: usize = 4096;
 
 /// What the scanner needs to know besides the text.
 #[derive(Debug, Clone, Copy)]
-pub struct Setup<'a> {
+pub(super) struct Setup<'a> {
     pub matcher: &'a Matcher,
     pub window: Window,
     /// Histogram bucket widths in ms: the one shown first, then rate periods.
@@ -161,7 +161,7 @@ impl Tally {
 }
 
 /// Newlines in `text` (memchr counts with SIMD).
-pub fn count_newlines(text: &[u8]) -> u64 {
+pub(super) fn count_newlines(text: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', text).count() as u64
 }
 
@@ -171,7 +171,7 @@ fn count_lines(text: &[u8]) -> u64 {
 }
 
 /// Scans consecutive text of one file.
-pub struct Worker<'a> {
+pub(super) struct Worker<'a> {
     setup: Setup<'a>,
     /// A clone per worker: each regex clone has its own cache pool, so
     /// threads do not contend for one.
@@ -203,7 +203,7 @@ pub struct Worker<'a> {
 impl<'a> Worker<'a> {
     /// `mid_file`: this text does not start at the start of the file, but
     /// at a dated line (after a binary search, a split, or a previous run).
-    pub fn new(setup: Setup<'a>, parser: Option<Parser>, mid_file: bool) -> Worker<'a> {
+    pub(super) fn new(setup: Setup<'a>, parser: Option<Parser>, mid_file: bool) -> Worker<'a> {
         let categories = setup.matcher.categories().len();
         Worker {
             setup,
@@ -223,7 +223,7 @@ impl<'a> Worker<'a> {
     }
 
     /// A worker that judges each line by its own time (see `exact`).
-    pub fn exact(mut self) -> Self {
+    pub(super) fn exact(mut self) -> Self {
         self.exact = true;
         self
     }
@@ -259,7 +259,7 @@ impl<'a> Worker<'a> {
     }
 
     /// Takes complete lines (the last may lack its newline at the end of a file).
-    pub fn feed(&mut self, text: &[u8]) {
+    pub(super) fn feed(&mut self, text: &[u8]) {
         let lines = count_lines(text);
         self.lines_read += lines;
         if self.stopped || text.is_empty() {
@@ -278,16 +278,13 @@ impl<'a> Worker<'a> {
         let mut start = 0;
         let mut end = text.len();
         if !self.seen_dated {
-            match window::next_dated(text, 0, end, parser) {
-                Some((first, _)) => {
-                    self.undated(&text[..first], None);
-                    start = first;
-                    self.seen_dated = true;
-                }
-                None => {
-                    self.undated(text, Some(lines));
-                    return;
-                }
+            if let Some((first, _)) = window::next_dated(text, 0, end, parser) {
+                self.undated(&text[..first], None);
+                start = first;
+                self.seen_dated = true;
+            } else {
+                self.undated(text, Some(lines));
+                return;
             }
         }
         if self.exact {
@@ -436,7 +433,7 @@ impl<'a> Worker<'a> {
 
     /// One line too long for the buffer, already matched piece by piece:
     /// `head` is its start, `mask` the categories any piece matched.
-    pub fn feed_long_line(&mut self, head: &[u8], mask: u64) {
+    pub(super) fn feed_long_line(&mut self, head: &[u8], mask: u64) {
         self.lines_read += 1;
         if self.stopped {
             return;
@@ -488,13 +485,13 @@ impl<'a> Worker<'a> {
         }
     }
 
-    pub fn matcher(&self) -> &Matcher {
+    pub(super) fn matcher(&self) -> &Matcher {
         &self.matcher
     }
 }
 
 /// How a step back in time is told.
-pub fn went_back(later: i64, earlier: i64) -> String {
+pub(super) fn went_back(later: i64, earlier: i64) -> String {
     format!(
         "time goes back from {} to {}",
         super::show_time(later),
@@ -551,18 +548,18 @@ fn dated_before(text: &[u8], pos: usize, floor: isize, parser: &Parser) -> Optio
 }
 
 /// The last dated line of `text`: (its start, its time).
-pub fn last_dated_line(text: &[u8], parser: &Parser) -> Option<(usize, i64)> {
+pub(super) fn last_dated_line(text: &[u8], parser: &Parser) -> Option<(usize, i64)> {
     dated_before(text, text.len(), -1, parser)
 }
 
 /// The time of the last dated line of `text`.
-pub fn last_dated(text: &[u8], parser: &Parser) -> Option<i64> {
+pub(super) fn last_dated(text: &[u8], parser: &Parser) -> Option<i64> {
     last_dated_line(text, parser).map(|(_, time)| time)
 }
 
 /// How a stretch of text ended.
 #[derive(Debug, Default)]
-pub struct Streamed {
+pub(super) struct Streamed {
     /// Bytes consumed from the source (whole lines; a partial last line
     /// only when it was counted at the end of the file).
     pub consumed: u64,
@@ -574,7 +571,7 @@ pub struct Streamed {
 /// Feeds everything `source` yields to `worker` in large buffers. With
 /// `keep_partial`, a last line without its newline is left unread (it is
 /// still being written; the next incremental run reads it whole).
-pub fn stream(worker: &mut Worker, source: &mut dyn Read, keep_partial: bool) -> Streamed {
+pub(super) fn stream(worker: &mut Worker, source: &mut dyn Read, keep_partial: bool) -> Streamed {
     let mut buf = vec![0u8; BUFFER];
     let mut filled = 0;
     let mut out = Streamed::default();

@@ -124,17 +124,16 @@ impl Templates {
         let mut masked = std::mem::take(&mut self.masked);
         masked.clear();
         mask_variables(text, &mut masked);
-        let id = match self.cache.get(masked.as_slice()) {
-            Some(&id) => id,
-            None => {
-                let tokens: Vec<&[u8]> = masked.split(|&b| b == b' ').take(MAX_TOKENS).collect();
-                let id = self.place(&tokens, example);
-                if self.cache.len() >= MAX_CACHED {
-                    self.cache.clear();
-                }
-                self.cache.insert(masked.as_slice().into(), id);
-                id
+        let id = if let Some(&id) = self.cache.get(masked.as_slice()) {
+            id
+        } else {
+            let tokens: Vec<&[u8]> = masked.split(|&b| b == b' ').take(MAX_TOKENS).collect();
+            let id = self.place(&tokens, example);
+            if self.cache.len() >= MAX_CACHED {
+                self.cache.clear();
             }
+            self.cache.insert(masked.as_slice().into(), id);
+            id
         };
         self.masked = masked;
         if self.raw_cache.len() >= MAX_CACHED {

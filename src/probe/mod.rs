@@ -1,5 +1,5 @@
 //! Read-only probes of the machine and its services. Each returns typed data
-//! or a typed error; judging the data against thresholds is the commands' job.
+//! or a typed error; judging the data against thresholds is `judge`'s job.
 
 pub mod cgroup;
 pub mod disk;

@@ -773,10 +773,9 @@ pub fn slow_statements(client: &mut Client, limit: i64) -> Result<Statements, po
     };
     let schema = super::pgname::quote_ident(found.get(0));
     let version: String = found.get(1);
-    let (major, minor) = version
-        .split_once('.')
-        .map(|(a, b)| (a.parse().unwrap_or(0), b.parse().unwrap_or(0)))
-        .unwrap_or((0, 0));
+    let (major, minor) = version.split_once('.').map_or((0, 0), |(a, b)| {
+        (a.parse().unwrap_or(0), b.parse().unwrap_or(0))
+    });
     let (total, mean) = if (major, minor) >= (1, 8) {
         ("total_exec_time", "mean_exec_time")
     } else {

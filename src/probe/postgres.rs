@@ -583,30 +583,27 @@ enum Verify {
 fn root_store(file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
-    match file.filter(|path| *path != Path::new("system")) {
-        Some(path) => {
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                .and_then(Iterator::collect)
-                .map_err(|err| {
-                    format!(
-                        "cannot read root certificate file {}: {err}",
-                        path.display()
-                    )
-                })?;
-            roots.add_parsable_certificates(certs);
-            if roots.is_empty() {
-                return Err(format!(
-                    "root certificate file {} holds no usable certificate",
+    if let Some(path) = file.filter(|path| *path != Path::new("system")) {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect)
+            .map_err(|err| {
+                format!(
+                    "cannot read root certificate file {}: {err}",
                     path.display()
-                ));
-            }
+                )
+            })?;
+        roots.add_parsable_certificates(certs);
+        if roots.is_empty() {
+            return Err(format!(
+                "root certificate file {} holds no usable certificate",
+                path.display()
+            ));
         }
-        None => {
-            let found = rustls_native_certs::load_native_certs();
-            roots.add_parsable_certificates(found.certs);
-            if roots.is_empty() {
-                return Err("no trusted root certificates found on this system".to_owned());
-            }
+    } else {
+        let found = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(found.certs);
+        if roots.is_empty() {
+            return Err("no trusted root certificates found on this system".to_owned());
         }
     }
     Ok(roots)
@@ -745,8 +742,7 @@ fn display(config: &postgres::Config) -> String {
     let host = config
         .get_hosts()
         .first()
-        .map(host_text)
-        .unwrap_or_else(|| "localhost".to_owned());
+        .map_or_else(|| "localhost".to_owned(), host_text);
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let user = config.get_user().unwrap_or("postgres");
     let db = config.get_dbname().unwrap_or(user);
@@ -935,8 +931,7 @@ fn host_port(display: &str) -> String {
 
 fn db_message(err: &postgres::Error) -> String {
     err.as_db_error()
-        .map(|db| db.message().to_owned())
-        .unwrap_or_else(|| err.to_string())
+        .map_or_else(|| err.to_string(), |db| db.message().to_owned())
 }
 
 fn io_failure(err: &postgres::Error) -> (Failure, String) {

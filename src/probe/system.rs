@@ -195,12 +195,10 @@ pub fn host_info() -> HostInfo {
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
         .map_or(Duration::ZERO, Duration::from_secs_f64);
-    let memory_total = System::new()
-        .map(|mut system| {
-            system.refresh_memory();
-            system.total_memory()
-        })
-        .unwrap_or(0);
+    let memory_total = System::new().map_or(0, |mut system| {
+        system.refresh_memory();
+        system.total_memory()
+    });
     HostInfo {
         hostname: uname.nodename().to_string_lossy().into_owned(),
         os,

@@ -265,7 +265,9 @@ impl Clock {
     }
 
     fn io(&self, err: &std::io::Error, stage: Stage) -> TlsError {
-        use std::io::ErrorKind::*;
+        use std::io::ErrorKind::{
+            BrokenPipe, ConnectionAborted, ConnectionReset, TimedOut, UnexpectedEof, WouldBlock,
+        };
         match err.kind() {
             WouldBlock | TimedOut => self.timeout(stage),
             ConnectionReset | ConnectionAborted | UnexpectedEof | BrokenPipe => {

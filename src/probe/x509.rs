@@ -91,12 +91,12 @@ fn pem_blocks(bytes: &[u8]) -> Vec<PemBlock> {
             .and_then(|rest| rest.strip_suffix("-----"))
         {
             if let Some((begin, line, body)) = open.take() {
-                let der = if begin != label {
-                    Err(format!("BEGIN {begin} ends with END {label}"))
-                } else {
+                let der = if begin == label {
                     data_encoding::BASE64
                         .decode(body.as_bytes())
                         .map_err(|err| format!("bad base64: {err}"))
+                } else {
+                    Err(format!("BEGIN {begin} ends with END {label}"))
                 };
                 blocks.push(PemBlock {
                     label: begin,

@@ -4,7 +4,7 @@ use super::{cell_text, format_limit, format_value};
 use crate::report::{Check, Report};
 use crate::units::human_duration;
 
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let mut out = if report.listing {
         format!("## maint {}\n\n", report.command)
     } else {

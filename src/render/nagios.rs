@@ -4,7 +4,7 @@
 use crate::report::{Check, Direction, Report, Status, Unit};
 use crate::units::trim_number;
 
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let status = report.status();
     let problems: Vec<String> = report
         .checks

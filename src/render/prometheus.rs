@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::report::{Report, Unit};
 
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let command = escape(&report.command);
     let mut out = String::new();
 

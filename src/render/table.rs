@@ -6,7 +6,7 @@ use super::{Style, cell_text, format_limit, format_value, one_line};
 use crate::report::{Cell, Check, Report, Section, Status};
 use crate::units::human_duration;
 
-pub fn render(report: &Report, style: &Style) -> String {
+pub(super) fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     if !report.listing {
         out.push_str(&verdict_line(report, style));

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-pub struct TestCgroup {
+pub(crate) struct TestCgroup {
     dirs: Vec<PathBuf>,
 }
 
@@ -37,7 +37,7 @@ fn v1_dir(controller: &str) -> Option<PathBuf> {
 impl TestCgroup {
     /// A new child cgroup under each (v1 controller, file, value), with the
     /// value written. None when this machine does not allow it.
-    pub fn create(settings: &[(&str, &str, &str)]) -> Option<TestCgroup> {
+    pub(crate) fn create(settings: &[(&str, &str, &str)]) -> Option<TestCgroup> {
         if !rustix::process::geteuid().is_root() {
             return None;
         }
@@ -57,7 +57,7 @@ impl TestCgroup {
     }
 
     /// A `sh -c` script that joins the cgroup and then runs "$@".
-    pub fn join_script(&self) -> String {
+    pub(crate) fn join_script(&self) -> String {
         let joins: Vec<String> = self
             .dirs
             .iter()
@@ -70,8 +70,7 @@ impl TestCgroup {
 fn rand_suffix() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
+        .map_or(0, |d| d.subsec_nanos())
 }
 
 impl Drop for TestCgroup {

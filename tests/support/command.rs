@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_maint");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_maint");
 
-pub struct Maint {
+pub(crate) struct Maint {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     dir: TempDir,
@@ -21,7 +21,7 @@ pub struct Maint {
 }
 
 /// A `maint` invocation in a new temporary working folder.
-pub fn maint() -> Maint {
+pub(crate) fn maint() -> Maint {
     Maint {
         args: Vec::new(),
         env: Vec::new(),
@@ -37,7 +37,7 @@ pub fn maint() -> Maint {
 const PRIVATE_MOUNTS: &[&str] = &["unshare", "--mount", "--propagation", "private"];
 
 impl Maint {
-    pub fn args<I, S>(mut self, args: I) -> Self
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
@@ -47,31 +47,31 @@ impl Maint {
     }
 
     /// The arguments given so far.
-    pub fn arguments(&self) -> Vec<OsString> {
+    pub(crate) fn arguments(&self) -> Vec<OsString> {
         self.args.clone()
     }
 
-    pub fn arg(self, arg: impl Into<OsString>) -> Self {
+    pub(crate) fn arg(self, arg: impl Into<OsString>) -> Self {
         self.args([arg])
     }
 
     /// `--format json`: the output most tests read, through [`Output::check`].
-    pub fn json(self) -> Self {
+    pub(crate) fn json(self) -> Self {
         self.args(["--format", "json"])
     }
 
-    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+    pub(crate) fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
         self.env.push((key.into(), value.into()));
         self
     }
 
     /// Writes `./maint.toml`, which the binary finds first.
-    pub fn config(self, text: &str) -> Self {
+    pub(crate) fn config(self, text: &str) -> Self {
         self.file("maint.toml", text)
     }
 
     /// Writes a file relative to the working folder.
-    pub fn file(self, name: &str, contents: &str) -> Self {
+    pub(crate) fn file(self, name: &str, contents: &str) -> Self {
         let path = self.dir.path().join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create parent folder");
@@ -80,16 +80,16 @@ impl Maint {
         self
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// The command as it will run, for tests that need to drive it themselves.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let runtime = self.dir.path().join(".run");
         std::fs::create_dir_all(&runtime).expect("create the runtime folder");
         let mut command = Command::new(BIN);
@@ -111,19 +111,19 @@ impl Maint {
         command
     }
 
-    pub fn run(self) -> Output {
+    pub(crate) fn run(self) -> Output {
         self.run_via(&[])
     }
 
     /// Runs in `dir` instead of the temporary working folder.
-    pub fn run_in(mut self, dir: &Path) -> Output {
+    pub(crate) fn run_in(mut self, dir: &Path) -> Output {
         self.cwd = Some(dir.to_path_buf());
         self.run()
     }
 
     /// Runs maint from `sh -c SCRIPT` (which runs it as "$@") inside a
     /// private mount namespace, so the script may mount what the test needs.
-    pub fn run_in_private_mounts(self, script: &str) -> Output {
+    pub(crate) fn run_in_private_mounts(self, script: &str) -> Output {
         self.run_via(&[PRIVATE_MOUNTS, &["sh", "-c", script, "sh"]].concat())
     }
 
@@ -131,14 +131,14 @@ impl Maint {
     /// `point`, in a private mount namespace (`tests/fixtures/hung-mount.sh`):
     /// `body` is shell run there with maint as "$@"; it sets `code`, the
     /// exit status of the whole.
-    pub fn run_with_hung_mount(self, point: &str, body: &str) -> Output {
+    pub(crate) fn run_with_hung_mount(self, point: &str, body: &str) -> Output {
         let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hung-mount.sh");
         self.run_via(&[PRIVATE_MOUNTS, &["sh", fixture, point, body]].concat())
     }
 
     /// Runs `wrapper... maint args...` with the same scrubbed environment
     /// (for example inside `unshare`).
-    pub fn run_via(self, wrapper: &[&str]) -> Output {
+    pub(crate) fn run_via(self, wrapper: &[&str]) -> Output {
         let started = Instant::now();
         let mut command = self.command();
         if let Some((program, rest)) = wrapper.split_first() {
@@ -174,7 +174,7 @@ impl Maint {
     }
 }
 
-pub struct Output {
+pub(crate) struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -191,35 +191,35 @@ impl Output {
         )
     }
 
-    pub fn code(&self, expected: i32) -> &Self {
+    pub(crate) fn code(&self, expected: i32) -> &Self {
         if self.code != expected {
             self.fail(&format!("expected exit code {expected}"));
         }
         self
     }
 
-    pub fn stdout_is(&self, expected: &str) -> &Self {
+    pub(crate) fn stdout_is(&self, expected: &str) -> &Self {
         if self.stdout != expected {
             self.fail(&format!("stdout differs from:\n{expected}"));
         }
         self
     }
 
-    pub fn stderr_is(&self, expected: &str) -> &Self {
+    pub(crate) fn stderr_is(&self, expected: &str) -> &Self {
         if self.stderr != expected {
             self.fail(&format!("stderr differs from:\n{expected}"));
         }
         self
     }
 
-    pub fn stdout_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stdout_has(&self, needle: &str) -> &Self {
         if !self.stdout.contains(needle) {
             self.fail(&format!("stdout lacks {needle:?}"));
         }
         self
     }
 
-    pub fn stderr_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stderr_has(&self, needle: &str) -> &Self {
         if !self.stderr.contains(needle) {
             self.fail(&format!("stderr lacks {needle:?}"));
         }
@@ -227,7 +227,7 @@ impl Output {
     }
 
     /// The error contract: exactly one line on stderr, starting `maint: error:`.
-    pub fn one_error_line(&self, needle: &str) -> &Self {
+    pub(crate) fn one_error_line(&self, needle: &str) -> &Self {
         let lines: Vec<&str> = self.stderr.lines().collect();
         if lines.len() != 1 || !lines[0].starts_with("maint: error: ") {
             self.fail("expected exactly one `maint: error:` line on stderr");
@@ -235,20 +235,20 @@ impl Output {
         self.stderr_has(needle)
     }
 
-    pub fn nowhere(&self, secret: &str) -> &Self {
+    pub(crate) fn nowhere(&self, secret: &str) -> &Self {
         if self.stdout.contains(secret) || self.stderr.contains(secret) {
             self.fail(&format!("{secret:?} leaked into the output"));
         }
         self
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|err| self.fail(&format!("stdout is not JSON: {err}")))
     }
 
     /// The check named `name` in a JSON report.
-    pub fn check(&self, name: &str) -> serde_json::Value {
+    pub(crate) fn check(&self, name: &str) -> serde_json::Value {
         let json = self.json();
         json["checks"]
             .as_array()
@@ -256,7 +256,7 @@ impl Output {
             .unwrap_or_else(|| self.fail(&format!("no check named {name:?}")))
     }
 
-    pub fn check_names(&self) -> Vec<String> {
+    pub(crate) fn check_names(&self) -> Vec<String> {
         self.json()["checks"]
             .as_array()
             .map(|checks| {
@@ -270,7 +270,7 @@ impl Output {
 }
 
 /// A port nothing listens on (bound, read, released).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
@@ -278,7 +278,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits until `ready` holds or `limit` passes.
-pub fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < limit {
         if ready() {
@@ -291,7 +291,7 @@ pub fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
 
 /// Runs `program` as the unprivileged `user` when this process is root
 /// (PostgreSQL refuses to run as root), and as itself otherwise.
-pub fn as_user(user: &str, program: &Path) -> Command {
+pub(crate) fn as_user(user: &str, program: &Path) -> Command {
     if rustix::process::geteuid().is_root() {
         let mut command = Command::new("runuser");
         command.args(["-u", user, "--"]).arg(program);
@@ -305,7 +305,7 @@ pub fn as_user(user: &str, program: &Path) -> Command {
 /// process has exited: servers shared by all tests have no owner to stop them.
 // The watchdog outlives this process by design, so nothing here can wait for it.
 #[allow(clippy::zombie_processes)]
-pub fn on_exit(cleanup: &str) {
+pub(crate) fn on_exit(cleanup: &str) {
     let script = format!(
         "while kill -0 {} 2>/dev/null; do sleep 0.5; done; {cleanup}",
         std::process::id()

@@ -11,7 +11,7 @@ use std::net::{TcpListener, TcpStream};
 /// A local port in front of `upstream` (`host:port`): the connection, TLS-less
 /// startup and login pass through; after the first ReadyForQuery the server's
 /// answers are swallowed, while the connection stays open.
-pub fn stalling_proxy(upstream: &str) -> u16 {
+pub(crate) fn stalling_proxy(upstream: &str) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
     let port = listener.local_addr().unwrap().port();
     let upstream = upstream.to_owned();

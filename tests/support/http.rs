@@ -14,7 +14,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-pub fn server() -> &'static str {
+pub(crate) fn server() -> &'static str {
     static ADDRESS: OnceLock<String> = OnceLock::new();
     ADDRESS.get_or_init(|| {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test HTTP server");
@@ -29,7 +29,7 @@ pub fn server() -> &'static str {
 }
 
 /// The URL of `path` on the test server.
-pub fn url(path: &str) -> String {
+pub(crate) fn url(path: &str) -> String {
     format!("{}{path}", server())
 }
 

@@ -3,13 +3,13 @@
 
 #![allow(dead_code)]
 
-pub mod cgroup;
-pub mod command;
-pub mod faults;
-pub mod http;
-pub mod postgres;
-pub mod redis;
-pub mod s3;
-pub mod tls;
+pub(crate) mod cgroup;
+pub(crate) mod command;
+pub(crate) mod faults;
+pub(crate) mod http;
+pub(crate) mod postgres;
+pub(crate) mod redis;
+pub(crate) mod s3;
+pub(crate) mod tls;
 
-pub use command::maint;
+pub(crate) use command::maint;

@@ -16,9 +16,9 @@ use tempfile::TempDir;
 
 use super::command::{as_user, free_port, on_exit, wait_for};
 
-pub const PASSWORD: &str = "throwaway-pg-secret-4711";
+pub(crate) const PASSWORD: &str = "throwaway-pg-secret-4711";
 
-pub struct Postgres {
+pub(crate) struct Postgres {
     pub port: u16,
     url: String,
     /// None for an external server named by MAINT_TEST_PG_URL.
@@ -32,7 +32,7 @@ struct Local {
 }
 
 /// The server all tests may share; do not stop it or change its settings.
-pub fn shared() -> &'static Postgres {
+pub(crate) fn shared() -> &'static Postgres {
     static SHARED: OnceLock<Postgres> = OnceLock::new();
     SHARED.get_or_init(|| match std::env::var("MAINT_TEST_PG_URL") {
         Ok(url) if !url.is_empty() => {
@@ -124,14 +124,14 @@ fn run(command: &mut Command, what: &str) {
 
 impl Postgres {
     /// A new server of the caller's own, stopped when dropped.
-    pub fn start() -> Postgres {
+    pub(crate) fn start() -> Postgres {
         Postgres::start_with(|_| {}, &[])
     }
 
     /// A new server of the caller's own, with `setup` run on the fresh data
     /// folder (as root when the tests run as root: chown what you add to
     /// `postgres`) before it starts with the extra `-c name=value` options.
-    pub fn start_with(setup: impl FnOnce(&Path), options: &[&str]) -> Postgres {
+    pub(crate) fn start_with(setup: impl FnOnce(&Path), options: &[&str]) -> Postgres {
         let bin = bin_dir();
         let dir = owned_tempdir();
         let pwfile = dir.path().join("pw");
@@ -160,7 +160,7 @@ impl Postgres {
 
     /// A hot standby of this (local) server: pg_basebackup -R from it,
     /// started on a port of its own. Read-only; stopped when dropped.
-    pub fn standby(&self) -> Postgres {
+    pub(crate) fn standby(&self) -> Postgres {
         let local = self
             .local
             .as_ref()
@@ -193,28 +193,28 @@ impl Postgres {
     }
 
     /// The folder of the server's Unix socket (trust authentication).
-    pub fn socket_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn socket_dir(&self) -> Option<PathBuf> {
         let local = self.local.as_ref()?;
         local.data.parent().map(Path::to_path_buf)
     }
 
     /// A URL with the password, as an application would hold it.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// The same server with another password (or none: `None`).
-    pub fn url_with_password(&self, password: Option<&str>) -> String {
+    pub(crate) fn url_with_password(&self, password: Option<&str>) -> String {
         let mut url = url::Url::parse(&self.url).expect("test URLs parse");
         url.set_password(password).expect("URL has a host");
         url.to_string()
     }
 
-    pub fn client(&self) -> postgres::Client {
+    pub(crate) fn client(&self) -> postgres::Client {
         postgres::Client::connect(&self.url, postgres::NoTls).expect("connect to the test server")
     }
 
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         let local = self
             .local
             .as_ref()
@@ -257,7 +257,7 @@ fn owned_tempdir() -> TempDir {
 
 /// Writes a file the server reads (a certificate, a key) into its data
 /// folder: mode 0600 and owned by `postgres`, as the server insists for keys.
-pub fn write_server_file(data: &Path, name: &str, contents: &[u8]) {
+pub(crate) fn write_server_file(data: &Path, name: &str, contents: &[u8]) {
     use std::os::unix::fs::PermissionsExt;
     let file = data.join(name);
     std::fs::write(&file, contents).expect("write a file into the data folder");
@@ -266,7 +266,7 @@ pub fn write_server_file(data: &Path, name: &str, contents: &[u8]) {
 }
 
 /// Gives a file or folder to the `postgres` user when the tests run as root.
-pub fn chown_to_postgres(path: &Path) {
+pub(crate) fn chown_to_postgres(path: &Path) {
     if rustix::process::geteuid().is_root() {
         let (uid, gid) = postgres_ids();
         std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to postgres");

@@ -11,14 +11,14 @@ use tempfile::TempDir;
 
 use super::command::{free_port, on_exit, wait_for};
 
-pub struct Redis {
+pub(crate) struct Redis {
     pub port: u16,
     url: String,
     child: Option<Child>,
     _dir: Option<TempDir>,
 }
 
-pub fn shared() -> &'static Redis {
+pub(crate) fn shared() -> &'static Redis {
     static SHARED: OnceLock<Redis> = OnceLock::new();
     SHARED.get_or_init(|| match std::env::var("MAINT_TEST_REDIS_URL") {
         Ok(url) if !url.is_empty() => Redis {
@@ -43,7 +43,7 @@ pub fn shared() -> &'static Redis {
 
 impl Redis {
     /// A server of the caller's own; `settings` are extra `--name value` pairs.
-    pub fn start(settings: &[(&str, &str)]) -> Redis {
+    pub(crate) fn start(settings: &[(&str, &str)]) -> Redis {
         let dir = tempfile::Builder::new()
             .prefix("maint-redis-")
             .tempdir()
@@ -91,13 +91,13 @@ impl Redis {
         panic!("redis-server did not start");
     }
 
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// Runs one command as the default user, as `redis-cli` would; the
     /// server's error text when it refuses.
-    pub fn command(&self, args: &[&str]) -> Result<redis::Value, String> {
+    pub(crate) fn command(&self, args: &[&str]) -> Result<redis::Value, String> {
         let client = redis::Client::open(self.url.as_str()).map_err(|e| e.to_string())?;
         let mut connection = client.get_connection().map_err(|e| e.to_string())?;
         let (name, rest) = args.split_first().expect("a command");
@@ -107,7 +107,7 @@ impl Redis {
             .map_err(|e| e.to_string())
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

@@ -14,11 +14,11 @@ use tempfile::TempDir;
 
 use super::command::{Maint, free_port, wait_for};
 
-pub const ACCESS_KEY: &str = "AKIAMAINTTEST";
-pub const SECRET_KEY: &str = "maint-test-secret-key-b6f1c2";
+pub(crate) const ACCESS_KEY: &str = "AKIAMAINTTEST";
+pub(crate) const SECRET_KEY: &str = "maint-test-secret-key-b6f1c2";
 
-pub struct S3 {
-    pub port: u16,
+pub(crate) struct S3 {
+    pub(crate) port: u16,
     child: Option<Child>,
     dir: TempDir,
 }
@@ -37,7 +37,7 @@ fn binary() -> PathBuf {
 
 impl S3 {
     /// A server of the test's own with one bucket, `backups`.
-    pub fn start() -> S3 {
+    pub(crate) fn start() -> S3 {
         let dir = tempfile::Builder::new()
             .prefix("maint-s3-")
             .tempdir()
@@ -53,7 +53,7 @@ impl S3 {
     }
 
     /// Starts (again) on a new port, with the same objects.
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.stop();
         for _ in 0..5 {
             let port = free_port();
@@ -81,21 +81,21 @@ impl S3 {
         panic!("s3s-fs did not start");
     }
 
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// The folder an object `s3://backups/KEY` is stored in, as a file.
-    pub fn object(&self, key: &str) -> PathBuf {
+    pub(crate) fn object(&self, key: &str) -> PathBuf {
         self.dir.path().join("backups").join(key)
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
     /// A maint run with this server's endpoint and credentials in its environment.
-    pub fn maint(&self, maint: Maint) -> Maint {
+    pub(crate) fn maint(&self, maint: Maint) -> Maint {
         maint
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
@@ -103,7 +103,7 @@ impl S3 {
     }
 
     /// The AWS CLI, as an independent client, against this server.
-    pub fn aws(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn aws(&self, args: &[&str]) -> std::process::Output {
         // --endpoint-url, not AWS_ENDPOINT_URL: older AWS CLIs (Debian's
         // 2.9) read only the flag.
         Command::new("aws")
@@ -120,7 +120,7 @@ impl S3 {
             .expect("the AWS CLI is needed: apt-get install awscli")
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

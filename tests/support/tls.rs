@@ -24,19 +24,19 @@ use time::OffsetDateTime;
 use super::command::{free_port, wait_for};
 
 /// A certificate and its key, as PEM.
-pub struct Leaf {
+pub(crate) struct Leaf {
     pub pem: String,
     pub key_pem: String,
 }
 
-pub struct Ca {
+pub(crate) struct Ca {
     pub pem: String,
     pub key_pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
 /// A root CA and an intermediate it signed.
-pub struct Pki {
+pub(crate) struct Pki {
     pub root: Ca,
     pub intermediate: Ca,
 }
@@ -62,7 +62,7 @@ fn ca(name: &str, parent: Option<&Ca>, days: Days) -> Ca {
 }
 
 /// Validity in days from now: (not before, not after).
-pub type Days = (i64, i64);
+pub(crate) type Days = (i64, i64);
 
 fn leaf_params(names: &[&str], days: Days) -> CertificateParams {
     let mut params = CertificateParams::new(Vec::new()).expect("params");
@@ -82,19 +82,19 @@ fn leaf_params(names: &[&str], days: Days) -> CertificateParams {
 }
 
 impl Pki {
-    pub fn new() -> Pki {
+    pub(crate) fn new() -> Pki {
         Pki::with_intermediate((-30, 3650))
     }
 
     /// A PKI whose intermediate is valid for `days`.
-    pub fn with_intermediate(days: Days) -> Pki {
+    pub(crate) fn with_intermediate(days: Days) -> Pki {
         let root = ca("maint test root", None, (-30, 7300));
         let intermediate = ca("maint test intermediate", Some(&root), days);
         Pki { root, intermediate }
     }
 
     /// A leaf for `names` signed by the intermediate.
-    pub fn leaf(&self, names: &[&str], days: Days) -> Leaf {
+    pub(crate) fn leaf(&self, names: &[&str], days: Days) -> Leaf {
         let key = KeyPair::generate().expect("generate a key");
         let cert = leaf_params(names, days)
             .signed_by(&key, &self.intermediate.issuer)
@@ -106,7 +106,7 @@ impl Pki {
     }
 
     /// A leaf signed by itself.
-    pub fn self_signed(names: &[&str], days: Days) -> Leaf {
+    pub(crate) fn self_signed(names: &[&str], days: Days) -> Leaf {
         let key = KeyPair::generate().expect("generate a key");
         let cert = leaf_params(names, days)
             .self_signed(&key)
@@ -119,7 +119,7 @@ impl Pki {
 
     /// A leaf for localhost and 127.0.0.1 made by the openssl CLI and signed by
     /// the intermediate: `key` like `rsa:1024`, `digest` like `sha1`.
-    pub fn openssl_leaf(&self, dir: &Path, key: &str, digest: &str) -> Leaf {
+    pub(crate) fn openssl_leaf(&self, dir: &Path, key: &str, digest: &str) -> Leaf {
         let file = |name: &str| dir.join(name);
         std::fs::write(file("ca.pem"), &self.intermediate.pem).unwrap();
         std::fs::write(file("ca.key"), &self.intermediate.key_pem).unwrap();
@@ -200,7 +200,7 @@ fn private_key(pem: &str) -> PrivateKeyDer<'static> {
 
 /// A rustls server thread on 127.0.0.1 sending `chain`; it lives until the
 /// test process ends.
-pub struct TlsServer {
+pub(crate) struct TlsServer {
     pub port: u16,
     /// The SNI name of the latest handshake.
     pub sni: Arc<Mutex<Option<String>>>,
@@ -208,12 +208,12 @@ pub struct TlsServer {
 
 impl TlsServer {
     /// Sends the certificates of `chain` (PEM, concatenated) in that order.
-    pub fn start(chain: &str, key_pem: &str) -> TlsServer {
+    pub(crate) fn start(chain: &str, key_pem: &str) -> TlsServer {
         TlsServer::serve(chain, key_pem, false)
     }
 
     /// Greets as SMTP and starts TLS after EHLO and STARTTLS.
-    pub fn smtp(chain: &str, key_pem: &str) -> TlsServer {
+    pub(crate) fn smtp(chain: &str, key_pem: &str) -> TlsServer {
         TlsServer::serve(chain, key_pem, true)
     }
 
@@ -242,7 +242,7 @@ impl TlsServer {
         TlsServer { port, sni }
     }
 
-    pub fn sni(&self) -> Option<String> {
+    pub(crate) fn sni(&self) -> Option<String> {
         self.sni.lock().unwrap().clone()
     }
 }
@@ -300,14 +300,14 @@ fn handle(
 }
 
 /// `openssl s_server` on a free port with extra arguments; stopped when dropped.
-pub struct OpensslServer {
+pub(crate) struct OpensslServer {
     pub port: u16,
     child: Child,
     _dir: tempfile::TempDir,
 }
 
 impl OpensslServer {
-    pub fn start(leaf: &Leaf, extra: &[&str]) -> OpensslServer {
+    pub(crate) fn start(leaf: &Leaf, extra: &[&str]) -> OpensslServer {
         let dir = tempfile::tempdir().unwrap();
         let cert = dir.path().join("cert.pem");
         let key = dir.path().join("key.pem");
@@ -352,7 +352,7 @@ impl Drop for OpensslServer {
 }
 
 /// A port that accepts TCP connections and never answers them.
-pub fn silent_port() -> u16 {
+pub(crate) fn silent_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -366,7 +366,7 @@ pub fn silent_port() -> u16 {
 
 /// A port that greets every connection with `banner` in plain text (an SMTP
 /// server where TLS was expected) and then waits.
-pub fn plain_text_port(banner: &'static str) -> u16 {
+pub(crate) fn plain_text_port(banner: &'static str) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -380,7 +380,7 @@ pub fn plain_text_port(banner: &'static str) -> u16 {
 }
 
 /// Writes `text` to `dir/name` and returns the path.
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path

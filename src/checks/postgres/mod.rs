@@ -59,8 +59,7 @@ pub fn connect_error(err: PgError) -> anyhow::Error {
 pub fn query_error(err: &postgres::Error, target: &Target, doing: &str) -> anyhow::Error {
     let message = err
         .as_db_error()
-        .map(|db| db.message().to_owned())
-        .unwrap_or_else(|| err.to_string());
+        .map_or_else(|| err.to_string(), |db| db.message().to_owned());
     let hint = if err.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
         format!(
             "connect as the table owner or a role with the needed grants (now {:?})",
@@ -201,9 +200,7 @@ pub fn resolve_table(
         )
         .map_err(|err| {
             let message = err
-                .as_db_error()
-                .map(|db| db.message().to_owned())
-                .unwrap_or_else(|| err.to_string());
+                .as_db_error().map_or_else(|| err.to_string(), |db| db.message().to_owned());
             anyhow::anyhow!("{flag} {name:?}: {message}").context(Hint::new(
                 "write schema.table, quoting names with capitals or symbols as in SQL: '\"My Schema\".\"Tab-le\"'",
             ))

@@ -195,6 +195,5 @@ pub fn delete_batches(
 
 fn db_message(err: &postgres::Error) -> String {
     err.as_db_error()
-        .map(|db| db.message().to_owned())
-        .unwrap_or_else(|| err.to_string())
+        .map_or_else(|| err.to_string(), |db| db.message().to_owned())
 }

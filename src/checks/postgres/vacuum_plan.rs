@@ -116,7 +116,7 @@ impl Settings {
         let mut exclude = args.exclude.clone();
         if let Some(vacuum) = vacuum {
             if schemas.is_empty() {
-                schemas = vacuum.schema.clone();
+                schemas.clone_from(&vacuum.schema);
             }
             exclude.extend(vacuum.exclude.iter().cloned());
         }
