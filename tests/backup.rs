@@ -15,7 +15,7 @@ use crate::support::maint;
 
 /// A tree with what a backup must keep: nested folders, an empty folder,
 /// modes, nanosecond mtimes, relative symlinks, text and binary files.
-pub fn make_tree(root: &Path) {
+pub(crate) fn make_tree(root: &Path) {
     fs::create_dir_all(root.join("data/logs")).unwrap();
     fs::create_dir_all(root.join("data/empty")).unwrap();
     fs::create_dir_all(root.join("config/deep/deeper")).unwrap();
@@ -64,7 +64,7 @@ pub fn make_tree(root: &Path) {
 }
 
 /// Everything a restore must reproduce, path by path.
-pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
+pub(crate) fn snapshot(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -102,12 +102,12 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
 }
 
 /// A test folder with `src/` (the tree) and `dest/`.
-pub struct Scene {
+pub(crate) struct Scene {
     pub dir: tempfile::TempDir,
 }
 
 impl Scene {
-    pub fn new() -> Scene {
+    pub(crate) fn new() -> Scene {
         let dir = tempfile::Builder::new()
             .prefix("maint-backup-")
             .tempdir()
@@ -117,12 +117,12 @@ impl Scene {
         Scene { dir }
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// `maint backup create --name web --source src --dest dest`, to run.
-    pub fn create_command(&self) -> crate::support::command::Maint {
+    pub(crate) fn create_command(&self) -> crate::support::command::Maint {
         maint()
             .args(["backup", "create", "--name", "web", "--source"])
             .arg(self.path("src"))
@@ -131,7 +131,7 @@ impl Scene {
     }
 
     /// The same, with a JSON report.
-    pub fn create(&self, extra: &[&str]) -> Output {
+    pub(crate) fn create(&self, extra: &[&str]) -> Output {
         maint()
             .args(["--format", "json"])
             .args(self.create_command().arguments())
@@ -139,7 +139,7 @@ impl Scene {
             .run()
     }
 
-    pub fn archives(&self) -> Vec<PathBuf> {
+    pub(crate) fn archives(&self) -> Vec<PathBuf> {
         let mut found: Vec<PathBuf> = fs::read_dir(self.path("dest"))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -152,14 +152,14 @@ impl Scene {
         found
     }
 
-    pub fn only_archive(&self) -> PathBuf {
+    pub(crate) fn only_archive(&self) -> PathBuf {
         let archives = self.archives();
         assert_eq!(archives.len(), 1, "{archives:?}");
         archives[0].clone()
     }
 
     /// Names in dest/ other than the lock and state files.
-    pub fn leftovers(&self) -> Vec<String> {
+    pub(crate) fn leftovers(&self) -> Vec<String> {
         fs::read_dir(self.path("dest"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -169,7 +169,7 @@ impl Scene {
 }
 
 /// Bytes that do not compress.
-pub fn noise(len: u64) -> Vec<u8> {
+pub(crate) fn noise(len: u64) -> Vec<u8> {
     use std::io::Read;
     let mut bytes = Vec::new();
     fs::File::open("/dev/urandom")
@@ -181,14 +181,14 @@ pub fn noise(len: u64) -> Vec<u8> {
 }
 
 /// The message of the check `name` in a JSON report.
-pub fn message(out: &Output, name: &str) -> String {
+pub(crate) fn message(out: &Output, name: &str) -> String {
     out.check(name)["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned()
 }
 
-pub fn shell(script: &str, dir: &Path) -> std::process::Output {
+pub(crate) fn shell(script: &str, dir: &Path) -> std::process::Output {
     Command::new("sh")
         .args(["-c", script])
         .current_dir(dir)
@@ -547,7 +547,7 @@ fn sockets_are_skipped_with_a_warning_and_fifos_archived_as_gnu_tar_does() {
     let _socket = std::os::unix::net::UnixListener::bind(scene.path("src/data/app.sock")).unwrap();
     let out = scene.create(&[]);
     out.code(1);
-    let message = message(&out, "files").to_owned();
+    let message = message(&out, "files").clone();
     assert!(
         message.contains("data/app.sock: skipped: a socket"),
         "{message}"
@@ -639,7 +639,7 @@ fn excludes_take_what_tar_users_write_and_report_a_pattern_matching_nothing() {
     assert!(!message.contains("empty/"), "{message}");
 }
 
-pub fn flip_byte(path: &Path, at: usize) {
+pub(crate) fn flip_byte(path: &Path, at: usize) {
     let mut bytes = fs::read(path).unwrap();
     bytes[at] ^= 0x20;
     fs::write(path, bytes).unwrap();
@@ -754,7 +754,7 @@ fn a_truncated_archive_is_critical() {
 
 /// Builds a hostile archive with Python's tarfile: `members` is Python code
 /// adding members to `t` (a TarFile).
-pub fn hostile(dir: &Path, name: &str, members: &str) -> PathBuf {
+pub(crate) fn hostile(dir: &Path, name: &str, members: &str) -> PathBuf {
     let path = dir.join(name);
     let script = format!(
         "import tarfile, io\n\

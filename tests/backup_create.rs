@@ -159,11 +159,10 @@ fn unreadable_source_files_on_a_failing_disk_are_named_and_the_backup_goes_on() 
         })
         .collect();
     let note = |path: &str| {
-        notes
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| panic!("{path} is not named: {notes:?}"))
+        notes.iter().find(|(p, _)| p == path).map_or_else(
+            || panic!("{path} is not named: {notes:?}"),
+            |(_, n)| n.clone(),
+        )
     };
     assert_eq!(notes.len(), 5, "{notes:?}");
     let eio = "Input/output error";

@@ -55,6 +55,8 @@ impl TestDb {
             .unwrap();
     }
 
+    // A method so the scene reads `db.rows(name)`; the rows come from the server.
+    #[allow(clippy::unused_self)]
     fn rows(&self, db: &str) -> Vec<String> {
         let mut url = url::Url::parse(shared().url()).unwrap();
         url.set_path(db);
@@ -154,7 +156,7 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
         .args(["--db", &db.url()])
         .run();
     out.code(0).nowhere(PASSWORD);
-    let message = crate::backup::message(&out, "database").to_owned();
+    let message = crate::backup::message(&out, "database").clone();
     assert!(message.contains("counts match the manifest"), "{message}");
     let rollback = message.rsplit(" kept as ").next().unwrap().to_owned();
     assert!(

@@ -6,19 +6,12 @@ mod support;
 mod architecture;
 // The backup tests change with the backup engine's rework for S3 remotes
 // (another branch); the raised lints reach them when that lands.
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup;
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup_create;
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup_postgres;
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup_redis;
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup_remote;
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup_restore;
-#[allow(unreachable_pub, clippy::pedantic)]
 mod backup_roundtrip;
 mod certs;
 mod cli;

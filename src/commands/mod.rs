@@ -2,10 +2,6 @@
 //! config (failing before any side effect), does its work through the probes
 //! and storage modules, and returns a [`Report`]; none prints.
 
-// The backup engine and its commands are being reworked for S3 remotes on
-// another branch; the lints raised in Cargo.toml reach them when that lands,
-// so the two changes do not collide.
-#[allow(unreachable_pub, clippy::pedantic)]
 pub mod backup;
 pub mod certs;
 pub mod db;

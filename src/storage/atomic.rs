@@ -38,8 +38,7 @@ pub fn check_writable(path: &Path) -> io::Result<()> {
 fn temporary_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_owned());
+        .map_or_else(|| "output".to_owned(), |n| n.to_string_lossy().into_owned());
     // A leading dot and a suffix node_exporter ignores (it reads only *.prom).
     parent_dir(path).join(format!(".{name}.{}.tmp", std::process::id()))
 }

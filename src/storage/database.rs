@@ -382,15 +382,16 @@ pub fn dump_globals(
     };
     match run(None) {
         Ok(_) => Ok(None),
-        Err(first) => match run(Some("--no-role-passwords")) {
-            Ok(_) => Ok(Some(format!(
-                "roles were dumped without their passwords ({first}); a superuser's backup keeps them"
-            ))),
-            Err(_) => {
+        Err(first) => {
+            if run(Some("--no-role-passwords")).is_ok() {
+                Ok(Some(format!(
+                    "roles were dumped without their passwords ({first}); a superuser's backup keeps them"
+                )))
+            } else {
                 let _ = std::fs::remove_file(out);
                 Err(first)
             }
-        },
+        }
     }
 }
 

@@ -239,9 +239,9 @@ pub fn common_root(sources: &[PathBuf]) -> PathBuf {
 pub fn planned_bytes(request: &Request) -> u64 {
     fn walk(path: &Path, descend: bool) -> u64 {
         match fs::symlink_metadata(path) {
-            Ok(m) if m.is_dir() && descend => fs::read_dir(path)
-                .map(|entries| entries.flatten().map(|e| walk(&e.path(), true)).sum())
-                .unwrap_or(0),
+            Ok(m) if m.is_dir() && descend => fs::read_dir(path).map_or(0, |entries| {
+                entries.flatten().map(|e| walk(&e.path(), true)).sum()
+            }),
             Ok(m) if m.is_file() => m.len(),
             _ => 0,
         }

@@ -134,22 +134,19 @@ pub fn take(url: &str, out: &Path, timeout: Duration, wait: Duration) -> Result<
         .mode(0o600)
         .open(out)
         .map_err(write_error)?;
-    let how = match local_file {
-        Some(path) => {
-            let mut source = std::fs::File::open(&path).map_err(|err| RdbError::Transfer {
-                target: target.clone(),
-                detail: format!("cannot read {}: {err}", path.display()),
-            })?;
-            std::io::copy(&mut source, &mut file).map_err(write_error)?;
-            format!("copied from {}", path.display())
-        }
-        None => {
-            replicate(&info, &mut file, timeout).map_err(|detail| RdbError::Transfer {
-                target: target.clone(),
-                detail,
-            })?;
-            "over the replication stream (SYNC)".to_owned()
-        }
+    let how = if let Some(path) = local_file {
+        let mut source = std::fs::File::open(&path).map_err(|err| RdbError::Transfer {
+            target: target.clone(),
+            detail: format!("cannot read {}: {err}", path.display()),
+        })?;
+        std::io::copy(&mut source, &mut file).map_err(write_error)?;
+        format!("copied from {}", path.display())
+    } else {
+        replicate(&info, &mut file, timeout).map_err(|detail| RdbError::Transfer {
+            target: target.clone(),
+            detail,
+        })?;
+        "over the replication stream (SYNC)".to_owned()
     };
     file.sync_all().map_err(write_error)?;
     drop(file);

@@ -69,7 +69,7 @@ pub(super) struct Made {
     pub elapsed: Duration,
 }
 
-pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
+pub(super) fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let plan = resolve(args, context).map_err(Failed::Setup)?;
@@ -111,12 +111,12 @@ pub fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     state.finished_at = Some(Utc::now());
     match &result {
         Ok(made) => {
-            state.status = "ok".to_owned();
+            "ok".clone_into(&mut state.status);
             state.archive = Some(file_name(&made.archive));
             state.upload_id = None;
         }
         Err(Failed::Setup(err) | Failed::Running(err)) => {
-            state.status = "failed".to_owned();
+            "failed".clone_into(&mut state.status);
             // Beside encrypted backups nothing may name what they hold.
             state.error = Some(if plan.recipients.is_some() {
                 "failed; the reason was in that run's output (not kept beside encrypted backups)"

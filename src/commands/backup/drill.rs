@@ -26,7 +26,7 @@ use crate::storage::unpack::{Options, Unpack, UnpackError};
 use crate::storage::{catalog, database, pack};
 use crate::units::human_duration;
 
-pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
+pub(super) fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
@@ -100,7 +100,7 @@ pub fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
     };
     let restored = (|| {
         let mut unpack = Unpack::open(&restored_dir, options)?;
-        let size = fs::metadata(&latest.path).map(|m| m.len()).unwrap_or(0);
+        let size = fs::metadata(&latest.path).map_or(0, |m| m.len());
         let counters = unpack.counters();
         let follow = Follow::start(
             progress_bar(context, size, "drill"),

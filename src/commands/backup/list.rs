@@ -13,7 +13,7 @@ use crate::report::{Cell, Check, Column, Metric, Section, Status, Unit};
 use crate::storage::catalog::{self, Backup, Trust};
 use crate::units::{human_bytes, human_duration};
 
-pub fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
+pub(super) fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;

@@ -19,7 +19,7 @@ use crate::storage::catalog::{Backup, Trust};
 use crate::storage::retention::{self, Candidate, Policy};
 use crate::units::human_bytes;
 
-pub fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
+pub(super) fn execute(args: &BackupPruneArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let config = &context.config.config.backup;
@@ -246,7 +246,7 @@ fn decide(policy: Policy, group: &[&Backup], now: chrono::DateTime<Utc>) -> Vec<
         let mut reasons = decision.reasons.join("; ");
         if !keep && Some(at) == newest_counted {
             keep = true;
-            reasons = "the newest verified backup: always kept".to_owned();
+            "the newest verified backup: always kept".clone_into(&mut reasons);
         }
         out[regular[at]] = (keep, reasons);
     }

@@ -138,7 +138,7 @@ fn read_pass<'a>(
         ))),
         other => unpack_failed(archive, other),
     })?;
-    let size = fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
+    let size = fs::metadata(archive).map_or(0, |m| m.len());
     let counters = unpack.counters();
     let follow = Follow::start(
         progress_bar(context, size, "restore"),
@@ -219,7 +219,7 @@ fn options<'a>(
     }
 }
 
-pub fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
+pub(super) fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let fetched = super::fetch::if_needed(&args.archive, args.identity.as_ref(), context)?;

@@ -22,58 +22,55 @@ use crate::storage::remote::catalog as remote_catalog;
 use crate::storage::remote::{Location, Remote};
 use crate::units::human_bytes;
 
-pub fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
+pub(super) fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let identities = super::identities(args.identity.as_ref()).map_err(Failed::Setup)?;
     // (where, file name in it)
-    let (dest, files): (Dest, Vec<String>) = match &args.archive {
-        Some(archive) => {
-            if let Some(text) = archive.to_str()
-                && Location::is_remote(text)
-            {
-                let (folder, file) = text.rsplit_once('/').unwrap_or((text, ""));
-                let remote = super::open_remote(folder, context).map_err(Failed::Setup)?;
-                (Dest::Remote(remote), vec![file.to_owned()])
-            } else {
-                if !archive.is_file() {
-                    return Err(Failed::setup(
-                        anyhow!(
-                            "archive {} does not exist or is not a file",
-                            archive.display()
-                        )
-                        .context(Hint::new("maint backup list shows the archives")),
-                    ));
-                }
-                let folder = crate::storage::atomic::parent_dir(archive).to_path_buf();
-                (Dest::Local(folder), vec![super::file_name(archive)])
-            }
-        }
-        None => {
-            let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
-            if backups.is_empty() {
+    let (dest, files): (Dest, Vec<String>) = if let Some(archive) = &args.archive {
+        if let Some(text) = archive.to_str()
+            && Location::is_remote(text)
+        {
+            let (folder, file) = text.rsplit_once('/').unwrap_or((text, ""));
+            let remote = super::open_remote(folder, context).map_err(Failed::Setup)?;
+            (Dest::Remote(remote), vec![file.to_owned()])
+        } else {
+            if !archive.is_file() {
                 return Err(Failed::setup(
-                    anyhow!("no backups in {}", dest.shown())
-                        .context(Hint::new("maint backup create makes one")),
+                    anyhow!(
+                        "archive {} does not exist or is not a file",
+                        archive.display()
+                    )
+                    .context(Hint::new("maint backup list shows the archives")),
                 ));
             }
-            let files = if args.latest {
-                // Never a pre-restore archive nor one dated in the future.
-                let latest = catalog::latest(&backups, Utc::now()).ok_or_else(|| {
-                    Failed::setup(
-                        anyhow!(
-                            "no backup in {} can be called the latest (only pre-restore archives or backups dated in the future)",
-                            dest.shown()
-                        )
-                        .context(Hint::new("maint backup list shows them; maint backup create makes one")),
-                    )
-                })?;
-                vec![latest.file_name()]
-            } else {
-                backups.iter().map(catalog::Backup::file_name).collect()
-            };
-            (dest, files)
+            let folder = crate::storage::atomic::parent_dir(archive).to_path_buf();
+            (Dest::Local(folder), vec![super::file_name(archive)])
         }
+    } else {
+        let (dest, backups) = destination_backups(args.dest.as_ref(), context)?;
+        if backups.is_empty() {
+            return Err(Failed::setup(
+                anyhow!("no backups in {}", dest.shown())
+                    .context(Hint::new("maint backup create makes one")),
+            ));
+        }
+        let files = if args.latest {
+            // Never a pre-restore archive nor one dated in the future.
+            let latest = catalog::latest(&backups, Utc::now()).ok_or_else(|| {
+                Failed::setup(
+                    anyhow!(
+                        "no backup in {} can be called the latest (only pre-restore archives or backups dated in the future)",
+                        dest.shown()
+                    )
+                    .context(Hint::new("maint backup list shows them; maint backup create makes one")),
+                )
+            })?;
+            vec![latest.file_name()]
+        } else {
+            backups.iter().map(catalog::Backup::file_name).collect()
+        };
+        (dest, files)
     };
     let mut report = crate::checks::report("backup verify", started);
     if args.quick {

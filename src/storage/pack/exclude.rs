@@ -28,13 +28,13 @@ struct Rule {
     hits: usize,
 }
 
-pub struct Excludes {
+pub(super) struct Excludes {
     rules: Vec<Rule>,
 }
 
 impl Excludes {
     /// Compiles the patterns; an invalid one is an error naming it.
-    pub fn new(patterns: &[String], root: &Path) -> Result<Excludes, (String, String)> {
+    pub(super) fn new(patterns: &[String], root: &Path) -> Result<Excludes, (String, String)> {
         let root = root.to_string_lossy();
         let root = root.trim_end_matches('/');
         let mut rules = Vec::new();
@@ -71,7 +71,7 @@ impl Excludes {
     }
 
     /// Whether `path` (below the root) whose last name is `name` is left out.
-    pub fn matches(&mut self, path: &str, name: &str, is_folder: bool) -> bool {
+    pub(super) fn matches(&mut self, path: &str, name: &str, is_folder: bool) -> bool {
         let mut matched = false;
         for rule in &mut self.rules {
             if rule.folders_only && !is_folder {
@@ -87,7 +87,7 @@ impl Excludes {
     }
 
     /// The patterns that matched nothing, as given.
-    pub fn unmatched(&self) -> Vec<String> {
+    pub(super) fn unmatched(&self) -> Vec<String> {
         self.rules
             .iter()
             .filter(|r| r.hits == 0)

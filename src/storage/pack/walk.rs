@@ -276,7 +276,7 @@ struct Frame {
 }
 
 /// Walks the sources and writes their entries.
-pub struct Walker<W: Write> {
+pub(super) struct Walker<W: Write> {
     pub tar: TarWriter<W>,
     /// The archive being written, for naming it in errors.
     pub out_path: PathBuf,
@@ -298,7 +298,7 @@ pub struct Walker<W: Write> {
 impl<W: Write> Walker<W> {
     /// Opens the root (following symlinks: it is what the operator named)
     /// and writes it as `.`, so its mode and times restore too.
-    pub fn start(
+    pub(super) fn start(
         tar: TarWriter<W>,
         out_path: PathBuf,
         root: &Path,
@@ -349,7 +349,7 @@ impl<W: Write> Walker<W> {
 
     /// One of maint's own files (the database dump), stored as `path`; it
     /// must read in full.
-    pub fn add_own_file(&mut self, path: &str, file: &Path) -> Result<()> {
+    pub(super) fn add_own_file(&mut self, path: &str, file: &Path) -> Result<()> {
         let source_error = |source: io::Error| PackError::Source {
             path: file.to_path_buf(),
             source,
@@ -383,7 +383,7 @@ impl<W: Write> Walker<W> {
 
     /// A source: the folders between the root and it (so they restore with
     /// their modes), then it, then (for a tree) everything below it.
-    pub fn add_source(&mut self, source: &Path, descend: bool) -> Result<()> {
+    pub(super) fn add_source(&mut self, source: &Path, descend: bool) -> Result<()> {
         let Ok(relative) = source.strip_prefix(&self.root_path) else {
             self.note(
                 source.as_os_str().as_bytes(),
@@ -396,10 +396,7 @@ impl<W: Write> Walker<W> {
             .map(OsStr::as_bytes)
             .filter(|c| !c.is_empty() && *c != b".")
             .collect();
-        let mut dir = self
-            .root
-            .try_clone()
-            .map_err(|e| self.source_error(source, e))?;
+        let mut dir = self.root.try_clone().map_err(|e| source_error(source, e))?;
         let Some((last, between)) = components.split_last() else {
             if descend {
                 return self.walk(dir, Vec::new());
@@ -425,7 +422,7 @@ impl<W: Write> Walker<W> {
                 }
             };
             if !self.seen.contains(&rel) {
-                let meta = fstat(opened.as_fd()).map_err(|e| self.source_error(source, e))?;
+                let meta = fstat(opened.as_fd()).map_err(|e| source_error(source, e))?;
                 self.emit_dir(&rel, Some(opened.as_fd()), None, &meta)?;
             }
             dir = opened;
@@ -435,13 +432,6 @@ impl<W: Write> Walker<W> {
             self.walk(opened, rel)?;
         }
         Ok(())
-    }
-
-    fn source_error(&self, path: &Path, source: io::Error) -> PackError {
-        PackError::Source {
-            path: path.to_path_buf(),
-            source,
-        }
     }
 
     /// Everything below the open folder `dir`, depth first, children by name.
@@ -940,5 +930,12 @@ impl Read for ReadAt<'_> {
         let n = self.file.read_at(buf, self.at)?;
         self.at += n as u64;
         Ok(n)
+    }
+}
+
+fn source_error(path: &Path, source: io::Error) -> PackError {
+    PackError::Source {
+        path: path.to_path_buf(),
+        source,
     }
 }

@@ -13,14 +13,14 @@ use crate::storage::ustar;
 const CHUNK: usize = 256 * 1024;
 
 /// Writes tar entries: a header, then exactly the bytes it announces.
-pub struct TarWriter<W: Write> {
+pub(super) struct TarWriter<W: Write> {
     out: W,
     buffer: Vec<u8>,
 }
 
 /// How a source's bytes went in.
 #[derive(Debug, Default)]
-pub struct Filled {
+pub(super) struct Filled {
     /// The source ended early: zeros fill the rest.
     pub short: bool,
     /// Reading failed at this offset (zeros from there on), and why.
@@ -28,7 +28,7 @@ pub struct Filled {
 }
 
 impl<W: Write> TarWriter<W> {
-    pub fn new(out: W) -> TarWriter<W> {
+    pub(super) fn new(out: W) -> TarWriter<W> {
         TarWriter {
             out,
             buffer: vec![0; CHUNK],
@@ -36,12 +36,12 @@ impl<W: Write> TarWriter<W> {
     }
 
     /// The header blocks of one entry (PAX records first when needed).
-    pub fn header(&mut self, header: &ustar::Header) -> io::Result<()> {
+    pub(super) fn header(&mut self, header: &ustar::Header) -> io::Result<()> {
         self.out.write_all(&header.encode())
     }
 
     /// Bytes as they are (a sparse map).
-    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(super) fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out.write_all(bytes)
     }
 
@@ -49,7 +49,7 @@ impl<W: Write> TarWriter<W> {
     /// source that grows is cut there (the caller notices); one that
     /// shrinks or fails to read is filled with zeros, which `Filled` says.
     /// Errors are the output's only.
-    pub fn copy(
+    pub(super) fn copy(
         &mut self,
         source: &mut impl Read,
         len: u64,
@@ -87,14 +87,18 @@ impl<W: Write> TarWriter<W> {
     }
 
     /// Zeros after `size` bytes of data, to the end of its block.
-    pub fn pad(&mut self, size: u64) -> io::Result<()> {
+    pub(super) fn pad(&mut self, size: u64) -> io::Result<()> {
         self.out
             .write_all(&[0u8; ustar::BLOCK][..ustar::padding(size)])
     }
 
     /// One whole entry's content from a source that must not fail (maint's
     /// own files): its SHA-256, or why it could not be read.
-    pub fn content(&mut self, source: &mut impl Read, size: u64) -> Result<String, CopyError> {
+    pub(super) fn content(
+        &mut self,
+        source: &mut impl Read,
+        size: u64,
+    ) -> Result<String, CopyError> {
         let mut sha = Sha256::new();
         let filled = self
             .copy(source, size, &mut |chunk| sha.update(chunk))
@@ -114,7 +118,7 @@ impl<W: Write> TarWriter<W> {
     }
 
     /// Ends the archive with two zero blocks and hands back the output.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(super) fn finish(mut self) -> io::Result<W> {
         self.out.write_all(&[0u8; 2 * ustar::BLOCK])?;
         Ok(self.out)
     }
@@ -122,14 +126,14 @@ impl<W: Write> TarWriter<W> {
 
 /// Where copying a file's content into the archive failed.
 #[derive(Debug)]
-pub enum CopyError {
+pub(super) enum CopyError {
     /// Reading the source.
     Read(io::Error),
     /// Writing the archive.
     Write(io::Error),
 }
 
-pub enum HashJob {
+pub(super) enum HashJob {
     Chunk(usize, Vec<u8>),
     /// A sparse file's hole: that many zeros.
     Zeros(usize, u64),
@@ -138,13 +142,13 @@ pub enum HashJob {
 
 /// SHA-256 of each file's content on a thread of its own, off the path of
 /// the thread that reads the files. Jobs carry the entry's index.
-pub struct Hasher {
+pub(super) struct Hasher {
     jobs: Option<SyncSender<HashJob>>,
     thread: Option<JoinHandle<Vec<(usize, String)>>>,
 }
 
 impl Hasher {
-    pub fn start() -> Hasher {
+    pub(super) fn start() -> Hasher {
         let (jobs, queue) = sync_channel::<HashJob>(64);
         let thread = std::thread::spawn(move || {
             let mut digests = Vec::new();
@@ -186,14 +190,14 @@ impl Hasher {
         }
     }
 
-    pub fn send(&self, job: HashJob) {
+    pub(super) fn send(&self, job: HashJob) {
         if let Some(jobs) = &self.jobs {
             let _ = jobs.send(job);
         }
     }
 
     /// Every digest, by entry index.
-    pub fn finish(&mut self) -> Vec<(usize, String)> {
+    pub(super) fn finish(&mut self) -> Vec<(usize, String)> {
         drop(self.jobs.take());
         self.thread
             .take()

@@ -197,7 +197,9 @@ pub struct Remote {
 impl std::fmt::Debug for Remote {
     // The credentials are never shown, not even in a debug print.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote").field("at", &self.shown).finish()
+        f.debug_struct("Remote")
+            .field("at", &self.shown)
+            .finish_non_exhaustive()
     }
 }
 
