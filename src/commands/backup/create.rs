@@ -5,18 +5,17 @@
 use std::fs::{self};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
 use super::create_parts::{
-    Temporaries, archive_check, database_check, dump_database, redis_snapshot,
+    Made, Plan, Temporaries, archive_check, database_check, dump_database, redis_snapshot,
 };
 use super::shared::{check_writable, pack_failed};
 use super::{
-    DbPlan, Dest, Follow, db_plan, file_name, notes_check, notes_section, progress_bar,
-    take_dest_lock,
+    Dest, Follow, db_plan, file_name, notes_check, notes_section, progress_bar, take_dest_lock,
 };
 use crate::cli::BackupCreateArgs;
 use crate::commands::{Context, Failed, Outcome};
@@ -24,50 +23,10 @@ use crate::error::Hint;
 use crate::report::{Check, Metric, Status, Unit};
 use crate::storage::catalog::LastCreate;
 use crate::storage::crypt::Recipients;
-use crate::storage::database::Dumped;
-use crate::storage::manifest::Manifest;
 use crate::storage::pack::{self, Counters, Request, Source, common_root};
 use crate::storage::pgzip;
-use crate::storage::remote::Remote;
 use crate::storage::remote::catalog as remote_catalog;
 use crate::units::human_bytes;
-
-/// Everything one archive is made from, validated.
-pub(super) struct Plan {
-    pub dest: PathBuf,
-    /// An object store the archive is streamed to; `dest` is then a private
-    /// local folder for the database dump only.
-    pub remote: Option<Arc<Remote>>,
-    pub recipients: Option<Arc<Recipients>>,
-    /// Where the archive is copied once made (3-2-1).
-    pub copies: Vec<Dest>,
-    pub name: String,
-    pub kind: String,
-    /// Entries are stored relative to this folder.
-    pub root: PathBuf,
-    pub sources: Vec<PathBuf>,
-    pub excludes: Vec<String>,
-    pub database: Option<DbPlan>,
-    /// A Redis server to snapshot into the archive.
-    pub redis: Option<String>,
-    pub threads: usize,
-    pub level: u32,
-}
-
-/// A finished, verified archive under its final name.
-pub(super) struct Made {
-    pub archive: PathBuf,
-    pub manifest: Manifest,
-    pub summary: pgzip::Summary,
-    /// Paths skipped or changed while they were read.
-    pub notes: Vec<(String, String)>,
-    pub database: Option<Dumped>,
-    /// Why the roles and tablespaces are missing or incomplete.
-    pub globals_note: Option<String>,
-    /// Exclude patterns that matched nothing.
-    pub unmatched_excludes: Vec<String>,
-    pub elapsed: Duration,
-}
 
 pub(super) fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
     let started = Utc::now();

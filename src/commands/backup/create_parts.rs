@@ -3,22 +3,61 @@
 
 use std::fs;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 
-use super::DbPlan;
-use super::create::{Made, Plan};
 use super::shared::db_failed;
+use super::{DbPlan, Dest};
 use crate::commands::{Context, Failed};
 use crate::error::Hint;
 use crate::report::{Check, Status, Unit};
 use crate::storage::archive::ArchiveName;
 use crate::storage::catalog;
+use crate::storage::crypt::Recipients;
 use crate::storage::database::{self, Dumped};
 use crate::storage::manifest::{self, Manifest};
 use crate::storage::pack;
+use crate::storage::pgzip;
+use crate::storage::remote::Remote;
 use crate::units::{human_bytes, human_duration};
+/// Everything one archive is made from, validated.
+pub(super) struct Plan {
+    pub dest: PathBuf,
+    /// An object store the archive is streamed to; `dest` is then a private
+    /// local folder for the database dump only.
+    pub remote: Option<Arc<Remote>>,
+    pub recipients: Option<Arc<Recipients>>,
+    /// Where the archive is copied once made (3-2-1).
+    pub copies: Vec<Dest>,
+    pub name: String,
+    pub kind: String,
+    /// Entries are stored relative to this folder.
+    pub root: PathBuf,
+    pub sources: Vec<PathBuf>,
+    pub excludes: Vec<String>,
+    pub database: Option<DbPlan>,
+    /// A Redis server to snapshot into the archive.
+    pub redis: Option<String>,
+    pub threads: usize,
+    pub level: u32,
+}
+
+/// A finished, verified archive under its final name.
+pub(super) struct Made {
+    pub archive: PathBuf,
+    pub manifest: Manifest,
+    pub summary: pgzip::Summary,
+    /// Paths skipped or changed while they were read.
+    pub notes: Vec<(String, String)>,
+    pub database: Option<Dumped>,
+    /// Why the roles and tablespaces are missing or incomplete.
+    pub globals_note: Option<String>,
+    /// Exclude patterns that matched nothing.
+    pub unmatched_excludes: Vec<String>,
+    pub elapsed: Duration,
+}
 
 /// Deletes temporaries unless the work they belong to was committed.
 pub(super) struct Temporaries(pub Vec<PathBuf>);

@@ -8,7 +8,7 @@
 
 use std::fs::{self, File};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -16,10 +16,10 @@ use chrono::Utc;
 
 use super::fetch::Fetched;
 use super::restore_db::{db_failed, keep_redis, redis_out, scratch_database};
-use super::restore_report::{dry_run_report, keep_first, paths, verify_check};
+use super::restore_report::{Pass, Settings, dry_run_report, keep_first, paths, verify_check};
 use super::{
-    Checked, DbPlan, Follow, check_read, db_plan, notes_check, notes_section, private_temp,
-    progress_bar, record_read, take_lock, unpack_failed,
+    Follow, check_read, db_plan, notes_check, notes_section, private_temp, progress_bar,
+    record_read, take_lock, unpack_failed,
 };
 use crate::cli::BackupRestoreArgs;
 use crate::commands::{Context, Failed, Outcome};
@@ -33,17 +33,6 @@ use crate::storage::manifest::{self, Manifest};
 use crate::storage::pack::{self};
 use crate::storage::unpack::{Action, Options, Unpack, UnpackError};
 use crate::units::{human_bytes, human_duration};
-
-pub(super) struct Settings {
-    pub archive: PathBuf,
-    /// The folder holding the archive: its lock is held, the pre-restore
-    /// archive goes there, and no restore replaces or removes it.
-    pub dest: PathBuf,
-    pub target: PathBuf,
-    /// The target holds something: overwriting any of it needs --force.
-    pub occupied: bool,
-    pub database: Option<DbPlan>,
-}
 
 fn resolve(
     args: &BackupRestoreArgs,
@@ -115,12 +104,6 @@ fn resolve(
         occupied,
         database,
     })
-}
-
-/// One restore's reading of the archive: where it writes, what it found.
-pub(super) struct Pass<'a> {
-    pub unpack: Unpack<'a>,
-    pub checked: Checked,
 }
 
 /// Opens the target and reads the whole archive into it (temporaries

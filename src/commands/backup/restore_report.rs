@@ -9,8 +9,7 @@ use std::time::Instant;
 use anyhow::anyhow;
 use chrono::Utc;
 
-use super::restore::{Pass, Settings};
-use super::{Checked, notes_section};
+use super::{Checked, DbPlan, notes_section};
 use crate::commands::{Context, Failed};
 use crate::error::Hint;
 use crate::report::{Cell, Check, Column, Report, Section, Status};
@@ -18,6 +17,24 @@ use crate::storage::catalog;
 use crate::storage::manifest::Manifest;
 use crate::storage::pack::{self, Request, Source};
 use crate::storage::unpack::Action;
+use crate::storage::unpack::Unpack;
+
+pub(super) struct Settings {
+    pub archive: PathBuf,
+    /// The folder holding the archive: its lock is held, the pre-restore
+    /// archive goes there, and no restore replaces or removes it.
+    pub dest: PathBuf,
+    pub target: PathBuf,
+    /// The target holds something: overwriting any of it needs --force.
+    pub occupied: bool,
+    pub database: Option<DbPlan>,
+}
+
+/// One restore's reading of the archive: where it writes, what it found.
+pub(super) struct Pass<'a> {
+    pub unpack: Unpack<'a>,
+    pub checked: Checked,
+}
 
 /// "1 path", "3 paths".
 pub(super) fn paths(count: usize) -> String {

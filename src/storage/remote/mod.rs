@@ -345,19 +345,17 @@ impl Remote {
 
     /// The object's content as a stream; reads are bounded by the timeout.
     pub fn get(&self, name: &str) -> Result<Box<dyn Read + Send>, RemoteError> {
-        let key = self.key(name);
-        let what = format!("reading {}", self.shown_object(name));
-        let url = self
-            .bucket
-            .get_object(Some(&self.credentials), &key)
-            .sign(SIGNED_FOR);
-        let response = self.send(&what, self.agent.get(url.as_str()).call())?;
-        let response = self.expect_ok(&what, response, name)?;
+        let response = self
+            .get_response(name)?
+            .ok_or_else(|| RemoteError::NotFound(self.shown_object(name)))?;
         Ok(Box::new(response.into_body().into_reader()))
     }
 
-    /// A small object whole (a sidecar, a lock); None when it does not exist.
-    pub fn get_small(&self, name: &str) -> Result<Option<Vec<u8>>, RemoteError> {
+    /// A GET of the object; None when it does not exist.
+    fn get_response(
+        &self,
+        name: &str,
+    ) -> Result<Option<ureq::http::Response<ureq::Body>>, RemoteError> {
         let key = self.key(name);
         let what = format!("reading {}", self.shown_object(name));
         let url = self
@@ -368,7 +366,15 @@ impl Remote {
         if response.status() == 404 {
             return Ok(None);
         }
-        let response = self.expect_ok(&what, response, name)?;
+        self.expect_ok(&what, response, name).map(Some)
+    }
+
+    /// A small object whole (a sidecar, a lock); None when it does not exist.
+    pub fn get_small(&self, name: &str) -> Result<Option<Vec<u8>>, RemoteError> {
+        let what = format!("reading {}", self.shown_object(name));
+        let Some(response) = self.get_response(name)? else {
+            return Ok(None);
+        };
         let mut bytes = Vec::new();
         response
             .into_body()
