@@ -309,19 +309,26 @@ pub fn failed_create(dir: &Path, name: &str) -> Option<String> {
             holder.is_empty() || holder.contains(&format!("(pid {} ", state.pid))
         })
     };
-    match state.status.as_str() {
-        "ok" => None,
-        "running" if create_holds_lock() => None,
-        "running" => Some(format!(
-            "the create started {} (pid {}) never finished: it was killed",
-            state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            state.pid
-        )),
-        _ => Some(format!(
-            "the create at {} failed: {}",
-            state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            state.error.as_deref().unwrap_or("unknown error")
-        )),
+    state.failure(create_holds_lock)
+}
+
+impl LastCreate {
+    /// Why this create did not succeed, if it did not; `holds_lock` tells
+    /// whether it is still running (it holds the destination's lock).
+    pub fn failure(&self, holds_lock: impl FnOnce() -> bool) -> Option<String> {
+        let started = self.started_at.format("%Y-%m-%d %H:%M:%S UTC");
+        match self.status.as_str() {
+            "ok" => None,
+            "running" if holds_lock() => None,
+            "running" => Some(format!(
+                "the create started {started} (pid {}) never finished: it was killed",
+                self.pid
+            )),
+            _ => Some(format!(
+                "the create at {started} failed: {}",
+                self.error.as_deref().unwrap_or("unknown error")
+            )),
+        }
     }
 }
 

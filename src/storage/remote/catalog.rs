@@ -144,20 +144,7 @@ pub fn failed_create(remote: &Remote, name: &str) -> Result<Option<String>, Remo
     let host = crate::probe::system::hostname();
     let holds = super::lock::RemoteLock::holder(remote)?
         .is_some_and(|holder| holder.contains(&format!("(pid {} on {host}", state.pid)));
-    Ok(match state.status.as_str() {
-        "ok" => None,
-        "running" if holds => None,
-        "running" => Some(format!(
-            "the create started {} (pid {}) never finished: it was killed",
-            state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            state.pid
-        )),
-        _ => Some(format!(
-            "the create at {} failed: {}",
-            state.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            state.error.as_deref().unwrap_or("unknown error")
-        )),
-    })
+    Ok(state.failure(|| holds))
 }
 
 /// Cleans up after runs that died, holding the lock: the upload a killed
