@@ -178,6 +178,7 @@ impl Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
 
     #[test]
     fn each_source_overrides_the_one_below_and_order_is_checked() {
@@ -195,10 +196,25 @@ mod tests {
 
     #[test]
     fn alerts_parse_and_print_back() {
+        let alert: Alert = "errors>100".parse().unwrap();
+        assert_eq!((alert.warn, alert.crit, alert.per), (Some(100), None, None));
         let alert: Alert = "errors>50,200/1h".parse().unwrap();
         assert_eq!((alert.warn, alert.crit), (Some(50), Some(200)));
+        assert_eq!(alert.per, Some("1h".parse().unwrap()));
         assert_eq!(alert.to_string(), "errors>50,200/1h");
-        assert!("errors>200,50".parse::<Alert>().is_err());
-        assert!("errors>5/0s".parse::<Alert>().is_err());
+        assert_eq!(alert.threshold().judge(50.0), Status::Ok);
+        assert_eq!(alert.threshold().judge(51.0), Status::Warning);
+        assert_eq!(alert.threshold().judge(201.0), Status::Critical);
+        for bad in [
+            "errors",
+            "errors>",
+            "errors>x",
+            "errors>5,2",
+            "bad name>1",
+            "errors>1/0s",
+            "errors>1/soon",
+        ] {
+            assert!(bad.parse::<Alert>().is_err(), "{bad}");
+        }
     }
 }

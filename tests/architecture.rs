@@ -31,7 +31,7 @@ const LIBRARIES: &[&str] = &[
 /// units, and the pure text helpers (shell words, redacted URLs) their
 /// hints are made of. Nothing that runs anything or reads the config.
 const JUDGE_MAY_IMPORT: &[&str] = &[
-    "report", "levels", "units", "probe", "judge", "shell", "redact",
+    "report", "levels", "units", "probe", "logscan", "judge", "shell", "redact",
 ];
 
 const COMMANDS: &[&str] = &["health", "diagnose", "certs", "logs", "db", "backup"];

@@ -13,19 +13,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::cli::CertsCheckArgs;
 use crate::config::{self, CertTargetConfig, Loaded, StarttlsName};
 use crate::error::Hint;
+use crate::judge::certs::target::{self, Failure, Probed};
 use crate::judge::certs::{self as judge, Expectations, Finding, Levels};
 use crate::levels;
 use crate::parallel::{self, Job, Outcome};
 use crate::probe::isolated;
-use crate::probe::tls::{self, Endpoint, Starttls, TlsError};
+use crate::probe::tls::{self, Endpoint, Starttls};
 use crate::probe::x509::{self, Certificate, KeyMaterial, Roots};
-use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
-use crate::units::{human_duration, utc_day};
+use crate::report::{Cell, Column, Metric, Report, Section, Status, Threshold};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Endpoints probed at once. A probe mostly waits on the network, so the
@@ -99,23 +99,6 @@ enum Source {
         endpoint: Endpoint,
         timeout: Duration,
     },
-}
-
-/// Why a target yielded no certificate to judge.
-struct Failure {
-    code: &'static str,
-    status: Status,
-    message: String,
-}
-
-/// What a target yielded.
-#[derive(Default)]
-struct Probed {
-    certificates: Vec<Certificate>,
-    findings: Vec<Finding>,
-    failure: Option<Failure>,
-    /// `TLSv1.3 to 127.0.0.1:443` for endpoints.
-    connection: Option<String>,
 }
 
 /// A target as written, and where: on the command line or in maint.toml.
@@ -663,12 +646,9 @@ impl Work {
         match self.source {
             Source::File(Ok(certificates)) => probed.certificates = certificates,
             Source::File(Err(message)) => {
-                probed.failure = Some(Failure {
-                    code: "unreadable",
-                    status: Status::Unknown,
-                    message: format!("cannot read the certificate: {message}"),
-                });
-                return probed;
+                return Probed::failed(Failure::unreadable(format!(
+                    "cannot read the certificate: {message}"
+                )));
             }
             Source::Endpoint { endpoint, timeout } => match tls::fetch_chain(&endpoint, timeout) {
                 Ok(handshake) => {
@@ -677,13 +657,9 @@ impl Work {
                         match Certificate::parse(der) {
                             Ok(certificate) => certificates.push(certificate),
                             Err(err) => {
-                                probed.failure = Some(Failure {
-                                    code: "unreadable",
-                                    status: Status::Unknown,
-                                    message: format!(
-                                        "certificate #{index} sent by the server cannot be parsed: {err}"
-                                    ),
-                                });
+                                probed.failure = Some(Failure::unreadable(format!(
+                                    "certificate #{index} sent by the server cannot be parsed: {err}"
+                                )));
                                 break;
                             }
                         }
@@ -696,8 +672,7 @@ impl Work {
                     late_error = handshake.late_error;
                 }
                 Err(err) => {
-                    probed.failure = Some(failure(&err));
-                    return probed;
+                    return Probed::failed(Failure::connecting(&err));
                 }
             },
         }
@@ -720,26 +695,6 @@ impl Work {
             });
         }
         probed
-    }
-}
-
-/// A connection failure as a finding: unreachable is CRITICAL (clients
-/// cannot connect either); a name that does not resolve is UNKNOWN, as in
-/// `maint health`.
-fn failure(err: &TlsError) -> Failure {
-    let (code, status) = match err {
-        TlsError::Dns(_) => ("dns", Status::Unknown),
-        TlsError::Refused(_) => ("refused", Status::Critical),
-        TlsError::Timeout { .. } => ("timeout", Status::Critical),
-        TlsError::Closed(_) => ("closed", Status::Critical),
-        TlsError::Starttls(_) => ("starttls", Status::Critical),
-        TlsError::OldProtocol(_) => ("tls_version", Status::Critical),
-        TlsError::Handshake(_) | TlsError::Io { .. } => ("handshake", Status::Critical),
-    };
-    Failure {
-        code,
-        status,
-        message: err.to_string(),
     }
 }
 
@@ -770,31 +725,14 @@ pub fn run(settings: Settings) -> Report {
     for ((label, levels, timeout, hint), outcome) in lines.into_iter().zip(outcomes) {
         let (probed, elapsed) = match outcome {
             Outcome::Done { value, elapsed } => (value, Some(elapsed)),
-            Outcome::TimedOut { .. } | Outcome::PastDeadline { .. } => (
-                Probed {
-                    failure: Some(Failure {
-                        code: "timeout",
-                        status: Status::Critical,
-                        message: format!("no answer within {}", human_duration(timeout)),
-                    }),
-                    ..Probed::default()
-                },
-                None,
-            ),
-            Outcome::Panicked { message } => (
-                Probed {
-                    failure: Some(Failure {
-                        code: "internal",
-                        status: Status::Unknown,
-                        message: format!("maint failed while checking it: {message}"),
-                    }),
-                    ..Probed::default()
-                },
-                None,
-            ),
+            Outcome::TimedOut { .. } | Outcome::PastDeadline { .. } => {
+                (Probed::failed(Failure::silent(timeout)), None)
+            }
+            Outcome::Panicked { message } => (Probed::failed(Failure::internal(&message)), None),
         };
         let now = Utc::now();
-        let mut check = target_check(&label, &levels, &hint, &probed, now);
+        let mut check = target::verdict(&label, &levels, &probed, now)
+            .with_hint(hint.command(probed.headline_code()));
         check.elapsed = elapsed;
         for (index, certificate) in probed.certificates.iter().enumerate() {
             let codes: Vec<&str> = probed
@@ -909,79 +847,6 @@ fn finding_row(
         certificate.map_or(Cell::Empty, |i| Cell::Integer(i as i64)),
         Cell::Text(message.to_owned()),
     ]
-}
-
-/// The target's line: its worst finding, the days left of the certificate
-/// that expires first, and what to run next.
-fn target_check(
-    label: &str,
-    levels: &Levels,
-    hint: &HintBase,
-    probed: &Probed,
-    now: DateTime<Utc>,
-) -> Check {
-    if let Some(failure) = &probed.failure {
-        return Check::new(label, failure.status, failure.message.clone())
-            .with_hint(hint.command(failure.code));
-    }
-    let status = Status::worst_of(probed.findings.iter().map(|f| f.status));
-    let problems: Vec<&Finding> = probed
-        .findings
-        .iter()
-        .filter(|f| f.status != Status::Ok)
-        .collect();
-    let message = match problems.as_slice() {
-        [] => ok_message(probed, now),
-        [only] => format!("{}: {}", only.code, only.message),
-        [first, rest @ ..] => format!(
-            "{}: {} (and {} more: {})",
-            first.code,
-            first.message,
-            rest.len(),
-            rest.iter().map(|f| f.code).collect::<Vec<_>>().join(", ")
-        ),
-    };
-    let mut check = Check::new(label, status, message);
-    if let Some((days, _)) = judge::earliest_expiry(&probed.certificates, now) {
-        check = check
-            .with_value(judge::whole_days_left(days), Unit::Days)
-            .with_threshold(Threshold::below(levels.warn_days, levels.crit_days));
-    }
-    let code = problems.first().map_or("", |f| f.code);
-    check.with_hint(hint.command(code))
-}
-
-fn ok_message(probed: &Probed, now: DateTime<Utc>) -> String {
-    let Some(leaf) = probed.certificates.first() else {
-        return "no certificate".into();
-    };
-    let mut message = format!(
-        "{}, issued by {}, valid until {} ({} days)",
-        leaf.subject_short(),
-        leaf.issuer_short(),
-        utc_day(leaf.not_after),
-        judge::whole_days_left(leaf.days_left(now))
-    );
-    if let Some((index, first)) = probed
-        .certificates
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, c)| c.not_after)
-        .filter(|(index, _)| *index != 0)
-    {
-        message.push_str(&format!(
-            "; #{index} {} expires first, on {}",
-            first.subject_short(),
-            utc_day(first.not_after)
-        ));
-    }
-    if probed.certificates.len() > 1 {
-        message.push_str(&format!("; {} certificates", probed.certificates.len()));
-    }
-    if let Some(connection) = &probed.connection {
-        message.push_str(&format!("; {connection}"));
-    }
-    message
 }
 
 impl HintBase {

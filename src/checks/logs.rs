@@ -15,12 +15,13 @@ use anyhow::{Context as _, Result, anyhow};
 use crate::cli::LogsAnalyzeArgs;
 use crate::config::{Loaded, NoLines};
 use crate::error::Hint;
+use crate::judge::logs as judge;
 use crate::levels::Alert;
 use crate::logscan::categories::{self, Category, Matcher};
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
-use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Unit};
-use crate::units::{compact_duration, human_bytes};
+use crate::report::{Cell, Column, Metric, Report, Section, Status};
+use crate::units::compact_duration;
 
 const DEFAULT_TOP: usize = 5;
 const DEFAULT_BUCKET: Duration = Duration::from_secs(3600);
@@ -334,80 +335,51 @@ pub fn build_report(
     } else {
         grep_files.join(" ")
     };
-    let window = window_text(settings);
     let display = &tally.histograms[0];
     let bucket = bucket_name(display.width);
 
-    // The window itself: how many lines, and "none" as a result of its own.
-    let mut lines_message = format!(
-        "{} lines{window} in {} of {} files ({} read)",
-        tally.lines,
-        read.len(),
-        scan.files.len(),
-        human_bytes(scan.bytes_read)
-    );
-    // Never silent about it: a window's shortcuts assume time order.
-    let disordered: Vec<String> = scan
-        .files
-        .iter()
-        .filter(|f| f.disordered)
-        .map(|f| f.path.display().to_string())
-        .collect();
-    if !disordered.is_empty() {
-        lines_message.push_str(&format!(
-            "; times go back in {} (a clock step, a DST change or newest first): read whole, every line judged by its own time",
-            disordered.join(", ")
-        ));
-    }
-    let lines_check = if tally.lines == 0 {
-        Check::new("lines", settings.no_lines, format!("no lines in the window: {lines_message}"))
-            .with_value(0.0, Unit::Count)
-            .with_hint(format!(
-                "ls -l --time-style=full-iso {grep_files}; is the application logging there? widen --since or check --explain"
-            ))
-    } else {
-        Check::new("lines", Status::Ok, lines_message).with_value(tally.lines as f64, Unit::Count)
+    let wording = judge::Wording {
+        window: window_text(settings),
+        bucket: bucket.clone(),
+        grep_files,
+        paths: settings
+            .paths
+            .iter()
+            .map(|p| crate::shell::word(&p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(" "),
     };
-    report.checks.push(lines_check);
-
+    let lines = judge::Lines {
+        count: tally.lines,
+        files_read: read.len(),
+        files: scan.files.len(),
+        bytes_read: scan.bytes_read,
+        disordered: scan
+            .files
+            .iter()
+            .filter(|f| f.disordered)
+            .map(|f| f.path.display().to_string())
+            .collect(),
+    };
+    report
+        .checks
+        .push(judge::lines(&lines, settings.no_lines, &wording));
     for (index, category) in categories.iter().enumerate() {
-        let count = tally.counts[index];
         let alert = settings
             .alerts
             .iter()
             .find(|a| a.category == category.name && a.per.is_none());
-        let mut message = format!("{count} lines match /{}/{window}", category.pattern);
-        if let Some((start, peak)) = display.peak(index) {
-            message.push_str(&format!(
-                ", peak {peak} in the {bucket} from {}",
-                logscan::show_time(start)
-            ));
-        }
-        let hint = format!(
-            "LC_ALL=C zgrep -hE {} {grep_files} | tail -n 20",
-            crate::shell::word(&category.pattern)
-        );
-        let check = match alert {
-            Some(alert) => {
-                let threshold = alert.threshold();
-                Check::new(
-                    &category.name,
-                    threshold.judge(count as f64),
-                    limits_text(&message, alert),
-                )
-                .with_value(count as f64, Unit::Count)
-                .with_threshold(threshold)
-            }
-            None => Check::new(&category.name, Status::Ok, message)
-                .with_value(count as f64, Unit::Count),
-        };
-        let mut check = check.with_hint(hint);
-        check.why = why_it_matters(&category.name);
-        report.checks.push(check);
+        report.checks.push(judge::category(
+            &category.name,
+            &category.pattern,
+            tally.counts[index],
+            display.peak(index),
+            alert,
+            &wording,
+        ));
     }
-
-    for alert in settings.alerts.iter().filter(|a| a.per.is_some()) {
-        let per = alert.per.expect("rate alerts have a period");
+    for alert in &settings.alerts {
+        let Some(per) = alert.per else { continue };
         let Some(index) = categories.iter().position(|c| c.name == alert.category) else {
             continue;
         };
@@ -417,86 +389,24 @@ pub fn build_report(
             .iter()
             .find(|h| h.width == width)
             .expect("every rate period has a histogram");
-        let (peak_start, peak) = histogram.peak(index).unwrap_or((0, 0));
-        let mut message = format!("busiest {per}: {peak} lines");
-        if peak > 0 {
-            message.push_str(&format!(" from {}", logscan::show_time(peak_start)));
-        }
-        let threshold = alert.threshold();
-        let check = Check::new(
-            format!("{}/{per}", alert.category),
-            threshold.judge(peak as f64),
-            limits_text(&message, alert),
-        )
-        .with_value(peak as f64, Unit::Count)
-        .with_threshold(threshold)
-        .with_hint(format!(
-            "maint logs analyze {} --bucket {per} --format json  # the histogram section shows every {per}",
-            settings.paths.iter().map(|p| crate::shell::word(&p.display().to_string())).collect::<Vec<_>>().join(" ")
-        ));
-        report.checks.push(check);
+        report
+            .checks
+            .extend(judge::rate(alert, histogram.peak(index), &wording));
     }
-
-    if tally.undated_lines > 0 {
-        let matched: Vec<String> = categories
-            .iter()
-            .zip(&tally.undated_counts)
-            .filter(|(_, n)| **n > 0)
-            .map(|(c, n)| format!("{n} {}", c.name))
-            .collect();
-        let mut message = format!(
-            "{} lines have no time (no known timestamp format, or before a file's first dated line)",
-            tally.undated_lines
-        );
-        if !matched.is_empty() {
-            message.push_str(&format!("; they include {}", matched.join(", ")));
-        }
-        let status = if settings.window.is_bounded() && !matched.is_empty() {
-            message.push_str("; counted apart, as the window cannot apply to them");
-            Status::Warning
-        } else {
-            if settings.window.is_bounded() {
-                message.push_str("; not in the counts above");
-            }
-            Status::Ok
-        };
-        report.checks.push(
-            Check::new("undated", status, message)
-                .with_value(tally.undated_lines as f64, Unit::Count)
-                .with_hint(format!(
-                    "maint logs analyze {grep_files} --explain  # shows each file's detected timestamp format"
-                )),
-        );
-    }
-
-    for file in &scan.files {
-        let name = format!("file:{}", file.path.display());
-        let shown = crate::shell::word(&file.path.display().to_string());
-        let check = match &file.outcome {
-            FileOutcome::Failed(reason) => Some(
-                Check::new(name, Status::Unknown, format!("not read: {reason}"))
-                    .with_hint(format!("ls -l {shown}")),
-            ),
-            // `ls` would hang on it too: look at the mount table instead.
-            FileOutcome::Hung(reason) => Some(
-                Check::new(name, Status::Unknown, format!("not read: {reason}")).with_hint(
-                    format!(
-                        "findmnt -T {shown} (reads only the mount table); for a dead network mount: umount -l MOUNTPOINT"
-                    ),
-                ),
-            ),
-            FileOutcome::Partial(reason) => Some(
-                Check::new(name, Status::Warning, reason.clone())
-                    .with_hint(format!("gzip -t {shown}; ls -l {shown}")),
-            ),
-            FileOutcome::NotText(reason) if file.named => Some(
-                Check::new(name, Status::Unknown, format!("not analysed: {reason}"))
-                    .with_hint(format!("file {shown}")),
-            ),
-            _ => None,
-        };
-        report.checks.extend(check);
-    }
+    let undated_matches: Vec<(&str, u64)> = categories
+        .iter()
+        .map(|c| c.name.as_str())
+        .zip(tally.undated_counts.iter().copied())
+        .collect();
+    report.checks.extend(judge::undated(
+        tally.undated_lines,
+        &undated_matches,
+        settings.window.is_bounded(),
+        &wording,
+    ));
+    report
+        .checks
+        .extend(scan.files.iter().filter_map(judge::file));
 
     // Top templates per category.
     let mut rows = Vec::new();
@@ -632,17 +542,6 @@ pub fn build_report(
     report
 }
 
-fn limits_text(message: &str, alert: &Alert) -> String {
-    let mut levels = Vec::new();
-    if let Some(warn) = alert.warn {
-        levels.push(format!("more than {warn} is a warning"));
-    }
-    if let Some(crit) = alert.crit {
-        levels.push(format!("more than {crit} critical"));
-    }
-    format!("{message} ({})", levels.join(", "))
-}
-
 fn files_section(scan: &Scan) -> Section {
     let rows = scan
         .files
@@ -691,45 +590,5 @@ fn files_section(scan: &Scan) -> Section {
             Column::new("why", "WHY"),
         ],
         rows,
-    }
-}
-
-/// Why lines of a category matter, for the categories whose meaning maint
-/// knows: the built-in ones and the failures of the example config.
-fn why_it_matters(category: &str) -> Option<&'static str> {
-    match category {
-        "errors" => Some("each one is likely a failed request or job somebody noticed"),
-        "security" => Some("repeated refusals can be an attack or a client with stale credentials"),
-        "failures" => Some("work was lost or rolled back"),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alert_expressions() {
-        let alert: Alert = "errors>100".parse().unwrap();
-        assert_eq!((alert.warn, alert.crit, alert.per), (Some(100), None, None));
-        let alert: Alert = "errors>50,200/1h".parse().unwrap();
-        assert_eq!((alert.warn, alert.crit), (Some(50), Some(200)));
-        assert_eq!(alert.per, Some("1h".parse().unwrap()));
-        assert_eq!(alert.to_string(), "errors>50,200/1h");
-        assert_eq!(alert.threshold().judge(50.0), Status::Ok);
-        assert_eq!(alert.threshold().judge(51.0), Status::Warning);
-        assert_eq!(alert.threshold().judge(201.0), Status::Critical);
-        for bad in [
-            "errors",
-            "errors>",
-            "errors>x",
-            "errors>5,2",
-            "bad name>1",
-            "errors>1/0s",
-            "errors>1/soon",
-        ] {
-            assert!(bad.parse::<Alert>().is_err(), "{bad}");
-        }
     }
 }

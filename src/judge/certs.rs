@@ -7,6 +7,8 @@
 //! The verdict is computed here, apart from reading the chain (probe::tls
 //! records whatever a server sends), so a bad certificate is still seen.
 
+pub mod target;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -489,12 +491,12 @@ mod tests {
     use crate::probe::x509::read_certificates;
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 
-    struct Ca {
-        pem: String,
+    pub(super) struct Ca {
+        pub(super) pem: String,
         issuer: Issuer<'static, KeyPair>,
     }
 
-    fn ca(name: &str, parent: Option<&Ca>) -> Ca {
+    pub(super) fn ca(name: &str, parent: Option<&Ca>) -> Ca {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::new()).unwrap();
         params
@@ -511,7 +513,7 @@ mod tests {
         }
     }
 
-    fn leaf(name: &str, issuer: &Ca, days: (i64, i64)) -> String {
+    pub(super) fn leaf(name: &str, issuer: &Ca, days: (i64, i64)) -> String {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
         let now = time::OffsetDateTime::now_utc();
@@ -520,7 +522,7 @@ mod tests {
         params.signed_by(&key, &issuer.issuer).unwrap().pem()
     }
 
-    fn certs(pems: &[&str]) -> Vec<Certificate> {
+    pub(super) fn certs(pems: &[&str]) -> Vec<Certificate> {
         read_certificates(pems.concat().as_bytes()).unwrap()
     }
 

@@ -6,6 +6,7 @@
 
 pub mod certs;
 pub mod diagnose;
+pub mod logs;
 pub mod network;
 pub mod postgres;
 pub mod redis;
