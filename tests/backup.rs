@@ -133,7 +133,7 @@ impl Scene {
     /// The same, with a JSON report.
     pub(crate) fn create(&self, extra: &[&str]) -> Output {
         maint()
-            .args(["--format", "json"])
+            .json()
             .args(self.create_command().arguments())
             .args(extra)
             .run()
@@ -247,7 +247,8 @@ fn create_verify_restore_reproduces_the_tree_bit_for_bit() {
         .code(0);
     let target = scene.path("restored");
     let out = maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json()
+        .args(["backup", "restore"])
         .arg(&archive)
         .arg("--target")
         .arg(&target)
@@ -287,7 +288,8 @@ fn overwriting_needs_force_keeps_what_it_overwrites_and_leaves_the_rest() {
         .code(3)
         .one_error_line("has 1 path the archive would overwrite or remove (first: config/app.yaml); hint: add --force");
     let out = maint()
-        .args(["--format", "json", "backup", "restore", "--dry-run"])
+        .json()
+        .args(["backup", "restore", "--dry-run"])
         .arg(&archive)
         .arg("--target")
         .arg(&target)
@@ -315,7 +317,8 @@ fn overwriting_needs_force_keeps_what_it_overwrites_and_leaves_the_rest() {
     );
 
     let out = maint()
-        .args(["--format", "json", "backup", "restore", "--force"])
+        .json()
+        .args(["backup", "restore", "--force"])
         .arg(&archive)
         .arg("--target")
         .arg(&target)
@@ -427,9 +430,8 @@ fn a_source_that_vanishes_mid_run_is_a_warning() {
     fs::create_dir(&second).unwrap();
     fs::write(second.join("f.txt"), "soon gone").unwrap();
     let command = maint()
-        .args([
-            "--format", "json", "backup", "create", "--name", "web", "--source",
-        ])
+        .json()
+        .args(["backup", "create", "--name", "web", "--source"])
         .arg(&big)
         .arg("--source")
         .arg(&second)
@@ -516,9 +518,8 @@ fn a_file_growing_while_read_goes_in_at_its_recorded_size_with_a_warning() {
     );
     // A file whose size says 0 but that has content (/proc) goes in as 0 bytes.
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "backup",
             "create",
             "--name",
@@ -664,7 +665,8 @@ fn a_flipped_byte_is_critical_and_names_the_damaged_entry() {
         .expect("stored bytes are in the archive");
     flip_byte(&archive, at + 10);
     let out = maint()
-        .args(["--format", "json", "backup", "verify"])
+        .json()
+        .args(["backup", "verify"])
         .arg(&archive)
         .run();
     out.code(2);
@@ -707,10 +709,7 @@ fn a_flipped_byte_is_critical_and_names_the_damaged_entry() {
     let second = scene.archives().pop().unwrap();
     let len = fs::metadata(&second).unwrap().len() as usize;
     flip_byte(&second, len / 3);
-    let out = maint()
-        .args(["--format", "json", "backup", "verify"])
-        .arg(&second)
-        .run();
+    let out = maint().json().args(["backup", "verify"]).arg(&second).run();
     out.code(2);
     assert!(
         out.json()["checks"][0]["message"]
@@ -730,7 +729,8 @@ fn a_truncated_archive_is_critical() {
     let bytes = fs::read(&archive).unwrap();
     fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
     let out = maint()
-        .args(["--format", "json", "backup", "verify", "--latest", "--dest"])
+        .json()
+        .args(["backup", "verify", "--latest", "--dest"])
         .arg(scene.path("dest"))
         .run();
     out.code(2);
@@ -741,7 +741,8 @@ fn a_truncated_archive_is_critical() {
     assert!(message.contains("truncated"), "{message}");
     assert!(message.contains("entry "), "{message}");
     let list = maint()
-        .args(["--format", "json", "backup", "list", "--dest"])
+        .json()
+        .args(["backup", "list", "--dest"])
         .arg(scene.path("dest"))
         .run();
     assert!(
@@ -869,7 +870,8 @@ fn plain_gnu_tar_archives_restore_as_unverified() {
     );
     assert!(made.status.success());
     let out = maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json()
+        .args(["backup", "restore"])
         .arg(&archive)
         .arg("--target")
         .arg(scene.path("restored"))
@@ -1038,7 +1040,8 @@ fn sigterm_stops_a_create_cleanly() {
 /// `maint --format json backup prune` keeping one a day (and the newest one).
 fn prune(dest: &Path, extra: &[&str]) -> Output {
     maint()
-        .args(["--format", "json", "backup", "prune"])
+        .json()
+        .args(["backup", "prune"])
         .args(extra)
         .args([
             "--keep-weekly",
@@ -1185,7 +1188,8 @@ fn list_shows_each_backup_and_prometheus_output_passes_promtool() {
         .stdout_has(" daily ")
         .stdout_has("verified ");
     let json = maint()
-        .args(["--format", "json", "backup", "list", "--dest"])
+        .json()
+        .args(["backup", "list", "--dest"])
         .arg(scene.path("dest"))
         .run();
     let row = &json.json()["sections"]["backups"][0];
@@ -1224,7 +1228,8 @@ fn drill_restores_the_latest_compares_with_live_data_and_cleans_up() {
     fs::write(scene.path("src/config/app.yaml"), "changed since").unwrap();
     fs::write(scene.path("src/data/new.txt"), "new").unwrap();
     let out = maint()
-        .args(["--format", "json", "backup", "drill", "--dest"])
+        .json()
+        .args(["backup", "drill", "--dest"])
         .arg(scene.path("dest"))
         .run();
     out.code(0);

@@ -129,7 +129,7 @@ fn create_on_a_failing_disk() -> (Scene, Output) {
     let disk = scene.path("src/disk");
     fs::create_dir(&disk).unwrap();
     let out = maint()
-        .args(["--format", "json"])
+        .json()
         .args(scene.create_command().arguments())
         .run_in_private_mounts(&under_fuse("eiofs.py", &disk, ""));
     (scene, out)
@@ -360,7 +360,8 @@ fn a_policy_that_keeps_nothing_is_refused_and_deletes_nothing() {
     assert_eq!(after, before, "nothing deleted, no sidecar either");
     // One count above 0 is a policy: the newest stays.
     let out = maint()
-        .args(["--format", "json", "backup", "prune", "--dest"])
+        .json()
+        .args(["backup", "prune", "--dest"])
         .arg(&dest)
         .args([
             "--keep-last",
@@ -394,7 +395,8 @@ fn a_backup_dated_in_the_future_is_never_the_newest_and_is_warned_about() {
     let dest = scene.path("dest");
     let list = || {
         maint()
-            .args(["--format", "json", "backup", "list", "--dest"])
+            .json()
+            .args(["backup", "list", "--dest"])
             .arg(&dest)
             .run()
     };
@@ -437,7 +439,8 @@ fn a_backup_dated_in_the_future_is_never_the_newest_and_is_warned_about() {
 
     // verify --latest reads the real backup, not the future one.
     let out = maint()
-        .args(["--format", "json", "backup", "verify", "--latest", "--dest"])
+        .json()
+        .args(["backup", "verify", "--latest", "--dest"])
         .arg(&dest)
         .run();
     out.code(0);
@@ -450,9 +453,8 @@ fn a_backup_dated_in_the_future_is_never_the_newest_and_is_warned_about() {
 
     // prune keeps it, does not count it, and says why.
     let out = maint()
+        .json()
         .args([
-            "--format",
-            "json",
             "backup",
             "prune",
             "--dry-run",
@@ -500,10 +502,7 @@ fn a_backup_dated_in_the_future_is_never_the_newest_and_is_warned_about() {
         dest.display(),
         dest.display()
     );
-    let out = maint()
-        .config(&config)
-        .args(["--format", "json", "diagnose"])
-        .run();
+    let out = maint().config(&config).json().args(["diagnose"]).run();
     let age = out.check("backup:age");
     assert_eq!(age["status"], "WARNING", "older than 26 h: {age}");
     assert_eq!(
@@ -540,7 +539,8 @@ fn a_backup_dated_in_the_future_is_never_the_newest_and_is_warned_about() {
 /// `maint --format json backup prune` keeping the newest and one a day for 3 days.
 fn prune(dest: &Path, extra: &[&str]) -> Output {
     maint()
-        .args(["--format", "json", "backup", "prune", "--dest"])
+        .json()
+        .args(["backup", "prune", "--dest"])
         .arg(dest)
         .args([
             "--keep-last",
@@ -758,7 +758,7 @@ fn spy_on_create_and_drill() -> Spied {
 
     let out = maint()
         .config(&config)
-        .args(["--format", "json"])
+        .json()
         .args(scene.create_command().arguments())
         .args(["--db", &db.url()])
         .run();
@@ -772,7 +772,8 @@ fn spy_on_create_and_drill() -> Spied {
     fs::remove_file(&log).unwrap();
     let out = maint()
         .config(&config)
-        .args(["--format", "json", "backup", "drill", "--dest"])
+        .json()
+        .args(["backup", "drill", "--dest"])
         .arg(&dest)
         .args(["--db", &db.url()])
         .run();
@@ -872,7 +873,7 @@ fn a_folder_swapped_for_a_symlink_mid_walk_brings_nothing_from_outside() {
     fs::write(outside.join("OUTSIDE-top.txt"), "not to be archived").unwrap();
 
     let out = maint()
-        .args(["--format", "json"])
+        .json()
         .args(scene.create_command().arguments())
         .run_in_private_mounts(&under_fuse(
             "swapfs.py",

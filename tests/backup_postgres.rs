@@ -149,7 +149,8 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
         )
         .unwrap();
     let out = maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json()
+        .args(["backup", "restore"])
         .arg(&archive)
         .arg("--target")
         .arg(scene.path("restored"))
@@ -176,7 +177,8 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
 
     // A drill restores the dump beside the live one and compares.
     let out = maint()
-        .args(["--format", "json", "backup", "drill", "--dest"])
+        .json()
+        .args(["backup", "drill", "--dest"])
         .arg(scene.path("dest"))
         .args(["--db", &db.url()])
         .run();

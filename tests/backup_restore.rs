@@ -18,7 +18,8 @@ use crate::support::maint;
 /// `maint --format json backup restore ARCHIVE --target TARGET EXTRA...`.
 fn restore(archive: &Path, target: &Path, extra: &[&str]) -> Output {
     maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json()
+        .args(["backup", "restore"])
         .arg(archive)
         .arg("--target")
         .arg(target)
@@ -27,7 +28,7 @@ fn restore(archive: &Path, target: &Path, extra: &[&str]) -> Output {
 }
 
 fn create(source: &[&Path], dest: &Path, extra: &[&str]) -> Output {
-    let mut command = maint().args(["--format", "json", "backup", "create", "--name", "web"]);
+    let mut command = maint().json().args(["backup", "create", "--name", "web"]);
     for path in source {
         command = command.arg("--source").arg(path);
     }
@@ -493,7 +494,8 @@ fn mounts_inside_the_target_are_never_entered_and_a_mounted_target_restores() {
         report.display()
     );
     let out = maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json()
+        .args(["backup", "restore"])
         .arg(&archive)
         .arg("--target")
         .arg(&src)
@@ -529,7 +531,7 @@ fn mounts_inside_the_target_are_never_entered_and_a_mounted_target_restores() {
     let volume = scene.path("volume");
     fs::create_dir(&volume).unwrap();
     let out = maint()
-        .args(["--format", "json", "backup", "restore"])
+        .json().args(["backup", "restore"])
         .arg(&archive)
         .arg("--target")
         .arg(&volume)
@@ -580,7 +582,8 @@ fn absolute_and_outward_symlinks_back_up_restore_and_drill_exactly() {
     }
     assert_eq!(snapshot(&target), snapshot(&src));
     let out = maint()
-        .args(["--format", "json", "backup", "drill", "--dest"])
+        .json()
+        .args(["backup", "drill", "--dest"])
         .arg(scene.path("dest"))
         .run();
     out.code(0);
@@ -599,7 +602,8 @@ fn damage_found_by_restore_or_drill_shows_in_list() {
         let archive = scene.only_archive();
         let state = |scene: &Scene| {
             let list = maint()
-                .args(["--format", "json", "backup", "list", "--dest"])
+                .json()
+                .args(["backup", "list", "--dest"])
                 .arg(scene.path("dest"))
                 .run();
             list.json()["sections"]["backups"][0]["state"]
@@ -622,7 +626,8 @@ fn damage_found_by_restore_or_drill_shows_in_list() {
             assert!(!scene.path("target").exists());
         } else {
             let out = maint()
-                .args(["--format", "json", "backup", "drill", "--dest"])
+                .json()
+                .args(["backup", "drill", "--dest"])
                 .arg(scene.path("dest"))
                 .run();
             out.code(2);
@@ -1013,7 +1018,8 @@ fn a_drill_that_cannot_test_the_database_says_so() {
         .create(&["--db", &url_of(shared, None, &cluster.db)])
         .code(0);
     let out = maint()
-        .args(["--format", "json", "backup", "drill", "--dest"])
+        .json()
+        .args(["backup", "drill", "--dest"])
         .arg(scene.path("dest"))
         .run();
     out.code(1);
@@ -1024,7 +1030,8 @@ fn a_drill_that_cannot_test_the_database_says_so() {
         cluster.db
     )));
     let out = maint()
-        .args(["--format", "json", "backup", "drill", "--dest"])
+        .json()
+        .args(["backup", "drill", "--dest"])
         .arg(scene.path("dest"))
         .args(["--db", &url_of(shared, None, &cluster.db)])
         .run();

@@ -260,7 +260,7 @@ fn run(command: &mut Command) -> Result<String, String> {
 /// maint with a JSON report, which must exit 0: a warning means something
 /// was left out or not restored, which a round trip must never need.
 fn maint_ok(args: &[&OsStr]) -> Result<(), String> {
-    let out = maint().args(["--format", "json"]).args(args).run();
+    let out = maint().json().args(args).run();
     if out.code == 0 {
         Ok(())
     } else {
