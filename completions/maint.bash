@@ -181,7 +181,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__create)
-            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --incremental --full --config --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -484,7 +484,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__restore)
-            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --config --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,6 +514,10 @@ _maint() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)

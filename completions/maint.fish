@@ -288,6 +288,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l incremental -d 'Store only what changed since the latest backup of this name (a plain .tar.gz whose manifest names its parent); a full one when there is none to build on [default: [backup] incremental]'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l full -d 'Store everything, even where [backup] incremental is set'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -348,6 +350,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l target -d 'The folder to restore into (the backup\'s root, to restore in place)' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l db -d 'Also restore the dump into this database: into a scratch database first, row counts compared, then swapped in (the old one is kept)' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l identity -d 'The age or SSH private key that opens an encrypted archive' -r -F
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l path -d 'Restore only what matches GLOB (repeatable; as --exclude of create: a name, or a path below the root with `/`; a folder brings what it holds)' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'

@@ -605,6 +605,16 @@ pub struct BackupCreateArgs {
     /// too and verify the copy (repeatable) [default: [[backup.copy]] dest]
     #[arg(long, value_name = "DEST")]
     pub copy_to: Vec<PathBuf>,
+
+    /// Store only what changed since the latest backup of this name (a
+    /// plain .tar.gz whose manifest names its parent); a full one when
+    /// there is none to build on [default: [backup] incremental]
+    #[arg(long, conflicts_with = "full")]
+    pub incremental: bool,
+
+    /// Store everything, even where [backup] incremental is set
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// List the backups in the destination: kind, time, size, files, database, verified state.
@@ -723,6 +733,11 @@ pub struct BackupRestoreArgs {
     /// The age or SSH private key that opens an encrypted archive
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub identity: Option<PathBuf>,
+
+    /// Restore only what matches GLOB (repeatable; as --exclude of create:
+    /// a name, or a path below the root with `/`; a folder brings what it holds)
+    #[arg(long, value_name = "GLOB", conflicts_with = "delete")]
+    pub path: Vec<String>,
 }
 
 /// Disaster-recovery drill: restore the latest backup into a scratch folder

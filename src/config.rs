@@ -512,6 +512,58 @@ pub struct BackupConfig {
     /// Other destinations each new backup is copied to (3-2-1), each with
     /// its own retention for `maint backup prune --dest` there.
     pub copy: Vec<CopyConfig>,
+    /// Make incrementals: only what changed since the latest backup of the
+    /// same name, except on the days of `full_on`.
+    pub incremental: Option<bool>,
+    /// Days (UTC) that get a full backup when `incremental` is set:
+    /// weekday names (`"sun"`) or days of the month (`"1"`).
+    pub full_on: Vec<FullDay>,
+}
+
+/// A day that gets a full backup: a weekday or a day of the month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FullDay {
+    Weekday(chrono::Weekday),
+    OfMonth(u32),
+}
+
+impl FullDay {
+    /// Whether `day` is this day.
+    pub fn is(self, day: chrono::NaiveDate) -> bool {
+        use chrono::Datelike as _;
+        match self {
+            FullDay::Weekday(weekday) => day.weekday() == weekday,
+            FullDay::OfMonth(n) => day.day() == n,
+        }
+    }
+}
+
+impl std::str::FromStr for FullDay {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FullDay, String> {
+        if let Ok(n) = text.parse::<u32>() {
+            return if (1..=31).contains(&n) {
+                Ok(FullDay::OfMonth(n))
+            } else {
+                Err(format!("{n} is not a day of the month (1 to 31)"))
+            };
+        }
+        text.parse::<chrono::Weekday>()
+            .map(FullDay::Weekday)
+            .map_err(|_| {
+                format!(
+                    "{text:?} is neither a weekday (mon, sunday) nor a day of the month (1 to 31)"
+                )
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for FullDay {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FullDay, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl S3Config {

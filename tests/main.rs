@@ -8,6 +8,7 @@ mod architecture;
 // (another branch); the raised lints reach them when that lands.
 mod backup;
 mod backup_create;
+mod backup_incremental;
 mod backup_postgres;
 mod backup_redis;
 mod backup_remote;

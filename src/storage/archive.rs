@@ -838,11 +838,15 @@ impl Read for ChannelReader {
 
 /// The SHA-256 of a file's content, as `sha256sum` prints it.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
+    sha256_of(File::open(path)?)
+}
+
+/// The SHA-256 of what a reader gives, to its end.
+pub fn sha256_of(mut reader: impl Read) -> io::Result<String> {
     let mut sha = Sha256::new();
     let mut buffer = vec![0u8; CHUNK];
     loop {
-        match file.read(&mut buffer) {
+        match reader.read(&mut buffer) {
             Ok(0) => return Ok(hex(&sha.finalize())),
             Ok(n) => sha.update(&buffer[..n]),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -900,7 +904,8 @@ pub fn compare(manifest: &Manifest, seen: &[Seen]) -> Vec<String> {
             ));
         }
     }
-    for (bytes, entry) in &expected {
+    // An incremental lists what an earlier archive of its chain holds.
+    for (bytes, entry) in expected.iter().filter(|(_, e)| e.stored_in.is_none()) {
         if !found.contains(bytes.as_slice()) {
             problems.push(format!(
                 "entry {}: in the manifest but not in the archive",

@@ -29,7 +29,13 @@ use serde::{Deserialize, Serialize};
 /// Bumped when a field changes meaning; readers refuse newer versions.
 /// 2: entry types for hard links, fifos and devices; exact bytes of names,
 /// owner names, extended attributes, sparse maps, the globals dump.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: incremental archives ([`Manifest::parent`], [`Entry::stored_in`]);
+/// written only by incrementals, so a full backup stays readable by a
+/// maint that knows 2, and an older maint refuses an incremental rather
+/// than restore part of it.
+pub const FORMAT_VERSION: u32 = 3;
+/// What a full backup is written as.
+pub const FULL_FORMAT_VERSION: u32 = 2;
 /// The folder inside every archive that holds maint's own files.
 pub const META_DIR: &str = ".maint-backup";
 pub const MANIFEST_PATH: &str = ".maint-backup/manifest.json";
@@ -61,6 +67,16 @@ pub struct Manifest {
     /// What was skipped or changed while the backup was made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// An incremental's parent: the file name of the previous archive of
+    /// its chain, in the same destination. Entries whose content did not
+    /// change are listed with [`Entry::stored_in`] naming the archive of
+    /// the chain that holds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Paths of the parent that are gone, as GNU tar's incremental lists
+    /// them: a restore of this archive does not bring them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +142,19 @@ pub struct Entry {
     /// A device's [major, minor].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<[u32; 2]>,
+    /// The status-change time and inode number the file had when it was
+    /// read: with size, mtime, mode and owner they tell the next
+    /// incremental whether it changed (0: not recorded).
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub ctime: i64,
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub ctime_ns: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inode: u64,
+    /// In an incremental: the file name of the archive of the chain whose
+    /// tar holds this entry's content, when it is not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_in: Option<String>,
 }
 
 impl Entry {
@@ -149,6 +178,10 @@ impl Entry {
             xattrs: BTreeMap::new(),
             sparse: None,
             device: None,
+            ctime: 0,
+            ctime_ns: 0,
+            inode: 0,
+            stored_in: None,
         }
     }
 
@@ -210,6 +243,10 @@ fn is_zero(value: &u64) -> bool {
 }
 
 fn is_zero32(value: &u32) -> bool {
+    *value == 0
+}
+
+fn is_zero_i64(value: &i64) -> bool {
     *value == 0
 }
 
@@ -356,6 +393,8 @@ mod tests {
             database: None,
             redis: None,
             warnings: vec![],
+            parent: None,
+            deleted: vec![],
         };
         let bytes = manifest.to_bytes();
         assert_eq!(Manifest::from_bytes(&bytes).unwrap(), manifest);

@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod beneath;
 pub mod bundle;
 pub mod catalog;
+pub mod chain;
 pub mod crypt;
 pub mod database;
 pub mod destination;

@@ -88,6 +88,49 @@ pub struct Request {
     pub level: u32,
     /// Compression threads.
     pub threads: usize,
+    /// For an incremental: the backup it builds on. Files unchanged since
+    /// are listed in the manifest, not stored.
+    pub previous: Option<Arc<Previous>>,
+}
+
+/// The backup an incremental builds on: its archive's file name and what
+/// its manifest lists.
+#[derive(Debug)]
+pub struct Previous {
+    pub archive: String,
+    entries: std::collections::HashMap<Vec<u8>, manifest::Entry>,
+}
+
+impl Previous {
+    pub fn new(archive: String, manifest: &Manifest) -> Previous {
+        Previous {
+            archive,
+            entries: manifest
+                .entries
+                .iter()
+                .map(|e| (e.path_bytes(), e.clone()))
+                .collect(),
+        }
+    }
+
+    /// The entry the previous backup lists at `path`, if any.
+    pub(crate) fn get(&self, path: &[u8]) -> Option<&manifest::Entry> {
+        self.entries.get(path)
+    }
+
+    /// Paths it lists that `now` does not, sorted: what was deleted since.
+    fn deleted(&self, now: &[manifest::Entry]) -> Vec<String> {
+        let present: std::collections::HashSet<Vec<u8>> =
+            now.iter().map(manifest::Entry::path_bytes).collect();
+        let mut gone: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(path, _)| !present.contains(*path))
+            .map(|(_, e)| e.path.clone())
+            .collect();
+        gone.sort();
+        gone
+    }
 }
 
 impl Request {
@@ -106,6 +149,7 @@ impl Request {
             recipients: None,
             level: 6,
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            previous: None,
         }
     }
 }
@@ -497,6 +541,7 @@ fn write_tar<W: Write + Send + 'static>(
         &request.root,
         excludes,
         counters.clone(),
+        request.previous.clone(),
     )?;
     for path in &request.skip {
         if let Ok(metadata) = fs::metadata(path) {
@@ -522,8 +567,14 @@ fn write_tar<W: Write + Send + 'static>(
     for (index, digest) in walker.hasher.finish() {
         entries[index].sha256 = Some(digest);
     }
+    let previous = request.previous.as_deref();
+    let deleted = previous.map(|p| p.deleted(&entries)).unwrap_or_default();
     let manifest = Manifest {
-        format_version: manifest::FORMAT_VERSION,
+        format_version: if previous.is_some() {
+            manifest::FORMAT_VERSION
+        } else {
+            manifest::FULL_FORMAT_VERSION
+        },
         maint_version: env!("CARGO_PKG_VERSION").to_owned(),
         name: request.archive.name.clone(),
         kind: request.archive.kind.clone(),
@@ -544,6 +595,8 @@ fn write_tar<W: Write + Send + 'static>(
             .iter()
             .map(|(p, n)| format!("{p}: {n}"))
             .collect(),
+        parent: previous.map(|p| p.archive.clone()),
+        deleted,
     };
     let manifest_bytes = manifest.to_bytes();
     let notes = std::mem::take(&mut walker.notes);

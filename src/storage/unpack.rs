@@ -319,6 +319,9 @@ pub struct Unpack<'a> {
     compare: Vec<u8>,
     read: bool,
     committed: bool,
+    /// Only these archive paths are taken, when set (see [`Unpack::select`]).
+    take: Option<HashSet<Vec<u8>>>,
+    taken: HashSet<Vec<u8>>,
 }
 
 fn shown(path: &[u8]) -> String {
@@ -724,6 +727,8 @@ impl<'a> Unpack<'a> {
             compare: Vec::new(),
             read: false,
             committed: false,
+            take: None,
+            taken: HashSet::new(),
         })
     }
 
@@ -735,6 +740,22 @@ impl<'a> Unpack<'a> {
     /// Reads the whole archive: every entry checked, compared with the
     /// target and (unless a dry run) written under a temporary name. The
     /// target is unchanged afterwards whatever happened.
+    /// Takes only these paths (bytes as in the archive) from the archives
+    /// read next: one link of a chain, or a `--path` selection. The rest is
+    /// read and checked, not written.
+    pub fn select(&mut self, take: HashSet<Vec<u8>>) {
+        self.take = Some(take);
+        self.taken.clear();
+    }
+
+    /// A selected path the last read did not find, if any.
+    pub fn not_found(&self) -> Option<String> {
+        let take = self.take.as_ref()?;
+        let mut missing: Vec<&Vec<u8>> = take.iter().filter(|p| !self.taken.contains(*p)).collect();
+        missing.sort();
+        missing.first().map(|p| shown(p))
+    }
+
     pub fn read(&mut self, archive: &Path) -> Result<ReadOutcome, UnpackError> {
         let progress = Some(Arc::clone(&self.counters.archive_bytes));
         let mut failure = None;
@@ -944,6 +965,12 @@ impl<'a> Unpack<'a> {
         }
         if let Some(why) = refusal(entry) {
             return Err(Self::refuse(why));
+        }
+        if let Some(take) = &self.take {
+            if !take.contains(&entry.path_bytes) {
+                return Ok(());
+            }
+            self.taken.insert(entry.path_bytes.clone());
         }
         if manifest::is_meta(&entry.path) {
             let wanted = self

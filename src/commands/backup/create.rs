@@ -11,7 +11,8 @@ use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
 
 use super::create_parts::{
-    Made, Plan, Temporaries, archive_check, database_check, dump_database, redis_snapshot,
+    Made, Plan, Temporaries, archive_check, chain_check, database_check, dump_database,
+    redis_snapshot,
 };
 use super::shared::{check_writable, pack_failed};
 use super::{
@@ -21,9 +22,10 @@ use crate::cli::BackupCreateArgs;
 use crate::commands::{Context, Failed, Outcome};
 use crate::error::Hint;
 use crate::report::{Check, Metric, Status, Unit};
+use crate::storage::catalog;
 use crate::storage::catalog::LastCreate;
 use crate::storage::crypt::Recipients;
-use crate::storage::pack::{self, Counters, Request, Source, common_root};
+use crate::storage::pack::{self, Counters, Previous, Request, Source, common_root};
 use crate::storage::pgzip;
 use crate::storage::remote::catalog as remote_catalog;
 use crate::units::human_bytes;
@@ -95,6 +97,7 @@ pub(super) fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
 
     let mut report = crate::checks::report("backup create", started);
     report.checks.push(archive_check(&made));
+    report.checks.extend(chain_check(&made));
     report.checks.extend(copies);
     if let Some(redis) = &made.manifest.redis {
         report.checks.push(
@@ -288,6 +291,13 @@ fn resolve(args: &BackupCreateArgs, context: &Context) -> Result<Plan> {
         redis,
         threads: threads.max(1),
         level: config.level.map_or(6, |l| l.0),
+        incremental: args.incremental
+            || (!args.full
+                && config.incremental == Some(true)
+                && !config
+                    .full_on
+                    .iter()
+                    .any(|day| day.is(Utc::now().date_naive()))),
     })
 }
 
@@ -342,6 +352,13 @@ pub(super) fn make(
     request.level = plan.level;
     request.threads = plan.threads;
     request.recipients.clone_from(&plan.recipients);
+    let mut made_full = None;
+    if plan.incremental {
+        match previous(plan) {
+            Ok(found) => request.previous = Some(Arc::new(found)),
+            Err(why) => made_full = Some(why),
+        }
+    }
     let counters = Counters::default();
     let total = if context.progress {
         pack::planned_bytes(&request)
@@ -374,6 +391,7 @@ pub(super) fn make(
     let packed = packed?;
     context.note(|| format!("{} read back and checked", packed.archive.display()));
     Ok(Made {
+        made_full,
         archive: packed.archive,
         manifest: packed.manifest,
         summary: packed.summary,
@@ -383,4 +401,40 @@ pub(super) fn make(
         unmatched_excludes: packed.unmatched_excludes,
         elapsed: clock.elapsed(),
     })
+}
+
+/// The backup an incremental builds on: the latest of this name that was
+/// verified when made and whose manifest can be read; else why there is none.
+fn previous(plan: &Plan) -> Result<Previous, String> {
+    if plan.recipients.is_some() {
+        // Prune and restore read a chain from its manifests, which only the
+        // private key opens.
+        return Err("encrypted backups are always full".to_owned());
+    }
+    let dest = match &plan.remote {
+        Some(remote) => Dest::Remote(Arc::clone(remote)),
+        None => Dest::Local(plan.dest.clone()),
+    };
+    let backups = dest
+        .scan()
+        .map_err(|err| format!("the earlier backups cannot be listed ({err})"))?;
+    let now = Utc::now();
+    let Some(latest) = backups
+        .iter()
+        .rfind(|b| b.name.name == plan.name && b.may_be_latest(now))
+    else {
+        return Err(format!("no earlier backup named {} to build on", plan.name));
+    };
+    let file = latest.file_name();
+    if !matches!(latest.trust, catalog::Trust::Verified(_)) {
+        return Err(format!(
+            "the latest backup, {file}, is {}",
+            latest.trust.label()
+        ));
+    }
+    match &latest.manifest {
+        Some(manifest) => Ok(Previous::new(file, manifest)),
+        // Only public keys live here: an encrypted manifest stays closed.
+        None => Err(format!("the manifest of {file} cannot be read here")),
+    }
 }

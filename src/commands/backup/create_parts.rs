@@ -42,10 +42,14 @@ pub(super) struct Plan {
     pub redis: Option<String>,
     pub threads: usize,
     pub level: u32,
+    /// Build on the latest backup of this name, when there is one to read.
+    pub incremental: bool,
 }
 
 /// A finished, verified archive under its final name.
 pub(super) struct Made {
+    /// Why an incremental was asked for and a full one made.
+    pub made_full: Option<String>,
     pub archive: PathBuf,
     pub manifest: Manifest,
     pub summary: pgzip::Summary,
@@ -193,6 +197,34 @@ pub(super) fn archive_check(made: &Made) -> Check {
         ),
     )
     .with_value(summary.compressed_bytes as f64, Unit::Bytes)
+}
+
+/// What an incremental stored and what it lists from its chain; or why
+/// an incremental asked for became a full backup.
+pub(super) fn chain_check(made: &Made) -> Option<Check> {
+    let manifest = &made.manifest;
+    if let Some(parent) = &manifest.parent {
+        let listed = manifest
+            .entries
+            .iter()
+            .filter(|e| e.stored_in.is_some())
+            .count();
+        let stored = manifest.file_count().saturating_sub(listed);
+        return Some(
+            Check::new(
+                "incremental",
+                Status::Ok,
+                format!(
+                    "on {parent}: {stored} files stored, {listed} unchanged (held by earlier archives of the chain), {} paths gone since",
+                    manifest.deleted.len()
+                ),
+            )
+            .with_value(stored as f64, Unit::Count),
+        );
+    }
+    made.made_full
+        .as_ref()
+        .map(|why| Check::new("incremental", Status::Ok, format!("a full backup: {why}")))
 }
 
 pub(super) fn database_check(dumped: &Dumped, manifest: &Manifest) -> Check {

@@ -48,6 +48,10 @@ pub(super) fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
                     .and_then(|m| m.database.as_ref())
                     .map_or(Cell::Empty, |d| Cell::Text(d.name.clone())),
                 Cell::Text(b.trust.label()),
+                // An incremental names the archive it builds on.
+                manifest.map_or(Cell::Empty, |m| {
+                    Cell::Text(m.parent.clone().unwrap_or_else(|| "full".to_owned()))
+                }),
             ];
             if !context.config.config.backup.copy.is_empty() {
                 let held: Vec<&str> = copies
@@ -72,6 +76,7 @@ pub(super) fn execute(args: &BackupListArgs, context: &Context) -> Outcome {
         Column::new("files", "FILES"),
         Column::new("database", "DATABASE"),
         Column::new("state", "STATE"),
+        Column::new("based_on", "BASED ON"),
     ];
     if !context.config.config.backup.copy.is_empty() {
         columns.push(Column::new("copies", "COPIES"));

@@ -10,6 +10,7 @@ mod fetch;
 mod list;
 mod prune;
 mod restore;
+mod restore_chain;
 mod restore_db;
 mod restore_report;
 mod shared;

@@ -250,6 +250,7 @@ fn decide(policy: Policy, group: &[&Backup], now: chrono::DateTime<Utc>) -> Vec<
         }
         out[regular[at]] = (keep, reasons);
     }
+    keep_chains(group, &mut out);
     let times: Vec<_> = pre_restore
         .iter()
         .map(|&i| group[i].name.created_at)
@@ -261,4 +262,38 @@ fn decide(policy: Policy, group: &[&Backup], now: chrono::DateTime<Utc>) -> Vec<
         out[pre_restore[at]] = (decision.keep, decision.reasons.join("; "));
     }
     out
+}
+
+/// Keeps every archive a kept incremental needs: the links of its chain,
+/// back to its full backup, whatever the policy said of them.
+fn keep_chains(group: &[&Backup], out: &mut [(bool, String)]) {
+    let index: BTreeMap<String, usize> = group
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.file_name(), i))
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for at in 0..group.len() {
+            if !out[at].0 {
+                continue;
+            }
+            let Some(parent) = group[at].manifest.as_ref().and_then(|m| m.parent.as_ref()) else {
+                continue;
+            };
+            if let Some(&link) = index.get(parent)
+                && !out[link].0
+            {
+                out[link] = (
+                    true,
+                    format!(
+                        "a link of the chain of the kept incremental {}: kept",
+                        group[at].file_name()
+                    ),
+                );
+                changed = true;
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ use super::fetch::Fetched;
 use super::restore_db::{db_failed, keep_redis, redis_out, scratch_database};
 use super::restore_report::{Pass, Settings, dry_run_report, keep_first, paths, verify_check};
 use super::{
-    Follow, check_read, db_plan, notes_check, notes_section, private_temp, progress_bar,
+    Checked, Follow, check_read, db_plan, notes_check, notes_section, private_temp, progress_bar,
     record_read, take_lock, unpack_failed,
 };
 use crate::cli::BackupRestoreArgs;
@@ -97,6 +97,7 @@ fn resolve(
         None => None,
     };
     Ok(Settings {
+        links: Vec::new(),
         // A fetched copy's folder goes away: what the restore keeps does not.
         dest: fetched.map_or_else(|| parent_dir(&archive).to_path_buf(), |f| f.keep_in.clone()),
         archive,
@@ -121,6 +122,38 @@ fn read_pass<'a>(
         ))),
         other => unpack_failed(archive, other),
     })?;
+    let checked = if settings.links.is_empty() {
+        let checked = read_one(&mut unpack, archive, context)?;
+        if let Some(parent) = checked
+            .outcome
+            .manifest
+            .as_ref()
+            .and_then(|m| m.parent.as_ref())
+        {
+            // Alone it holds only what changed: never restore that as the whole.
+            return Err(Failed::Running(
+                anyhow!(
+                    "cannot restore {}: it is an incremental on {parent}, and without its manifest copy its chain cannot be followed; nothing was changed",
+                    archive.display()
+                )
+                .context(Hint::new(format!(
+                    "put its .manifest.json back beside it, or restore the full backup: maint backup list --dest {}",
+                    settings.dest.display()
+                ))),
+            ));
+        }
+        checked
+    } else {
+        super::restore_chain::read_links(&mut unpack, settings, &mut |unpack, link| {
+            read_one(unpack, link, context)
+        })?
+    };
+    Ok(Pass { unpack, checked })
+}
+
+/// Reads one archive into the unpack and checks the read; the result is
+/// recorded beside the archive.
+fn read_one(unpack: &mut Unpack<'_>, archive: &Path, context: &Context) -> Result<Checked, Failed> {
     let size = fs::metadata(archive).map_or(0, |m| m.len());
     let counters = unpack.counters();
     let follow = Follow::start(
@@ -157,7 +190,7 @@ fn read_pass<'a>(
             ))),
         ));
     }
-    Ok(Pass { unpack, checked })
+    Ok(checked)
 }
 
 /// `--delete`: removals under the archive's own sources (the manifest's,
@@ -206,7 +239,8 @@ pub(super) fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
     let started = Utc::now();
     let clock = Instant::now();
     let fetched = super::fetch::if_needed(&args.archive, args.identity.as_ref(), context)?;
-    let settings = resolve(args, fetched.as_ref(), context).map_err(Failed::Setup)?;
+    let mut settings = resolve(args, fetched.as_ref(), context).map_err(Failed::Setup)?;
+    settings.links = super::restore_chain::links(args, &settings.archive, fetched.is_some())?;
     // Held throughout: no prune removes the archive being read, and the
     // pre-restore archive can be written (a read-only folder fails here).
     let _lock = take_lock(&settings.dest, "maint backup restore")?;

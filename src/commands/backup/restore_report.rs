@@ -28,6 +28,10 @@ pub(super) struct Settings {
     /// The target holds something: overwriting any of it needs --force.
     pub occupied: bool,
     pub database: Option<DbPlan>,
+    /// The archives to read and what to take from each: the links of an
+    /// incremental's chain, or one archive narrowed by `--path`. Empty:
+    /// the whole archive alone.
+    pub links: Vec<crate::storage::chain::Link>,
 }
 
 /// One restore's reading of the archive: where it writes, what it found.

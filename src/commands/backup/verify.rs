@@ -18,6 +18,8 @@ use crate::report::{Check, Status, Unit};
 use crate::storage::archive;
 use crate::storage::archive::ReadError;
 use crate::storage::catalog;
+use crate::storage::chain;
+use crate::storage::manifest::Manifest;
 use crate::storage::remote::catalog as remote_catalog;
 use crate::storage::remote::{Location, Remote};
 use crate::units::human_bytes;
@@ -72,6 +74,7 @@ pub(super) fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
         };
         (dest, files)
     };
+    let (files, chains) = with_links(&dest, files, identities.as_ref());
     let mut report = crate::checks::report("backup verify", started);
     if args.quick {
         let Dest::Remote(remote) = &dest else {
@@ -180,8 +183,88 @@ pub(super) fn execute(args: &BackupVerifyArgs, context: &Context) -> Outcome {
         check.elapsed = Some(one.elapsed());
         report.checks.push(check);
     }
+    for (file, links) in chains {
+        report
+            .checks
+            .push(chain_check(&file, links, &report.checks));
+    }
     report.duration = clock.elapsed();
     Ok(report)
+}
+
+/// The archives to verify: those asked for, and before each incremental
+/// the links of its chain not already among them. With each incremental,
+/// its chain's file names (oldest first) or why it cannot be followed.
+fn with_links(
+    dest: &Dest,
+    files: Vec<String>,
+    identities: Option<&crate::storage::crypt::Identities>,
+) -> (Vec<String>, Vec<(String, Chain)>) {
+    let manifest_of = |file: &str| {
+        dest.read_sidecars(file, identities)
+            .manifest
+            .and_then(|bytes| Manifest::from_bytes(&bytes).ok())
+    };
+    let mut all: Vec<String> = Vec::new();
+    let mut chains = Vec::new();
+    for file in files {
+        if let Some(manifest) = manifest_of(&file).filter(|m| m.parent.is_some()) {
+            let links = chain::plan(&file, &manifest, None, &manifest_of)
+                .map(|links| links.into_iter().map(|l| l.file).collect::<Vec<_>>())
+                .map_err(|err| err.to_string());
+            for link in links.iter().flatten() {
+                if !all.contains(link) && *link != file {
+                    all.push(link.clone());
+                }
+            }
+            chains.push((file.clone(), links));
+        }
+        if !all.contains(&file) {
+            all.push(file);
+        }
+    }
+    (all, chains)
+}
+
+/// An incremental's chain, oldest first, or why it cannot be followed.
+type Chain = Result<Vec<String>, String>;
+
+/// An incremental's chain: whole, and every link read and found good here.
+fn chain_check(file: &str, links: Chain, checks: &[Check]) -> Check {
+    let name = format!("chain:{file}");
+    let hint = "restore the newest backup whose chain is whole (maint backup list); make a full one: maint backup create --full";
+    let links = match links {
+        Ok(links) => links,
+        Err(why) => return Check::new(&name, Status::Critical, why).with_hint(hint),
+    };
+    for link in &links {
+        let verdict = checks.iter().find(|c| c.name == format!("verify:{link}"));
+        match verdict {
+            Some(check) if check.status == Status::Ok => {}
+            Some(check) => {
+                return Check::new(
+                    &name,
+                    Status::Critical,
+                    format!("link {link} of the chain is not good: {}", check.message),
+                )
+                .with_hint(hint);
+            }
+            None => {
+                return Check::new(&name, Status::Unknown, format!("link {link} was not read"))
+                    .with_hint(hint);
+            }
+        }
+    }
+    Check::new(
+        &name,
+        Status::Ok,
+        format!(
+            "a chain of {} archives, all present and good: {}",
+            links.len(),
+            links.join(" -> ")
+        ),
+    )
+    .with_value(links.len() as f64, Unit::Count)
 }
 
 /// What one read gave: the whole archive checked, or (encrypted, no key)
