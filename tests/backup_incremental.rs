@@ -9,9 +9,11 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::backup::{Scene, flip_byte, snapshot};
+use crate::backup::{Scene, flip_byte, make_tree, snapshot};
+use crate::backup_restore::restore;
 use crate::support::command::Output;
 use crate::support::maint;
+use crate::support::s3::S3;
 
 /// The archives in `dest`, oldest first.
 fn archives(dest: &Path) -> Vec<PathBuf> {
@@ -28,17 +30,6 @@ fn incremental(scene: &Scene) -> Output {
     let out = scene.create(&["--incremental"]);
     out.code(0);
     out
-}
-
-fn restore(archive: &Path, target: &Path, extra: &[&str]) -> Output {
-    maint()
-        .json()
-        .args(["backup", "restore"])
-        .arg(archive)
-        .arg("--target")
-        .arg(target)
-        .args(extra)
-        .run()
 }
 
 /// What GNU tar lists in an archive (the names of its entries).
@@ -142,6 +133,22 @@ fn a_chain_restores_the_tree_of_each_point_in_time() {
         made[3].file_name().unwrap().to_string_lossy()
     ));
     assert_eq!(chain["value"].as_f64(), Some(4.0), "{chain}");
+
+    // The drill restores the latest with its chain: the live tree is the same.
+    let drill = maint()
+        .json()
+        .args(["backup", "drill", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
+    drill.code(0);
+    let live = drill.check("drill:live_files");
+    assert!(
+        live["message"]
+            .as_str()
+            .unwrap()
+            .contains("are the same as in the backup"),
+        "{live}"
+    );
 }
 
 #[test]
@@ -313,4 +320,49 @@ fn a_path_or_a_glob_restores_only_what_matches_from_the_right_link() {
         .code(3)
         .one_error_line("no entry of");
     assert!(!none.exists());
+}
+
+#[test]
+fn a_chain_in_a_bucket_is_fetched_link_by_link_and_restored() {
+    let s3 = S3::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let host = scratch.path().join("srv");
+    make_tree(&host);
+    let work = scratch.path().join("work");
+    let create = |extra: &[&str]| {
+        s3.maint(maint())
+            .env("MAINT_WORK_DIR", &work)
+            .json()
+            .args([
+                "backup",
+                "create",
+                "--dest",
+                "s3://backups/host1",
+                "--name",
+                "web",
+            ])
+            .arg("--source")
+            .arg(&host)
+            .args(extra)
+            .run()
+    };
+    create(&[]).code(0);
+    fs::write(host.join("data/new.txt"), "after the full one").unwrap();
+    fs::remove_file(host.join("config/app.yaml")).unwrap();
+    let made = create(&["--incremental"]);
+    made.code(0);
+    let message = made.check("archive")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let last = message.split(": ").next().unwrap();
+    assert!(last.starts_with("s3://backups/host1/web-"), "{last}");
+    let target = scratch.path().join("restored");
+    s3.maint(maint())
+        .env("MAINT_WORK_DIR", &work)
+        .args(["backup", "restore", last, "--target"])
+        .arg(&target)
+        .run()
+        .code(0);
+    assert_eq!(snapshot(&target), snapshot(&host));
 }

@@ -16,7 +16,7 @@ use crate::support::command::Output;
 use crate::support::maint;
 
 /// `maint --format json backup restore ARCHIVE --target TARGET EXTRA...`.
-fn restore(archive: &Path, target: &Path, extra: &[&str]) -> Output {
+pub(crate) fn restore(archive: &Path, target: &Path, extra: &[&str]) -> Output {
     maint()
         .json()
         .args(["backup", "restore"])

@@ -23,7 +23,7 @@ use crate::report::{Cell, Check, Column, Section, Status, Unit};
 use crate::storage::archive::{self, EntryKind, ReadError};
 use crate::storage::manifest::{self, Manifest};
 use crate::storage::unpack::{Options, Unpack, UnpackError};
-use crate::storage::{catalog, database, pack};
+use crate::storage::{catalog, chain, database, pack};
 use crate::units::human_duration;
 
 pub(super) fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
@@ -98,45 +98,97 @@ pub(super) fn execute(args: &BackupDrillArgs, context: &Context) -> Outcome {
         extract,
         cancel: &crate::interrupt::requested,
     };
+    // An incremental is drilled with its chain, as a restore reads it.
+    let folder = crate::storage::atomic::parent_dir(&latest.path).to_path_buf();
+    let links = match latest.manifest.as_ref().filter(|m| m.parent.is_some()) {
+        Some(last) => chain::plan(&super::file_name(&latest.path), last, None, &|name| {
+            fs::read(catalog::manifest_path(&folder.join(name)))
+                .ok()
+                .and_then(|bytes| Manifest::from_bytes(&bytes).ok())
+        })
+        .map_err(|err| {
+            Failed::Running(anyhow!("cannot drill with {}: {err}", latest.path.display()).context(
+                Hint::new("maint backup verify --latest names what is missing; make a full backup: maint backup create --full"),
+            ))
+        })?,
+        None => Vec::new(),
+    };
+    let reads: Vec<(PathBuf, Option<HashSet<Vec<u8>>>)> = if links.is_empty() {
+        vec![(latest.path.clone(), None)]
+    } else {
+        links
+            .into_iter()
+            .map(|link| (folder.join(&link.file), Some(link.take)))
+            .collect()
+    };
     let restored = (|| {
-        let mut unpack = Unpack::open(&restored_dir, options)?;
-        let size = fs::metadata(&latest.path).map_or(0, |m| m.len());
-        let counters = unpack.counters();
-        let follow = Follow::start(
-            progress_bar(context, size, "drill"),
-            &counters.archive_bytes,
-        );
-        let outcome = unpack.read(&latest.path);
-        drop(follow);
-        let outcome = outcome?;
-        Ok::<_, UnpackError>((unpack, outcome))
+        let mut unpack =
+            Unpack::open(&restored_dir, options).map_err(|err| (latest.path.clone(), err))?;
+        let mut outcomes = Vec::new();
+        for (path, take) in &reads {
+            let size = fs::metadata(path).map_or(0, |m| m.len());
+            let counters = unpack.counters();
+            let follow = Follow::start(
+                progress_bar(context, size, "drill"),
+                &counters.archive_bytes,
+            );
+            if let Some(take) = take {
+                unpack.select(take.clone());
+            }
+            let outcome = unpack.read(path);
+            drop(follow);
+            let outcome = outcome.map_err(|err| (path.clone(), err))?;
+            outcomes.push((path.clone(), take.as_ref(), outcome));
+        }
+        Ok::<_, (PathBuf, UnpackError)>((unpack, outcomes))
     })();
     let checked = match restored {
-        Ok((unpack, outcome)) => {
-            let checked = check_read(&latest.path, outcome);
-            record_read(
-                &latest.path,
-                checked.verdict(),
-                "maint backup drill",
-                context,
-            );
-            if checked.problems.is_empty() {
-                unpack
-                    .commit()
-                    .map_err(|err| unpack_failed(&latest.path, err))?;
+        Ok((unpack, outcomes)) => {
+            let mut seen = Vec::new();
+            let mut last = None;
+            for (path, take, outcome) in outcomes {
+                let checked = check_read(&path, outcome);
+                record_read(&path, checked.verdict(), "maint backup drill", context);
+                if let Some(problem) = checked.problems.first() {
+                    report.checks.push(
+                        Check::new(
+                            "drill:restore",
+                            Status::Critical,
+                            format!("{}: damaged {problem}", path.display()),
+                        )
+                        .with_hint("restore an older backup in the drill: maint backup verify --dest DIR shows which are good"),
+                    );
+                    report.duration = clock.elapsed();
+                    return Ok(report);
+                }
+                // What this link gave the restored tree.
+                seen.extend(
+                    checked
+                        .outcome
+                        .entries
+                        .iter()
+                        .filter(|entry| take.is_none_or(|take| take.contains(&entry.path_bytes)))
+                        .cloned(),
+                );
+                last = Some(checked);
             }
+            let mut checked = last.expect("at least the archive itself was read");
+            checked.outcome.entries = seen;
+            unpack
+                .commit()
+                .map_err(|err| unpack_failed(&latest.path, err))?;
             checked
         }
-        Err(err) => {
+        Err((path, err)) => {
             if let UnpackError::Read(damage @ ReadError::Damaged { .. }) = &err {
                 record_read(
-                    &latest.path,
+                    &path,
                     Err(damage.to_string()),
                     "maint backup drill",
                     context,
                 );
             }
-            let (Failed::Setup(err) | Failed::Running(err)) = unpack_failed(&latest.path, err);
+            let (Failed::Setup(err) | Failed::Running(err)) = unpack_failed(&path, err);
             report.checks.push(
                 Check::new("drill:restore", Status::Critical, crate::error::describe(&err).trim_start_matches("maint: error: ").to_owned())
                     .with_hint("restore an older backup in the drill: maint backup verify --dest DIR shows which are good"),

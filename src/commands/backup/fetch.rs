@@ -15,6 +15,7 @@ use super::{Dest, Scratch, open_remote, work_folder};
 use crate::commands::{Context, Failed};
 use crate::error::Hint;
 use crate::storage::archive::{AGE_SUFFIX, ReadError};
+use crate::storage::manifest::Manifest;
 use crate::storage::remote::Location;
 use crate::storage::{catalog, crypt};
 
@@ -64,13 +65,46 @@ pub(super) fn if_needed(
         .with_context(|| format!("cannot create {}", dir.display()))
         .map_err(Failed::Setup)?;
     let scratch = Scratch(dir.clone());
-    let sidecars = dest.read_sidecars(file, identities.as_ref());
+    let plain_path = fetch_one(&dest, file, &dir, identities.as_ref(), context)?;
+    // An incremental needs its chain beside it: each parent in turn.
+    let mut manifest = manifest_copy(&plain_path);
+    while let Some(parent) = manifest.and_then(|m| m.parent) {
+        if dir.join(&parent).exists() {
+            break;
+        }
+        let link = fetch_one(&dest, &parent, &dir, identities.as_ref(), context)?;
+        manifest = manifest_copy(&link);
+    }
+    Ok(Some(Fetched {
+        archive: plain_path,
+        keep_in,
+        _scratch: scratch,
+    }))
+}
+
+fn manifest_copy(archive: &Path) -> Option<Manifest> {
+    Manifest::from_bytes(&fs::read(catalog::manifest_path(archive)).ok()?).ok()
+}
+
+/// Brings `file` of `dest` into `dir` as a plain `.tar.gz` with its sidecars.
+fn fetch_one(
+    dest: &Dest,
+    file: &str,
+    dir: &Path,
+    identities: Option<&crypt::Identities>,
+    context: &Context,
+) -> Result<PathBuf, Failed> {
+    let text = dest.shown_file(file).display().to_string();
+    let sidecars = dest.read_sidecars(file, identities);
     let mut opened = dest
-        .open_archive(file, identities.as_ref())
+        .open_archive(file, identities)
         .map_err(|err| match err {
-            ReadError::Open { .. } => Failed::Setup(anyhow::Error::new(err).context(Hint::new(
-                format!("maint backup list --dest {folder} shows the archives; check --identity"),
-            ))),
+            ReadError::Open { .. } => {
+                Failed::Setup(anyhow::Error::new(err).context(Hint::new(format!(
+                    "maint backup list --dest {} shows the archives; check --identity",
+                    dest.shown()
+                ))))
+            }
             other => damaged(&text, &other.to_string()),
         })?;
     let plain_name = file.strip_suffix(AGE_SUFFIX).unwrap_or(file).to_owned();
@@ -100,7 +134,7 @@ pub(super) fn if_needed(
         writer
             .write_all(&buffer[..n])
             .with_context(|| format!("cannot write {}; nothing was changed", plain_path.display()))
-            .context(Hint::new(format!("df -h {}", keep_in.display())))
+            .context(Hint::new(format!("df -h {}", dir.display())))
             .map_err(Failed::Running)?;
     }
     writer
@@ -130,11 +164,7 @@ pub(super) fn if_needed(
         })
         .with_context(|| format!("cannot write into {}", dir.display()))
         .map_err(Failed::Running)?;
-    Ok(Some(Fetched {
-        archive: plain_path,
-        keep_in,
-        _scratch: scratch,
-    }))
+    Ok(plain_path)
 }
 
 fn damaged(archive: &str, detail: &str) -> Failed {

@@ -240,7 +240,7 @@ pub(super) fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let fetched = super::fetch::if_needed(&args.archive, args.identity.as_ref(), context)?;
     let mut settings = resolve(args, fetched.as_ref(), context).map_err(Failed::Setup)?;
-    settings.links = super::restore_chain::links(args, &settings.archive, fetched.is_some())?;
+    settings.links = super::restore_chain::links(args, &settings.archive)?;
     // Held throughout: no prune removes the archive being read, and the
     // pre-restore archive can be written (a read-only folder fails here).
     let _lock = take_lock(&settings.dest, "maint backup restore")?;

@@ -25,13 +25,9 @@ fn manifest_copy(archive: &Path) -> Option<Manifest> {
 }
 
 /// The archives to read for `archive` and what to take from each; empty
-/// when it is read whole and alone. `fetched`: the archive is a private
-/// copy of a remote or encrypted one, whose chain is not at hand.
-pub(super) fn links(
-    args: &BackupRestoreArgs,
-    archive: &Path,
-    fetched: bool,
-) -> Result<Vec<Link>, Failed> {
+/// when it is read whole and alone. A fetched archive's chain was
+/// fetched beside it.
+pub(super) fn links(args: &BackupRestoreArgs, archive: &Path) -> Result<Vec<Link>, Failed> {
     let shown = args.archive.display();
     let manifest = match manifest_copy(archive) {
         Some(manifest) => manifest,
@@ -47,12 +43,6 @@ pub(super) fn links(
     };
     if manifest.parent.is_none() && args.path.is_empty() {
         return Ok(Vec::new());
-    }
-    if manifest.parent.is_some() && fetched {
-        return Err(Failed::Setup(
-            anyhow!("{shown} is an incremental: its chain is restored from a local folder of plain archives only")
-                .context(Hint::new("copy the chain's archives (maint backup list shows them) into a folder and restore from there")),
-        ));
     }
     pack::check_excludes(&args.path).map_err(|err| {
         Failed::Setup(anyhow::Error::new(err).context(Hint::new(
