@@ -247,26 +247,27 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcom
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
 markdown\t'Markdown tables, for pasting into a ticket'"
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "create" -d 'Back up files and folders (and a PostgreSQL database) into one verified .tar.gz'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "list" -d 'List the backups in the destination: kind, time, size, files, database, verified state'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "verify" -d 'Read a whole archive and check it: gzip CRC, every entry\'s SHA-256 against the manifest, the archive against its .sha256 sidecar'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "prune" -d 'Delete backups the retention policy no longer keeps'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "restore" -d 'Restore an archive into DIR: merged in as tar does, verified, keeping first what it overwrites'
-complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "drill" -d 'Disaster-recovery drill: restore the latest backup into a scratch folder (and a scratch database), compare it with its manifest and with the live data, report the differences and the time it took, and clean up'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "create" -d 'Back up files and folders (and a PostgreSQL database) into one verified .tar.gz'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "list" -d 'List the backups in the destination: kind, time, size, files, database, verified state'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "verify" -d 'Read a whole archive and check it: gzip CRC, every entry\'s SHA-256 against the manifest, the archive against its .sha256 sidecar'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "find" -d 'Which backups hold a file, and its versions: every path matching GLOB in every backup\'s manifest, with its size, time and content hash, and the archive of a chain whose tar holds it. No archive is read'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "prune" -d 'Delete backups the retention policy no longer keeps'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "restore" -d 'Restore an archive into DIR: merged in as tar does, verified, keeping first what it overwrites'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "drill" -d 'Disaster-recovery drill: restore the latest backup into a scratch folder (and a scratch database), compare it with its manifest and with the live data, report the differences and the time it took, and clean up'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l source -d 'Back up PATH (a folder or file); repeatable; replaces [backup] sources' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l exclude -d 'Leave out what matches GLOB (a name, or a path below the root with `/`); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l dest -d 'Write the archive into DIR or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -327,6 +328,21 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l dest -d 'The folder or s3:// location to search [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep-daily -d 'Days whose newest backup is kept [default: 7]' -r
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep-weekly -d 'ISO weeks whose newest backup is kept [default: 4]' -r

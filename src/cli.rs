@@ -112,6 +112,7 @@ pub const COMMANDS: &[(&str, Kind)] = &[
     ("backup list", Kind::Check),
     ("backup verify", Kind::Check),
     ("backup prune", Kind::Action),
+    ("backup find", Kind::Check),
     ("backup restore", Kind::Action),
     ("backup drill", Kind::Check),
     ("completions", Kind::Action),
@@ -141,6 +142,7 @@ impl Command {
             Command::Backup(BackupCommand::List(_)) => "backup list",
             Command::Backup(BackupCommand::Verify(_)) => "backup verify",
             Command::Backup(BackupCommand::Prune(_)) => "backup prune",
+            Command::Backup(BackupCommand::Find(_)) => "backup find",
             Command::Backup(BackupCommand::Restore(_)) => "backup restore",
             Command::Backup(BackupCommand::Drill(_)) => "backup drill",
             Command::Completions(_) => "completions",
@@ -532,6 +534,8 @@ pub enum BackupCommand {
     List(BackupListArgs),
     #[command(after_long_help = crate::help::after_help("backup verify"))]
     Verify(BackupVerifyArgs),
+    #[command(after_long_help = crate::help::after_help("backup find"))]
+    Find(BackupFindArgs),
     #[command(after_long_help = crate::help::after_help("backup prune"))]
     Prune(BackupPruneArgs),
     #[command(after_long_help = crate::help::after_help("backup restore"))]
@@ -738,6 +742,21 @@ pub struct BackupRestoreArgs {
     /// a name, or a path below the root with `/`; a folder brings what it holds)
     #[arg(long, value_name = "GLOB", conflicts_with = "delete")]
     pub path: Vec<String>,
+}
+
+/// Which backups hold a file, and its versions: every path matching GLOB
+/// in every backup's manifest, with its size, time and content hash, and
+/// the archive of a chain whose tar holds it. No archive is read.
+#[derive(Debug, Args)]
+pub struct BackupFindArgs {
+    /// What to look for (repeatable; as --exclude of create: a name, or a
+    /// path below the root with `/`; `**` crosses folders)
+    #[arg(value_name = "GLOB", required = true)]
+    pub patterns: Vec<String>,
+
+    /// The folder or s3:// location to search [default: [backup] dest]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dest: Option<PathBuf>,
 }
 
 /// Disaster-recovery drill: restore the latest backup into a scratch folder

@@ -159,6 +159,16 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "A weekly backup, kept 4 weeks by prune",
             ),
         ],
+        "backup find" => &[
+            (
+                "maint backup find config/app.yaml --dest /backups",
+                "Every version of one file, and the backups that hold it",
+            ),
+            (
+                "maint backup find '*.conf' --dest /backups",
+                "Every .conf file in every backup",
+            ),
+        ],
         "backup list" => &[(
             "maint backup list --dest /backups",
             "Every backup: kind, time, size, files, database, verified",

@@ -366,3 +366,53 @@ fn a_chain_in_a_bucket_is_fetched_link_by_link_and_restored() {
         .code(0);
     assert_eq!(snapshot(&target), snapshot(&host));
 }
+
+#[test]
+fn find_tells_which_backups_hold_a_file_and_its_versions() {
+    let scene = Scene::new();
+    scene.create(&[]).code(0);
+    fs::write(scene.path("src/config/app.yaml"), "changed: yes\n").unwrap();
+    incremental(&scene);
+    fs::write(scene.path("src/data/other.txt"), "unrelated").unwrap();
+    incremental(&scene);
+    let made = archives(&scene.path("dest"));
+    let name = |at: usize| made[at].file_name().unwrap().to_string_lossy().into_owned();
+    let found = maint()
+        .json()
+        .args(["backup", "find", "app.yaml", "--dest"])
+        .arg(scene.path("dest"))
+        .run();
+    found.code(0);
+    assert!(
+        found.check("found")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("2 paths matching app.yaml, 3 versions"),
+        "config/app.yaml has 2 versions and data/app.yaml (a symlink) 1: {}",
+        found.check("found")
+    );
+    let rows = found.json()["sections"]["found"].clone();
+    let held: Vec<(String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "config/app.yaml")
+        .map(|r| {
+            (
+                r["archive"].as_str().unwrap().to_owned(),
+                r["held_by"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        held,
+        [(name(0), name(0)), (name(1), name(1)), (name(2), name(1))],
+        "the last backup lists the second version, which the second archive holds"
+    );
+    maint()
+        .args(["backup", "find", "nothing-like-it", "--dest"])
+        .arg(scene.path("dest"))
+        .run()
+        .code(1)
+        .stdout_has("no backup in");
+}

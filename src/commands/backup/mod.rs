@@ -7,6 +7,7 @@ mod create;
 mod create_parts;
 mod drill;
 mod fetch;
+mod find;
 mod list;
 mod prune;
 mod restore;
@@ -42,6 +43,7 @@ pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
         BackupCommand::Create(args) => create::execute(args, context),
         BackupCommand::List(args) => list::execute(args, context),
         BackupCommand::Verify(args) => verify::execute(args, context),
+        BackupCommand::Find(args) => find::execute(args, context),
         BackupCommand::Prune(args) => prune::execute(args, context),
         BackupCommand::Restore(args) => restore::execute(args, context),
         BackupCommand::Drill(args) => drill::execute(args, context),
