@@ -546,7 +546,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__restore)
-            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --table --config --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -579,6 +579,10 @@ _maint() {
                     return 0
                     ;;
                 --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --table)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

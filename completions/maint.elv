@@ -360,6 +360,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --db 'Also restore the dump into this database: into a scratch database first, row counts compared, then swapped in (the old one is kept)'
             cand --identity 'The age or SSH private key that opens an encrypted archive'
             cand --path 'Restore only what matches GLOB (repeatable; as --exclude of create: a name, or a path below the root with `/`; a folder brings what it holds)'
+            cand --table 'Restore only this table (SCHEMA.TABLE, or TABLE in public; repeatable) from the dump into the --db database, with its indexes, constraints and triggers; no file is restored. A table already there needs --force and is moved aside into a schema of its own'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
             cand --output 'Write the report to FILE atomically instead of standard output'

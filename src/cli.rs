@@ -712,8 +712,8 @@ pub struct BackupRestoreArgs {
     pub archive: PathBuf,
 
     /// The folder to restore into (the backup's root, to restore in place)
-    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
-    pub target: PathBuf,
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, required_unless_present = "table")]
+    pub target: Option<PathBuf>,
 
     /// Overwrite what DIR holds where the archive differs (it is archived
     /// first); with --db, end other sessions on the database
@@ -742,6 +742,13 @@ pub struct BackupRestoreArgs {
     /// a name, or a path below the root with `/`; a folder brings what it holds)
     #[arg(long, value_name = "GLOB", conflicts_with = "delete")]
     pub path: Vec<String>,
+
+    /// Restore only this table (SCHEMA.TABLE, or TABLE in public;
+    /// repeatable) from the dump into the --db database, with its indexes,
+    /// constraints and triggers; no file is restored. A table already there
+    /// needs --force and is moved aside into a schema of its own
+    #[arg(long, value_name = "TABLE", requires = "db", conflicts_with_all = ["target", "path", "delete"])]
+    pub table: Vec<String>,
 }
 
 /// Which backups hold a file, and its versions: every path matching GLOB

@@ -264,3 +264,85 @@ fn pg_dump_missing_or_older_than_the_server_is_refused_before_anything() {
     assert!(scene.archives().is_empty());
     assert!(scene.leftovers().is_empty(), "{:?}", scene.leftovers());
 }
+
+#[test]
+fn one_dropped_table_comes_back_with_its_index_and_a_live_one_is_moved_aside() {
+    let db = TestDb::new();
+    db.fill();
+    db.client()
+        .batch_execute(
+            "CREATE INDEX items_name ON items (name);
+             CREATE TABLE orders (id int PRIMARY KEY, item int REFERENCES items (id));
+             INSERT INTO orders SELECT i, i FROM generate_series(1, 5) i;",
+        )
+        .unwrap();
+    let scene = Scene::new();
+    scene.create(&["--db", &db.url()]).code(0);
+    let archive = scene.only_archive();
+
+    // Dropped by mistake: it comes back, index and all, and nothing else changes.
+    db.client()
+        .batch_execute("DROP TABLE audit.events; INSERT INTO items VALUES (5000, 'new since', 1)")
+        .unwrap();
+    let restore = |extra: &[&str]| {
+        maint()
+            .json()
+            .args(["backup", "restore"])
+            .arg(&archive)
+            .args(["--db", &db.url()])
+            .args(extra)
+            .run()
+    };
+    let out = restore(&["--table", "audit.events"]);
+    out.code(0).nowhere(PASSWORD);
+    assert_eq!(
+        out.check("table:audit.events")["value"].as_f64(),
+        Some(17.0)
+    );
+    let mut client = db.client();
+    let count = |client: &mut postgres::Client, sql: &str| -> i64 {
+        client.query_one(sql, &[]).unwrap().get(0)
+    };
+    assert_eq!(count(&mut client, "SELECT count(*) FROM audit.events"), 17);
+    assert_eq!(
+        count(&mut client, "SELECT count(*) FROM items"),
+        1001,
+        "the live table is untouched"
+    );
+
+    // A table that exists needs --force, and is then kept aside, not dropped.
+    restore(&["--table", "items"])
+        .code(3)
+        .one_error_line("already has public.items");
+    let out = restore(&["--table", "items", "--force"]);
+    out.code(1);
+    let check = out.check("table:public.items");
+    let message = check["message"].as_str().unwrap();
+    assert!(message.contains("kept as maint_before_restore_"), "{check}");
+    assert!(message.contains("public.orders references it"), "{check}");
+    assert_eq!(
+        count(&mut client, "SELECT count(*) FROM public.items"),
+        1000
+    );
+    let kept: String = client
+        .query_one(
+            "SELECT table_schema::text FROM information_schema.tables WHERE table_name = 'items' AND table_schema LIKE 'maint_before_restore_%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        count(&mut client, &format!("SELECT count(*) FROM {kept}.items")),
+        1001
+    );
+    let indexed = count(
+        &mut client,
+        "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'items' AND indexname = 'items_name'",
+    );
+    assert_eq!(indexed, 1, "the index came with the table");
+
+    // A table the dump lacks is named, nothing changed.
+    restore(&["--table", "nope"])
+        .code(3)
+        .one_error_line("the backup's dump has no table public.nope");
+}

@@ -17,6 +17,8 @@ use std::process::{Command, Stdio};
 use postgres::Client;
 use postgres::config::Host;
 
+pub mod tables;
+
 use super::manifest::{DatabaseProperties, Table};
 use crate::probe::postgres::{PgError, Target};
 

@@ -359,6 +359,16 @@ impl Manifest {
             .count()
     }
 
+    /// Bytes of content this archive's own tar holds (an incremental lists
+    /// more than it stores).
+    pub fn stored_bytes(&self) -> u64 {
+        self.entries
+            .iter()
+            .filter(|e| e.stored_in.is_none())
+            .map(|e| e.size)
+            .sum()
+    }
+
     pub fn content_bytes(&self) -> u64 {
         self.entries.iter().map(|e| e.size).sum()
     }

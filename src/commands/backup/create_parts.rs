@@ -191,7 +191,7 @@ pub(super) fn archive_check(made: &Made) -> Check {
             "{}: {} files, {} -> {} ({ratio:.1}x) in {}, read back and verified",
             made.archive.display(),
             made.manifest.file_count(),
-            human_bytes(made.manifest.content_bytes()),
+            human_bytes(made.manifest.stored_bytes()),
             human_bytes(summary.compressed_bytes),
             human_duration(made.elapsed),
         ),

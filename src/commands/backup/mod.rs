@@ -14,6 +14,7 @@ mod restore;
 mod restore_chain;
 mod restore_db;
 mod restore_report;
+mod restore_table;
 mod shared;
 mod verify;
 

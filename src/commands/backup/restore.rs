@@ -54,14 +54,15 @@ fn resolve(
                 .context(Hint::new("maint backup list shows the archives"));
         }
     };
-    let file_name = args
-        .target
+    // clap asks for it unless --table, which restore_table handles.
+    let given_target = args.target.clone().unwrap_or_default();
+    let file_name = given_target
         .file_name()
-        .ok_or_else(|| anyhow!("restore target {} names no folder", args.target.display()))
+        .ok_or_else(|| anyhow!("restore target {} names no folder", given_target.display()))
         .context(Hint::new(
             "name the folder to restore into, e.g. --target /srv/app",
         ))?;
-    let parent = parent_dir(&args.target);
+    let parent = parent_dir(&given_target);
     let parent = fs::canonicalize(parent)
         .with_context(|| format!("the folder {} does not exist", parent.display()))
         .context(Hint::new(format!("mkdir -p {}", parent.display())))?;
@@ -236,6 +237,9 @@ fn options<'a>(
 }
 
 pub(super) fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
+    if !args.table.is_empty() {
+        return super::restore_table::execute(args, context);
+    }
     let started = Utc::now();
     let clock = Instant::now();
     let fetched = super::fetch::if_needed(&args.archive, args.identity.as_ref(), context)?;
