@@ -280,6 +280,18 @@ fn a_missing_or_damaged_link_is_named_and_nothing_is_restored() {
         .code(2)
         .stderr_has("it is an incremental on");
     assert!(!target.exists());
+
+    // The next incremental never builds on a broken chain: it starts a new one.
+    let next = scene.create(&["--incremental"]);
+    next.code(0);
+    let said = next.check("incremental");
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("a full backup: "),
+        "{said}"
+    );
 }
 
 #[test]

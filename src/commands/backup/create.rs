@@ -24,7 +24,9 @@ use crate::error::Hint;
 use crate::report::{Check, Metric, Status, Unit};
 use crate::storage::catalog;
 use crate::storage::catalog::LastCreate;
+use crate::storage::chain;
 use crate::storage::crypt::Recipients;
+use crate::storage::manifest::Manifest;
 use crate::storage::pack::{self, Counters, Previous, Request, Source, common_root};
 use crate::storage::pgzip;
 use crate::storage::remote::catalog as remote_catalog;
@@ -433,7 +435,22 @@ fn previous(plan: &Plan) -> Result<Previous, String> {
         ));
     }
     match &latest.manifest {
-        Some(manifest) => Ok(Previous::new(file, manifest)),
+        Some(manifest) => {
+            // Building on a chain with a link gone would make a backup that
+            // cannot be restored: start a new chain instead.
+            let manifest_of = |name: &str| {
+                let present = backups.iter().any(|b| {
+                    b.file_name() == name && matches!(b.trust, catalog::Trust::Verified(_))
+                });
+                dest.read_sidecars(name, None)
+                    .manifest
+                    .filter(|_| present)
+                    .and_then(|bytes| Manifest::from_bytes(&bytes).ok())
+            };
+            chain::plan(&file, manifest, None, &manifest_of)
+                .map_err(|err| format!("the chain of {file} is not whole ({err})"))?;
+            Ok(Previous::new(file, manifest))
+        }
         // Only public keys live here: an encrypted manifest stays closed.
         None => Err(format!("the manifest of {file} cannot be read here")),
     }
