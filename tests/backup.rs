@@ -228,7 +228,8 @@ fn create_verify_restore_reproduces_the_tree_bit_for_bit() {
     .unwrap();
     assert_eq!(
         manifest["format_version"],
-        maint::storage::manifest::FORMAT_VERSION
+        maint::storage::manifest::FULL_FORMAT_VERSION,
+        "a full backup stays readable by a maint that knows no incrementals"
     );
     assert!(
         manifest["entries"]

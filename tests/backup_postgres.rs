@@ -186,8 +186,12 @@ fn database_round_trip_row_for_row_with_a_rollback_kept() {
     assert_eq!(out.check("drill:database")["status"], "OK");
     assert!(crate::backup::message(&out, "drill:live_database").contains("same row counts"));
     let mut client = shared().client();
+    // Only this test's: others restore beside their own databases meanwhile.
     let scratch: i64 = client
-        .query_one("SELECT count(*) FROM pg_database WHERE datname LIKE '%maint_drill%' OR datname LIKE '%maint_restore%'", &[])
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1 || '%' AND (datname LIKE '%maint_drill%' OR datname LIKE '%maint_restore%')",
+            &[&db.name],
+        )
         .unwrap()
         .get(0);
     assert_eq!(scratch, 0, "scratch databases are dropped");

@@ -408,9 +408,10 @@ mod tests {
         };
         let bytes = manifest.to_bytes();
         assert_eq!(Manifest::from_bytes(&bytes).unwrap(), manifest);
-        let newer = String::from_utf8(bytes)
-            .unwrap()
-            .replace("\"format_version\":2", "\"format_version\":99");
+        let newer = String::from_utf8(bytes).unwrap().replace(
+            &format!("\"format_version\":{FORMAT_VERSION}"),
+            "\"format_version\":99",
+        );
         assert!(matches!(
             Manifest::from_bytes(newer.as_bytes()),
             Err(ManifestError::TooNew(99))
