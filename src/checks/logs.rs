@@ -563,6 +563,7 @@ fn files_section(scan: &Scan) -> Section {
                 Cell::Text(file.content.map_or("", |c| c.name()).to_owned()),
                 Cell::Text(
                     file.format
+                        .as_deref()
                         .unwrap_or(if file.content.is_some() { "none" } else { "" })
                         .to_owned(),
                 ),

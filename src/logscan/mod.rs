@@ -137,7 +137,7 @@ pub struct FileReport {
     /// Named on the command line or in config (not found in a folder).
     pub named: bool,
     pub content: Option<Content>,
-    pub format: Option<&'static str>,
+    pub format: Option<String>,
     /// Bytes read: `start..end` of the file (of the decompressed data for gzip).
     pub read: Option<(u64, u64)>,
     pub lines: u64,
@@ -565,7 +565,7 @@ fn scan_plain(
     }
     let text_start = head.iter().position(|&b| b != 0).unwrap_or(head.len());
     let parser = timestamps::detect(&head[text_start..], id.mtime);
-    report.format = parser.as_ref().map(|p| p.format.name());
+    report.format = parser.as_ref().map(Parser::name);
     let mut begin = 0;
     let (resume, note) = plan_resume(spec, &file.path, &id, handle, false, &out.claimed);
     report.notes.extend(note);
@@ -1038,7 +1038,7 @@ fn scan_gzip(
             return;
         }
         let parser = timestamps::detect(&head, id.mtime);
-        report.format = parser.as_ref().map(|p| p.format.name());
+        report.format = parser.as_ref().map(Parser::name);
         let mut worker = scan::Worker::new(setup(spec), parser, offset > 0);
         if exact {
             worker = worker.exact();

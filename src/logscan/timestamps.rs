@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use chrono::{Local, NaiveDateTime, Offset, TimeZone};
 
+mod shapes;
+
 /// How many lines of a file's head are tried when detecting its format.
 const DETECT_LINES: usize = 200;
 
@@ -29,6 +31,26 @@ pub enum Format {
     /// JSON lines with a `time`, `timestamp`, `ts` or `@timestamp` field,
     /// an RFC 3339 string or Unix epoch (seconds, ms, µs or ns).
     Json,
+    /// nginx's error log: `2026/11/28 03:04:05`, local time.
+    Slashed,
+    /// log4j `yy/MM/dd HH:mm:ss` (Spark): `17/06/09 20:10:40`, local time.
+    ShortSlashed,
+    /// log4j `yyMMdd HHmmss` (HDFS): `081109 203615`, local time.
+    Compact,
+    /// BGL's `2005-06-03-15.42.50.675872`, local time.
+    Dotted,
+    /// HealthApp's `20171223-22:15:29:606`, local time.
+    Joined,
+    /// Unix seconds, `1117838570` (ten digits, from 2000 on).
+    Epoch,
+    /// Android logcat's `03-17 16:13:38.811`: no year, as syslog.
+    MonthDay,
+    /// Proxifier's `[10.30 16:49:06]`: no year, as syslog.
+    DottedMonthDay,
+    /// glog's `I1128 03:04:05.123456`: no year, as syslog.
+    Glog,
+    /// `28 Nov 2026 03:04:05.123` (Redis, after its `pid:role`), local time.
+    DayMonthYear,
 }
 
 /// Which flavour of ISO 8601 a file uses; only the name differs.
@@ -50,6 +72,16 @@ impl Format {
             Format::CommonLog => "common-log",
             Format::ApacheError => "apache-error",
             Format::Json => "json",
+            Format::Slashed => "yyyy/mm/dd",
+            Format::ShortSlashed => "yy/mm/dd",
+            Format::Compact => "yymmdd hhmmss",
+            Format::Dotted => "yyyy-mm-dd-hh.mm.ss",
+            Format::Joined => "yyyymmdd-hh:mm:ss",
+            Format::Epoch => "unix-seconds",
+            Format::MonthDay => "mm-dd (logcat)",
+            Format::DottedMonthDay => "[mm.dd]",
+            Format::Glog => "glog",
+            Format::DayMonthYear => "dd mon yyyy",
         }
     }
 }
@@ -106,6 +138,8 @@ pub struct Parser {
     /// syslog: the file's mtime, to give lines a year.
     mtime_ms: i64,
     mtime_year: i32,
+    /// Fields before the timestamp (a file name, a host, a node id).
+    pub skip: usize,
 }
 
 impl Parser {
@@ -118,13 +152,70 @@ impl Parser {
             zone: LocalZone::default(),
             mtime_ms,
             mtime_year,
+            skip: 0,
+        }
+    }
+
+    /// The format's name, saying when the timestamp follows other fields.
+    pub fn name(&self) -> String {
+        match self.skip {
+            0 => self.format.name().to_owned(),
+            1 => format!("{} after 1 field", self.format.name()),
+            n => format!("{} after {n} fields", self.format.name()),
+        }
+    }
+
+    /// A time without a year, given the year that makes it the most
+    /// recent instant not after the file was last written (a day of slack
+    /// for clocks): a December line in a file written in January is from
+    /// the year before.
+    fn with_year(&self, month: u32, day: u32, ms_of_day: i64) -> i64 {
+        let at = |year| {
+            self.zone
+                .to_utc(days_from_civil(year, month, day) * 86_400_000 + ms_of_day)
+        };
+        let time = at(self.mtime_year);
+        if time > self.mtime_ms + 86_400_000 {
+            at(self.mtime_year - 1)
+        } else {
+            time
         }
     }
 
     /// The time of a line, or None when it has none in this file's format
     /// (a continuation line, such as a stack trace).
     pub fn parse(&self, line: &[u8]) -> Option<Stamp> {
+        if self.skip == 0 {
+            return self.parse_at(line);
+        }
+        let start = after_fields(line, self.skip)?;
+        let stamp = self.parse_at(&line[start..])?;
+        Some(Stamp {
+            ms: stamp.ms,
+            span: start + stamp.span.start..start + stamp.span.end,
+        })
+    }
+
+    fn parse_at(&self, line: &[u8]) -> Option<Stamp> {
+        let local = |(naive, len): (i64, usize)| Stamp {
+            ms: self.zone.to_utc(naive),
+            span: 0..len,
+        };
+        let year_less = |((month, day, ms), len): (shapes::YearLess, usize)| Stamp {
+            ms: self.with_year(month, day, ms),
+            span: 0..len,
+        };
         match self.format {
+            Format::Slashed => shapes::slashed(line).map(local),
+            Format::ShortSlashed => shapes::short_slashed(line).map(local),
+            Format::Compact => shapes::compact(line).map(local),
+            Format::Dotted => shapes::dotted(line).map(local),
+            Format::Joined => shapes::joined(line).map(local),
+            Format::DayMonthYear => shapes::day_month_year(line).map(local),
+            Format::Epoch => shapes::epoch(line).map(|(ms, len)| Stamp { ms, span: 0..len }),
+            Format::MonthDay => shapes::month_day(line).map(year_less),
+            Format::DottedMonthDay => shapes::dotted_month_day(line).map(year_less),
+            Format::Glog => shapes::glog(line).map(year_less),
             Format::Iso(_) => {
                 let start = usize::from(line.first() == Some(&b'['));
                 let (iso, len) = iso(&line[start..])?;
@@ -135,20 +226,8 @@ impl Parser {
             }
             Format::Syslog => {
                 let (month, day, secs, ms, len) = syslog(line)?;
-                let mut year = self.mtime_year;
-                let at = |year| {
-                    self.zone
-                        .to_utc(days_from_civil(year, month, day) * 86_400_000 + secs * 1000 + ms)
-                };
-                let mut time = at(year);
-                // Lines cannot be newer than the file: a December line in a
-                // file written in January is from the year before.
-                if time > self.mtime_ms + 86_400_000 {
-                    year -= 1;
-                    time = at(year);
-                }
                 Some(Stamp {
-                    ms: time,
+                    ms: self.with_year(month, day, secs * 1000 + ms),
                     span: 0..len,
                 })
             }
@@ -172,25 +251,49 @@ impl Parser {
     }
 }
 
-/// Detects a file's format from the start of its content: the format that
-/// dates most of the first lines wins. None when no line has a known timestamp.
+/// Detects a file's format from the start of its content: the format
+/// (and the number of fields before it, up to two) that dates most of the
+/// first lines wins; at equal counts, the fewer fields skipped and the
+/// earlier format in the list. None when no line has a known timestamp.
 pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
-    const CANDIDATES: [Format; 5] = [
+    const CANDIDATES: [Format; 15] = [
         Format::Iso(IsoStyle::Iso8601),
         Format::Syslog,
         Format::CommonLog,
         Format::ApacheError,
         Format::Json,
+        Format::Slashed,
+        Format::ShortSlashed,
+        Format::Compact,
+        Format::Dotted,
+        Format::Joined,
+        Format::MonthDay,
+        Format::DottedMonthDay,
+        Format::Glog,
+        Format::DayMonthYear,
+        Format::Epoch,
     ];
-    let parsers = CANDIDATES.map(|format| Parser::new(format, mtime_ms));
-    let mut hits = [0usize; 5];
-    let mut first_iso: Option<Vec<u8>> = None;
+    const SKIPS: usize = 3;
+    let parsers: Vec<Parser> = (0..SKIPS)
+        .flat_map(|skip| {
+            CANDIDATES
+                .iter()
+                // A JSON object and an access log's `[...]` are found wherever they are.
+                .filter(move |f| skip == 0 || !matches!(f, Format::Json | Format::CommonLog))
+                .map(move |&format| Parser {
+                    skip,
+                    ..Parser::new(format, mtime_ms)
+                })
+        })
+        .collect();
+    let mut hits = vec![0usize; parsers.len()];
+    let mut first_iso: Vec<Option<Vec<u8>>> = vec![None; SKIPS];
     for line in head.split(|&b| b == b'\n').take(DETECT_LINES) {
         for (parser, hit) in parsers.iter().zip(hits.iter_mut()) {
             if let Some(stamp) = parser.parse(line) {
                 *hit += 1;
-                if parser.format == CANDIDATES[0] && first_iso.is_none() {
-                    first_iso = Some(line[stamp.span].to_vec());
+                if parser.format == CANDIDATES[0] && first_iso[parser.skip].is_none() {
+                    first_iso[parser.skip] = Some(line[stamp.span].to_vec());
                 }
             }
         }
@@ -202,11 +305,30 @@ pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
     if count == 0 {
         return None;
     }
-    let mut format = CANDIDATES[best];
-    if let (Format::Iso(_), Some(text)) = (format, first_iso) {
-        format = Format::Iso(iso_style(&text));
+    let mut parser = parsers[best].clone();
+    if let (Format::Iso(_), Some(text)) = (parser.format, &first_iso[parser.skip]) {
+        parser.format = Format::Iso(iso_style(text));
     }
-    Some(Parser::new(format, mtime_ms))
+    Some(parser)
+}
+
+/// Where the text after the first `count` fields (runs of non-blanks
+/// separated by spaces or tabs) starts, within the first 256 bytes.
+fn after_fields(line: &[u8], count: usize) -> Option<usize> {
+    let head = &line[..line.len().min(256)];
+    let mut at = 0;
+    for _ in 0..count {
+        while head.get(at).is_some_and(|b| !matches!(b, b' ' | b'\t')) {
+            at += 1;
+        }
+        if at == 0 || at >= head.len() {
+            return None;
+        }
+        while head.get(at).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            at += 1;
+        }
+    }
+    (at < head.len()).then_some(at)
 }
 
 fn iso_style(text: &[u8]) -> IsoStyle {
@@ -314,6 +436,14 @@ pub fn iso(text: &[u8]) -> Option<(IsoTime, usize)> {
                 offset_ms = Some(offset);
                 len += 1 + used;
             }
+        }
+        // PostgreSQL's `%m` with log_timezone UTC: `... 03:04:05.123 UTC`.
+        Some(b' ')
+            if matches!(text.get(len + 1..len + 4), Some(b"UTC" | b"GMT"))
+                && !text.get(len + 4).is_some_and(u8::is_ascii_alphanumeric) =>
+        {
+            offset_ms = Some(0);
+            len += 4;
         }
         _ => {}
     }
@@ -671,6 +801,117 @@ mod tests {
         let head = b"Nov 22 12:00:01 host a\nNov 22 12:00:02 host b\n";
         assert_eq!(detect(head, mtime).unwrap().format, Format::Syslog);
         assert!(detect(b"no time here\nnor here\n", mtime).is_none());
+    }
+
+    #[test]
+    fn the_shapes_of_public_logs() {
+        let cases: [(Format, &str, &str); 10] = [
+            (
+                Format::Slashed,
+                "2026/11/28 03:04:05 [error] 12#0: x",
+                "2026-11-28 03:04:05",
+            ),
+            (
+                Format::ShortSlashed,
+                "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: x",
+                "2017-06-09 20:10:40",
+            ),
+            (
+                Format::Compact,
+                "081109 203615 148 INFO dfs.DataNode$PacketResponder: x",
+                "2008-11-09 20:36:15",
+            ),
+            (
+                Format::Dotted,
+                "2005-06-03-15.42.50.675872 R02-M1-N0",
+                "2005-06-03 15:42:50.675",
+            ),
+            (
+                Format::Joined,
+                "20171223-22:15:29:606|Step_LSC|30002312|x",
+                "2017-12-23 22:15:29.606",
+            ),
+            (
+                Format::DayMonthYear,
+                "28 Nov 2026 03:04:05.123 * Ready to accept connections",
+                "2026-11-28 03:04:05.123",
+            ),
+            (
+                Format::MonthDay,
+                "03-17 16:13:38.811  1702  2395 D WindowManager: x",
+                "2026-03-17 16:13:38.811",
+            ),
+            (
+                Format::DottedMonthDay,
+                "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open",
+                "2026-10-30 16:49:06",
+            ),
+            (
+                Format::Glog,
+                "I1123 03:04:05.123456  1234 main.cc:42] started",
+                "2026-11-23 03:04:05.123",
+            ),
+            (Format::Compact, "081109 2036", ""),
+        ];
+        for (format, line, want) in cases {
+            let got = parse(format, line);
+            if want.is_empty() {
+                assert_eq!(got, None, "{line}");
+            } else {
+                assert_eq!(got, Some(local(want)), "{line}");
+            }
+        }
+        assert_eq!(
+            parse(Format::Epoch, "1117838570 2005.06.03 R02"),
+            Some(utc("2005-06-03T22:42:50Z"))
+        );
+        assert_eq!(parse(Format::Epoch, "0000000042 x"), None, "not a time");
+        assert_eq!(
+            parse(
+                Format::Iso(IsoStyle::Iso8601),
+                "2026-11-20 06:00:00.125 UTC [123] LOG: x"
+            ),
+            Some(utc("2026-11-20T06:00:00.125Z"))
+        );
+    }
+
+    #[test]
+    fn a_year_less_time_is_the_latest_not_after_the_file() {
+        // The file was written on 2026-11-24: a December line is from 2025.
+        assert_eq!(
+            parse(Format::MonthDay, "12-31 23:59:59.000 1 1 I x"),
+            Some(local("2025-12-31 23:59:59"))
+        );
+        assert_eq!(
+            parse(Format::Glog, "E1124 08:00:00.000000 1 x.cc:1] y"),
+            Some(local("2026-11-24 08:00:00"))
+        );
+    }
+
+    #[test]
+    fn a_timestamp_after_leading_fields_is_found() {
+        let mtime = utc("2026-11-24T00:00:00Z");
+        let nova = b"nova-api.log.1 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server x\n\
+                     nova-api.log.1 2017-05-16 00:00:00.272 25746 INFO nova.osapi_compute.wsgi.server y\n";
+        let parser = detect(nova, mtime).unwrap();
+        assert_eq!(
+            (parser.format, parser.skip),
+            (Format::Iso(IsoStyle::Iso8601), 1)
+        );
+        assert_eq!(parser.name(), "iso8601 after 1 field");
+        let bgl = b"- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO x\n\
+                    APPREAD 1117869872 2005.06.04 R04-M1-N4-I:J18-U11 2005-06-04-00.24.32.432192 R04 RAS APP FATAL y\n";
+        let parser = detect(bgl, mtime).unwrap();
+        assert_eq!((parser.format, parser.skip), (Format::Epoch, 1));
+        let redis = b"1234:M 28 Nov 2026 03:04:05.123 * Ready to accept connections tcp\n\
+                      1234:M 28 Nov 2026 03:04:06.001 * DB saved on disk\n";
+        let parser = detect(redis, mtime).unwrap();
+        assert_eq!((parser.format, parser.skip), (Format::DayMonthYear, 1));
+        let stamp = parser.parse(&redis[..60]).unwrap();
+        assert_eq!(&redis[stamp.span], b"28 Nov 2026 03:04:05.123");
+        // ISO at the start still wins over the same found later.
+        let plain = b"2026-11-20 06:00:00 x 2026-11-20 06:00:00\n";
+        assert_eq!(detect(plain, mtime).unwrap().skip, 0);
     }
 
     #[test]
