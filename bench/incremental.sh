@@ -15,14 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tree=${1:-/tmp/tree}
 runs=${RUNS:-5}
-if [ ! -d "$tree" ]; then
-  gentree=""
-  for candidate in ../shared/bench/gentree.sh ../../shared/bench/gentree.sh /work/shared/bench/gentree.sh; do
-    [ -f "$candidate" ] && gentree=$candidate && break
-  done
-  [ -n "$gentree" ] || { echo "gentree.sh not found; pass a TREE" >&2; exit 3; }
-  bash "$gentree" "$tree" 512
-fi
+. bench/tree.sh
 cargo build --release --quiet
 maint=$PWD/target/release/maint
 work=$(mktemp -d /tmp/maint-bench-incremental.XXXXXX)

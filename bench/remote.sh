@@ -16,14 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tree=${1:-/tmp/tree}
 runs=${RUNS:-3}
-if [ ! -d "$tree" ]; then
-  gentree=""
-  for candidate in ../shared/bench/gentree.sh ../../shared/bench/gentree.sh /work/shared/bench/gentree.sh; do
-    [ -f "$candidate" ] && gentree=$candidate && break
-  done
-  [ -n "$gentree" ] || { echo "gentree.sh not found; pass a TREE" >&2; exit 3; }
-  bash "$gentree" "$tree" 512
-fi
+. bench/tree.sh
 s3s=$(command -v s3s-fs || echo "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs")
 [ -x "$s3s" ] || { echo "s3s-fs not found: cargo install s3s-fs@0.14.1 --features binary --locked" >&2; exit 3; }
 cargo build --release --quiet

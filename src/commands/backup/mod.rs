@@ -46,6 +46,9 @@ pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
         BackupCommand::Verify(args) => verify::execute(args, context),
         BackupCommand::Find(args) => find::execute(args, context),
         BackupCommand::Prune(args) => prune::execute(args, context),
+        BackupCommand::Restore(args) if !args.table.is_empty() => {
+            restore_table::execute(args, context)
+        }
         BackupCommand::Restore(args) => restore::execute(args, context),
         BackupCommand::Drill(args) => drill::execute(args, context),
     }

@@ -237,9 +237,6 @@ fn options<'a>(
 }
 
 pub(super) fn execute(args: &BackupRestoreArgs, context: &Context) -> Outcome {
-    if !args.table.is_empty() {
-        return super::restore_table::execute(args, context);
-    }
     let started = Utc::now();
     let clock = Instant::now();
     let fetched = super::fetch::if_needed(&args.archive, args.identity.as_ref(), context)?;
