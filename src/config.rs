@@ -16,6 +16,13 @@ use toml::Spanned;
 
 use crate::units::Span;
 
+mod routines;
+
+pub use routines::{
+    Commands, DEFAULT_TRIGGERS, LogFormat, NotifyConfig, NotifyTables, RoutineConfig,
+    RoutineSection, Step, hooks,
+};
+
 /// The places searched, in order, when neither `--config` nor `$MAINT_CONFIG` names a file.
 pub fn search_path() -> Vec<PathBuf> {
     let mut places = vec![PathBuf::from("maint.toml")];
@@ -193,6 +200,10 @@ pub struct Config {
     pub certs: CertsConfig,
     pub logs: LogsConfig,
     pub backup: BackupConfig,
+    /// `[routine]` and `[routine.NAME]`: what `maint run NAME` runs.
+    pub routine: RoutineSection,
+    /// `[[notify]]`: who is told how a routine (or a command) went.
+    pub notify: NotifyTables,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -512,6 +523,14 @@ pub struct BackupConfig {
     /// Other destinations each new backup is copied to (3-2-1), each with
     /// its own retention for `maint backup prune --dest` there.
     pub copy: Vec<CopyConfig>,
+    /// Shell commands run before `maint backup create` (a failure skips the backup).
+    pub before: Commands,
+    /// Run after a backup that succeeded, once `before` succeeded.
+    pub after: Commands,
+    /// Run after a backup that failed, once `before` ran.
+    pub on_failure: Commands,
+    /// Each hook's time limit [default: 5m].
+    pub hook_timeout: Option<Span>,
 }
 
 impl S3Config {
@@ -618,6 +637,12 @@ validated_string!(
             )),
         }
     }
+);
+
+validated_string!(
+    /// `smtp://[user[:password]@]host[:port]` (STARTTLS) or `smtps://...`.
+    SmtpUrl,
+    |text| crate::notify::SmtpSettings::parse(text).map(drop)
 );
 
 validated_string!(
