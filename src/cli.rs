@@ -60,6 +60,15 @@ pub struct GlobalArgs {
     /// When to use colour; `auto` means on a terminal and without NO_COLOR
     #[arg(long, global = true, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+
+    /// Tell every [[notify]] target how this run went, whatever its `commands`
+    /// (routines, and the commands a target lists, are told without it)
+    #[arg(long, global = true, conflicts_with = "no_notify")]
+    pub notify: bool,
+
+    /// Tell no [[notify]] target about this run
+    #[arg(long, global = true)]
+    pub no_notify: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -93,6 +102,10 @@ pub enum Command {
     Logs(LogsCommand),
     #[command(subcommand, after_long_help = crate::help::after_help("backup"))]
     Backup(BackupCommand),
+    #[command(after_long_help = crate::help::after_help("run"))]
+    Run(RunArgs),
+    #[command(subcommand, after_long_help = crate::help::after_help("notify"))]
+    Notify(NotifyCommand),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
@@ -115,6 +128,9 @@ pub const COMMANDS: &[(&str, Kind)] = &[
     ("backup find", Kind::Check),
     ("backup restore", Kind::Action),
     ("backup drill", Kind::Check),
+    // A routine's code is its worst step's, each by its own kind.
+    ("run", Kind::Check),
+    ("notify test", Kind::Action),
     ("completions", Kind::Action),
 ];
 
@@ -145,6 +161,8 @@ impl Command {
             Command::Backup(BackupCommand::Find(_)) => "backup find",
             Command::Backup(BackupCommand::Restore(_)) => "backup restore",
             Command::Backup(BackupCommand::Drill(_)) => "backup drill",
+            Command::Run(_) => "run",
+            Command::Notify(NotifyCommand::Test(_)) => "notify test",
             Command::Completions(_) => "completions",
         }
     }
@@ -783,6 +801,44 @@ pub struct BackupDrillArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub identity: Option<PathBuf>,
 }
+
+/// Run a maintenance routine from maint.toml: its steps in order, one report, one log entry.
+///
+/// `[routine.NAME]` lists the steps, maint command lines (`"health"`,
+/// `"backup create --kind daily"`). Each runs as its own maint process
+/// under its budget (`timeout` of the step, `step_timeout`, and what is left
+/// of the routine's `timeout`); one that overruns is stopped and reported
+/// CRITICAL. A failed step does not stop the next ones unless it says
+/// `continue_on_error = false`. Routines never overlap: a lock turns a
+/// second one away, naming the one running. The `before` hooks run first;
+/// once they succeeded, `after` or `on_failure` always runs. The run is
+/// appended to `[routine] log` and told to the [[notify]] targets. The exit
+/// code is the worst step's.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The routine: a `[routine.NAME]` table of maint.toml (daily, weekly, ...)
+    #[arg(value_name = "ROUTINE")]
+    pub name: String,
+
+    /// Show the steps and hooks that would run, with their budgets, and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Notification targets: the [[notify]] tables of maint.toml.
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    #[command(after_long_help = crate::help::after_help("notify test"))]
+    Test(NotifyTestArgs),
+}
+
+/// Send a test message to every [[notify]] target and report how each delivery went.
+///
+/// Every target is sent the message whatever its `on` and `commands`: a
+/// webhook its Slack text or JSON, a ping URL a success ping, a mailbox a
+/// mail. Exits 0 when all were delivered, 2 when one was not.
+#[derive(Debug, Args)]
+pub struct NotifyTestArgs {}
 
 /// Print a shell completion script to standard output.
 ///

@@ -16,6 +16,13 @@ use toml::Spanned;
 
 use crate::units::Span;
 
+mod routines;
+
+pub use routines::{
+    Commands, DEFAULT_TRIGGERS, LogFormat, NotifyConfig, NotifyTables, RoutineConfig,
+    RoutineSection, Step, hooks,
+};
+
 /// The places searched, in order, when neither `--config` nor `$MAINT_CONFIG` names a file.
 pub fn search_path() -> Vec<PathBuf> {
     let mut places = vec![PathBuf::from("maint.toml")];
@@ -193,6 +200,10 @@ pub struct Config {
     pub certs: CertsConfig,
     pub logs: LogsConfig,
     pub backup: BackupConfig,
+    /// `[routine]` and `[routine.NAME]`: what `maint run NAME` runs.
+    pub routine: RoutineSection,
+    /// `[[notify]]`: who is told how a routine (or a command) went.
+    pub notify: NotifyTables,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -518,6 +529,14 @@ pub struct BackupConfig {
     /// Days (UTC) that get a full backup when `incremental` is set:
     /// weekday names (`"sun"`) or days of the month (`"1"`).
     pub full_on: Vec<FullDay>,
+    /// Shell commands run before `maint backup create` (a failure skips the backup).
+    pub before: Commands,
+    /// Run after a backup that succeeded, once `before` succeeded.
+    pub after: Commands,
+    /// Run after a backup that failed, once `before` ran.
+    pub on_failure: Commands,
+    /// Each hook's time limit [default: 5m].
+    pub hook_timeout: Option<Span>,
 }
 
 /// A day that gets a full backup: a weekday or a day of the month.
@@ -670,6 +689,12 @@ validated_string!(
             )),
         }
     }
+);
+
+validated_string!(
+    /// `smtp://[user[:password]@]host[:port]` (STARTTLS) or `smtps://...`.
+    SmtpUrl,
+    |text| crate::notify::SmtpSettings::parse(text).map(drop)
 );
 
 validated_string!(

@@ -145,6 +145,30 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "What was read, in which format, and what was skipped",
             ),
         ],
+        "run" => &[
+            (
+                "maint run daily",
+                "The [routine.daily] steps in order, one report, one maintenance log entry",
+            ),
+            (
+                "maint run weekly --dry-run",
+                "The steps and hooks that would run, with their budgets",
+            ),
+            (
+                "maint -q run monthly",
+                "From cron: nothing printed; the exit code, the log and the notifications tell",
+            ),
+        ],
+        "notify" | "notify test" => &[
+            (
+                "maint notify test",
+                "Send a test message to every [[notify]] target",
+            ),
+            (
+                "maint --notify backup create",
+                "Tell every target how this one backup went",
+            ),
+        ],
         "backup" | "backup create" => &[
             (
                 "maint backup create",

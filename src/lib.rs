@@ -9,6 +9,7 @@
 //! each may import.
 
 pub mod checks;
+pub mod child;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,15 +17,18 @@ pub mod error;
 pub mod exit;
 pub mod generate;
 pub mod help;
+pub mod hooks;
 pub mod interrupt;
 pub mod judge;
 pub mod levels;
 pub mod logscan;
+pub mod notify;
 pub mod parallel;
 pub mod probe;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod routine;
 mod run;
 pub mod shell;
 pub mod storage;

@@ -16,6 +16,8 @@ use crate::exit::{ExitCode, Stage};
 use crate::render::{Format, Style};
 use crate::report::Report;
 
+mod notice;
+
 /// `maint --version`: the version and the commit it was built from.
 pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("MAINT_COMMIT"), ")");
 
@@ -214,6 +216,24 @@ impl Output {
     }
 }
 
+/// A routine's step ends with its routine: killed with `kill -9`, the
+/// routine cannot stop it, so the kernel does (`PR_SET_PDEATHSIG`).
+fn follow_parent_routine() -> anyhow::Result<()> {
+    let Some(parent) = std::env::var_os(crate::routine::PARENT_ENV) else {
+        return Ok(());
+    };
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM));
+    let alive = rustix::process::getppid()
+        .is_some_and(|pid| pid.as_raw_nonzero().to_string() == parent.to_string_lossy());
+    if alive {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "the routine that started this step is gone"
+        ))
+    }
+}
+
 /// Runs a parsed command line to its exit code.
 pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let global = &cli.global;
@@ -242,6 +262,11 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         None => "config: none found, using built-in defaults".to_owned(),
     });
     let output = Output::resolve(global).map_err(setup)?;
+    follow_parent_routine().map_err(setup)?;
+    let notice = notice::Notice::new(&loaded, cli).map_err(|err| {
+        let hint = err.hint();
+        setup(anyhow::Error::new(err).context(Hint::new(hint)))
+    })?;
 
     let outcome = match &cli.command {
         Command::Health(args) => crate::commands::health::execute(args, &context),
@@ -252,15 +277,31 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             crate::commands::logs::execute(args, &context)
         }
         Command::Backup(command) => crate::commands::backup::execute(command, &context),
+        Command::Run(args) => crate::commands::routine::execute(args, &context),
+        Command::Notify(cli::NotifyCommand::Test(_)) => crate::commands::notify::execute(&context),
         Command::Completions(_) => unreachable!("handled above"),
     };
-    let report = outcome.map_err(|failed| match failed {
-        crate::commands::Failed::Setup(error) => setup(error),
-        crate::commands::Failed::Running(error) => Failure {
-            error,
-            code: ExitCode::for_error(kind, Stage::Running),
-        },
-    })?;
+    let mut report = match outcome {
+        Ok(report) => report,
+        Err(failed) => {
+            let failure = match failed {
+                crate::commands::Failed::Setup(error) => setup(error),
+                crate::commands::Failed::Running(error) => Failure {
+                    error,
+                    code: ExitCode::for_error(kind, Stage::Running),
+                },
+            };
+            if let Some(notice) = notice {
+                notice::warn(&notice.finish_error(&failure, cli));
+            }
+            return Err(failure);
+        }
+    };
+    if let Some(notice) = notice {
+        let deliveries = notice.finish(&report, ExitCode::for_report(&report));
+        notice::warn(&deliveries);
+        report.sections.extend(crate::notify::section(&deliveries));
+    }
 
     output.deliver(&report).map_err(|error| Failure {
         error,

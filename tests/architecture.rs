@@ -25,6 +25,10 @@ const LIBRARIES: &[&str] = &[
     "exit",
     "shell",
     "judge",
+    "child",
+    "hooks",
+    "notify",
+    "routine",
 ];
 
 /// What the judges may read: probe data, the report model, levels and
@@ -34,7 +38,9 @@ const JUDGE_MAY_IMPORT: &[&str] = &[
     "report", "levels", "units", "probe", "logscan", "judge", "shell", "redact",
 ];
 
-const COMMANDS: &[&str] = &["health", "diagnose", "certs", "logs", "db", "backup"];
+const COMMANDS: &[&str] = &[
+    "health", "diagnose", "certs", "logs", "db", "backup", "routine", "notify",
+];
 
 /// Command files still above the size every command file should keep
 /// (their library half has not moved out yet), each at the size it may not
@@ -57,13 +63,17 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A module's files: `name.rs`, and the folder of its submodules, when
+/// either exists (`config.rs` with `config/routines.rs`).
 fn module(name: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let dir = Path::new(SRC).join(name);
     if dir.is_dir() {
         rust_files(&dir, &mut files);
-    } else {
-        files.push(Path::new(SRC).join(format!("{name}.rs")));
+    }
+    let file = Path::new(SRC).join(format!("{name}.rs"));
+    if file.is_file() {
+        files.push(file);
     }
     files
 }

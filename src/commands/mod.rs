@@ -8,6 +8,8 @@ pub mod db;
 pub mod diagnose;
 pub mod health;
 pub mod logs;
+pub mod notify;
+pub mod routine;
 
 use std::io::IsTerminal;
 

@@ -150,7 +150,8 @@ pub fn find(body: &mut dyn Read, needle: &[u8], limit: u64) -> std::io::Result<B
     }
 }
 
-fn classify(err: ureq::Error, host: &str, timeout: Duration) -> HttpError {
+/// A ureq error as what failed: DNS, connect, TLS, the time limit.
+pub fn classify(err: ureq::Error, host: &str, timeout: Duration) -> HttpError {
     match err {
         ureq::Error::Timeout(_) => HttpError::Timeout(timeout),
         ureq::Error::HostNotFound => HttpError::Dns(host.to_owned()),

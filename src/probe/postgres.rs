@@ -580,7 +580,8 @@ enum Verify {
     Full,
 }
 
-fn root_store(file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
+/// The roots in `file` (PEM), or the system's when none is named.
+pub fn root_store(file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     if let Some(path) = file.filter(|path| *path != Path::new("system")) {

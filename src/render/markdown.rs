@@ -50,7 +50,8 @@ pub(super) fn render(report: &Report) -> String {
             }
         }
     }
-    for section in &report.sections {
+    // A section without a title is data for JSON only, as in tables.
+    for section in report.sections.iter().filter(|s| !s.title.is_empty()) {
         out.push_str(&format!(
             "\n### {}\n\n",
             section.title.trim_end_matches(':')

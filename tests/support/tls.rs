@@ -183,7 +183,7 @@ fn openssl(args: &[&str]) {
     );
 }
 
-fn ders(pem: &str) -> Vec<CertificateDer<'static>> {
+pub(crate) fn ders(pem: &str) -> Vec<CertificateDer<'static>> {
     maint::probe::x509::read_certificates(pem.as_bytes())
         .expect("test certificates parse")
         .into_iter()
@@ -191,7 +191,7 @@ fn ders(pem: &str) -> Vec<CertificateDer<'static>> {
         .collect()
 }
 
-fn private_key(pem: &str) -> PrivateKeyDer<'static> {
+pub(crate) fn private_key(pem: &str) -> PrivateKeyDer<'static> {
     let der = KeyPair::from_pem(pem)
         .expect("an rcgen key")
         .serialize_der();

@@ -41,7 +41,7 @@ use crate::storage::{catalog, crypt, manifest};
 
 pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
     match command {
-        BackupCommand::Create(args) => create::execute(args, context),
+        BackupCommand::Create(args) => with_hooks(context, || create::execute(args, context)),
         BackupCommand::List(args) => list::execute(args, context),
         BackupCommand::Verify(args) => verify::execute(args, context),
         BackupCommand::Find(args) => find::execute(args, context),
@@ -52,6 +52,44 @@ pub fn execute(command: &BackupCommand, context: &Context) -> Outcome {
         BackupCommand::Restore(args) => restore::execute(args, context),
         BackupCommand::Drill(args) => drill::execute(args, context),
     }
+}
+
+/// `backup create` between the `[backup]` hooks: a failed `before` skips the
+/// backup (exit 2); a failed `after` or `on_failure` is a CRITICAL check.
+fn with_hooks(context: &Context, work: impl FnOnce() -> Outcome) -> Outcome {
+    let backup = &context.config.config.backup;
+    let hooks = crate::config::hooks(
+        &backup.before,
+        &backup.after,
+        &backup.on_failure,
+        backup.hook_timeout,
+    );
+    if hooks.is_empty() {
+        return work();
+    }
+    let env = [("MAINT_COMMAND", "backup create".to_owned())];
+    let done = |outcome: &Outcome| {
+        outcome
+            .as_ref()
+            .is_ok_and(|report| crate::exit::ExitCode::for_report(report).code() < 2)
+    };
+    let (outcome, runs) = hooks.around(&env, work, done);
+    let Some(outcome) = outcome else {
+        let failed = crate::hooks::failures(&runs);
+        let first = failed
+            .first()
+            .map_or_else(String::new, |c| format!("{} ({})", c.name, c.message));
+        return Err(super::Failed::running(
+            anyhow::anyhow!("no backup was made: {first} failed").context(Hint::new(
+                "fix the [backup] before hook of maint.toml, or run it by hand",
+            )),
+        ));
+    };
+    outcome.map(|mut report| {
+        report.checks.extend(crate::hooks::failures(&runs));
+        report.sections.extend(crate::hooks::section(&runs));
+        report
+    })
 }
 
 /// The lock of a backup folder: one run that writes it at a time.
