@@ -42,6 +42,7 @@ complete -c maint -n "__fish_maint_needs_command" -f -a "health" -d 'Check local
 complete -c maint -n "__fish_maint_needs_command" -f -a "diagnose" -d 'Troubleshoot this server in one run: what is wrong, why it matters, what to run next'
 complete -c maint -n "__fish_maint_needs_command" -f -a "certs" -d 'Certificates: files, folders and live TLS endpoints'
 complete -c maint -n "__fish_maint_needs_command" -f -a "db" -d 'PostgreSQL maintenance: report, vacuum what needs it, prune old rows'
+complete -c maint -n "__fish_maint_needs_command" -f -a "redis" -d 'Redis maintenance: what the weekly `redis-cli info` round checks, in one report'
 complete -c maint -n "__fish_maint_needs_command" -f -a "logs" -d 'Read log files: categories, time windows, message templates, alerts'
 complete -c maint -n "__fish_maint_needs_command" -f -a "backup" -d 'Verified, crash-safe .tar.gz backups of files and a PostgreSQL database'
 complete -c maint -n "__fish_maint_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
@@ -209,6 +210,43 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -f -a "report" -d 'Report memory, keys, evictions, hit ratio, persistence, replication, the slow log, LATENCY and MEMORY DOCTOR, a config review and big keys (read-only)'
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l url -d 'The server (redis://[user:password@]host[:port][/db], rediss://, unix://)' -r
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l used-as -d 'What the application uses it for [default: [redis] used_as, else auto]' -r -f -a "auto\t'Decide from the data: nothing persisted, or most keys expiring, is a cache'
+cache\t'It may lose keys: it needs maxmemory and an eviction policy'
+store\t'It keeps data: it needs persistence and must not evict'"
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l sample -d 'Keys sampled for big keys; 0 samples none [default: 10000]' -r
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l sample-rate -d 'Keys sampled per second, at most [default: 50000]' -r
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l top -d 'Big keys and slow commands listed [default: 10]' -r
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l timeout -d 'Time limit of the whole report [default: 10s]' -r
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'

@@ -34,7 +34,9 @@ const JUDGE_MAY_IMPORT: &[&str] = &[
     "report", "levels", "units", "probe", "judge", "shell", "redact",
 ];
 
-const COMMANDS: &[&str] = &["health", "diagnose", "certs", "logs", "db", "backup"];
+const COMMANDS: &[&str] = &[
+    "health", "diagnose", "certs", "logs", "db", "backup", "redis",
+];
 
 /// Command files still above the size every command file should keep
 /// (their library half has not moved out yet), each at the size it may not

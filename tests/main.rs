@@ -28,6 +28,7 @@ mod health_redis;
 mod health_services;
 mod logs;
 mod output;
+mod redis_report;
 mod schema;
 mod secrets;
 mod verdicts;

@@ -8,6 +8,7 @@ pub mod db;
 pub mod diagnose;
 pub mod health;
 pub mod logs;
+pub mod redis;
 
 use std::io::IsTerminal;
 
