@@ -628,7 +628,8 @@ fn config_review(facts: &Facts, cache: bool, why: &str, cli: &str) -> Vec<Check>
         }
     };
     vec![
-        maxmemory.because(MEMORY),
+        maxmemory
+            .because("a Redis without a limit takes the memory the host and the application need"),
         eviction.because(MEMORY),
         persistence.because(LOST),
     ]
