@@ -349,8 +349,8 @@ pub struct DbReportArgs {
 /// Without --table, tables are chosen by dead tuples (ratio and count),
 /// transaction-id age, stale statistics, or being past their own autovacuum
 /// thresholds; wraparound danger goes first, then estimated dead bytes,
-/// then size. Each table gets `VACUUM (ANALYZE, SKIP_LOCKED)` on its own,
-/// outside any transaction, under lock_timeout and statement_timeout; a
+/// then size. Each table gets `VACUUM (ANALYZE, SKIP_LOCKED)` on its own
+/// (`ANALYZE` alone when only its statistics are stale), outside any transaction, under lock_timeout and statement_timeout; a
 /// table that is locked or not ours is reported skipped. Ctrl-C,
 /// --max-duration and errors cancel what runs on the server before maint exits.
 #[derive(Debug, Args)]
