@@ -37,6 +37,15 @@ _maint() {
             maint,logs)
                 cmd="maint__subcmd__logs"
                 ;;
+            maint,notify)
+                cmd="maint__subcmd__notify"
+                ;;
+            maint,redis)
+                cmd="maint__subcmd__redis"
+                ;;
+            maint,run)
+                cmd="maint__subcmd__run"
+                ;;
             maint__subcmd__backup,create)
                 cmd="maint__subcmd__backup__subcmd__create"
                 ;;
@@ -73,6 +82,12 @@ _maint() {
             maint__subcmd__logs,analyze)
                 cmd="maint__subcmd__logs__subcmd__analyze"
                 ;;
+            maint__subcmd__notify,test)
+                cmd="maint__subcmd__notify__subcmd__test"
+                ;;
+            maint__subcmd__redis,report)
+                cmd="maint__subcmd__redis__subcmd__report"
+                ;;
             *)
                 ;;
         esac
@@ -80,7 +95,7 @@ _maint() {
 
     case "${cmd}" in
         maint)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version health diagnose certs db logs backup completions"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version health diagnose certs db redis logs backup run notify completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,7 +147,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version create list verify find prune restore drill"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version create list verify find prune restore drill"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,7 +199,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__create)
-            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --incremental --full --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --incremental --full --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +290,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__drill)
-            opts="-q -v -h -V --dest --db --identity --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --db --identity --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +368,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__find)
-            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,7 +427,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__list)
-            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,7 +486,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__prune)
-            opts="-q -v -h -V --dest --keep-daily --keep-weekly --keep-monthly --keep-last --dry-run --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --keep-daily --keep-weekly --keep-monthly --keep-last --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,7 +561,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__restore)
-            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --table --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --table --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,7 +647,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__verify)
-            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,7 +721,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version check"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -758,7 +773,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs__subcmd__check)
-            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -872,7 +887,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__completions)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,7 +939,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version report vacuum prune"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version report vacuum prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -976,7 +991,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__prune)
-            opts="-q -v -h -V --url --table --column --older-than --batch --dry-run --vacuum --lock-timeout --max-duration --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --url --table --column --older-than --batch --dry-run --vacuum --lock-timeout --max-duration --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1056,7 +1071,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__report)
-            opts="-q -v -h -V --url --top --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --url --top --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,7 +1131,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__vacuum)
-            opts="-j -q -v -h -V --url --dry-run --table --schema --exclude --jobs --analyze-only --full --yes --lock-timeout --statement-timeout --max-duration --dead-ratio --min-dead-tuples --config --format --output --quiet --verbose --color --help --version"
+            opts="-j -q -v -h -V --url --dry-run --table --schema --exclude --jobs --analyze-only --full --yes --lock-timeout --statement-timeout --max-duration --dead-ratio --min-dead-tuples --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1212,7 +1227,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__diagnose)
-            opts="-q -v -h -V --since --bundle --redact-hosts --deadline --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --since --bundle --redact-hosts --deadline --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,7 +1302,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__health)
-            opts="-q -v -h -V --list --only --skip --deadline --timeout --postgres --redis --http --threshold --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --list --only --skip --deadline --timeout --postgres --redis --http --threshold --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,7 +1386,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version analyze"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version analyze"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1423,7 +1438,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs__subcmd__analyze)
-            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1468,6 +1483,290 @@ _maint() {
                     fi
                     return 0
                     ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__notify)
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__notify__subcmd__test)
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__redis)
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version report"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__redis__subcmd__report)
+            opts="-q -v -h -V --url --used-as --sample --sample-rate --top --timeout --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --used-as)
+                    COMPREPLY=($(compgen -W "auto cache store" -- "${cur}"))
+                    return 0
+                    ;;
+                --sample)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sample-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__run)
+            opts="-q -v -h -V --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then

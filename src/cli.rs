@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{BackupName, HttpUrl, PostgresUrl, RedisUrl};
+use crate::config::{BackupName, HttpUrl, PostgresUrl, RedisUrl, RedisUse};
 use crate::logscan::TimeSpec;
 use crate::render::Format;
 use crate::report::Kind;
@@ -98,6 +98,8 @@ pub enum Command {
     Certs(CertsArgs),
     #[command(subcommand, after_long_help = crate::help::after_help("db"))]
     Db(DbCommand),
+    #[command(subcommand, after_long_help = crate::help::after_help("redis"))]
+    Redis(RedisCommand),
     #[command(subcommand, after_long_help = crate::help::after_help("logs"))]
     Logs(LogsCommand),
     #[command(subcommand, after_long_help = crate::help::after_help("backup"))]
@@ -120,6 +122,7 @@ pub const COMMANDS: &[(&str, Kind)] = &[
     ("db report", Kind::Check),
     ("db vacuum", Kind::Action),
     ("db prune", Kind::Action),
+    ("redis report", Kind::Check),
     ("logs analyze", Kind::Check),
     ("backup create", Kind::Action),
     ("backup list", Kind::Check),
@@ -153,6 +156,7 @@ impl Command {
             Command::Db(DbCommand::Report(_)) => "db report",
             Command::Db(DbCommand::Vacuum(_)) => "db vacuum",
             Command::Db(DbCommand::Prune(_)) => "db prune",
+            Command::Redis(RedisCommand::Report(_)) => "redis report",
             Command::Logs(LogsCommand::Analyze(_)) => "logs analyze",
             Command::Backup(BackupCommand::Create(_)) => "backup create",
             Command::Backup(BackupCommand::List(_)) => "backup list",
@@ -365,8 +369,8 @@ pub struct DbReportArgs {
 /// Without --table, tables are chosen by dead tuples (ratio and count),
 /// transaction-id age, stale statistics, or being past their own autovacuum
 /// thresholds; wraparound danger goes first, then estimated dead bytes,
-/// then size. Each table gets `VACUUM (ANALYZE, SKIP_LOCKED)` on its own,
-/// outside any transaction, under lock_timeout and statement_timeout; a
+/// then size. Each table gets `VACUUM (ANALYZE, SKIP_LOCKED)` on its own
+/// (`ANALYZE` alone when only its statistics are stale), outside any transaction, under lock_timeout and statement_timeout; a
 /// table that is locked or not ours is reported skipped. Ctrl-C,
 /// --max-duration and errors cancel what runs on the server before maint exits.
 #[derive(Debug, Args)]
@@ -472,6 +476,54 @@ pub struct DbPruneArgs {
     /// Stop after DUR (between batches, cancelling a running one); the rest stays for the next run
     #[arg(long, value_name = "DUR")]
     pub max_duration: Option<Span>,
+}
+
+/// Redis maintenance: what the weekly `redis-cli info` round checks, in one report.
+///
+/// The server comes from --url, else `[redis] url` in maint.toml, else
+/// REDIS_URL, else redis://127.0.0.1:6379.
+#[derive(Debug, Subcommand)]
+pub enum RedisCommand {
+    #[command(after_long_help = crate::help::after_help("redis report"))]
+    Report(RedisReportArgs),
+}
+
+/// Report memory, keys, evictions, hit ratio, persistence, replication, the
+/// slow log, LATENCY and MEMORY DOCTOR, a config review and big keys (read-only).
+///
+/// Safe on a busy server: every command it sends is O(1) or small (INFO,
+/// SLOWLOG GET, CONFIG GET of single names, the doctors); big keys are found
+/// by sampling, SCAN with COUNT 100 and MEMORY USAGE pipelined a batch at a
+/// time at a bounded rate, never KEYS. The config review judges maxmemory,
+/// the eviction policy and persistence by what the server is used as (a
+/// cache may lose keys, a store may not) and, when Redis runs on this host,
+/// vm.overcommit_memory and transparent huge pages, as Redis warns at start.
+/// Sampling stops at half of --timeout whatever is left.
+#[derive(Debug, Default, Args)]
+pub struct RedisReportArgs {
+    /// The server (redis://[user:password@]host[:port][/db], rediss://, unix://)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<RedisUrl>,
+
+    /// What the application uses it for [default: [redis] used_as, else auto]
+    #[arg(long, value_name = "USE")]
+    pub used_as: Option<RedisUse>,
+
+    /// Keys sampled for big keys; 0 samples none [default: 10000]
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+
+    /// Keys sampled per second, at most [default: 50000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sample_rate: Option<u32>,
+
+    /// Big keys and slow commands listed [default: 10]
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Time limit of the whole report [default: 10s]
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<Span>,
 }
 
 /// Read log files: categories, time windows, message templates, alerts.

@@ -395,6 +395,34 @@ pub struct RedisConfig {
     pub memory: Levels,
     /// connected_clients, percent of maxclients.
     pub clients: Levels,
+    /// What the application uses it for (`maint redis report`'s config review).
+    pub used_as: Option<RedisUse>,
+    /// Keys `maint redis report` samples for big keys (0: none).
+    pub sample: Option<usize>,
+    /// Keys sampled per second, at most.
+    pub sample_rate: Option<u32>,
+    /// mem_fragmentation_ratio (RSS over used memory).
+    pub fragmentation: Levels,
+    /// Keyspace hits, percent of lookups (lower is worse).
+    pub hit_ratio: Levels,
+    /// Seconds a replica is behind (or since its primary was last heard).
+    pub replication_lag: SpanLevels,
+    /// The slowest command of the last 24 h in the slow log.
+    pub slowlog: SpanLevels,
+    /// MEMORY USAGE of the biggest key sampled.
+    pub big_key: Option<Spanned<LevelsConfig<crate::units::ByteSize>>>,
+}
+
+/// What a Redis server is for: a cache may lose keys, a store may not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisUse {
+    /// Decide from the data: nothing persisted, or most keys expiring, is a cache
+    Auto,
+    /// It may lose keys: it needs maxmemory and an eviction policy
+    Cache,
+    /// It keeps data: it needs persistence and must not evict
+    Store,
 }
 
 #[derive(Debug, Default, Deserialize)]

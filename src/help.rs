@@ -123,6 +123,20 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "Delete them in batches of 5,000, then VACUUM (ANALYZE)",
             ),
         ],
+        "redis" | "redis report" => &[
+            (
+                "maint redis report --url redis://cache.internal:6379",
+                "The weekly Redis round: memory, keys, persistence, slow log, config review, big keys",
+            ),
+            (
+                "maint redis report --used-as cache --sample 0",
+                "Judge it as a cache, and sample no keys",
+            ),
+            (
+                "maint --format prometheus --output /var/lib/node_exporter/textfile/redis.prom redis report",
+                "Every figure as a gauge for node_exporter",
+            ),
+        ],
         "logs" | "logs analyze" => &[
             (
                 "maint logs analyze /var/log/app/app.log --since 24h",

@@ -273,6 +273,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Diagnose(args) => crate::commands::diagnose::execute(args, &context),
         Command::Certs(args) => crate::commands::certs::execute(args, &context),
         Command::Db(command) => crate::commands::db::execute(command, &context),
+        Command::Redis(command) => crate::commands::redis::execute(command, &context),
         Command::Logs(cli::LogsCommand::Analyze(args)) => {
             crate::commands::logs::execute(args, &context)
         }

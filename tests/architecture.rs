@@ -39,7 +39,7 @@ const JUDGE_MAY_IMPORT: &[&str] = &[
 ];
 
 const COMMANDS: &[&str] = &[
-    "health", "diagnose", "certs", "logs", "db", "backup", "routine", "notify",
+    "health", "diagnose", "certs", "logs", "db", "backup", "redis", "routine", "notify",
 ];
 
 /// Command files still above the size every command file should keep

@@ -222,6 +222,57 @@ fn the_plan_picks_exactly_the_bloated_tables_and_vacuum_clears_them() {
 }
 
 #[test]
+fn stale_statistics_alone_get_an_analyze_and_dead_tuples_a_vacuum() {
+    let db = Db::new(postgres::shared(), "stale");
+    clean_table(&db, "public.stale", 5000);
+    clean_table(&db, "public.bloated", 5000);
+    // 600 rows since ANALYZE: past its analyze threshold (50 + 10 %), short
+    // of the insert threshold (1000 + 20 %) and with no dead tuples.
+    db.sql("INSERT INTO public.stale SELECT g, 'new' FROM generate_series(5001, 5600) g");
+    db.sql("UPDATE public.bloated SET v = v || '!'");
+    db.wait_dead("public.bloated", 5000);
+    assert!(wait_for(Duration::from_secs(10), || db.count(
+        "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relid = 'public.stale'::regclass"
+    ) >= 600));
+    let dry = maint()
+        .json()
+        .args(["db", "vacuum", "--dry-run", "--url", &db.url])
+        .run();
+    dry.code(0);
+    let plan = own(section(&dry, "plan"));
+    assert_eq!(
+        tables_of(&plan),
+        ["public.bloated", "public.stale"],
+        "{}",
+        dry.stdout
+    );
+    let sql = |table: &str| {
+        plan.iter().find(|r| r["table"] == table).unwrap()["sql"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(sql("public.stale"), "ANALYZE (SKIP_LOCKED) public.stale");
+    assert!(sql("public.bloated").starts_with("VACUUM (ANALYZE, SKIP_LOCKED"));
+    let run = maint()
+        .json()
+        .args(["db", "vacuum", "--url", &db.url])
+        .run();
+    run.code(0);
+    let message = run.check("vacuum")["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("an ANALYZE alone: only their statistics were stale"),
+        "{message}"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relid = 'public.stale'::regclass"
+        ),
+        0
+    );
+}
+
+#[test]
 fn named_tables_exclusions_and_analyze_only() {
     let db = Db::new(postgres::shared(), "named");
     clean_table(&db, "public.a", 100);

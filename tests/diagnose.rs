@@ -69,10 +69,12 @@ fn zero_config_gathers_every_section() {
 
 #[test]
 fn a_healthy_setup_has_no_findings() {
+    // A cache with a limit and a policy that evicts: nothing for the Redis review to say.
+    let cache = Redis::start(&[("maxmemory", "64mb"), ("maxmemory-policy", "allkeys-lru")]);
     let out = diagnose_with(&format!(
         "[postgres]\nurl = \"{}\"\n[redis]\nurl = \"{}\"\n",
         postgres::shared().url(),
-        redis::shared().url()
+        cache.url()
     ));
     out.code(0).nowhere(postgres::PASSWORD);
     assert_eq!(
@@ -115,6 +117,34 @@ fn a_stopped_redis_is_a_critical_finding_with_the_command_to_run() {
     );
     // The worst finding comes first.
     assert_eq!(out.json()["checks"][0]["status"], "CRITICAL");
+}
+
+#[test]
+fn the_redis_review_adds_its_findings() {
+    let server = Redis::start(&[]);
+    let out = diagnose_with(&format!("[redis]\nurl = \"{}\"\n", server.url()));
+    out.code(1);
+    let finding = out.check("redis:config:maxmemory");
+    assert_eq!(finding["status"], "WARNING");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("the OOM killer ends Redis"), "{message}");
+    // Why it matters, as every finding says.
+    assert!(
+        message.ends_with(
+            "A Redis without a limit takes the memory the host and the application need."
+        ),
+        "{message}"
+    );
+    let rows = out.json()["sections"]["redis_review"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        rows.iter().any(|r| r["check"] == "redis:slowlog"),
+        "{rows:?}"
+    );
+    // Said once: the health checks' own are not repeated.
+    assert!(!rows.iter().any(|r| r["check"] == "redis:memory"));
 }
 
 #[test]

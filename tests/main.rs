@@ -30,6 +30,7 @@ mod health_services;
 mod logs;
 mod notify;
 mod output;
+mod redis_report;
 mod routines;
 mod schema;
 mod secrets;

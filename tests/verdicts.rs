@@ -103,40 +103,10 @@ fn a_named_mount_with_nothing_mounted_is_critical() {
     out.code(0).stdout_has(&format!("disk:{point}"));
 }
 
-/// INFO persistence of a test server, as text.
-fn persistence(server: &Redis) -> String {
-    match server.command(&["INFO", "persistence"]) {
-        Ok(redis::Value::BulkString(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-        Ok(redis::Value::VerbatimString { text, .. }) => text,
-        other => panic!("INFO persistence: {other:?}"),
-    }
-}
-
 #[test]
 fn redis_stuck_on_a_failed_save_says_so_and_where() {
-    // `dir` is a protected setting since Redis 7; the save points make a
-    // failed save refuse writes (stop-writes-on-bgsave-error), PING with them.
     let server = Redis::start(&[("enable-protected-configs", "yes")]);
-    let folder = tempfile::tempdir().unwrap();
-    let gone = folder.path().join("gone");
-    std::fs::create_dir(&gone).unwrap();
-    server
-        .command(&["CONFIG", "SET", "dir", &gone.display().to_string()])
-        .unwrap();
-    server
-        .command(&["CONFIG", "SET", "save", "3600 1"])
-        .unwrap();
-    // Removed under it: no permission can help, not even root's.
-    std::fs::remove_dir(&gone).unwrap();
-    server.command(&["BGSAVE"]).unwrap();
-    assert!(
-        wait_for(Duration::from_secs(10), || {
-            let text = persistence(&server);
-            text.contains("rdb_bgsave_in_progress:0") && text.contains("rdb_last_bgsave_status:err")
-        }),
-        "the save never failed: {}",
-        persistence(&server)
-    );
+    server.fail_a_save();
     assert!(
         server
             .command(&["SET", "k", "v"])

@@ -41,6 +41,8 @@ pub struct Plan {
     folders: Vec<PathBuf>,
     health: crate::checks::health::Settings,
     redis: Option<RedisPlan>,
+    /// `maint redis report` with a small sample, when `[redis]` is configured.
+    redis_review: Option<crate::checks::redis::Settings>,
     /// `maint db report`, when `[postgres]` is configured.
     postgres: Option<crate::checks::postgres::report::Settings>,
     /// `maint certs check` of the `[certs]` targets, or why it cannot run.
@@ -65,6 +67,9 @@ struct BackupPlan {
     /// How an `s3://` destination is reached ([backup.s3]).
     s3: crate::storage::remote::Settings,
 }
+
+/// Keys `diagnose` samples for big keys: a glance, not a survey.
+const REDIS_SAMPLE: usize = 1000;
 
 /// As the README says: a last backup older than 26 h is a warning; three missed nights are critical.
 const BACKUP_AGE: (Duration, Duration) = (
@@ -103,6 +108,23 @@ impl Plan {
                 RedisPlan::Own { url }
             }
         });
+        let redis_review = loaded
+            .config
+            .redis
+            .is_some()
+            .then(|| {
+                crate::checks::redis::Settings::resolve(
+                    &crate::cli::RedisReportArgs::default(),
+                    loaded,
+                )
+            })
+            .transpose()?
+            .map(|settings| {
+                settings.bounded(
+                    timeout.saturating_sub(Duration::from_millis(300)),
+                    REDIS_SAMPLE,
+                )
+            });
         let postgres = loaded
             .config
             .postgres
@@ -193,6 +215,7 @@ impl Plan {
             folders,
             health,
             redis,
+            redis_review,
             postgres,
             certs,
             logs,
@@ -359,6 +382,15 @@ pub fn run(plan: Plan) -> (Report, Vec<(String, String)>) {
                     sections::redis_section(&url, Some(&redis::server_info(&url, timeout)))
                 })),
             },
+        });
+    }
+
+    if let Some(settings) = plan.redis_review {
+        collectors.push(Collector {
+            name: "redis_review",
+            title: "Redis review (maint redis report)",
+            columns: status_columns(),
+            work: Work::Run(Box::new(move || sections::collect_redis_review(&settings))),
         });
     }
 

@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod health;
 pub mod logs;
 pub mod postgres;
+pub mod redis;
 
 use chrono::{DateTime, Utc};
 

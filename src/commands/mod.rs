@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod health;
 pub mod logs;
 pub mod notify;
+pub mod redis;
 pub mod routine;
 
 use std::io::IsTerminal;

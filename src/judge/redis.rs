@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::round1;
+
+pub mod report;
 use crate::probe::redis::{Failure, RedisError, ServerInfo, cli_args};
 use crate::probe::system::percent;
 use crate::report::{Check, Status, Threshold, Unit};

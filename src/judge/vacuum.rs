@@ -150,6 +150,17 @@ pub fn reasons(table: &Table, server: &Server, criteria: &Criteria) -> Vec<Reaso
     reasons
 }
 
+/// Whether an ANALYZE alone does what the table needs: every reason it was
+/// chosen for is stale statistics (no dead tuples, xid age or autovacuum
+/// backlog that only a VACUUM clears). A table named on the command line
+/// gets what was asked for.
+pub fn analyze_alone(reasons: &[Reason]) -> bool {
+    !reasons.is_empty()
+        && reasons
+            .iter()
+            .all(|reason| matches!(reason, Reason::StaleStatistics { .. }))
+}
+
 /// The tables to vacuum, most urgent first: wraparound danger (by how close
 /// it is), then estimated dead bytes, then size.
 pub fn candidates(tables: Vec<Table>, server: &Server, criteria: &Criteria) -> Vec<Candidate> {
@@ -338,5 +349,21 @@ mod tests {
             .map(|c| c.table.name)
             .collect();
         assert_eq!(names, ["other"]);
+    }
+
+    #[test]
+    fn only_stale_statistics_need_no_more_than_an_analyze() {
+        let stale = Reason::StaleStatistics {
+            modified: 500,
+            never_analyzed: true,
+        };
+        assert!(analyze_alone(std::slice::from_ref(&stale)));
+        let dead = Reason::DeadTuples {
+            dead: 5000,
+            ratio: 0.5,
+        };
+        assert!(!analyze_alone(&[stale, dead]));
+        assert!(!analyze_alone(&[Reason::Named]));
+        assert!(!analyze_alone(&[]));
     }
 }

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::units::human_duration;
 
+pub mod report;
+
 /// Redis when nothing names it: the URL in `REDIS_URL`, else the local default.
 pub fn default_url() -> String {
     std::env::var("REDIS_URL")
@@ -199,46 +201,125 @@ pub fn server_info(url: &str, timeout: Duration) -> Result<ServerInfo, RedisErro
     })
 }
 
-fn exchange(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
-    let target = crate::redact::url(url);
-    let fail = |err: redis::RedisError| RedisError::classify(&err, &target);
-    let client = redis::Client::open(url).map_err(fail)?;
-    let started = Instant::now();
-    let deadline = started + timeout;
-    let timed_out = || RedisError {
-        failure: Failure::Timeout,
-        target: target.clone(),
-        message: format!("no answer within {}", human_duration(timeout)),
-    };
-    let classify = |err: redis::RedisError| {
-        if err.is_timeout() {
-            timed_out()
-        } else {
-            fail(err)
-        }
-    };
-    let mut connection = client
-        .get_connection_with_timeout(timeout)
-        .map_err(classify)?;
-    // Each command may wait only for what is left of the whole exchange.
-    let mut command = |cmd: &redis::Cmd| -> redis::RedisResult<redis::Value> {
-        let left = deadline.saturating_duration_since(Instant::now());
+/// A command or a pipeline: what a [`Session`] sends.
+trait Request {
+    fn send<T: redis::FromRedisValue>(
+        &self,
+        connection: &mut redis::Connection,
+    ) -> redis::RedisResult<T>;
+}
+
+impl Request for redis::Cmd {
+    fn send<T: redis::FromRedisValue>(
+        &self,
+        connection: &mut redis::Connection,
+    ) -> redis::RedisResult<T> {
+        self.query(connection)
+    }
+}
+
+impl Request for redis::Pipeline {
+    fn send<T: redis::FromRedisValue>(
+        &self,
+        connection: &mut redis::Connection,
+    ) -> redis::RedisResult<T> {
+        self.query(connection)
+    }
+}
+
+/// One connection whose every command waits only for what is left of one
+/// deadline, with errors classified for the redacted `target`.
+struct Session {
+    connection: redis::Connection,
+    started: Instant,
+    deadline: Instant,
+    timeout: Duration,
+    target: String,
+    /// The connection failed (dropped, refused, timed out): later commands
+    /// are not sent, they fail as it did.
+    lost: Option<RedisError>,
+}
+
+impl Session {
+    /// Connects (and authenticates) within `timeout`.
+    fn open(url: &str, timeout: Duration) -> Result<Session, RedisError> {
+        let target = crate::redact::url(url);
+        let client = redis::Client::open(url).map_err(|err| RedisError::classify(&err, &target))?;
+        let started = Instant::now();
+        let connection = client
+            .get_connection_with_timeout(timeout)
+            .map_err(|err| classify_within(&err, &target, timeout))?;
+        Ok(Session {
+            connection,
+            started,
+            deadline: started + timeout,
+            timeout,
+            target,
+            lost: None,
+        })
+    }
+
+    /// Sends `cmd` (a command or a pipeline) and waits only for what is left
+    /// of the whole exchange.
+    fn raw<T: redis::FromRedisValue>(&mut self, cmd: &impl Request) -> redis::RedisResult<T> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into());
         }
-        connection.set_read_timeout(Some(left))?;
-        connection.set_write_timeout(Some(left))?;
-        cmd.query(&mut connection)
-    };
-    let pong = command(&redis::cmd("PING"));
-    let latency = started.elapsed();
+        self.connection.set_read_timeout(Some(left))?;
+        self.connection.set_write_timeout(Some(left))?;
+        cmd.send(&mut self.connection)
+    }
+
+    /// The answer to `cmd` as the type asked for, or the classified error.
+    fn query<T: redis::FromRedisValue>(&mut self, cmd: &impl Request) -> Result<T, RedisError> {
+        if let Some(lost) = &self.lost {
+            return Err(lost.clone());
+        }
+        self.raw(cmd).map_err(|err| {
+            let error = self.classify(&err);
+            if err.is_io_error() || err.is_connection_dropped() || err.is_timeout() {
+                self.lost = Some(error.clone());
+            }
+            error
+        })
+    }
+
+    fn classify(&self, err: &redis::RedisError) -> RedisError {
+        classify_within(err, &self.target, self.timeout)
+    }
+}
+
+/// A timeout says the limit; anything else as [`RedisError::classify`] says.
+fn classify_within(err: &redis::RedisError, target: &str, timeout: Duration) -> RedisError {
+    if err.is_timeout() {
+        RedisError {
+            failure: Failure::Timeout,
+            target: target.to_owned(),
+            message: format!("no answer within {}", human_duration(timeout)),
+        }
+    } else {
+        RedisError::classify(err, target)
+    }
+}
+
+fn exchange(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
+    let mut session = Session::open(url, timeout)?;
+    Ok(ping_and_info(&mut session)?.0)
+}
+
+/// PING (its round trip is the latency), INFO and what INFO lacks from
+/// CONFIG; with INFO's text, for readers of more of its fields.
+fn ping_and_info(session: &mut Session) -> Result<(ServerInfo, String), RedisError> {
+    let pong = session.raw::<redis::Value>(&redis::cmd("PING"));
+    let latency = session.started.elapsed();
     let refused_ping = match pong {
         Ok(pong) => {
-            let pong: String = value(Ok(pong), &target)?;
+            let pong: String = value(Ok(pong), &session.target)?;
             if pong != "PONG" {
                 return Err(RedisError {
                     failure: Failure::Other,
-                    target,
+                    target: session.target.clone(),
                     message: format!("PING answered {pong:?}"),
                 });
             }
@@ -248,36 +329,30 @@ fn exchange(url: &str, timeout: Duration) -> Result<ServerInfo, RedisError> {
         Err(err) if err.code() == Some("MISCONF") => {
             Some(err.detail().unwrap_or("MISCONF").to_owned())
         }
-        Err(err) => return Err(classify(err)),
+        Err(err) => return Err(session.classify(&err)),
     };
-    let text: String = value(
-        command(&redis::cmd("INFO")).map_err(|err| {
-            let mut error = classify(err);
-            if let Failure::NoPermission { pinged, .. } = &mut error.failure {
-                *pinged = refused_ping.is_none();
-            }
-            error
-        }),
-        &target,
-    )?;
+    let text: String = session.query(&redis::cmd("INFO")).map_err(|mut error| {
+        if let Failure::NoPermission { pinged, .. } = &mut error.failure {
+            *pinged = refused_ping.is_none();
+        }
+        error
+    })?;
     let mut info = parse_info(&text);
     info.latency = latency;
     info.refused_ping = refused_ping;
     if info.rdb_last_bgsave_status == "err" {
         // Renamed away or not allowed by the ACL: the hint says how to look.
-        let dir = command(redis::cmd("CONFIG").arg("GET").arg("dir"))
-            .and_then(|answer| redis::from_redis_value::<Vec<String>>(answer).map_err(Into::into));
+        let dir: Result<Vec<String>, _> = session.query(redis::cmd("CONFIG").arg("GET").arg("dir"));
         info.dir = dir.ok().and_then(|pair| pair.get(1).cloned());
     }
     if info.maxclients.is_none() {
         // INFO has maxclients since Redis 7; older servers say it in CONFIG,
         // which may be renamed away: then the clients check says so.
-        let mut config_get = redis::cmd("CONFIG");
-        config_get.arg("GET").arg("maxclients");
-        let config: Result<Vec<String>, _> = value(command(&config_get).map_err(classify), &target);
+        let config: Result<Vec<String>, _> =
+            session.query(redis::cmd("CONFIG").arg("GET").arg("maxclients"));
         info.maxclients = config.ok().and_then(|pair| pair.get(1)?.parse().ok());
     }
-    Ok(info)
+    Ok((info, text))
 }
 
 /// A command's answer as the type asked for.
@@ -288,12 +363,16 @@ fn value<T: redis::FromRedisValue>(
     redis::from_redis_value(answer?).map_err(|err| RedisError::classify(&err.into(), target))
 }
 
-fn parse_info(text: &str) -> ServerInfo {
-    let fields: HashMap<&str, &str> = text
-        .lines()
+/// INFO's `name:value` lines.
+fn info_fields(text: &str) -> HashMap<&str, &str> {
+    text.lines()
         .filter(|line| !line.starts_with('#'))
         .filter_map(|line| line.trim_end().split_once(':'))
-        .collect();
+        .collect()
+}
+
+fn parse_info(text: &str) -> ServerInfo {
+    let fields = info_fields(text);
     let number = |key: &str| {
         fields
             .get(key)

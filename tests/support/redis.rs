@@ -107,6 +107,37 @@ impl Redis {
             .map_err(|e| e.to_string())
     }
 
+    /// Makes its background saves fail, and waits until one has: `dir` is
+    /// set to a folder then removed under it (no permission can help, not
+    /// even root's), with save points, so writes (and PING) are refused
+    /// (stop-writes-on-bgsave-error). `dir` is a protected setting since
+    /// Redis 7: start the server with `enable-protected-configs yes`.
+    pub(crate) fn fail_a_save(&self) {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let gone = folder.path().join("gone");
+        std::fs::create_dir(&gone).expect("create the save folder");
+        self.command(&["CONFIG", "SET", "dir", &gone.display().to_string()])
+            .expect("CONFIG SET dir");
+        self.command(&["CONFIG", "SET", "save", "3600 1"])
+            .expect("CONFIG SET save");
+        std::fs::remove_dir(&gone).expect("remove the save folder");
+        self.command(&["BGSAVE"]).expect("BGSAVE");
+        let failed = wait_for(Duration::from_secs(10), || {
+            let text = self.persistence();
+            text.contains("rdb_bgsave_in_progress:0") && text.contains("rdb_last_bgsave_status:err")
+        });
+        assert!(failed, "the save never failed: {}", self.persistence());
+    }
+
+    /// INFO persistence, as text.
+    pub(crate) fn persistence(&self) -> String {
+        match self.command(&["INFO", "persistence"]) {
+            Ok(redis::Value::BulkString(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(redis::Value::VerbatimString { text, .. }) => text,
+            other => panic!("INFO persistence: {other:?}"),
+        }
+    }
+
     pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();

@@ -93,6 +93,36 @@ pub(super) fn collect_postgres(settings: &crate::checks::postgres::report::Setti
     }
 }
 
+/// What `maint redis report` finds beyond what the health checks and the
+/// Redis section say (its first five checks are health's, evictions the
+/// Redis section's); nothing when Redis did not answer, which the health
+/// checks report and explain.
+pub(super) fn collect_redis_review(settings: &crate::checks::redis::Settings) -> Collected {
+    const SAID_ELSEWHERE: &[&str] = &[
+        "redis",
+        "redis:memory",
+        "redis:clients",
+        "redis:rejected",
+        "redis:persistence",
+        "redis:evictions",
+    ];
+    let mut report = crate::checks::redis::run(settings);
+    if report.sections.is_empty() {
+        return Collected {
+            note: Some("not available: Redis did not answer (see the health checks)".to_owned()),
+            ..Collected::default()
+        };
+    }
+    report
+        .checks
+        .retain(|check| !SAID_ELSEWHERE.contains(&check.name.as_str()));
+    Collected {
+        rows: status_rows(&report),
+        findings: judge::diagnose::findings(report.checks.iter().cloned()),
+        ..Collected::default()
+    }
+}
+
 /// A section that could not be gathered because its settings are wrong
 /// (a certificate file that went missing): an UNKNOWN finding saying why.
 fn not_run(name: &str, message: &str, hint: &str) -> Collected {

@@ -158,6 +158,9 @@ fn percent(value: f64) -> Result<f64, String> {
 #[derive(Clone, Debug)]
 pub struct Planned {
     pub candidate: Candidate,
+    /// What runs on this table: an ANALYZE alone where only its statistics
+    /// are stale (`judge::vacuum::analyze_alone`), else the run's mode.
+    pub mode: Mode,
     pub sql: String,
     pub lock: &'static str,
 }
@@ -181,9 +184,16 @@ pub fn plan(
     let planned = chosen
         .into_iter()
         .map(|candidate| {
-            let (sql, lock) = statement(settings.mode, &candidate.table.qualified, server);
+            let mode = if settings.mode == Mode::Vacuum && vacuum::analyze_alone(&candidate.reasons)
+            {
+                Mode::AnalyzeOnly
+            } else {
+                settings.mode
+            };
+            let (sql, lock) = statement(mode, &candidate.table.qualified, server);
             Planned {
                 candidate,
+                mode,
                 sql,
                 lock,
             }

@@ -37,6 +37,20 @@ fn reasons_text(candidate: &Candidate) -> String {
         .join("; ")
 }
 
+/// What the plan runs: the run's statement, and how many tables get an
+/// ANALYZE alone instead because only their statistics are stale.
+fn what_runs(planned: &[Planned], mode: Mode) -> String {
+    let alone = planned.iter().filter(|item| item.mode != mode).count();
+    if alone == 0 {
+        verb(mode).to_owned()
+    } else {
+        format!(
+            "{} ({alone} an ANALYZE alone: only their statistics were stale)",
+            verb(mode)
+        )
+    }
+}
+
 /// What a dry run would do, in order.
 pub fn dry_run_report(
     report: &mut Report,
@@ -49,7 +63,7 @@ pub fn dry_run_report(
     let mut message = format!(
         "dry run: {} of {considered} tables would get a {}; nothing was changed",
         planned.len(),
-        verb(settings.mode)
+        what_runs(planned, settings.mode)
     );
     if settings.mode == Mode::Full {
         message.push_str(
@@ -243,7 +257,7 @@ pub fn run_report(
     let mut summary = format!(
         "{done} of {} tables got a {} ({} dead tuples before, {} after)",
         planned.len(),
-        verb(settings.mode),
+        what_runs(planned, settings.mode),
         dead_before,
         dead_after
     );
