@@ -56,20 +56,24 @@ cat "$work/report.md"
 
 # A client's latency while reports run back to back, and without them.
 bench() {
-  redis-benchmark -p "$port" -t get,set -n 200000 -c 20 -q --precision 3 2>/dev/null \
-    | tr '\r' '\n' | grep -E '^(SET|GET):' | tail -n 2
+  redis-benchmark -p "$port" -t get,set -n 200000 -c 20 --csv 2>/dev/null | tail -n +2 | tr -d '"'
 }
-echo
-echo "## redis-benchmark -t get,set -n 200000 -c 20 alone"
-bench | tee "$work/alone.txt"
+bench > "$work/alone.csv"
 ( while [ ! -e "$work/stop" ]; do "$maint" redis report --url "$url" >/dev/null || true; done ) &
 reports=$!
 sleep 0.5
-echo
-echo "## the same, with maint redis report running back to back"
-bench | tee "$work/with.txt"
+bench > "$work/with.csv"
 touch "$work/stop"
 wait "$reports" || true
+echo
+echo "## redis-benchmark -t get,set -n 200000 -c 20: alone, and with maint redis report running back to back"
+echo "| test | run | requests/s | avg ms | p50 ms | p99 ms | max ms |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+for run in alone with; do
+  while IFS=, read -r test rps avg min p50 p95 p99 max; do
+    echo "| $test | $run | $rps | $avg | $p50 | $p99 | $max |"
+  done < "$work/$run.csv"
+done
 echo
 echo "## the report's own SCAN/TYPE/MEMORY batches, as the server timed them"
 redis-cli -p "$port" config set slowlog-log-slower-than 0 >/dev/null

@@ -376,6 +376,14 @@ pub struct DbReportConfig {
     pub slow_query: SpanLevels,
     /// WAL kept on the primary's disk by an inactive replication slot.
     pub slot_wal: Option<Spanned<LevelsConfig<crate::units::ByteSize>>>,
+    /// How long the longest-waiting session has waited for a lock.
+    pub blocked: SpanLevels,
+    /// Percent of its range the fullest sequence has used (or its column's type's).
+    pub sequences: Levels,
+    /// replay_lag of the standby furthest behind.
+    pub replication_lag: SpanLevels,
+    /// Worst estimated free space of a B-tree index of 1 MiB or more, percent.
+    pub index_bloat: Levels,
 }
 
 /// `[postgres.prune]`

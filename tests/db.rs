@@ -781,6 +781,163 @@ fn a_standby_is_refused_with_a_clear_message() {
     let out = maint().json().args(["db", "report", "--url", &url]).run();
     out.code(3);
     assert_eq!(out.check("db:role")["status"], "OK");
+    assert_eq!(out.check("db:replication_lag")["status"], "OK");
+    // The primary sees its standby, and how far behind it is.
+    let out = maint()
+        .json()
+        .args(["db", "report", "--url", primary.url()])
+        .run();
+    let lag = out.check("db:replication_lag");
+    assert_eq!(lag["status"], "OK", "{lag}");
+    assert!(
+        lag["message"].as_str().unwrap().starts_with("1 standby: "),
+        "{lag}"
+    );
+    assert_eq!(section(&out, "standbys").len(), 1);
+}
+
+#[test]
+fn the_report_finds_blocked_sessions_and_a_sequence_near_its_end() {
+    let db = Db::new(postgres::shared(), "locks");
+    db.sql("CREATE TABLE public.orders (id serial PRIMARY KEY, v text)");
+    // 95 % of an integer column's range.
+    db.sql("SELECT setval('public.orders_id_seq', 2040109466)");
+    let mut holder = db.client();
+    let holder_pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    holder
+        .batch_execute("BEGIN; LOCK TABLE public.orders IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let url = db.url.clone();
+    let waiter = std::thread::spawn(move || {
+        let mut client = Client::connect(&url, NoTls).unwrap();
+        client
+            .query_one("SELECT count(*) FROM public.orders", &[])
+            .map(|_| ())
+    });
+    assert!(wait_for(Duration::from_secs(10), || db.count(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock'",
+        db.name
+    )) == 1));
+    std::thread::sleep(Duration::from_millis(1200));
+    let out = maint()
+        .json()
+        .config("[postgres.report]\nblocked = { warn = \"1s\", crit = \"1h\" }\n")
+        .args(["db", "report", "--url", &db.url])
+        .run();
+    let blocked = out.check("db:blocked");
+    assert_eq!(blocked["status"], "WARNING", "{blocked}");
+    let message = blocked["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "blocked by pid {holder_pid} (postgres, idle in transaction"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"SELECT count(*) FROM public.orders\""),
+        "{message}"
+    );
+    assert!(
+        message.contains("whose last statement was \"BEGIN; LOCK TABLE public.orders"),
+        "{message}"
+    );
+    assert_eq!(
+        blocked["hint"].as_str().unwrap().split(';').next().unwrap(),
+        format!("SELECT pg_terminate_backend({holder_pid})")
+    );
+    assert_eq!(section(&out, "blocked_sessions").len(), 1);
+    let sequences = out.check("db:sequences");
+    assert_eq!(sequences["status"], "CRITICAL", "{sequences}");
+    assert_eq!(sequences["value"], 95.0);
+    assert!(
+        sequences["message"].as_str().unwrap().starts_with(
+            "public.orders_id_seq (integer, feeding orders.id (integer)) is at 2040109466"
+        ),
+        "{sequences}"
+    );
+    holder.batch_execute("COMMIT").unwrap();
+    waiter.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_failing_archive_command_is_critical() {
+    let server = Postgres::start_with(|_| {}, &["archive_mode=on", "archive_command=false"]);
+    let mut client = server.client();
+    client
+        .batch_execute("CREATE TABLE filler AS SELECT g FROM generate_series(1, 1000) g; SELECT pg_switch_wal();")
+        .unwrap();
+    assert!(wait_for(Duration::from_secs(20), || {
+        server
+            .client()
+            .query_one("SELECT failed_count FROM pg_stat_archiver", &[])
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    }));
+    let out = maint()
+        .json()
+        .args(["db", "report", "--url", server.url()])
+        .run();
+    out.code(2);
+    let check = out.check("db:archiver");
+    assert_eq!(check["status"], "CRITICAL");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("archive_command is failing: "),
+        "{check}"
+    );
+    assert!(
+        check["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("SHOW archive_command;")
+    );
+}
+
+#[test]
+fn a_bloated_index_is_estimated_and_an_expression_index_flagged() {
+    let db = Db::new(postgres::shared(), "ixbloat");
+    db.sql(
+        "CREATE TABLE public.big (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+         INSERT INTO public.big SELECT g, 'value ' || g FROM generate_series(1, 200000) g;
+         CREATE INDEX big_lower ON public.big (lower(v));
+         DELETE FROM public.big WHERE id % 10 <> 0;",
+    );
+    db.sql("VACUUM ANALYZE public.big");
+    let out = maint()
+        .json()
+        .args(["db", "report", "--url", &db.url])
+        .run();
+    let check = out.check("db:index_bloat");
+    assert_eq!(check["status"], "CRITICAL", "{check}");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("public.big_pkey on public.big: about "),
+        "{message}"
+    );
+    assert!(message.contains("reliability good"), "{message}");
+    assert!(
+        message.ends_with("; 1 not estimated (expression indexes or no statistics)"),
+        "{message}"
+    );
+    let rows = section(&out, "index_bloat");
+    let expression = rows
+        .iter()
+        .find(|r| r["index"] == "public.big_lower")
+        .unwrap();
+    assert_eq!(expression["reliability"], "unknown");
+    assert!(expression["bloat_percent"].is_null());
+    assert!(
+        expression["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("expression index")
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! these; `diagnose`, `health`, `db report` and `db vacuum` share them.
 
 pub mod certs;
+pub mod dbreport;
 pub mod diagnose;
 pub mod logs;
 pub mod network;

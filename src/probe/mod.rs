@@ -7,6 +7,7 @@ pub mod http;
 pub mod isolated;
 pub mod kernel;
 pub mod mounts;
+pub mod pgcatalog;
 pub mod pgname;
 pub mod pgstats;
 pub mod postgres;

@@ -220,7 +220,7 @@ pub fn replicas(client: &mut Client) -> Result<i64, postgres::Error> {
         .get(0))
 }
 
-fn epoch_time(seconds: f64) -> Option<DateTime<Utc>> {
+pub(super) fn epoch_time(seconds: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64)
 }
 

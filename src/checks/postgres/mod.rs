@@ -5,6 +5,7 @@
 
 pub mod prune;
 pub mod report;
+mod report_catalog;
 pub mod runner;
 pub mod vacuum;
 pub mod vacuum_plan;

@@ -50,6 +50,7 @@ struct Thresholds {
     slow_query: Threshold,
     oldest_transaction: Threshold,
     slot_wal: Threshold,
+    catalog: crate::judge::dbreport::Levels,
 }
 
 impl Thresholds {
@@ -87,6 +88,7 @@ impl Thresholds {
                 report.and_then(|r| r.slot_wal.as_ref()),
                 SLOT_WAL,
             )?,
+            catalog: super::report_catalog::levels(loaded)?,
         })
     }
 }
@@ -104,6 +106,8 @@ pub struct Facts {
     pub unused: Vec<IndexInfo>,
     pub invalid: Vec<IndexInfo>,
     pub statements: Statements,
+    /// Locks, sequences, the archiver, standbys' lag, index sizes.
+    pub catalog: super::report_catalog::Catalog,
 }
 
 /// Reads what the report needs, all of it within the connect limit plus
@@ -133,6 +137,7 @@ fn gather_now(target: &Target) -> Result<Facts> {
         .map_err(fail("reading index statistics"))?;
     let statements =
         pgstats::slow_statements(&mut client, 10).map_err(fail("reading pg_stat_statements"))?;
+    let catalog = super::report_catalog::gather(&mut client, &server, target)?;
     let (standby, slots, replicas) = if server.in_recovery {
         let standby =
             pgstats::standby(&mut client).map_err(fail("reading the standby's replay state"))?;
@@ -154,6 +159,7 @@ fn gather_now(target: &Target) -> Result<Facts> {
         unused,
         invalid,
         statements,
+        catalog,
     })
 }
 
@@ -401,6 +407,7 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
         slot_checks(report, facts, thresholds, target);
     }
     index_checks(report, facts, server);
+    super::report_catalog::build(report, &facts.catalog, server, &thresholds.catalog);
     statement_check(report, facts, thresholds);
 
     // Sections.
