@@ -9,20 +9,17 @@ use anyhow::Result;
 use super::{connect_error, holder_hint, open, query_error, target};
 use crate::cli::DbReportArgs;
 use crate::config::Loaded;
+use crate::judge::dbreport::tables::{self as table_verdicts, ago};
 use crate::judge::vacuum::{self, Criteria};
 use crate::probe::pgname::qualified;
 use crate::probe::pgstats::{
-    self, Holder, HolderKind, IndexInfo, Reliability, Server, Slot, Standby, Statements, Table,
+    self, Holder, HolderKind, IndexInfo, Server, Slot, Standby, Statements, Table,
 };
 use crate::probe::postgres::Target;
 use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
 use crate::units::{human_bytes, human_duration};
 
 const DEFAULT_TOP: usize = 20;
-/// Dead-tuple shares of tables with fewer dead tuples than this are noise.
-const DEAD_TUPLES_FLOOR: i64 = 1000;
-/// Bloat estimates of small tables are noise.
-const BLOAT_FLOOR_BYTES: u64 = 8 << 20;
 /// A prepared transaction older than this is probably forgotten.
 const PREPARED_WARN: Duration = Duration::from_secs(300);
 /// WAL kept by an inactive slot: 1 GiB is max_wal_size's default, 10 GiB a
@@ -34,10 +31,6 @@ const SLOT_WAL: Threshold = Threshold {
 };
 
 // Why each finding matters, for the reader of `diagnose`.
-const DEAD_TUPLES: &str =
-    "dead rows make every scan slower and the table larger until VACUUM reclaims them";
-const WRAPAROUND: &str = "near the limit PostgreSQL stops accepting writes to protect the data";
-const BLOAT: &str = "a bloated table wastes disk and slows every scan of it";
 const OLDEST_TRANSACTION: &str =
     "what it holds back cannot be vacuumed anywhere, so bloat grows until it ends";
 const INVALID_INDEXES: &str = "an invalid index is maintained on every write and used by no read";
@@ -237,170 +230,33 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
         ))
     };
 
-    // Dead tuples.
-    let worst_dead = facts
-        .tables
-        .iter()
-        .filter(|t| t.dead_tuples >= DEAD_TUPLES_FLOOR)
-        .max_by(|a, b| a.dead_ratio().total_cmp(&b.dead_ratio()));
-    report.checks.push(
-        match worst_dead {
-            _ if server.in_recovery => standby_unknown("db:dead_tuples"),
-            Some(t) => Check::measured(
-                "db:dead_tuples",
-                percent(t.dead_ratio()),
-                Unit::Percent,
-                thresholds.dead_tuples,
-                format!(
-                    "{}: {} % dead ({} dead tuples, last vacuum {})",
-                    t.qualified,
-                    percent(t.dead_ratio()),
-                    t.dead_tuples,
-                    ago(t.last_vacuumed())
-                ),
-            )
-            .with_hint(format!(
-                "maint db vacuum{again} --table {}",
-                crate::shell::word(&t.qualified)
-            )),
-            None => Check::measured(
-                "db:dead_tuples",
-                0.0,
-                Unit::Percent,
-                thresholds.dead_tuples,
-                format!("no table has {DEAD_TUPLES_FLOOR} dead tuples or more"),
-            ),
-        }
-        .because(DEAD_TUPLES),
-    );
-
-    // Wraparound.
-    let worst_age = facts
-        .tables
-        .iter()
-        .max_by(|a, b| a.wraparound_ratio().total_cmp(&b.wraparound_ratio()));
-    if let Some(t) = worst_age {
-        report.checks.push(
-            Check::measured(
-                "db:wraparound",
-                percent(t.wraparound_ratio()),
-                Unit::Percent,
-                thresholds.wraparound,
-                format!(
-                    "{}: xid age {} ({} % of autovacuum_freeze_max_age {}), multixact age {}; database {db} xid age {}",
-                    t.qualified,
-                    t.xid_age,
-                    percent(t.xid_age as f64 / t.settings.freeze_max_age.max(1.0)),
-                    t.settings.freeze_max_age,
-                    t.mxid_age,
-                    server.database_xid_age
-                ),
-            )
-            .with_hint(format!(
-                "maint db vacuum{again} --table {}",
-                crate::shell::word(&t.qualified)
-            ))
-            .because(WRAPAROUND),
-        );
-    }
-
-    // Bloat.
-    let bloat_of = |t: &Table| {
-        let bloat = t.bloat(block);
-        let heap = t.heap_bytes(block);
-        let share = match bloat.bytes {
-            Some(bytes) if heap > 0 => bytes as f64 / heap as f64,
-            _ => 0.0,
-        };
-        (bloat, share)
-    };
-    let worst_bloat = facts
-        .tables
-        .iter()
-        .filter(|t| t.heap_bytes(block) >= BLOAT_FLOOR_BYTES)
-        .filter(|t| t.bloat(block).reliability != Reliability::Unknown)
-        .max_by(|a, b| bloat_of(a).1.total_cmp(&bloat_of(b).1));
-    report.checks.push(match worst_bloat {
-        Some(t) => {
-            let (bloat, share) = bloat_of(t);
-            Check::measured(
-                "db:bloat",
-                percent(share),
-                Unit::Percent,
-                thresholds.bloat,
-                format!(
-                    "{}: about {} of {} is free space (estimate, reliability {})",
-                    t.qualified,
-                    human_bytes(bloat.bytes.unwrap_or(0)),
-                    human_bytes(t.heap_bytes(block)),
-                    bloat.reliability.as_str()
-                ),
-            )
-            .with_hint(format!(
-                "maint db vacuum{again} --full --yes --table {} (ACCESS EXCLUSIVE lock: plan a window)",
-                crate::shell::word(&t.qualified)
-            ))
-        }
-        None => Check::measured(
-            "db:bloat",
-            0.0,
-            Unit::Percent,
-            thresholds.bloat,
-            format!(
-                "no table of {} or more with an estimate",
-                human_bytes(BLOAT_FLOOR_BYTES)
-            ),
-        ),
-    }
-    .because(BLOAT));
-
-    // What vacuum would choose.
+    let tables = &facts.tables;
+    // Dead tuples, vacuum and analyze times are each server's own
+    // statistics: on a standby only wraparound and bloat are judged.
+    report.checks.push(if server.in_recovery {
+        standby_unknown("db:dead_tuples")
+    } else {
+        table_verdicts::dead_tuples(tables, thresholds.dead_tuples, again)
+    });
+    report.checks.extend(table_verdicts::wraparound(
+        tables,
+        server,
+        thresholds.wraparound,
+        again,
+    ));
+    report.checks.push(table_verdicts::bloat(
+        tables,
+        block,
+        thresholds.bloat,
+        again,
+    ));
     let chosen = vacuum::candidates(facts.tables.clone(), server, &Criteria::default());
-    let names: Vec<&str> = chosen
-        .iter()
-        .take(5)
-        .map(|c| c.table.qualified.as_str())
-        .collect();
-    let more = chosen.len().saturating_sub(names.len());
     report.checks.push(if server.in_recovery {
         standby_unknown("db:vacuum_needed")
     } else {
-        Check::new(
-            "db:vacuum_needed",
-            Status::Ok,
-            if chosen.is_empty() {
-                format!(
-                    "no table needs a VACUUM ({} tables, autovacuum {})",
-                    facts.tables.len(),
-                    if server.autovacuum { "on" } else { "OFF" }
-                )
-            } else {
-                format!(
-                    "{} of {} tables would be chosen by maint db vacuum: {}{}",
-                    chosen.len(),
-                    facts.tables.len(),
-                    names.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                )
-            },
-        )
-        .with_value(chosen.len() as f64, Unit::Count)
+        table_verdicts::vacuum_needed(&chosen, tables.len(), server.autovacuum)
     });
-    // Autovacuum never runs on a standby: its setting there means nothing yet.
-    if !server.autovacuum && !server.in_recovery {
-        report.checks.push(
-            Check::new(
-                "db:autovacuum",
-                Status::Warning,
-                "autovacuum is off for the whole server: dead tuples pile up and wraparound comes closer",
-            )
-            .with_hint("set autovacuum = on in postgresql.conf, then SELECT pg_reload_conf()"),
-        );
-    }
+    report.checks.extend(table_verdicts::autovacuum(server));
 
     holder_checks(report, facts, thresholds, target);
     if !server.in_recovery {
@@ -669,19 +525,6 @@ fn slot_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, targ
             })
             .collect(),
     });
-}
-
-fn ago(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    match time {
-        Some(time) => {
-            let elapsed = (chrono::Utc::now() - time).to_std().unwrap_or_default();
-            format!(
-                "{} ago",
-                human_duration(Duration::from_secs(elapsed.as_secs()))
-            )
-        }
-        None => "never".to_owned(),
-    }
 }
 
 fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
