@@ -3,6 +3,7 @@
 //! failing WAL archiver, standbys falling behind, and bloated B-tree indexes
 //! (with how far each estimate can be trusted).
 
+pub mod cleanup;
 pub mod tables;
 
 use std::time::Duration;

@@ -156,26 +156,6 @@ pub fn holder_text(holder: &Holder) -> String {
     }
 }
 
-/// What to run about a holder: end it, drop it, or finish it.
-pub fn holder_hint(holder: &Holder, target: &Target) -> String {
-    let name = holder.name.replace('\'', "''");
-    match holder.kind {
-        HolderKind::Transaction => format!(
-            "psql '{}' -c 'SELECT pg_terminate_backend({})' (after checking what it is)",
-            target.display, holder.name
-        ),
-        HolderKind::ReplicationSlot => format!(
-            "psql '{}' -c \"SELECT pg_drop_replication_slot('{name}')\" if its consumer is gone",
-            target.display
-        ),
-        HolderKind::PreparedTransaction => format!(
-            "psql '{}' -c \"ROLLBACK PREPARED '{name}'\" (or COMMIT PREPARED) once its coordinator is known to be gone",
-            target.display
-        ),
-        HolderKind::StandbyFeedback => "on the standby: SELECT pid, now() - xact_start, query FROM pg_stat_activity ORDER BY 2 DESC NULLS LAST (its oldest query holds cleanup back here; hot_standby_feedback = off trades that for query cancellations there)".to_owned(),
-    }
-}
-
 /// A table named on the command line, as the server resolves it.
 #[derive(Clone, Debug)]
 pub struct NamedTable {

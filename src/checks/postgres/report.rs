@@ -6,22 +6,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{connect_error, holder_hint, open, query_error, target};
+use super::{connect_error, open, query_error, target};
 use crate::cli::DbReportArgs;
 use crate::config::Loaded;
-use crate::judge::dbreport::tables::{self as table_verdicts, ago};
+use crate::judge::dbreport::cleanup;
+use crate::judge::dbreport::tables as table_verdicts;
 use crate::judge::vacuum::{self, Criteria};
 use crate::probe::pgname::qualified;
-use crate::probe::pgstats::{
-    self, Holder, HolderKind, IndexInfo, Server, Slot, Standby, Statements, Table,
-};
+use crate::probe::pgstats::{self, Holder, IndexInfo, Server, Slot, Standby, Statements, Table};
 use crate::probe::postgres::Target;
-use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Threshold, Unit};
-use crate::units::{human_bytes, human_duration};
+use crate::report::{Cell, Column, Metric, Report, Section, Threshold};
 
 const DEFAULT_TOP: usize = 20;
-/// A prepared transaction older than this is probably forgotten.
-const PREPARED_WARN: Duration = Duration::from_secs(300);
 /// WAL kept by an inactive slot: 1 GiB is max_wal_size's default, 10 GiB a
 /// disk filling up.
 const SLOT_WAL: Threshold = Threshold {
@@ -31,10 +27,6 @@ const SLOT_WAL: Threshold = Threshold {
 };
 
 // Why each finding matters, for the reader of `diagnose`.
-const OLDEST_TRANSACTION: &str =
-    "what it holds back cannot be vacuumed anywhere, so bloat grows until it ends";
-const INVALID_INDEXES: &str = "an invalid index is maintained on every write and used by no read";
-const UNUSED_INDEXES: &str = "an unused index costs every write and disk space for nothing";
 
 struct Thresholds {
     dead_tuples: Threshold,
@@ -210,25 +202,19 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
     let block = server.block_size;
     let db = &server.database;
 
-    report.checks.push(role_check(facts, target));
+    report.checks.push(cleanup::role(
+        facts.standby.as_ref(),
+        facts.replicas,
+        &target.display,
+    ));
     // Dead tuples, vacuum and analyze times are each server's own
     // statistics: a standby's say nothing of what its primary needs.
-    let standby_unknown = |name: &str| {
-        let primary = facts
-            .standby
-            .as_ref()
-            .and_then(|s| s.primary_url(target.user(), target.dbname()))
-            .unwrap_or_else(|| format!("postgres://{}@PRIMARY/{}", target.user(), target.dbname()));
-        Check::new(
-            name,
-            Status::Unknown,
-            "not judged on a standby: dead tuples, vacuum and analyze times are each server's own statistics, and a standby's do not reflect its primary's (which is where VACUUM runs)",
-        )
-        .with_hint(format!(
-            "maint db report --url {}",
-            crate::shell::word(&primary)
-        ))
-    };
+    let primary = facts
+        .standby
+        .as_ref()
+        .and_then(|s| s.primary_url(target.user(), target.dbname()))
+        .unwrap_or_else(|| format!("postgres://{}@PRIMARY/{}", target.user(), target.dbname()));
+    let standby_unknown = |name: &str| table_verdicts::on_standby(name, &primary);
 
     let tables = &facts.tables;
     // Dead tuples, vacuum and analyze times are each server's own
@@ -258,13 +244,29 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
     });
     report.checks.extend(table_verdicts::autovacuum(server));
 
-    holder_checks(report, facts, thresholds, target);
+    report.checks.extend(cleanup::holders(
+        &facts.holders,
+        thresholds.oldest_transaction,
+        &target.display,
+    ));
     if !server.in_recovery {
-        slot_checks(report, facts, thresholds, target);
+        report.checks.push(cleanup::slots(
+            &facts.slots,
+            thresholds.slot_wal,
+            &target.display,
+        ));
+        slot_details(report, facts);
     }
-    index_checks(report, facts, server);
+    report.checks.extend(cleanup::indexes(
+        &facts.unused,
+        &facts.invalid,
+        server.stats_reset,
+    ));
     super::report_catalog::build(report, &facts.catalog, server, &thresholds.catalog);
-    statement_check(report, facts, thresholds);
+    report.checks.push(cleanup::statements(
+        &facts.statements,
+        thresholds.slow_query,
+    ));
 
     // Sections.
     let mut shown: Vec<&Table> = chosen.iter().map(|c| &c.table).collect();
@@ -344,148 +346,8 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
     }
 }
 
-/// Primary or standby, and on a standby how far replay has come.
-fn role_check(facts: &Facts, target: &Target) -> Check {
-    let Some(standby) = &facts.standby else {
-        return Check::new(
-            "db:role",
-            Status::Ok,
-            format!(
-                "primary (read-write), {} standby{} streaming from it",
-                facts.replicas,
-                if facts.replicas == 1 { "" } else { "s" }
-            ),
-        );
-    };
-    let of = standby.primary().map_or_else(
-        || "its primary".to_owned(),
-        |p| format!("the primary at {p}"),
-    );
-    let behind = standby.replay_behind_bytes.unwrap_or(0).max(0) as u64;
-    let replay = match standby.last_replay {
-        Some(time) => format!(
-            "last replayed commit {} ({})",
-            ago(Some(time)),
-            crate::units::utc_time(time)
-        ),
-        None => "nothing replayed since it started".to_owned(),
-    };
-    // Caught up with what it received: no lag, however old the last commit.
-    let lag = if behind == 0 {
-        0.0
-    } else {
-        standby.last_replay.map_or(0.0, |time| {
-            (chrono::Utc::now() - time)
-                .to_std()
-                .unwrap_or_default()
-                .as_secs_f64()
-                .round()
-        })
-    };
-    let common = "dead-tuple and vacuum statistics here are this standby's own and do not reflect the primary";
-    match standby.receiver.as_deref() {
-        Some(state) => Check::new(
-            "db:role",
-            Status::Ok,
-            format!(
-                "standby (read-only, in recovery) of {of}: WAL receiver {state}, replay {} behind what it received, {replay}; {common}",
-                human_bytes(behind)
-            ),
-        )
-        .with_value(lag, Unit::Seconds),
-        None => Check::new(
-            "db:role",
-            Status::Warning,
-            format!(
-                "standby (read-only, in recovery) receiving no WAL from its primary (no WAL receiver: cut off, or restoring from an archive), {replay}; {common}"
-            ),
-        )
-        .with_value(lag, Unit::Seconds)
-        .with_hint(format!(
-            "psql '{}' -c 'SELECT * FROM pg_stat_wal_receiver'; check primary_conninfo and the server log",
-            target.display
-        )),
-    }
-}
-
-/// Replication slots keep WAL until their consumer reads it: an inactive
-/// one keeps it forever, and the primary's disk fills.
-fn slot_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
-    let inactive: Vec<&Slot> = facts.slots.iter().filter(|s| !s.active).collect();
-    let lost: Vec<&Slot> = facts
-        .slots
-        .iter()
-        .filter(|s| s.wal_status.as_deref() == Some("lost"))
-        .collect();
-    let describe = |slot: &Slot| {
-        format!(
-            "{} slot {:?}{} keeps {} of WAL{}",
-            slot.kind,
-            slot.name,
-            slot.database
-                .as_ref()
-                .map_or_else(String::new, |db| format!(" (database {db})")),
-            human_bytes(slot.retained_bytes.unwrap_or(0).max(0) as u64),
-            slot.wal_status
-                .as_ref()
-                .map_or_else(String::new, |status| format!(", wal_status {status}"))
-        )
-    };
-    let drop_hint = |slot: &Slot| {
-        format!(
-            "if its consumer is gone for good: psql '{}' -c \"SELECT pg_drop_replication_slot('{}')\"",
-            target.display,
-            slot.name.replace('\'', "''")
-        )
-    };
-    let check = match inactive.first() {
-        None => Check::measured(
-            "db:slot_wal",
-            0.0,
-            Unit::Bytes,
-            thresholds.slot_wal,
-            if facts.slots.is_empty() {
-                "no replication slot".to_owned()
-            } else {
-                format!(
-                    "{} replication slot{}, all active",
-                    facts.slots.len(),
-                    if facts.slots.len() == 1 { "" } else { "s" }
-                )
-            },
-        ),
-        Some(worst) => {
-            let more = inactive.len() - 1;
-            Check::measured(
-                "db:slot_wal",
-                worst.retained_bytes.unwrap_or(0).max(0) as f64,
-                Unit::Bytes,
-                thresholds.slot_wal,
-                format!(
-                    "inactive {}: nothing reads it, so the WAL grows until it is dropped or its consumer returns{}",
-                    describe(worst),
-                    if more > 0 {
-                        format!(" ({more} more inactive)")
-                    } else {
-                        String::new()
-                    }
-                ),
-            )
-            .with_hint(drop_hint(worst))
-        }
-    };
-    report.checks.push(match lost.first() {
-        Some(slot) if check.status == Status::Ok => Check::new(
-            "db:slot_wal",
-            Status::Warning,
-            format!(
-                "{}: the WAL its consumer needs is gone, it can never catch up",
-                describe(slot)
-            ),
-        )
-        .with_hint(drop_hint(slot)),
-        _ => check,
-    });
+/// Each slot's WAL as a metric, and the slots' table.
+fn slot_details(report: &mut Report, facts: &Facts) {
     for slot in &facts.slots {
         report.metrics.push(Metric::new(
             "maint_db_replication_slot_wal_bytes",
@@ -525,174 +387,6 @@ fn slot_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, targ
             })
             .collect(),
     });
-}
-
-fn holder_checks(report: &mut Report, facts: &Facts, thresholds: &Thresholds, target: &Target) {
-    let find = |kind| facts.holders.iter().find(|h| h.kind == kind);
-    report.checks.push(
-        match find(HolderKind::Transaction) {
-            Some(h) => {
-                let open = h.open_for.unwrap_or_default();
-                Check::measured(
-                    "db:oldest_transaction",
-                    open.as_secs_f64().round(),
-                    Unit::Seconds,
-                    thresholds.oldest_transaction,
-                    format!(
-                        "pid {} open {} holds back cleanup by {} transactions ({})",
-                        h.name,
-                        human_duration(open),
-                        h.xmin_age,
-                        h.detail
-                    ),
-                )
-                .with_hint(holder_hint(h, target))
-            }
-            None => Check::measured(
-                "db:oldest_transaction",
-                0.0,
-                Unit::Seconds,
-                thresholds.oldest_transaction,
-                "no open transaction holds back cleanup",
-            ),
-        }
-        .because(OLDEST_TRANSACTION),
-    );
-    if let Some(h) = find(HolderKind::ReplicationSlot) {
-        let inactive = h.detail.contains("inactive");
-        report.checks.push(
-            Check::new(
-                "db:replication_slot",
-                if inactive {
-                    Status::Warning
-                } else {
-                    Status::Ok
-                },
-                format!(
-                    "slot {} holds back cleanup by {} transactions ({})",
-                    h.name, h.xmin_age, h.detail
-                ),
-            )
-            .with_value(h.xmin_age as f64, Unit::Count)
-            .with_hint(holder_hint(h, target)),
-        );
-    }
-    if let Some(h) = find(HolderKind::PreparedTransaction) {
-        let open = h.open_for.unwrap_or_default();
-        report.checks.push(
-            Check::new(
-                "db:prepared_transaction",
-                if open >= PREPARED_WARN {
-                    Status::Warning
-                } else {
-                    Status::Ok
-                },
-                format!(
-                    "prepared transaction {:?} open {} holds back cleanup by {} transactions ({})",
-                    h.name,
-                    human_duration(open),
-                    h.xmin_age,
-                    h.detail
-                ),
-            )
-            .with_value(open.as_secs_f64().round(), Unit::Seconds)
-            .with_hint(holder_hint(h, target)),
-        );
-    }
-}
-
-fn index_checks(report: &mut Report, facts: &Facts, server: &Server) {
-    let since = server
-        .stats_reset
-        .map_or_else(|| "statistics began".to_owned(), |t| t.to_rfc3339());
-    let unused_bytes: u64 = facts.unused.iter().map(|i| i.bytes).sum();
-    report.checks.push(match facts.unused.first() {
-        Some(biggest) => Check::new(
-            "db:unused_indexes",
-            Status::Warning,
-            format!(
-                "{} indexes ({}) never scanned since {since}, largest {} on {}; primary-key, unique and constraint indexes left out",
-                facts.unused.len(),
-                human_bytes(unused_bytes),
-                biggest.qualified,
-                qualified(&biggest.schema, &biggest.table)
-            ),
-        )
-        .with_value(facts.unused.len() as f64, Unit::Count)
-        .with_hint(format!(
-            "make sure no replica or monthly job uses it, then DROP INDEX CONCURRENTLY {}",
-            biggest.qualified
-        )),
-        None => Check::new(
-            "db:unused_indexes",
-            Status::Ok,
-            format!("every index was scanned since {since}"),
-        )
-        .with_value(0.0, Unit::Count),
-    }
-    .because(UNUSED_INDEXES));
-    report.checks.push(match facts.invalid.first() {
-        Some(first) => Check::new(
-            "db:invalid_indexes",
-            Status::Warning,
-            format!(
-                "{} invalid indexes (written to, never used), e.g. {} on {}: left by a failed CREATE INDEX CONCURRENTLY or an interrupted REINDEX CONCURRENTLY",
-                facts.invalid.len(),
-                first.qualified,
-                qualified(&first.schema, &first.table)
-            ),
-        )
-        .with_value(facts.invalid.len() as f64, Unit::Count)
-        .with_hint(if first.qualified.contains("_ccnew") {
-            format!("DROP INDEX CONCURRENTLY {}", first.qualified)
-        } else {
-            format!(
-                "REINDEX INDEX CONCURRENTLY {} (or DROP INDEX CONCURRENTLY)",
-                first.qualified
-            )
-        }),
-        None => Check::new("db:invalid_indexes", Status::Ok, "no invalid index")
-            .with_value(0.0, Unit::Count),
-    }
-    .because(INVALID_INDEXES));
-}
-
-fn statement_check(report: &mut Report, facts: &Facts, thresholds: &Thresholds) {
-    let check = match &facts.statements {
-        Statements::NotInstalled => Check::new(
-            "db:slow_queries",
-            Status::Ok,
-            "pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements shows slow statements here)",
-        ),
-        Statements::Unavailable(why) => Check::new(
-            "db:slow_queries",
-            Status::Ok,
-            format!("pg_stat_statements is installed but cannot be read: {why}"),
-        ),
-        Statements::Top(list) => match list.iter().max_by_key(|s| s.mean) {
-            Some(slowest) => Check::measured(
-                "db:slow_queries",
-                slowest.mean.as_secs_f64(),
-                Unit::Seconds,
-                thresholds.slow_query,
-                format!(
-                    "slowest on average: {} per call over {} calls: {}",
-                    human_duration(slowest.mean),
-                    slowest.calls,
-                    slowest.query.chars().take(80).collect::<String>()
-                ),
-            )
-            .with_hint("EXPLAIN (ANALYZE, BUFFERS) that statement"),
-            None => Check::new(
-                "db:slow_queries",
-                Status::Ok,
-                "pg_stat_statements has no statements for this database yet",
-            ),
-        },
-    };
-    report
-        .checks
-        .push(check.because("slow statements hold connections and locks longer"));
 }
 
 fn time_cell(time: Option<chrono::DateTime<chrono::Utc>>) -> Cell {

@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
+use super::holder_text;
 use super::runner::{self, Stop};
 use super::vacuum::{Measure, Mode, TableOutcome, TableResult, verb};
 use super::vacuum_plan::{Planned, Settings};
-use super::{holder_hint, holder_text};
+use crate::judge::dbreport::cleanup::holder_hint;
 use crate::judge::vacuum::{Candidate, Reason};
 use crate::probe::pgstats::{Holder, Server};
 use crate::report::{Cell, Check, Column, Metric, Report, Section, Status, Unit};
@@ -171,7 +172,7 @@ pub fn run_report(
                             .with_value(after as f64, Unit::Count)
                             .with_hint(format!(
                                 "{}; then maint db vacuum{again} --table {word}",
-                                holder_hint(holder, &settings.target)
+                                holder_hint(holder, &settings.target.display)
                             ))
                         })
                     }

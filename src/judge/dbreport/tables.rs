@@ -47,6 +47,20 @@ fn vacuum_hint(again: &str, extra: &str, table: &Table) -> String {
     )
 }
 
+/// A finding a standby cannot judge: its statistics are its own, and
+/// VACUUM runs on its primary (`primary`, as a URL for the hint).
+pub fn on_standby(name: &str, primary: &str) -> Check {
+    Check::new(
+        name,
+        Status::Unknown,
+        "not judged on a standby: dead tuples, vacuum and analyze times are each server's own statistics, and a standby's do not reflect its primary's (which is where VACUUM runs)",
+    )
+    .with_hint(format!(
+        "maint db report --url {}",
+        crate::shell::word(primary)
+    ))
+}
+
 /// The table with the largest share of dead tuples (among those with
 /// enough of them to matter).
 pub fn dead_tuples(tables: &[Table], levels: Threshold, again: &str) -> Check {
