@@ -37,6 +37,12 @@ _maint() {
             maint,logs)
                 cmd="maint__subcmd__logs"
                 ;;
+            maint,notify)
+                cmd="maint__subcmd__notify"
+                ;;
+            maint,run)
+                cmd="maint__subcmd__run"
+                ;;
             maint__subcmd__backup,create)
                 cmd="maint__subcmd__backup__subcmd__create"
                 ;;
@@ -70,6 +76,9 @@ _maint() {
             maint__subcmd__logs,analyze)
                 cmd="maint__subcmd__logs__subcmd__analyze"
                 ;;
+            maint__subcmd__notify,test)
+                cmd="maint__subcmd__notify__subcmd__test"
+                ;;
             *)
                 ;;
         esac
@@ -77,7 +86,7 @@ _maint() {
 
     case "${cmd}" in
         maint)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version health diagnose certs db logs backup completions"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version health diagnose certs db logs backup run notify completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,7 +138,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version create list verify prune restore drill"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version create list verify prune restore drill"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,7 +190,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__create)
-            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,7 +281,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__drill)
-            opts="-q -v -h -V --dest --db --identity --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --db --identity --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,7 +359,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__list)
-            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +418,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__prune)
-            opts="-q -v -h -V --dest --keep-daily --keep-weekly --keep-monthly --keep-last --dry-run --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dest --keep-daily --keep-weekly --keep-monthly --keep-last --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -484,7 +493,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__restore)
-            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -562,7 +571,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__verify)
-            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,7 +645,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version check"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,7 +697,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs__subcmd__check)
-            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,7 +811,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__completions)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -854,7 +863,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version report vacuum prune"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version report vacuum prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,7 +915,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__prune)
-            opts="-q -v -h -V --url --table --column --older-than --batch --dry-run --vacuum --lock-timeout --max-duration --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --url --table --column --older-than --batch --dry-run --vacuum --lock-timeout --max-duration --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -986,7 +995,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__report)
-            opts="-q -v -h -V --url --top --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --url --top --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1046,7 +1055,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__vacuum)
-            opts="-j -q -v -h -V --url --dry-run --table --schema --exclude --jobs --analyze-only --full --yes --lock-timeout --statement-timeout --max-duration --dead-ratio --min-dead-tuples --config --format --output --quiet --verbose --color --help --version"
+            opts="-j -q -v -h -V --url --dry-run --table --schema --exclude --jobs --analyze-only --full --yes --lock-timeout --statement-timeout --max-duration --dead-ratio --min-dead-tuples --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,7 +1151,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__diagnose)
-            opts="-q -v -h -V --since --bundle --redact-hosts --deadline --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --since --bundle --redact-hosts --deadline --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,7 +1226,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__health)
-            opts="-q -v -h -V --list --only --skip --deadline --timeout --postgres --redis --http --threshold --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --list --only --skip --deadline --timeout --postgres --redis --http --threshold --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1301,7 +1310,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --help --version analyze"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version analyze"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1353,7 +1362,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs__subcmd__analyze)
-            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1398,6 +1407,162 @@ _maint() {
                     fi
                     return 0
                     ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__notify)
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__notify__subcmd__test)
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__run)
+            opts="-q -v -h -V --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then

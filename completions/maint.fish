@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_maint_global_optspecs
-    string join \n config= format= output= q/quiet v/verbose color= h/help V/version
+    string join \n config= format= output= q/quiet v/verbose color= notify no-notify h/help V/version
 end
 
 function __fish_maint_needs_command
@@ -36,6 +36,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_needs_command" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_needs_command" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_needs_command" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_needs_command" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_needs_command" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_needs_command" -f -a "health" -d 'Check local resources and the configured services, and give one verdict'
@@ -44,6 +46,8 @@ complete -c maint -n "__fish_maint_needs_command" -f -a "certs" -d 'Certificates
 complete -c maint -n "__fish_maint_needs_command" -f -a "db" -d 'PostgreSQL maintenance: report, vacuum what needs it, prune old rows'
 complete -c maint -n "__fish_maint_needs_command" -f -a "logs" -d 'Read log files: categories, time windows, message templates, alerts'
 complete -c maint -n "__fish_maint_needs_command" -f -a "backup" -d 'Verified, crash-safe .tar.gz backups of files and a PostgreSQL database'
+complete -c maint -n "__fish_maint_needs_command" -f -a "run" -d 'Run a maintenance routine from maint.toml: its steps in order, one report, one log entry'
+complete -c maint -n "__fish_maint_needs_command" -f -a "notify" -d 'Notification targets: the [[notify]] tables of maint.toml'
 complete -c maint -n "__fish_maint_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c maint -n "__fish_maint_using_subcommand health" -l only -d 'Run only checks with this name (`disk:/`), kind (`disk`) or glob (`http:*`); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand health" -l skip -d 'Do not run checks with this name, kind or glob; repeatable' -r
@@ -66,6 +70,8 @@ never\t''"
 complete -c maint -n "__fish_maint_using_subcommand health" -l list -d 'List the checks that would run, and run none'
 complete -c maint -n "__fish_maint_using_subcommand health" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand health" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand health" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand health" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand health" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l since -d 'How far back to look for out-of-memory kills and errors [default: 24h]' -r
@@ -84,6 +90,8 @@ never\t''"
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l redact-hosts -d 'In the bundle, replace host names and IP addresses with stable pseudonyms'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -98,6 +106,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -f -a "check" -d 'Check certificates: expiry, names, chains, keys and signatures'
@@ -123,6 +133,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -137,6 +149,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "report" -d 'Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and invalid indexes, what holds back cleanup, and slow statements (read-only)'
@@ -156,6 +170,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l url -d 'The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)' -r
@@ -184,6 +200,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l yes -d 'Confirm --full'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
@@ -207,6 +225,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l vacuum -d 'VACUUM (ANALYZE) the table afterwards'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -221,6 +241,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -f -a "analyze" -d 'Count categories of lines (errors, warnings, ...) in log files in one pass, in a time window, with their top message templates and peak hour'
@@ -245,6 +267,8 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcom
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l explain -d 'Show per file the detected format, the bytes read and why files were skipped'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -259,6 +283,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify prune restore drill" -f -a "create" -d 'Back up files and folders (and a PostgreSQL database) into one verified .tar.gz'
@@ -290,6 +316,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -305,6 +333,8 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l identity -d 'The age or SSH private key that opens encrypted archives (without it only their stored bytes are checked against the .sha256 sidecar)' -r -F
@@ -323,6 +353,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l quick -d 'On an object store: compare each archive\'s size and the server\'s checksum (ETag) with those it was written with, reading nothing'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -343,6 +375,8 @@ never\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dry-run -d 'Show each backup with the reason it stays or goes, and delete nothing'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l target -d 'The folder to restore into (the backup\'s root, to restore in place)' -r -f -a "(__fish_complete_directories)"
@@ -363,6 +397,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l dry-run -d 'Check the archive and list what would change; change nothing'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -380,8 +416,60 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand run" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand run" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand run" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand run" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand run" -l dry-run -d 'Show the steps and hooks that would run, with their budgets, and run nothing'
+complete -c maint -n "__fish_maint_using_subcommand run" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand run" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand run" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand run" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand run" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -f -a "test" -d 'Send a test message to every [[notify]] target and report how each delivery went'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
@@ -394,5 +482,7 @@ always\t''
 never\t''"
 complete -c maint -n "__fish_maint_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
 complete -c maint -n "__fish_maint_using_subcommand completions" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand completions" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand completions" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand completions" -s V -l version -d 'Print version'

@@ -284,3 +284,16 @@ fn backup_hooks_wrap_backup_create() {
     let archives = std::fs::read_dir(site.path("backups")).unwrap().count();
     assert_eq!(archives, 0);
 }
+
+#[test]
+fn the_example_routines_are_valid() {
+    // Every step of the annotated config parses as the command line it is.
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/maint.toml");
+    for routine in ["daily", "weekly", "monthly"] {
+        crate::support::maint()
+            .args(["--config", example, "run", routine, "--dry-run"])
+            .run()
+            .code(0)
+            .stdout_has(&format!("Routine {routine} (budget "));
+    }
+}
