@@ -52,12 +52,22 @@ impl Finished {
     }
 }
 
+/// Whether a child is stopped when maint is asked to stop, or left to its
+/// budget (a hook that restarts a service must run even then).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnInterrupt {
+    Stop,
+    Finish,
+}
+
 /// Runs `command` with `input` on its standard input (or none), and stops
-/// its process group when `budget` has passed.
+/// its process group when `budget` has passed (or, with
+/// [`OnInterrupt::Stop`], when maint is asked to stop).
 pub fn run(
     command: &mut Command,
     input: Option<&[u8]>,
     budget: Duration,
+    on_interrupt: OnInterrupt,
 ) -> std::io::Result<Finished> {
     let started = Instant::now();
     command
@@ -88,7 +98,8 @@ pub fn run(
             break status;
         }
         let now = Instant::now();
-        if killed_at.is_none() && (now >= deadline || crate::interrupt::requested()) {
+        let asked = on_interrupt == OnInterrupt::Stop && crate::interrupt::requested();
+        if killed_at.is_none() && (now >= deadline || asked) {
             timed_out = now >= deadline;
             interrupted = !timed_out;
             let _ = kill_process_group(group, Signal::TERM);
@@ -149,12 +160,16 @@ fn collect(receiver: &mpsc::Receiver<Vec<u8>>) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    // Finish, not Stop: another unit test raises the process-wide interrupt
+    // flag for a moment, and these test the budget alone.
+
     #[test]
     fn output_and_code_are_captured() {
         let done = run(
             Command::new("sh").args(["-c", "cat; echo out; echo err >&2; exit 3"]),
             Some(b"in\n"),
             Duration::from_secs(10),
+            OnInterrupt::Finish,
         )
         .unwrap();
         assert_eq!(done.code, Some(3));
@@ -169,6 +184,7 @@ mod tests {
             Command::new("sh").args(["-c", "sleep 600 & sleep 600"]),
             None,
             Duration::from_millis(200),
+            OnInterrupt::Finish,
         )
         .unwrap();
         assert!(done.timed_out);

@@ -104,39 +104,40 @@ impl Hooks {
             shell.env(key, value);
         }
         shell.env("MAINT_HOOK", when);
-        let (status, outcome, elapsed, output) = match crate::child::run(&mut shell, None, limit) {
-            Ok(done) => {
-                let mut output = String::from_utf8_lossy(&done.stdout).into_owned();
-                output.push_str(&String::from_utf8_lossy(&done.stderr));
-                let (status, outcome) = if done.timed_out {
-                    (
-                        Status::Critical,
-                        format!("timed out after {}", crate::units::compact_duration(limit)),
-                    )
-                } else if done.interrupted {
-                    (Status::Critical, "interrupted".to_owned())
-                } else if let Some(code) = done.code {
-                    let status = if code == 0 {
-                        Status::Ok
+        let (status, outcome, elapsed, output) =
+            match crate::child::run(&mut shell, None, limit, crate::child::OnInterrupt::Finish) {
+                Ok(done) => {
+                    let mut output = String::from_utf8_lossy(&done.stdout).into_owned();
+                    output.push_str(&String::from_utf8_lossy(&done.stderr));
+                    let (status, outcome) = if done.timed_out {
+                        (
+                            Status::Critical,
+                            format!("timed out after {}", crate::units::compact_duration(limit)),
+                        )
+                    } else if done.interrupted {
+                        (Status::Critical, "interrupted".to_owned())
+                    } else if let Some(code) = done.code {
+                        let status = if code == 0 {
+                            Status::Ok
+                        } else {
+                            Status::Critical
+                        };
+                        (status, format!("exit {code}"))
                     } else {
-                        Status::Critical
+                        (
+                            Status::Critical,
+                            format!("killed by signal {}", done.signal.unwrap_or(0)),
+                        )
                     };
-                    (status, format!("exit {code}"))
-                } else {
-                    (
-                        Status::Critical,
-                        format!("killed by signal {}", done.signal.unwrap_or(0)),
-                    )
-                };
-                (status, outcome, done.elapsed, tail(output.trim_end()))
-            }
-            Err(err) => (
-                Status::Critical,
-                format!("cannot start sh: {err}"),
-                Duration::ZERO,
-                String::new(),
-            ),
-        };
+                    (status, outcome, done.elapsed, tail(output.trim_end()))
+                }
+                Err(err) => (
+                    Status::Critical,
+                    format!("cannot start sh: {err}"),
+                    Duration::ZERO,
+                    String::new(),
+                ),
+            };
         HookRun {
             when,
             command: command.to_owned(),

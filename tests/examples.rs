@@ -80,8 +80,10 @@ fn every_example_command_line_parses() {
             }
         }
     }
+    // Three routines in cron, the routine and health units, the CI steps (the
+    // routines' own steps are checked by routines::the_example_routines_are_valid).
     assert!(
-        count >= 15,
+        count >= 10,
         "only {count} command lines found: is the extraction still right?"
     );
 }

@@ -284,3 +284,57 @@ fn backup_hooks_wrap_backup_create() {
     let archives = std::fs::read_dir(site.path("backups")).unwrap().count();
     assert_eq!(archives, 0);
 }
+
+#[test]
+fn the_example_routines_are_valid() {
+    // Every step of the annotated config parses as the command line it is.
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/maint.toml");
+    for routine in ["daily", "weekly", "monthly"] {
+        crate::support::maint()
+            .args(["--config", example, "run", routine, "--dry-run"])
+            .run()
+            .code(0)
+            .stdout_has(&format!("Routine {routine} (budget "));
+    }
+}
+
+#[test]
+fn a_stopped_routine_stops_its_step_and_still_reports_hooks_and_logs() {
+    let site = site(&format!(
+        "steps = [{{ run = \"{}\", timeout = \"60s\" }}, \"logs analyze ok.log\"]\n\
+         on_failure = \"sleep 1; touch failure.txt\"\n",
+        hung()
+    ));
+    let child = site
+        .command(&["--format", "json", "run", "daily"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(Duration::from_secs(20), || site
+        .read("routine.lock")
+        .contains("maint run daily")));
+    std::thread::sleep(Duration::from_millis(300));
+    // What systemd sends to stop a unit.
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["checks"][0]["message"],
+        "stopped: maint was asked to stop"
+    );
+    assert_eq!(
+        json["checks"][1]["message"],
+        "skipped: maint was asked to stop"
+    );
+    // The on_failure hook ran to its end although maint was asked to stop.
+    assert!(site.path("failure.txt").exists());
+    assert!(
+        site.read("maintenance.md")
+            .contains("## maint run daily: CRITICAL")
+    );
+}

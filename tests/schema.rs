@@ -152,3 +152,23 @@ fn the_schema_rejects_what_it_should() {
     json["schema_version"] = 2.into();
     assert!(!validator().is_valid(&json));
 }
+
+#[test]
+fn routines_and_notify_test_match_the_schema() {
+    let receiver =
+        crate::support::receiver::Receiver::start(crate::support::receiver::Answer::Status(200));
+    let site = crate::support::site::Site::new(&format!(
+        "[routine.daily]\nsteps = [\"logs analyze app.log\", \"logs analyze missing.log\"]\n\
+         before = \"echo ready\"\n\n[[notify]]\nwebhook = \"{}\"\non = [\"always\"]\n",
+        receiver.url("/hook")
+    ));
+    site.write("app.log", "hello\n");
+    for args in [
+        vec!["run", "daily"],
+        vec!["run", "daily", "--dry-run"],
+        vec!["notify", "test"],
+    ] {
+        let out = site.maint().json().args(&args).run_in(&site.path(""));
+        assert_valid(&args.join(" "), &out.json());
+    }
+}

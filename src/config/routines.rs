@@ -130,7 +130,7 @@ impl<'de> Deserialize<'de> for Step {
     }
 }
 
-/// Shell commands: one string, or a list run in order.
+/// One string or a list of them: shell commands run in order, or mail addresses.
 #[derive(Debug, Clone, Default)]
 pub struct Commands(pub Vec<String>);
 
@@ -145,9 +145,7 @@ impl<'de> Deserialize<'de> for Commands {
         match OneOrMany::deserialize(deserializer) {
             Ok(OneOrMany::One(one)) => Ok(Commands(vec![one])),
             Ok(OneOrMany::Many(many)) => Ok(Commands(many)),
-            Err(_) => Err(de::Error::custom(
-                "expected a shell command or a list of shell commands",
-            )),
+            Err(_) => Err(de::Error::custom("expected a string or a list of strings")),
         }
     }
 }

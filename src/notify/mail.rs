@@ -56,7 +56,12 @@ pub(super) fn sendmail(
     let mut command = Command::new(program);
     command.args(["-oi", "-f", from, "--"]).args(to);
     let mail = String::from_utf8_lossy(mail).replace("\r\n", "\n");
-    match crate::child::run(&mut command, Some(mail.as_bytes()), limit) {
+    match crate::child::run(
+        &mut command,
+        Some(mail.as_bytes()),
+        limit,
+        crate::child::OnInterrupt::Finish,
+    ) {
         Ok(done) if done.success() => Ok(()),
         Ok(done) if done.timed_out => Err(SendError::new(
             format!("{} did not finish in time", program.display()),

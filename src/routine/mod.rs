@@ -264,19 +264,20 @@ impl Plan {
             .args(["--format", "json", "--no-notify"])
             .args(&step.args)
             .env(PARENT_ENV, std::process::id().to_string());
-        let done = match crate::child::run(&mut command, None, budget) {
-            Ok(done) => done,
-            Err(err) => {
-                return Outcome {
-                    status: Status::Critical,
-                    message: format!("cannot start {}: {err}", self.exe.display()),
-                    hint: None,
-                    elapsed: None,
-                    findings: Vec::new(),
-                    failed: true,
-                };
-            }
-        };
+        let done =
+            match crate::child::run(&mut command, None, budget, crate::child::OnInterrupt::Stop) {
+                Ok(done) => done,
+                Err(err) => {
+                    return Outcome {
+                        status: Status::Critical,
+                        message: format!("cannot start {}: {err}", self.exe.display()),
+                        hint: None,
+                        elapsed: None,
+                        findings: Vec::new(),
+                        failed: true,
+                    };
+                }
+            };
         let findings = findings(&done.stdout);
         let worst = findings
             .iter()
