@@ -122,6 +122,7 @@ pub const COMMANDS: &[(&str, Kind)] = &[
     ("db report", Kind::Check),
     ("db vacuum", Kind::Action),
     ("db prune", Kind::Action),
+    ("db reindex", Kind::Action),
     ("redis report", Kind::Check),
     ("logs analyze", Kind::Check),
     ("backup create", Kind::Action),
@@ -156,6 +157,7 @@ impl Command {
             Command::Db(DbCommand::Report(_)) => "db report",
             Command::Db(DbCommand::Vacuum(_)) => "db vacuum",
             Command::Db(DbCommand::Prune(_)) => "db prune",
+            Command::Db(DbCommand::Reindex(_)) => "db reindex",
             Command::Redis(RedisCommand::Report(_)) => "redis report",
             Command::Logs(LogsCommand::Analyze(_)) => "logs analyze",
             Command::Backup(BackupCommand::Create(_)) => "backup create",
@@ -345,6 +347,8 @@ pub enum DbCommand {
     Vacuum(DbVacuumArgs),
     #[command(after_long_help = crate::help::after_help("db prune"))]
     Prune(DbPruneArgs),
+    #[command(after_long_help = crate::help::after_help("db reindex"))]
+    Reindex(DbReindexArgs),
 }
 
 /// Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and
@@ -524,6 +528,46 @@ pub struct RedisReportArgs {
     /// Time limit of the whole report [default: 10s]
     #[arg(long, value_name = "DUR")]
     pub timeout: Option<Span>,
+}
+
+/// Rebuild invalid and bloated B-tree indexes with REINDEX INDEX CONCURRENTLY, one at a time.
+///
+/// Without --index, the indexes rebuilt are the invalid ones and those whose
+/// estimated bloat (as `db report` estimates it, reliability good or rough)
+/// is --min-bloat or more, most bloated first; leftovers of an interrupted
+/// REINDEX CONCURRENTLY (`*_ccnew`, `*_ccold`, invalid) are dropped first.
+/// Each statement runs alone under lock_timeout and statement_timeout; reads
+/// and writes go on. A rebuild needs the index's size again in free space
+/// while it runs: maint checks the largest against the data directory's
+/// filesystem when it can see it, and refuses to start without room. A
+/// rebuild that fails or is interrupted (Ctrl-C) leaves an invalid
+/// `_ccnew` copy, which maint drops. Refused on a standby and before
+/// PostgreSQL 12.
+#[derive(Debug, Args)]
+pub struct DbReindexArgs {
+    /// The database (postgres://user@host:port/db; sslmode=require for TLS)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<PostgresUrl>,
+
+    /// Print the plan (each index, why, its size, the exact SQL) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Rebuild this index whatever its state (schema.index); repeatable
+    #[arg(long, value_name = "I")]
+    pub index: Vec<String>,
+
+    /// Rebuild indexes estimated at least PCT % free space [default: [postgres.report] index_bloat warn, 50]
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    pub min_bloat: Option<f64>,
+
+    /// Give up on an index whose lock is not granted within DUR [default: 5s]
+    #[arg(long, value_name = "DUR")]
+    pub lock_timeout: Option<Span>,
+
+    /// Give up on a rebuild still running after DUR [default: 1h]
+    #[arg(long, value_name = "DUR")]
+    pub statement_timeout: Option<Span>,
 }
 
 /// Read log files: categories, time windows, message templates, alerts.

@@ -123,6 +123,16 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "Delete them in batches of 5,000, then VACUUM (ANALYZE)",
             ),
         ],
+        "db reindex" => &[
+            (
+                "maint db reindex --dry-run",
+                "The invalid and bloated indexes, why, their size and the SQL; nothing changes",
+            ),
+            (
+                "maint db reindex --min-bloat 30 --lock-timeout 2s",
+                "Rebuild indexes a third empty or more, never waiting long for a lock",
+            ),
+        ],
         "redis" | "redis report" => &[
             (
                 "maint redis report --url redis://cache.internal:6379",

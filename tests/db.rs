@@ -794,6 +794,12 @@ fn a_standby_is_refused_with_a_clear_message() {
         "{lag}"
     );
     assert_eq!(section(&out, "standbys").len(), 1);
+    // Rebuilding indexes is the primary's work.
+    maint()
+        .args(["db", "reindex", "--url", &url])
+        .run()
+        .code(3)
+        .one_error_line("is a read-only standby (in recovery): REINDEX must run on the primary");
 }
 
 #[test]
@@ -1177,4 +1183,186 @@ fn a_server_frozen_mid_statement_is_given_up_soon_after_the_deadline() {
     // Not a timing benchmark: without the give-up it never returns at all.
     assert!(waited < Duration::from_secs(10), "took {waited:?}");
     assert!(wait_for(Duration::from_secs(10), || ours_running(&db) == 0));
+}
+
+#[test]
+fn reindex_rebuilds_bloated_and_invalid_indexes_and_drops_what_a_failed_rebuild_leaves() {
+    let db = Db::new(postgres::shared(), "reindex");
+    db.sql(
+        "CREATE TABLE public.big (id int PRIMARY KEY, v text, code int) WITH (autovacuum_enabled = false);
+         INSERT INTO public.big SELECT g, 'value ' || g, g % 100 FROM generate_series(1, 200000) g;
+         DELETE FROM public.big WHERE id % 10 <> 0;",
+    );
+    db.sql("VACUUM ANALYZE public.big");
+    // A failed CREATE INDEX CONCURRENTLY leaves an invalid index; rebuilding
+    // it fails the same way (duplicate codes) and leaves a `_ccnew` copy.
+    let mut client = db.client();
+    assert!(
+        client
+            .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY big_code ON public.big (code)")
+            .is_err()
+    );
+    // As an interrupted REINDEX CONCURRENTLY would leave.
+    assert!(
+        client
+            .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY big_pkey_ccnew ON public.big (code)")
+            .is_err()
+    );
+    let dry = maint()
+        .json()
+        .args(["db", "reindex", "--dry-run", "--url", &db.url])
+        .run();
+    dry.code(0);
+    let plan = section(&dry, "plan");
+    let sql: Vec<&str> = plan.iter().map(|r| r["sql"].as_str().unwrap()).collect();
+    assert_eq!(
+        sql,
+        [
+            "DROP INDEX CONCURRENTLY IF EXISTS public.big_pkey_ccnew",
+            "REINDEX INDEX CONCURRENTLY public.big_code",
+            "REINDEX INDEX CONCURRENTLY public.big_pkey",
+        ],
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        plan[2]["reasons"]
+            .as_str()
+            .unwrap()
+            .contains("reliability good")
+    );
+    let before = db.count("SELECT pg_relation_size('public.big_pkey')");
+
+    let run = maint()
+        .json()
+        .args(["db", "reindex", "--url", &db.url])
+        .run();
+    run.code(2);
+    let rows = section(&run, "indexes");
+    let result = |index: &str| {
+        rows.iter().find(|r| r["index"] == index).unwrap()["result"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(result("public.big_pkey_ccnew"), "done");
+    assert_eq!(result("public.big_code"), "failed");
+    assert_eq!(result("public.big_pkey"), "done");
+    assert!(db.count("SELECT pg_relation_size('public.big_pkey')") * 4 < before);
+    let summary = run.check("reindex")["message"].as_str().unwrap().to_owned();
+    assert!(
+        summary.contains("dropped what failed rebuilds left: public.big_code_ccnew"),
+        "{summary}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname LIKE '%ccnew%'"),
+        0
+    );
+    assert_eq!(run.check("reindex:public.big_code")["status"], "CRITICAL");
+}
+
+#[test]
+fn reindex_on_a_locked_table_is_skipped_after_the_lock_timeout() {
+    let db = Db::new(postgres::shared(), "reindexlock");
+    db.sql("CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t VALUES (1)");
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let out = maint()
+        .json()
+        .args([
+            "db",
+            "reindex",
+            "--index",
+            "public.t_pkey",
+            "--lock-timeout",
+            "1s",
+            "--url",
+            &db.url,
+        ])
+        .run();
+    out.code(1);
+    let rows = section(&out, "indexes");
+    assert_eq!(rows[0]["result"], "skipped");
+    assert!(
+        rows[0]["reasons"]
+            .as_str()
+            .unwrap()
+            .starts_with("locked by another session"),
+        "{rows:?}"
+    );
+    holder.batch_execute("COMMIT").unwrap();
+    // A name that is no index is refused before anything runs.
+    maint()
+        .args([
+            "db",
+            "reindex",
+            "--index",
+            "public.nothing",
+            "--url",
+            &db.url,
+        ])
+        .run()
+        .code(3)
+        .one_error_line("--index \"public.nothing\": no such index");
+}
+
+#[test]
+fn ctrl_c_mid_rebuild_cancels_it_and_drops_the_half_built_copy() {
+    let db = Db::new(postgres::shared(), "reindexcancel");
+    // An index whose every key costs 10 ms to compute: its rebuild takes 5 s.
+    db.sql(
+        "CREATE FUNCTION public.slow(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+           'BEGIN PERFORM pg_sleep(0.01); RETURN $1; END';
+         CREATE TABLE public.t (id int);
+         INSERT INTO public.t SELECT generate_series(1, 500);
+         CREATE INDEX t_slow ON public.t (public.slow(id));",
+    );
+    let child = maint()
+        .json()
+        .args([
+            "db",
+            "reindex",
+            "--index",
+            "public.t_slow",
+            "--url",
+            &db.url,
+        ])
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(20), || db.count(
+            "SELECT count(*) FROM pg_class WHERE relname = 't_slow_ccnew'"
+        ) == 1),
+        "the rebuild never started"
+    );
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let summary = json["checks"][0]["message"].as_str().unwrap();
+    assert!(
+        summary.contains("dropped what failed rebuilds left: public.t_slow_ccnew"),
+        "{summary}"
+    );
+    assert!(summary.contains("interrupted"), "{summary}");
+    assert_eq!(json["sections"]["indexes"][0]["result"], "cancelled");
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname LIKE 't_slow_cc%'"),
+        0
+    );
+    // The original index is untouched and valid.
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_index WHERE indexrelid = 'public.t_slow'::regclass AND indisvalid"),
+        1
+    );
 }

@@ -574,7 +574,7 @@ fn missing_arguments_and_subcommands_are_named() {
     );
     let out = maint().arg("db").run();
     out.code(3).one_error_line(
-        "maint: error: maint db needs a command: report, vacuum, prune; hint: usage: maint db [OPTIONS] <COMMAND>; see --help",
+        "maint: error: maint db needs a command: report, vacuum, prune, reindex; hint: usage: maint db [OPTIONS] <COMMAND>; see --help",
     );
 }
 

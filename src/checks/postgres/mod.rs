@@ -4,6 +4,7 @@
 //! with the server in time is told in `probe::postgres`.
 
 pub mod prune;
+pub mod reindex;
 pub mod report;
 mod report_catalog;
 pub mod runner;

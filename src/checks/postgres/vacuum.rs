@@ -172,7 +172,7 @@ fn skip_notice(notice: &DbError) -> Option<String> {
     }
 }
 
-fn classify(err: &postgres::Error, signal: &Signal, doing: &str) -> TableOutcome {
+pub(super) fn classify(err: &postgres::Error, signal: &Signal, doing: &str) -> TableOutcome {
     let Some(db) = err.as_db_error() else {
         return TableOutcome::Lost(format!("connection lost while {doing}: {err}"));
     };

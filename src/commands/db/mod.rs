@@ -4,6 +4,7 @@
 //! `checks::postgres`.
 
 pub mod prune;
+pub mod reindex;
 pub mod report;
 pub mod vacuum;
 
@@ -19,5 +20,6 @@ pub fn execute(command: &DbCommand, context: &Context) -> Outcome {
         DbCommand::Report(args) => report::execute(args, context),
         DbCommand::Vacuum(args) => vacuum::execute(args, context),
         DbCommand::Prune(args) => prune::execute(args, context),
+        DbCommand::Reindex(args) => reindex::execute(args, context),
     }
 }
