@@ -252,6 +252,8 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (the exit code still tells the result)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: timings in tables, and what maint is doing on standard error')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: timings in tables, and what maint is doing on standard error')
+            [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)')
+            [CompletionResult]::new('--no-notify', '--no-notify', [CompletionResultType]::ParameterName, 'Tell no [[notify]] target about this run')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

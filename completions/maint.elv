@@ -240,6 +240,8 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --quiet 'Print nothing but errors (the exit code still tells the result)'
             cand -v 'Say more: timings in tables, and what maint is doing on standard error'
             cand --verbose 'Say more: timings in tables, and what maint is doing on standard error'
+            cand --notify 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+            cand --no-notify 'Tell no [[notify]] target about this run'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

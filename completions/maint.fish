@@ -138,25 +138,26 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subco
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
 markdown\t'Markdown tables, for pasting into a ticket'"
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -l no-notify -d 'Tell no [[notify]] target about this run'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "report" -d 'Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and invalid indexes, what holds back cleanup, and slow statements (read-only)'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "vacuum" -d 'Choose the tables that need it, VACUUM (ANALYZE) them safely, report what changed'
-complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune" -f -a "prune" -d 'Delete rows older than a cutoff in small batches, the safe way to apply retention'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "report" -d 'Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and invalid indexes, what holds back cleanup, and slow statements (read-only)'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "vacuum" -d 'Choose the tables that need it, VACUUM (ANALYZE) them safely, report what changed'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "prune" -d 'Delete rows older than a cutoff in small batches, the safe way to apply retention'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "reindex" -d 'Rebuild invalid and bloated B-tree indexes with REINDEX INDEX CONCURRENTLY, one at a time'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l url -d 'The database to report on (postgres://user@host:port/db; sslmode=require for TLS)' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l top -d 'How many tables (largest and most in need of vacuum) to list [default: 20]' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -230,6 +231,28 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l no-notify -d 'Tell no [[notify]] target about this run'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l index -d 'Rebuild this index whatever its state (schema.index); repeatable' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l min-bloat -d 'Rebuild indexes estimated at least PCT % free space [default: [postgres.report] index_bloat warn, 50]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l lock-timeout -d 'Give up on an index whose lock is not granted within DUR [default: 5s]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l statement-timeout -d 'Give up on a rebuild still running after DUR [default: 1h]' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l dry-run -d 'Print the plan (each index, why, its size, the exact SQL) and change nothing'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
