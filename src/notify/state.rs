@@ -48,8 +48,18 @@ pub fn previous(file: &Path, command: &str) -> Option<u8> {
     read(file).commands.get(command).map(|last| last.exit_code)
 }
 
-/// Records `code` as the last run of `command`.
+/// Records `code` as the last run of `command`. Two commands that finish
+/// at once take turns (an flock on a file beside it), so neither record is
+/// lost; the lock goes with the process, killed or not.
 pub fn record(file: &Path, command: &str, code: u8) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let guard = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(file.with_extension("lock"))?;
+    rustix::fs::flock(&guard, rustix::fs::FlockOperation::LockExclusive)?;
     let mut runs = read(file);
     runs.commands.insert(
         command.to_owned(),
@@ -83,5 +93,20 @@ mod tests {
         super::record(&file, "run daily", 0).unwrap();
         assert_eq!(super::previous(&file, "run daily"), Some(0));
         assert_eq!(super::previous(&file, "health"), Some(0));
+    }
+
+    #[test]
+    fn commands_finishing_at_once_all_keep_their_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = super::path_in(dir.path());
+        std::thread::scope(|scope| {
+            for n in 0..8u8 {
+                let file = &file;
+                scope.spawn(move || super::record(file, &format!("command {n}"), n).unwrap());
+            }
+        });
+        for n in 0..8u8 {
+            assert_eq!(super::previous(&file, &format!("command {n}")), Some(n));
+        }
     }
 }
