@@ -63,6 +63,15 @@ impl Db {
         ))
     }
 
+    /// An invalid index, as a failed CREATE INDEX CONCURRENTLY leaves one
+    /// (`sql` creates a unique index over duplicates).
+    fn invalid_index(&self, sql: &str) {
+        assert!(
+            self.client().batch_execute(sql).is_err(),
+            "{sql} succeeded: no invalid index"
+        );
+    }
+
     /// Statistics reach the shared counters when a session ends or idles:
     /// wait until the bloat just made is visible.
     fn wait_dead(&self, table: &str, at_least: i64) {
@@ -581,12 +590,7 @@ fn the_report_finds_bloat_unused_and_invalid_indexes_and_old_transactions() {
     db.wait_dead("public.bloated", 10_000);
     db.sql("CREATE INDEX never_used ON public.bloated (v)");
     db.sql("CREATE TABLE dup (k int); INSERT INTO dup VALUES (1), (1);");
-    let mut client = db.client();
-    assert!(
-        client
-            .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY dup_k ON dup (k)")
-            .is_err()
-    );
+    db.invalid_index("CREATE UNIQUE INDEX CONCURRENTLY dup_k ON dup (k)");
     let mut old = db.client();
     old.batch_execute("BEGIN; SELECT txid_current()").unwrap();
 
@@ -1196,18 +1200,9 @@ fn reindex_rebuilds_bloated_and_invalid_indexes_and_drops_what_a_failed_rebuild_
     db.sql("VACUUM ANALYZE public.big");
     // A failed CREATE INDEX CONCURRENTLY leaves an invalid index; rebuilding
     // it fails the same way (duplicate codes) and leaves a `_ccnew` copy.
-    let mut client = db.client();
-    assert!(
-        client
-            .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY big_code ON public.big (code)")
-            .is_err()
-    );
+    db.invalid_index("CREATE UNIQUE INDEX CONCURRENTLY big_code ON public.big (code)");
     // As an interrupted REINDEX CONCURRENTLY would leave.
-    assert!(
-        client
-            .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY big_pkey_ccnew ON public.big (code)")
-            .is_err()
-    );
+    db.invalid_index("CREATE UNIQUE INDEX CONCURRENTLY big_pkey_ccnew ON public.big (code)");
     let dry = maint()
         .json()
         .args(["db", "reindex", "--dry-run", "--url", &db.url])
