@@ -322,7 +322,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
         'maint;logs;analyze' {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines from this time on: 24h (ago), 2026-11-20, 2026-11-20T06:00:00Z, today, yesterday')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only lines before this time (same forms as --since)')
-            [CompletionResult]::new('--pattern', '--pattern', [CompletionResultType]::ParameterName, 'Another category, or a new regex for a default one (LC_ALL=C grep -E syntax); repeatable')
+            [CompletionResult]::new('--pattern', '--pattern', [CompletionResultType]::ParameterName, 'Another category, or a new regex for a default one (LC_ALL=C grep -E syntax; refused where maint would read it otherwise: back-references, `{,n}`, a leading `*`, and `+?`, `*?`, `??` or `}?`, which grep reads as an optional repetition); repeatable')
             [CompletionResult]::new('--threshold', '--threshold', [CompletionResultType]::ParameterName, 'Alert level: CATEGORY>WARN[,CRIT] lines in the window, or per period with /DUR (errors>50/1h: more than 50 in any hour); repeatable [default: errors>100]')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Message templates shown per category [default: 5]')
             [CompletionResult]::new('--bucket', '--bucket', [CompletionResultType]::ParameterName, 'Histogram bucket width [default: 1h]')

@@ -603,7 +603,10 @@ pub struct LogsAnalyzeArgs {
     #[arg(long, value_name = "T")]
     pub until: Option<TimeSpec>,
 
-    /// Another category, or a new regex for a default one (LC_ALL=C grep -E syntax); repeatable
+    /// Another category, or a new regex for a default one (LC_ALL=C grep -E
+    /// syntax; refused where maint would read it otherwise: back-references,
+    /// `{,n}`, a leading `*`, and `+?`, `*?`, `??` or `}?`, which grep reads
+    /// as an optional repetition); repeatable
     #[arg(long, value_name = "NAME=REGEX")]
     pub pattern: Vec<String>,
 

@@ -34,7 +34,21 @@ pub enum PatternError {
 
 /// Compiles a pattern the way grep reads it under `LC_ALL=C`: bytes, not
 /// characters (`.` matches any byte but newline, invalid UTF-8 included).
+///
+/// Where the two dialects read the same text differently, the pattern is
+/// refused rather than counted differently: `a+?` is a lazy `a+` here but
+/// "`a+`, optionally" (every line) to grep -E. What the regex crate cannot
+/// do at all (back-references, `{,n}`, a leading `*`) it refuses itself.
 pub fn compile(pattern: &str) -> Result<Regex, PatternError> {
+    if let Some(at) = lazy_quantifier(pattern) {
+        return Err(PatternError::Regex {
+            pattern: pattern.to_owned(),
+            message: format!(
+                "`{q}?` at byte {at} is a lazy `{q}` here but an optional repetition in grep -E; group it as grep reads it: (X{q})?",
+                q = &pattern[at - 1..at]
+            ),
+        });
+    }
     RegexBuilder::new(pattern)
         .unicode(false)
         .build()
@@ -50,6 +64,45 @@ pub fn compile(pattern: &str) -> Result<Regex, PatternError> {
                 .trim_start_matches("error: ")
                 .to_owned(),
         })
+}
+
+/// Where a `?` follows a repetition (`*`, `+`, `?`, `}`) outside a
+/// bracket expression: the byte offset of that `?`.
+fn lazy_quantifier(pattern: &str) -> Option<usize> {
+    let bytes = pattern.as_bytes();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                // `[]...]` and `[^]...]`: the first `]` is a member.
+                if bytes.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b'[' if bytes.get(i + 1) == Some(&b':') => {
+                // `[:alpha:]` inside a class.
+                if let Some(end) = pattern[i + 2..].find(":]") {
+                    i += end + 3;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'?' if !in_class && i > 0 && matches!(bytes[i - 1], b'*' | b'+' | b'?' | b'}') => {
+                let escaped = i >= 2 && bytes[i - 2] == b'\\';
+                if !escaped {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 pub fn check_name(name: &str) -> Result<(), PatternError> {
@@ -223,6 +276,21 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_grep_reads_otherwise_is_refused() {
+        for pattern in ["a+?", "x*?y", "(ab){2}?", "a??"] {
+            let err = compile(pattern).unwrap_err().to_string();
+            assert!(err.contains("lazy"), "{pattern}: {err}");
+        }
+        for pattern in ["a?", r"\??", "[+?]", "[]?]x", "[[:digit:]]+", "a+ ?", r"a\+?"] {
+            assert!(compile(pattern).is_ok(), "{pattern}");
+        }
+        for (pattern, why) in [("(a)\\1", "backreferences"), ("a{,3}", "decimal"), ("*x", "missing")] {
+            let err = compile(pattern).unwrap_err().to_string();
+            assert!(err.contains(why), "{pattern}: {err}");
+        }
+    }
 
     fn defaults() -> Matcher {
         Matcher::defaults()
