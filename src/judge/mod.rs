@@ -8,6 +8,7 @@ pub mod certs;
 pub mod dbreport;
 pub mod diagnose;
 pub mod network;
+pub mod plugin;
 pub mod postgres;
 pub mod redis;
 pub mod system;
