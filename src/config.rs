@@ -255,6 +255,8 @@ pub struct HealthConfig {
     pub process: Vec<ProcessConfig>,
     pub http: Vec<HttpConfig>,
     pub tcp: Vec<TcpConfig>,
+    /// Nagios/monitoring-plugins commands run as checks (`command:NAME`).
+    pub command: Vec<CommandConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -305,6 +307,17 @@ impl StatusCodes {
             StatusCodes::Many(codes) => codes.clone(),
         }
     }
+}
+
+/// `[[health.command]]`: a monitoring plugin; exit 0-3 is its status, its
+/// first line the message, its performance data the values.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandConfig {
+    pub name: String,
+    /// The program and its arguments, run without a shell.
+    pub command: Spanned<Vec<String>>,
+    pub timeout: Option<Span>,
 }
 
 #[derive(Debug, Deserialize)]

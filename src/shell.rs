@@ -15,6 +15,14 @@ pub fn word(text: &str) -> String {
     }
 }
 
+/// An argument list as a command line to paste: each argument one word.
+pub fn words(args: &[String]) -> String {
+    args.iter()
+        .map(|arg| word(arg))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The flag that names the server the user chose on the command line, for
 /// hints: ` --url 'postgres://app:***@db/app'`, so that the command an
 /// operator pastes reaches the same server and not the default one. A

@@ -24,6 +24,7 @@ mod examples;
 mod faults;
 mod generated;
 mod health;
+mod health_commands;
 mod health_postgres;
 mod health_redis;
 mod health_services;

@@ -107,6 +107,11 @@ enum Spec {
         address: String,
         timeout: Duration,
     },
+    Command {
+        name: String,
+        argv: Vec<String>,
+        timeout: Duration,
+    },
     Postgres {
         target: postgres::Target,
         /// The whole exchange: connect, TLS, login and the queries.
@@ -322,6 +327,28 @@ impl Settings {
                 Spec::Tcp {
                     name,
                     address: entry.address.0.clone(),
+                    timeout,
+                },
+            ));
+        }
+
+        for (index, entry) in health.command.iter().enumerate() {
+            if entry.command.get_ref().is_empty() {
+                bail!(loaded.invalid(
+                    &format!("health.command[{index}].command"),
+                    &entry.command,
+                    "give the program and its arguments, e.g. [\"/usr/lib/nagios/plugins/check_load\", \"-w\", \"5\", \"-c\", \"10\"]"
+                ));
+            }
+            let timeout = entry.timeout.map_or(default_timeout, Duration::from);
+            probes.push(Probe::new(
+                "command",
+                &crate::shell::words(entry.command.get_ref()),
+                timeout + GRACE,
+                vec![format!("command:{}", entry.name)],
+                Spec::Command {
+                    name: entry.name.clone(),
+                    argv: entry.command.get_ref().clone(),
                     timeout,
                 },
             ));
@@ -808,6 +835,16 @@ impl Spec {
                 &name,
                 &address,
                 tcp::connect(&address, timeout),
+            )]
+            .into(),
+            Spec::Command {
+                name,
+                argv,
+                timeout,
+            } => vec![judge::plugin::command(
+                &name,
+                &crate::shell::words(&argv),
+                &crate::probe::plugin::run(&argv, timeout),
             )]
             .into(),
             Spec::Postgres {

@@ -9,6 +9,7 @@ pub mod dbreport;
 pub mod diagnose;
 pub mod logs;
 pub mod network;
+pub mod plugin;
 pub mod postgres;
 pub mod redis;
 pub mod system;

@@ -10,6 +10,7 @@ pub mod mounts;
 pub mod pgcatalog;
 pub mod pgname;
 pub mod pgstats;
+pub mod plugin;
 pub mod postgres;
 pub mod process;
 pub mod redis;
