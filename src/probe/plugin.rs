@@ -2,13 +2,8 @@
 //! code, its first line and its performance data, under a time limit after
 //! which it is killed with everything it started.
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Bytes of output read: plugins print a line or a few.
-const MAX_OUTPUT: u64 = 64 * 1024;
+use std::process::Command;
+use std::time::Duration;
 
 /// What a plugin said.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,51 +36,29 @@ pub enum PluginError {
 }
 
 /// Runs `argv` (no shell) with stdin closed, in a process group of its own
-/// that is killed whole at `timeout`.
+/// that is stopped whole at `timeout` (see [`crate::child`]).
 pub fn run(argv: &[String], timeout: Duration) -> Result<PluginOutput, PluginError> {
-    let started = Instant::now();
     let (program, args) = argv.split_first().expect("a command has a program");
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .map_err(|source| PluginError::Spawn {
-            program: program.clone(),
-            source,
-        })?;
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    // Read as it comes, so a chatty plugin never blocks on a full pipe.
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = (&mut stdout).take(MAX_OUTPUT).read_to_end(&mut bytes);
-        bytes
-    });
-    let status = loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            break status;
-        }
-        if started.elapsed() >= timeout {
-            if let Some(group) = i32::try_from(child.id())
-                .ok()
-                .and_then(rustix::process::Pid::from_raw)
-            {
-                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-            }
-            let _ = child.wait();
-            return Err(PluginError::Timeout(timeout));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let bytes = reader.join().unwrap_or_default();
-    let (text, perfdata) = parse(&String::from_utf8_lossy(&bytes));
+    let done = crate::child::run(
+        Command::new(program).args(args),
+        None,
+        timeout,
+        crate::child::OnInterrupt::Stop,
+    )
+    .map_err(|source| PluginError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
+    if done.timed_out {
+        return Err(PluginError::Timeout(timeout));
+    }
+    // Plugins print a line or a few: only the first is read.
+    let (text, perfdata) = parse(&String::from_utf8_lossy(&done.stdout));
     Ok(PluginOutput {
-        code: status.code(),
+        code: done.code,
         text,
         perfdata,
-        elapsed: started.elapsed(),
+        elapsed: done.elapsed,
     })
 }
 
