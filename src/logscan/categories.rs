@@ -283,10 +283,22 @@ mod tests {
             let err = compile(pattern).unwrap_err().to_string();
             assert!(err.contains("lazy"), "{pattern}: {err}");
         }
-        for pattern in ["a?", r"\??", "[+?]", "[]?]x", "[[:digit:]]+", "a+ ?", r"a\+?"] {
+        for pattern in [
+            "a?",
+            r"\??",
+            "[+?]",
+            "[]?]x",
+            "[[:digit:]]+",
+            "a+ ?",
+            r"a\+?",
+        ] {
             assert!(compile(pattern).is_ok(), "{pattern}");
         }
-        for (pattern, why) in [("(a)\\1", "backreferences"), ("a{,3}", "decimal"), ("*x", "missing")] {
+        for (pattern, why) in [
+            ("(a)\\1", "backreferences"),
+            ("a{,3}", "decimal"),
+            ("*x", "missing"),
+        ] {
             let err = compile(pattern).unwrap_err().to_string();
             assert!(err.contains(why), "{pattern}: {err}");
         }
