@@ -38,7 +38,7 @@ base=$(basename "$tree")
 clean="rm -rf $work/store/bench/* $work/store/bench/.maint* $work/dest/* $work/dest/.maint*"
 
 echo "## backup create to S3, $(du -sh "$tree" | cut -f1) in $(find "$tree" -type f | wc -l) files (machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-hyperfine --style basic --runs "$runs" --export-markdown "$work/create.md" --prepare "$clean" \
+hyperfine --style basic --warmup 1 --runs "$runs" --export-markdown "$work/create.md" --prepare "$clean" \
   -n "maint backup create --dest DIR" "$maint backup create --source $tree --dest $work/dest --name bench" \
   -n "maint backup create --dest s3://" "$maint backup create --source $tree --dest s3://bench/host --name bench" \
   -n "maint backup create --dest s3:// --recipient" "$maint backup create --source $tree --dest s3://bench/host --name bench --recipient $recipient" \
