@@ -829,7 +829,8 @@ impl<'de> Deserialize<'de> for Pattern {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Loaded, String> {
+    /// A maint.toml read as if from /etc/maint; its error as text.
+    pub(super) fn parse(text: &str) -> Result<Loaded, String> {
         Loaded::parse(Path::new("/etc/maint/maint.toml"), text.to_owned())
             .map_err(|e| e.to_string())
     }

@@ -341,12 +341,7 @@ pub type NotifyTables = Vec<Spanned<NotifyConfig>>;
 mod tests {
     use std::path::Path;
 
-    fn parse(text: &str) -> Result<Loaded, String> {
-        Loaded::parse(Path::new("/etc/maint/maint.toml"), text.to_owned())
-            .map_err(|e| e.to_string())
-    }
-
-    use super::*;
+    use super::super::tests::parse;
 
     #[test]
     fn routines_read_steps_as_lines_or_tables() {

@@ -14,20 +14,9 @@ pub(super) fn post(
     body: &[u8],
     limit: Duration,
 ) -> Result<(), SendError> {
-    let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-        .build();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(limit))
-        .http_status_as_error(false)
-        .user_agent(concat!("maint/", env!("CARGO_PKG_VERSION")))
-        .tls_config(tls)
-        .build()
-        .into();
-    let host = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_default();
+    // ureq's default: a receiver may redirect a few times.
+    let agent = crate::probe::http::agent(limit, 10);
+    let host = crate::probe::http::host_of(url);
     let mut request = agent.post(url).header("Content-Type", content_type);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());

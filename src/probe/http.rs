@@ -46,6 +46,30 @@ pub enum HttpError {
     Other(String),
 }
 
+/// maint's HTTP client: the system's roots, a status is an answer (not an
+/// error), one deadline for the whole exchange, at most `redirects` followed.
+pub fn agent(timeout: Duration, redirects: u32) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(redirects)
+        .user_agent(concat!("maint/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .build()
+        .into()
+}
+
+/// The host part of `url`, for messages ("" when it has none).
+pub fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// GETs `url`; with `search`, looks for its text in the body, reading at
 /// most its limit of bytes.
 pub fn get(
@@ -53,22 +77,9 @@ pub fn get(
     timeout: Duration,
     search: Option<(&[u8], u64)>,
 ) -> Result<Response, HttpError> {
-    let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-        .build();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        // A health endpoint that redirects is reported as the redirect it is.
-        .max_redirects(0)
-        .user_agent(concat!("maint/", env!("CARGO_PKG_VERSION")))
-        .tls_config(tls)
-        .build()
-        .into();
-    let host = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_default();
+    // A health endpoint that redirects is reported as the redirect it is.
+    let agent = agent(timeout, 0);
+    let host = host_of(url);
     let started = Instant::now();
     let mut response = agent
         .get(url)
