@@ -442,10 +442,13 @@ fn templates_histogram_and_peak() {
     let json = out.json();
     let templates = json["sections"]["templates"].as_array().unwrap();
     assert_eq!(templates.len(), 1, "--top 1: {templates:?}");
+    // The header is not part of the template: it is shown beside it.
     assert_eq!(
         templates[0]["template"],
-        "ERROR [api] failed to connect to redis at <IP> (attempt <NUM>)"
+        "failed to connect to redis at <IP> (attempt <NUM>)"
     );
+    assert_eq!(templates[0]["level"], "ERROR");
+    assert_eq!(templates[0]["component"], "api");
     assert_eq!(templates[0]["count"], 30);
     assert!(
         templates[0]["example"]

@@ -409,6 +409,11 @@ pub fn build_report(
         .extend(scan.files.iter().filter_map(judge::file));
 
     // Top templates per category.
+    let optional_text = |text: Option<&[u8]>| {
+        text.map_or(Cell::Empty, |t| {
+            Cell::Text(String::from_utf8_lossy(t).into_owned())
+        })
+    };
     let mut rows = Vec::new();
     for (index, category) in categories.iter().enumerate() {
         for template in scan.top(index, settings.top) {
@@ -420,6 +425,8 @@ pub fn build_report(
                 Cell::Text(category.name.clone()),
                 Cell::Integer(template.counts[index] as i64),
                 Cell::Text(template.text()),
+                optional_text(template.level.as_deref()),
+                optional_text(template.component.as_deref()),
                 time(template.first_seen),
                 time(template.last_seen),
                 Cell::Text(String::from_utf8_lossy(&template.example).into_owned()),
@@ -434,6 +441,8 @@ pub fn build_report(
                 Column::new("category", "CATEGORY"),
                 Column::new("count", "COUNT"),
                 Column::new("template", "TEMPLATE"),
+                Column::new("level", "LEVEL"),
+                Column::new("component", "COMPONENT"),
                 Column::new("first_seen", "FIRST SEEN"),
                 Column::new("last_seen", "LAST SEEN"),
                 Column::new("example", "EXAMPLE"),

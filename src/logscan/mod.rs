@@ -15,6 +15,7 @@
 //! template table (capped), whatever the size of the input.
 
 pub mod categories;
+pub mod header;
 pub mod input;
 mod scan;
 pub mod state;
@@ -104,8 +105,7 @@ impl Scan {
         let mut ranked: Vec<&templates::Template> = self
             .tally
             .templates
-            .templates()
-            .iter()
+            .live()
             .filter(|t| t.counts[index] > 0)
             .collect();
         ranked.sort_by_key(|t| std::cmp::Reverse(t.counts[index]));

@@ -9,6 +9,7 @@
 use std::io::Read;
 
 use super::categories::Matcher;
+use super::header;
 use super::templates::{FastMap, Templates};
 use super::timestamps::Parser;
 use super::window::{self, Window};
@@ -188,7 +189,6 @@ pub(super) struct Worker<'a> {
     since_done: bool,
     /// The window's end has been reached: the rest is ignored.
     pub stopped: bool,
-    scratch: Vec<u8>,
     /// Judge every line by its own time, with no shortcut that takes the
     /// text to be in time order (for files where it is not).
     exact: bool,
@@ -215,7 +215,6 @@ impl<'a> Worker<'a> {
             seen_dated: mid_file,
             since_done: false,
             stopped: false,
-            scratch: Vec::new(),
             exact: false,
             latest: None,
             disorder: None,
@@ -366,7 +365,6 @@ impl<'a> Worker<'a> {
         let mut known: (isize, Option<i64>) = (-1, self.carry_time);
         let matcher = &self.matcher;
         let tally = &mut self.tally;
-        let scratch = &mut self.scratch;
         let window = self.setup.window;
         let disorder = &mut self.disorder;
         matcher.for_each_match(text, |start, end, mask| {
@@ -394,8 +392,8 @@ impl<'a> Worker<'a> {
                     histogram.add(time, mask);
                 }
             }
-            let message = without(line, span, scratch);
-            tally.templates.add(message, line, mask, time);
+            let (head_fields, message) = header::split(line, span);
+            tally.templates.add(message, head_fields, line, mask, time);
         });
         self.carry_time = time_before(text, text.len(), known, parser);
         if let Some(last) = self.carry_time {
@@ -424,9 +422,9 @@ impl<'a> Worker<'a> {
             }
             if in_window {
                 tally.count(mask);
-                tally
-                    .templates
-                    .add(&text[start..end], &text[start..end], mask, None);
+                let line = &text[start..end];
+                let (head_fields, message) = header::split(line, 0..0);
+                tally.templates.add(message, head_fields, line, mask, None);
             }
         });
     }
@@ -458,7 +456,10 @@ impl<'a> Worker<'a> {
                 self.tally.lines += 1;
                 self.tally.count(mask);
                 if mask != 0 {
-                    self.tally.templates.add(head, head, mask, None);
+                    let (head_fields, message) = header::split(head, 0..0);
+                    self.tally
+                        .templates
+                        .add(message, head_fields, head, mask, None);
                 }
             }
             return;
@@ -480,8 +481,10 @@ impl<'a> Worker<'a> {
                 histogram.add(time, mask);
             }
             let span = stamp.map_or(0..0, |s| s.span);
-            let message = without(head, span, &mut self.scratch);
-            self.tally.templates.add(message, head, mask, Some(time));
+            let (head_fields, message) = header::split(head, span);
+            self.tally
+                .templates
+                .add(message, head_fields, head, mask, Some(time));
         }
     }
 
@@ -500,19 +503,6 @@ pub(super) fn went_back(later: i64, earlier: i64) -> String {
 }
 
 /// A line without its timestamp, for templating.
-fn without<'t>(line: &'t [u8], span: std::ops::Range<usize>, scratch: &'t mut Vec<u8>) -> &'t [u8] {
-    if span.is_empty() {
-        line
-    } else if span.start == 0 {
-        &line[span.end.min(line.len())..]
-    } else {
-        scratch.clear();
-        scratch.extend_from_slice(&line[..span.start]);
-        scratch.extend_from_slice(&line[span.end.min(line.len())..]);
-        scratch
-    }
-}
-
 /// The time of the nearest dated line ending before `pos`, looking back no
 /// further than `known`: a line start whose time is known (-1: the time
 /// before the text).

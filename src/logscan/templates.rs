@@ -1,16 +1,26 @@
 //! Message templates: lines are grouped by masking their variable parts
-//! (numbers, hex ids, IPs, UUIDs, paths, quoted values) and then clustering
+//! (numbers, hex ids, IPs, host:port, UUIDs, paths, times, dates, the
+//! values of key=value) and then clustering
 //! the masked token sequences with a Drain-style fixed-depth tree (He et
 //! al., "Drain: An Online Log Parsing Approach with Fixed Depth Tree", 2017):
 //! the tree is keyed by token count and first token; within a leaf a line
 //! joins the most similar template if at least half its tokens agree, and
 //! the tokens that differ become `<*>`.
 //!
+//! Drain alone merges messages that differ in one word ("VM Started" and
+//! "VM Paused", "Failed password" and "Failed none"): half the tokens agree.
+//! So a position where only a few plain words (no digits, nothing masked)
+//! have been seen keeps them apart, each word its own template; past
+//! [`FEW_WORDS`] different words, or at the first value that is not a plain
+//! word, the position is a variable and those templates are merged back.
+//!
 //! Most lines repeat a masked form seen before, so a cache from masked line
 //! to template skips the tree for them.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use super::header::Header;
 
 /// Past this many templates, new ones are pooled into one, keeping memory bounded.
 const MAX_TEMPLATES: usize = 5_000;
@@ -24,7 +34,12 @@ pub const MAX_EXAMPLE: usize = 512;
 /// A line joins a template when at least this share of its tokens agree.
 const SIMILARITY: f64 = 0.5;
 
+/// A position with at most this many different plain words tells templates apart.
+const FEW_WORDS: usize = 3;
+
 const WILDCARD: &[u8] = b"<*>";
+/// Ends a template or example that was cut short.
+const CUT: &[u8] = b"[cut]";
 const OTHER: &[u8] = b"<other messages: too many templates>";
 
 /// A fast non-cryptographic hasher for the caches (keys are log text, not attacker-chosen secrets).
@@ -61,6 +76,9 @@ pub struct Template {
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     pub example: Vec<u8>,
+    /// The level and component of the header of its first line.
+    pub level: Option<Vec<u8>>,
+    pub component: Option<Vec<u8>>,
 }
 
 impl Template {
@@ -86,7 +104,11 @@ impl Template {
 pub struct Templates {
     categories: usize,
     templates: Vec<Template>,
-    /// (token count, first token) -> templates in that leaf.
+    /// Where each template's lines went when it was merged into another
+    /// (itself when it was not).
+    merged_into: Vec<u32>,
+    clusters: Vec<Cluster>,
+    /// (token count, first token) -> clusters in that leaf.
     tree: FastMap<(usize, Vec<u8>), Vec<u32>>,
     cache: FastMap<Box<[u8]>, u32>,
     /// Lines that differ only in their digits share a template: a hash of
@@ -96,11 +118,86 @@ pub struct Templates {
     masked: Vec<u8>,
 }
 
+/// A Drain template: the token sequence its lines share, `<*>` where they
+/// differ, and the templates it is shown as.
+#[derive(Debug, Clone)]
+struct Cluster {
+    tokens: Vec<Vec<u8>>,
+    words: Vec<Words>,
+    /// The templates of this cluster, by the tokens they show.
+    variants: FastMap<Vec<Vec<u8>>, u32>,
+}
+
+/// What has been seen at one position of a cluster.
+#[derive(Debug, Clone)]
+enum Words {
+    /// One value, the cluster's token.
+    Constant,
+    /// A few plain words: each its own template.
+    Few(Vec<Vec<u8>>),
+    /// Anything: `<*>` in every template.
+    Variable,
+}
+
+impl Cluster {
+    /// Takes in a line's tokens; returns the positions that have just become variables.
+    fn absorb(&mut self, tokens: &[&[u8]]) -> Vec<usize> {
+        let mut variables = Vec::new();
+        for (p, (token, words)) in self.tokens.iter_mut().zip(&mut self.words).enumerate() {
+            let value = tokens[p];
+            match words {
+                Words::Constant if token.as_slice() == value => {}
+                Words::Constant => {
+                    *words = if is_plain_word(token) && is_plain_word(value) {
+                        Words::Few(vec![std::mem::take(token), value.to_vec()])
+                    } else {
+                        variables.push(p);
+                        Words::Variable
+                    };
+                    *token = WILDCARD.to_vec();
+                }
+                Words::Few(seen) => {
+                    if !seen.iter().any(|w| w.as_slice() == value) {
+                        if is_plain_word(value) && seen.len() < FEW_WORDS {
+                            seen.push(value.to_vec());
+                        } else {
+                            variables.push(p);
+                            *words = Words::Variable;
+                        }
+                    }
+                }
+                Words::Variable => {}
+            }
+        }
+        variables
+    }
+
+    /// The tokens a line of this cluster is shown with.
+    fn shown(&self, tokens: &[&[u8]]) -> Vec<Vec<u8>> {
+        self.tokens
+            .iter()
+            .zip(&self.words)
+            .zip(tokens)
+            .map(|((token, words), value)| match words {
+                Words::Few(_) => value.to_vec(),
+                _ => token.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A word that names something rather than varies: no digit, nothing masked.
+fn is_plain_word(token: &[u8]) -> bool {
+    !token.is_empty() && !token.contains(&b'<') && !token.iter().any(u8::is_ascii_digit)
+}
+
 impl Templates {
     pub fn new(categories: usize) -> Templates {
         Templates {
             categories,
             templates: Vec::new(),
+            merged_into: Vec::new(),
+            clusters: Vec::new(),
             tree: FastMap::default(),
             cache: FastMap::default(),
             raw_cache: FastMap::default(),
@@ -109,38 +206,82 @@ impl Templates {
         }
     }
 
+    /// Every template made, by index; those merged into another are empty.
     pub fn templates(&self) -> &[Template] {
         &self.templates
     }
 
-    /// Adds one line (without its timestamp) that matched the categories in `mask`.
-    pub fn add(&mut self, text: &[u8], example: &[u8], mask: u64, time: Option<i64>) {
+    /// The templates that hold lines (none merged into another).
+    pub fn live(&self) -> impl Iterator<Item = &Template> {
+        self.templates
+            .iter()
+            .zip(0u32..)
+            .filter(|(_, id)| self.merged_into[*id as usize] == *id)
+            .map(|(t, _)| t)
+    }
+
+    /// Adds one line's message (`text`, the line without its header) that
+    /// matched the categories in `mask`. Returns the index of the template
+    /// it joined.
+    pub fn add(
+        &mut self,
+        text: &[u8],
+        header: Header,
+        example: &[u8],
+        mask: u64,
+        time: Option<i64>,
+    ) -> u32 {
+        let cut = text.len() > MAX_LINE;
         let text = &text[..text.len().min(MAX_LINE)];
         let raw = digitless_hash(text);
         if let Some(&id) = self.raw_cache.get(&raw) {
+            let id = self.resolve(id);
             self.templates[id as usize].see(mask, time);
-            return;
+            return id;
         }
         let mut masked = std::mem::take(&mut self.masked);
         masked.clear();
         mask_variables(text, &mut masked);
         let id = if let Some(&id) = self.cache.get(masked.as_slice()) {
-            id
+            self.resolve(id)
         } else {
-            let tokens: Vec<&[u8]> = masked.split(|&b| b == b' ').take(MAX_TOKENS).collect();
+            let mut tokens: Vec<&[u8]> =
+                masked.split(|&b| b == b' ').take(MAX_TOKENS + 1).collect();
+            if tokens.len() > MAX_TOKENS || cut {
+                tokens.truncate(MAX_TOKENS);
+                tokens.push(CUT);
+            }
             let id = self.place(&tokens, example);
+            let template = &mut self.templates[id as usize];
+            if template.level.is_none() && template.component.is_none() {
+                template.level = header.level.map(<[u8]>::to_vec);
+                template.component = header.component.map(<[u8]>::to_vec);
+            }
             if self.cache.len() >= MAX_CACHED {
                 self.cache.clear();
             }
             self.cache.insert(masked.as_slice().into(), id);
             id
         };
-        self.masked = masked;
-        if self.raw_cache.len() >= MAX_CACHED {
-            self.raw_cache.clear();
+        // Lines that differ from this one only in their digits mask the
+        // same way only when every digit of it was masked: `v1` is kept.
+        if !masked.iter().any(u8::is_ascii_digit) {
+            if self.raw_cache.len() >= MAX_CACHED {
+                self.raw_cache.clear();
+            }
+            self.raw_cache.insert(raw, id);
         }
-        self.raw_cache.insert(raw, id);
+        self.masked = masked;
         self.templates[id as usize].see(mask, time);
+        id
+    }
+
+    /// The template that holds what was given to `id`.
+    pub fn resolve(&self, mut id: u32) -> u32 {
+        while self.merged_into[id as usize] != id {
+            id = self.merged_into[id as usize];
+        }
+        id
     }
 
     /// Finds or makes the template for a masked token sequence.
@@ -155,10 +296,10 @@ impl Templates {
         let leaf = self.tree.get(&key).map(Vec::as_slice).unwrap_or_default();
         let mut best: Option<(u32, f64)> = None;
         for &id in leaf {
-            let template = &self.templates[id as usize];
+            let cluster = &self.clusters[id as usize];
             // As in Drain, a `<*>` does not count as agreeing: otherwise a
             // template that has lost half its words to `<*>` absorbs anything.
-            let agree = template
+            let agree = cluster
                 .tokens
                 .iter()
                 .zip(tokens)
@@ -169,49 +310,102 @@ impl Templates {
                 best = Some((id, similarity));
             }
         }
-        if let Some((id, _)) = best {
-            let template = &mut self.templates[id as usize];
-            for (t, l) in template.tokens.iter_mut().zip(tokens) {
-                if t.as_slice() != *l && t.as_slice() != WILDCARD {
-                    *t = WILDCARD.to_vec();
-                }
+        let cluster = if let Some((id, _)) = best {
+            let variables = self.clusters[id as usize].absorb(tokens);
+            if !variables.is_empty() {
+                self.make_variable(id, &variables);
             }
+            id
+        } else {
+            if self.templates.len() >= MAX_TEMPLATES {
+                return self.overflow(example);
+            }
+            let id = self.clusters.len() as u32;
+            self.clusters.push(Cluster {
+                tokens: tokens.iter().map(|t| t.to_vec()).collect(),
+                words: vec![Words::Constant; tokens.len()],
+                variants: FastMap::default(),
+            });
+            self.tree.entry(key).or_default().push(id);
+            id
+        };
+        let shown = self.clusters[cluster as usize].shown(tokens);
+        if let Some(&id) = self.clusters[cluster as usize].variants.get(&shown) {
             return id;
         }
         if self.templates.len() >= MAX_TEMPLATES {
             return self.overflow(example);
         }
+        let id = self.new_template(shown.clone(), example);
+        self.clusters[cluster as usize].variants.insert(shown, id);
+        id
+    }
+
+    fn new_template(&mut self, tokens: Vec<Vec<u8>>, example: &[u8]) -> u32 {
         let id = self.templates.len() as u32;
         self.templates.push(Template {
-            tokens: tokens.iter().map(|t| t.to_vec()).collect(),
+            tokens,
             counts: vec![0; self.categories],
             first_seen: None,
             last_seen: None,
-            example: example[..example.len().min(MAX_EXAMPLE)].to_vec(),
+            example: shortened(example),
+            level: None,
+            component: None,
         });
-        self.tree.entry(key).or_default().push(id);
+        self.merged_into.push(id);
         id
+    }
+
+    /// The positions `variables` of a cluster no longer tell its templates
+    /// apart: templates that now look the same become one.
+    fn make_variable(&mut self, cluster: u32, variables: &[usize]) {
+        let variants = std::mem::take(&mut self.clusters[cluster as usize].variants);
+        let mut kept: FastMap<Vec<Vec<u8>>, u32> = FastMap::default();
+        let mut ids: Vec<(Vec<Vec<u8>>, u32)> = variants.into_iter().collect();
+        // The oldest template keeps its example and its place in the list.
+        ids.sort_by_key(|(_, id)| *id);
+        for (mut shown, id) in ids {
+            for &p in variables {
+                shown[p] = WILDCARD.to_vec();
+            }
+            if let Some(&into) = kept.get(&shown) {
+                let merged = std::mem::replace(
+                    &mut self.templates[id as usize].counts,
+                    vec![0; self.categories],
+                );
+                let t = &self.templates[id as usize];
+                let times = [t.first_seen, t.last_seen];
+                let target = &mut self.templates[into as usize];
+                for (mine, theirs) in target.counts.iter_mut().zip(&merged) {
+                    *mine += theirs;
+                }
+                for time in times.into_iter().flatten() {
+                    target.see(0, Some(time));
+                }
+                self.merged_into[id as usize] = into;
+            } else {
+                self.templates[id as usize].tokens.clone_from(&shown);
+                kept.insert(shown, id);
+            }
+        }
+        self.clusters[cluster as usize].variants = kept;
     }
 
     fn overflow(&mut self, example: &[u8]) -> u32 {
         if let Some(id) = self.overflow {
             return id;
         }
-        let id = self.templates.len() as u32;
-        self.templates.push(Template {
-            tokens: vec![OTHER.to_vec()],
-            counts: vec![0; self.categories],
-            first_seen: None,
-            last_seen: None,
-            example: example[..example.len().min(MAX_EXAMPLE)].to_vec(),
-        });
+        let id = self.new_template(vec![OTHER.to_vec()], example);
         self.overflow = Some(id);
         id
     }
 
     /// Folds in the templates another scanner found (another part of the input).
     pub fn merge(&mut self, other: Templates) {
-        for template in other.templates {
+        for (index, template) in other.templates.into_iter().enumerate() {
+            if other.merged_into[index] as usize != index {
+                continue;
+            }
             let id = if template.tokens == [OTHER.to_vec()] {
                 self.overflow(&template.example)
             } else {
@@ -219,6 +413,10 @@ impl Templates {
                 self.place(&tokens, &template.example)
             };
             let target = &mut self.templates[id as usize];
+            if target.level.is_none() && target.component.is_none() {
+                target.level = template.level;
+                target.component = template.component;
+            }
             for (mine, theirs) in target.counts.iter_mut().zip(&template.counts) {
                 *mine += theirs;
             }
@@ -230,6 +428,23 @@ impl Templates {
             }
         }
     }
+}
+
+/// An example line as kept: whole, or its start and a mark that it was cut.
+fn shortened(example: &[u8]) -> Vec<u8> {
+    let example = example.strip_suffix(b"\n").unwrap_or(example);
+    if example.len() <= MAX_EXAMPLE {
+        return example.to_vec();
+    }
+    // Cut on a character boundary, where the text is UTF-8.
+    let mut end = MAX_EXAMPLE;
+    while end > 0 && (example[end] & 0xc0) == 0x80 {
+        end -= 1;
+    }
+    let mut kept = example[..end].to_vec();
+    kept.extend_from_slice(b" ");
+    kept.extend_from_slice(CUT);
+    kept
 }
 
 /// A hash of `text` with every ASCII digit replaced by NUL, eight bytes at
@@ -275,24 +490,18 @@ pub fn mask_variables(line: &[u8], out: &mut Vec<u8>) {
         while end < line.len() && !line[end].is_ascii_whitespace() {
             end += 1;
         }
-        // A quoted value may hold spaces: it ends at its closing quote.
-        if matches!(line[i], b'"' | b'\'')
-            && let Some(close) = memchr::memchr(line[i], &line[i + 1..])
-        {
-            out.extend_from_slice(b"<STR>");
-            i += close + 2;
-            while i < line.len() && !line[i].is_ascii_whitespace() {
-                out.push(line[i]);
-                i += 1;
-            }
-            continue;
-        }
         mask_word(&line[i..end], out);
         i = end;
     }
 }
 
 fn mask_word(word: &[u8], out: &mut Vec<u8>) {
+    // A date written inside a message (`at Fri Jun 17 07:07:00 2005`)
+    // varies like a number does.
+    if is_date_name(word) {
+        out.extend_from_slice(b"<DATE>");
+        return;
+    }
     // Most words have nothing variable in them: no digit, path or quote.
     if !word
         .iter()
@@ -333,10 +542,14 @@ fn mask_value(value: &[u8], out: &mut Vec<u8>) {
     }
     let tag: Option<&[u8]> = if matches!(value[0], b'"' | b'\'') {
         Some(b"<STR>")
+    } else if is_time_of_day(value) {
+        Some(b"<TIME>")
     } else if is_uuid(value) {
         Some(b"<UUID>")
     } else if is_ip(value) {
         Some(b"<IP>")
+    } else if is_host_port(value) {
+        Some(b"<HOST>")
     } else if is_path(value) {
         Some(b"<PATH>")
     } else if is_hex(value) {
@@ -404,6 +617,47 @@ fn is_ip(v: &[u8]) -> bool {
         && v.iter().any(u8::is_ascii_hexdigit)
 }
 
+/// A month or weekday name, as dates are written in English.
+fn is_date_name(word: &[u8]) -> bool {
+    const NAMES: [&[u8]; 19] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
+    ];
+    let word = word.strip_suffix(b",").unwrap_or(word);
+    NAMES.contains(&word)
+}
+
+/// `07:07:00`, `16:49:06.123`: a time of day, never taken for an address.
+fn is_time_of_day(v: &[u8]) -> bool {
+    let clock = v.split(|&b| b == b'.').next().unwrap_or_default();
+    clock.len() == 8
+        && clock.iter().enumerate().all(|(i, b)| {
+            if i % 3 == 2 {
+                *b == b':'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+        && v[clock.len()..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.')
+}
+
+/// `name.example.com:443`: a host name with a port.
+fn is_host_port(v: &[u8]) -> bool {
+    let Some(colon) = memchr::memrchr(b':', v) else {
+        return false;
+    };
+    let (host, port) = (&v[..colon], &v[colon + 1..]);
+    (1..=5).contains(&port.len())
+        && port.iter().all(u8::is_ascii_digit)
+        && host.contains(&b'.')
+        && host.first().is_some_and(u8::is_ascii_alphanumeric)
+        && host
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
 fn is_path(v: &[u8]) -> bool {
     let rooted = v.starts_with(b"/")
         || v.starts_with(b"./")
@@ -454,9 +708,19 @@ mod tests {
         );
         assert_eq!(
             masked("unhandled exception: KeyError: 'fitness score' token deadbeef42 v1"),
-            "unhandled exception: KeyError: <STR> token <HEX> v1"
+            "unhandled exception: KeyError: 'fitness score' token <HEX> v1"
         );
         assert_eq!(masked("  spaced   out  "), "spaced out");
+        // A quoted request keeps its method, which tells events apart.
+        assert_eq!(
+            masked(r#"10.11.10.1 "GET /v2/servers/detail HTTP/1.1" status: 200"#),
+            r#"<IP> "GET <PATH> HTTP/<NUM>" status: <NUM>"#
+        );
+        assert_eq!(
+            masked("connection from 24.54.76.216 at Fri Jun 17 07:07:00 2005"),
+            "connection from <IP> at <DATE> <DATE> <NUM> <TIME> <NUM>"
+        );
+        assert_eq!(masked("via proxy.example.com:5070"), "via <HOST>");
     }
 
     #[test]
@@ -481,22 +745,30 @@ mod tests {
     #[test]
     fn similar_lines_share_a_template() {
         let mut templates = Templates::new(1);
-        for user in ["alice", "bob", "carol"] {
+        for user in ["alice", "bob", "carol", "dave"] {
             let line = format!("ERROR Authentication failed for user {user} from 203.0.113.9");
-            templates.add(line.as_bytes(), line.as_bytes(), 1, Some(5));
+            templates.add(
+                line.as_bytes(),
+                Header::default(),
+                line.as_bytes(),
+                1,
+                Some(5),
+            );
         }
-        templates.add(b"ERROR disk full", b"ERROR disk full", 1, Some(7));
-        let texts: Vec<(String, u64)> = templates
-            .templates()
-            .iter()
-            .map(|t| (t.text(), t.counts[0]))
-            .collect();
+        templates.add(
+            b"ERROR disk full",
+            Header::default(),
+            b"ERROR disk full",
+            1,
+            Some(7),
+        );
+        let texts: Vec<(String, u64)> = templates.live().map(|t| (t.text(), t.counts[0])).collect();
         assert_eq!(
             texts,
             vec![
                 (
                     "ERROR Authentication failed for user <*> from <IP>".to_owned(),
-                    3
+                    4
                 ),
                 ("ERROR disk full".to_owned(), 1)
             ]
@@ -508,12 +780,122 @@ mod tests {
     }
 
     #[test]
+    fn a_few_words_tell_templates_apart_until_there_are_many() {
+        let mut templates = Templates::new(1);
+        let mut ids = Vec::new();
+        for (i, state) in ["Started", "Paused", "Started", "Resumed"]
+            .iter()
+            .enumerate()
+        {
+            let line = format!("[instance: 42] VM {state} (Lifecycle Event)");
+            ids.push(templates.add(
+                line.as_bytes(),
+                Header::default(),
+                line.as_bytes(),
+                1,
+                Some(i as i64),
+            ));
+        }
+        let shown = |t: &Templates| {
+            let mut texts: Vec<(String, u64)> = t
+                .templates()
+                .iter()
+                .filter(|t| t.counts[0] > 0)
+                .map(|t| (t.text(), t.counts[0]))
+                .collect();
+            texts.sort();
+            texts
+        };
+        assert_eq!(
+            shown(&templates),
+            vec![
+                (
+                    "[instance: <NUM>] VM Paused (Lifecycle Event)".to_owned(),
+                    1
+                ),
+                (
+                    "[instance: <NUM>] VM Resumed (Lifecycle Event)".to_owned(),
+                    1
+                ),
+                (
+                    "[instance: <NUM>] VM Started (Lifecycle Event)".to_owned(),
+                    2
+                ),
+            ]
+        );
+        assert_eq!(ids[0], ids[2]);
+        // A fourth word: the position is a variable, the templates one.
+        templates.add(
+            b"[instance: 7] VM Stopped (Lifecycle Event)",
+            Header::default(),
+            b"x",
+            1,
+            Some(9),
+        );
+        assert_eq!(
+            shown(&templates),
+            vec![("[instance: <NUM>] VM <*> (Lifecycle Event)".to_owned(), 5)]
+        );
+        let merged = templates.resolve(ids[1]);
+        assert_eq!(merged, templates.resolve(ids[0]));
+        let t = &templates.templates()[merged as usize];
+        assert_eq!((t.first_seen, t.last_seen), (Some(0), Some(9)));
+        assert!(String::from_utf8_lossy(&t.example).contains("VM Started"));
+    }
+
+    #[test]
+    fn a_template_shows_only_what_all_its_lines_have() {
+        let mut templates = Templates::new(1);
+        let a = templates.add(
+            b"gige7 temperature normal",
+            Header::default(),
+            b"a",
+            1,
+            None,
+        );
+        let b = templates.add(
+            b"gige5 temperature normal",
+            Header::default(),
+            b"b",
+            1,
+            None,
+        );
+        let texts: Vec<String> = templates.templates().iter().map(Template::text).collect();
+        assert_ne!(a, b, "{texts:?}");
+    }
+
+    #[test]
+    fn what_is_cut_says_so() {
+        let mut templates = Templates::new(1);
+        let long: Vec<u8> = (0..100)
+            .flat_map(|i| format!("word{i} ").into_bytes())
+            .collect();
+        let id = templates.add(&long, Header::default(), &long, 1, None);
+        let t = &templates.templates()[id as usize];
+        assert!(t.text().ends_with(" [cut]"), "{}", t.text());
+        assert!(t.example.ends_with(b" [cut]"));
+        assert!(t.example.len() < long.len());
+    }
+
+    #[test]
     fn merging_adds_counts_and_widens_times() {
         let mut a = Templates::new(2);
-        a.add(b"ERROR x 1", b"ERROR x 1", 0b01, Some(10));
+        a.add(
+            b"ERROR x 1",
+            Header::default(),
+            b"ERROR x 1",
+            0b01,
+            Some(10),
+        );
         let mut b = Templates::new(2);
-        b.add(b"ERROR x 2", b"ERROR x 2", 0b11, Some(20));
-        b.add(b"WARN y", b"WARN y", 0b10, None);
+        b.add(
+            b"ERROR x 2",
+            Header::default(),
+            b"ERROR x 2",
+            0b11,
+            Some(20),
+        );
+        b.add(b"WARN y", Header::default(), b"WARN y", 0b10, None);
         a.merge(b);
         let t = &a.templates()[0];
         assert_eq!(

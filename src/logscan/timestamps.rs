@@ -252,7 +252,7 @@ impl Parser {
 }
 
 /// Detects a file's format from the start of its content: the format
-/// (and the number of fields before it, up to two) that dates most of the
+/// (and the number of fields before it, up to four) that dates most of the
 /// first lines wins; at equal counts, the fewer fields skipped and the
 /// earlier format in the list. None when no line has a known timestamp.
 pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
@@ -273,7 +273,7 @@ pub fn detect(head: &[u8], mtime_ms: i64) -> Option<Parser> {
         Format::DayMonthYear,
         Format::Epoch,
     ];
-    const SKIPS: usize = 3;
+    const SKIPS: usize = 5;
     let parsers: Vec<Parser> = (0..SKIPS)
         .flat_map(|skip| {
             CANDIDATES
@@ -805,7 +805,7 @@ mod tests {
 
     #[test]
     fn the_shapes_of_public_logs() {
-        let cases: [(Format, &str, &str); 10] = [
+        let cases: [(Format, &str, &str); 12] = [
             (
                 Format::Slashed,
                 "2026/11/28 03:04:05 [error] 12#0: x",
@@ -852,6 +852,13 @@ mod tests {
                 "2026-11-23 03:04:05.123",
             ),
             (Format::Compact, "081109 2036", ""),
+            // HealthApp does not pad: one-digit fields, milliseconds as a count.
+            (
+                Format::Joined,
+                "20171223-22:16:0:50|Step_LSC|30002312|x",
+                "2017-12-23 22:16:00.050",
+            ),
+            (Format::Joined, "20171223-22:61:00:1|x", ""),
         ];
         for (format, line, want) in cases {
             let got = parse(format, line);
@@ -909,6 +916,11 @@ mod tests {
         assert_eq!((parser.format, parser.skip), (Format::DayMonthYear, 1));
         let stamp = parser.parse(&redis[..60]).unwrap();
         assert_eq!(&redis[stamp.span], b"28 Nov 2026 03:04:05.123");
+        let hpc = b"134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change\n\
+                    2557 node-77 action start 1074119817 1 clusterAddMember (command 1902)\n";
+        let parser = detect(hpc, mtime).unwrap();
+        assert_eq!((parser.format, parser.skip), (Format::Epoch, 4));
+        assert_eq!(parser.name(), "unix-seconds after 4 fields");
         // ISO at the start still wins over the same found later.
         let plain = b"2026-11-20 06:00:00 x 2026-11-20 06:00:00\n";
         assert_eq!(detect(plain, mtime).unwrap().skip, 0);

@@ -103,33 +103,57 @@ pub(super) fn dotted(text: &[u8]) -> Option<(i64, usize)> {
     ends(text, 19 + frac).then_some((naive, 19 + frac))
 }
 
-/// `20171223-22:15:29:606` (HealthApp: milliseconds after a colon).
+/// `20171223-22:15:29:606` (HealthApp: milliseconds after a colon). HealthApp
+/// does not pad its fields (`20171223-22:16:0:50`): each holds one or two
+/// digits, and the milliseconds after the colon are a count, not a fraction.
 pub(super) fn joined(text: &[u8]) -> Option<(i64, usize)> {
     if text.get(8) != Some(&b'-') {
         return None;
     }
-    let secs = clock(text, 9)?;
-    let (ms, len) = match text.get(17) {
-        Some(b':' | b'.') => {
-            let digits_after = text[18..].iter().take_while(|b| b.is_ascii_digit()).count();
-            if digits_after == 0 || digits_after > 3 {
-                return None;
-            }
-            let value = digits(text, 18, digits_after)?;
-            (
-                value * 10_i64.pow(3 - digits_after as u32),
-                18 + digits_after,
-            )
+    let mut at = 9;
+    let hours = unpadded(text, &mut at, 2, 23)?;
+    let minutes = after(text, &mut at, b':').and_then(|()| unpadded(text, &mut at, 2, 59))?;
+    let seconds = after(text, &mut at, b':').and_then(|()| unpadded(text, &mut at, 2, 60))?;
+    let ms = match text.get(at) {
+        Some(b':') => {
+            at += 1;
+            unpadded(text, &mut at, 3, 999)?
         }
-        _ => (0, 17),
+        Some(b'.') => {
+            at += 1;
+            let start = at;
+            let value = unpadded(text, &mut at, 3, 999)?;
+            value * 10_i64.pow(3 - (at - start) as u32)
+        }
+        _ => 0,
     };
     let naive = civil(
         digits(text, 0, 4)?,
         digits(text, 4, 2)?,
         digits(text, 6, 2)?,
-        secs * 1000 + ms,
+        (hours * 3600 + minutes * 60 + seconds) * 1000 + ms,
     )?;
-    ends(text, len).then_some((naive, len))
+    ends(text, at).then_some((naive, at))
+}
+
+/// A number of one to `max` digits at `*at`, no more than `most`; moves `at` past it.
+fn unpadded(text: &[u8], at: &mut usize, max: usize, most: i64) -> Option<i64> {
+    let len = text[(*at).min(text.len())..]
+        .iter()
+        .take(max + 1)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if len == 0 || len > max {
+        return None;
+    }
+    let value = digits(text, *at, len)?;
+    *at += len;
+    (value <= most).then_some(value)
+}
+
+/// Moves `at` past `byte` when it is there.
+fn after(text: &[u8], at: &mut usize, byte: u8) -> Option<()> {
+    (text.get(*at) == Some(&byte)).then(|| *at += 1)
 }
 
 /// Unix seconds, ten digits (2001 to 2286) and an optional fraction: the instant.
