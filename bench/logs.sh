@@ -37,8 +37,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 names=(errors warnings security failures constraints)
-patterns=('ERROR|CRITICAL|FATAL' 'WARNING|WARN' 'Unauthorized|Authentication failed'
+patterns=('ERROR|CRITICAL|FATAL' 'WARNING|WARN'
+          'Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|" 40[13] '
           'Evolution failed|Rollback initiated' 'Memory exceeded|Speed exceeded')
+# The three default categories and the example config's two.
+export MAINT_CONFIG=$work/maint.toml
+cat > "$MAINT_CONFIG" <<'TOML'
+[logs.patterns]
+failures = "Evolution failed|Rollback initiated"
+constraints = "Memory exceeded|Speed exceeded"
+TOML
 
 # genlog's lines run past its nominal three days; "the last 24 h" is the
 # 24 h before the last line (naive local time, as the file writes it).

@@ -584,9 +584,11 @@ pub enum LogsCommand {
 /// brings its rotated siblings (FILE.1, FILE.2.gz, FILE-20261120), read
 /// oldest first. Counts equal `LC_ALL=C grep -cE PATTERN` over the same
 /// lines. Default categories: errors (ERROR|CRITICAL|FATAL), warnings
-/// (WARNING|WARN), security (Unauthorized|Authentication failed), failures
-/// (Evolution failed|Rollback initiated), constraints (Memory
-/// exceeded|Speed exceeded). Exits 1 or 2 when a threshold is crossed
+/// (WARNING|WARN), security (Unauthorized, Authentication failed, sshd's
+/// Failed password and Invalid user, PAM's authentication failure, sudo's
+/// incorrect password attempts and NOT in sudoers, HTTP 401 and 403 in
+/// access logs); add your own with --pattern or [logs.patterns]. Exits 1
+/// or 2 when a threshold is crossed
 /// (errors>100 by default), 3 when a file cannot be read or the window holds
 /// no line.
 #[derive(Debug, Default, Args)]

@@ -14,10 +14,14 @@ use crate::support::maint;
 const CATEGORIES: &[(&str, &str)] = &[
     ("errors", "ERROR|CRITICAL|FATAL"),
     ("warnings", "WARNING|WARN"),
-    ("security", "Unauthorized|Authentication failed"),
+    (
+        "security",
+        "Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|\" 40[13] ",
+    ),
+    // The example config's categories, and more that exercise anchors,
+    // classes and bytes.
     ("failures", "Evolution failed|Rollback initiated"),
     ("constraints", "Memory exceeded|Speed exceeded"),
-    // Extra categories that exercise anchors, classes and bytes.
     ("anchored", "^  (File|at) "),
     ("digits", "attempt [0-9]+\\)$"),
     ("dotty", "us.r b.b"),
@@ -43,7 +47,7 @@ fn grep_count(pattern: &str, file: &Path) -> u64 {
 }
 
 fn extra_patterns() -> Vec<String> {
-    CATEGORIES[5..]
+    CATEGORIES[3..]
         .iter()
         .flat_map(|(name, pattern)| ["--pattern".to_owned(), format!("{name}={pattern}")])
         .collect()
@@ -924,4 +928,38 @@ fn a_corrupt_state_file_stops_the_run_until_reset() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "the state is written atomically");
+}
+
+#[test]
+fn security_counts_what_real_servers_write_on_a_refusal() {
+    let command = maint();
+    let text = "\
+Dec 10 06:55:48 web sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2
+Dec 10 06:55:46 web sshd[24200]: Invalid user webmaster from 173.234.31.186
+Dec 10 06:55:46 web sshd[24200]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=173.234.31.186
+Dec 10 07:01:02 web sudo: alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls
+Dec 10 07:01:09 web sudo: mallory : user NOT in sudoers ; TTY=pts/1 ; PWD=/ ; USER=root ; COMMAND=/bin/sh
+Dec 10 07:02:00 web sshd[24210]: Accepted publickey for deploy from 10.0.0.5 port 50122 ssh2
+";
+    let access = "\
+203.0.113.9 - - [10/Dec/2026:07:03:00 +0000] \"GET /admin HTTP/1.1\" 401 12 \"-\" \"curl/8\"
+203.0.113.9 - - [10/Dec/2026:07:03:01 +0000] \"GET /admin HTTP/1.1\" 403 12 \"-\" \"curl/8\"
+203.0.113.9 - - [10/Dec/2026:07:03:02 +0000] \"GET / HTTP/1.1\" 200 4012 \"-\" \"curl/8\"
+203.0.113.9 - - [10/Dec/2026:07:03:03 +0000] \"GET /401 HTTP/1.1\" 404 12 \"-\" \"curl/8\"
+";
+    let out = command
+        .file("auth.log", text)
+        .file("access.log", access)
+        .json()
+        .args(["logs", "analyze", "auth.log", "access.log"])
+        .run();
+    assert_eq!(out.check("security")["value"], 7.0, "{}", out.stdout);
+    // The example config's categories are not built in.
+    assert!(
+        out.json()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "failures" && c["name"] != "constraints")
+    );
 }

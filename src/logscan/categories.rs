@@ -10,13 +10,19 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
-/// The categories of the README, in report order.
+/// The categories of the README, in report order: what any server's logs
+/// say. Security holds what real servers write on a refusal: sshd's
+/// `Failed password` and `Invalid user`, PAM's `authentication failure`,
+/// sudo's `incorrect password attempts` and `NOT in sudoers`, and an
+/// access log's 401 or 403 status after the quoted request.
+/// Application-specific categories live in the example config.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("errors", "ERROR|CRITICAL|FATAL"),
     ("warnings", "WARNING|WARN"),
-    ("security", "Unauthorized|Authentication failed"),
-    ("failures", "Evolution failed|Rollback initiated"),
-    ("constraints", "Memory exceeded|Speed exceeded"),
+    (
+        "security",
+        "Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|\" 40[13] ",
+    ),
 ];
 
 /// At most this many categories, so a line's categories fit in a `u64` mask.
