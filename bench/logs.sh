@@ -38,7 +38,7 @@ trap 'rm -rf "$work"' EXIT
 
 names=(errors warnings security failures constraints)
 patterns=('ERROR|CRITICAL|FATAL' 'WARNING|WARN'
-          'Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|" 40[13] '
+          'Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|" 401 |" 403 '
           'Evolution failed|Rollback initiated' 'Memory exceeded|Speed exceeded')
 # The three default categories and the example config's two.
 export MAINT_CONFIG=$work/maint.toml

@@ -9,6 +9,9 @@
 //! Usage: cargo run --release --example template-accuracy -- LOGHUB_DIR
 //! where LOGHUB_DIR holds NAME/NAME_2k.log and NAME/NAME_2k.log_structured.csv
 //! (a checkout of github.com/logpai/loghub).
+//!
+//! `-- --throughput FILE` instead templates every line of FILE (timestamp,
+//! header split, masking, clustering, one thread) and prints the rate.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -38,7 +41,11 @@ const DATASETS: [&str; 16] = [
 fn main() {
     let dir = std::env::args()
         .nth(1)
-        .expect("usage: template-accuracy LOGHUB_DIR");
+        .expect("usage: template-accuracy LOGHUB_DIR | --throughput FILE");
+    if dir == "--throughput" {
+        throughput(&std::env::args().nth(2).expect("--throughput FILE"));
+        return;
+    }
     let verbose = std::env::var_os("VERBOSE").is_some();
     let mut total = 0.0;
     println!(
@@ -81,6 +88,27 @@ fn main() {
         }
     }
     println!("{:<12} {:>9.3}", "average", total / DATASETS.len() as f64);
+}
+
+fn throughput(path: &str) {
+    let log = std::fs::read(path).expect("the log");
+    let started = std::time::Instant::now();
+    let parser = timestamps::detect(&log[..log.len().min(64 << 10)], 0);
+    let mut templates = Templates::new(1);
+    let mut lines = 0u64;
+    for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let stamp = parser.as_ref().and_then(|p| p.parse(line));
+        let (fields, message) = header::split(line, stamp.map_or(0..0, |s| s.span));
+        templates.add(message, fields, line, 1, None);
+        lines += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{lines} lines, {:.0} MB in {seconds:.2} s: {:.0} MB/s, {} templates",
+        log.len() as f64 / 1e6,
+        log.len() as f64 / 1e6 / seconds,
+        templates.live().count()
+    );
 }
 
 /// The EventId column of each row (the next-to-last field).

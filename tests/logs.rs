@@ -16,7 +16,7 @@ const CATEGORIES: &[(&str, &str)] = &[
     ("warnings", "WARNING|WARN"),
     (
         "security",
-        "Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|\" 40[13] ",
+        "Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|\" 401 |\" 403 ",
     ),
     // The example config's categories, and more that exercise anchors,
     // classes and bytes.

@@ -21,7 +21,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("warnings", "WARNING|WARN"),
     (
         "security",
-        "Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|\" 40[13] ",
+        "Unauthorized|Authentication failed|Failed password|Invalid user|authentication failure|incorrect password attempt|NOT in sudoers|\" 401 |\" 403 ",
     ),
 ];
 
