@@ -178,8 +178,15 @@ fn is_sentence_word(token: &[u8]) -> bool {
 
 /// Reads how serious a level word is.
 pub fn severity(level: &[u8]) -> Option<Severity> {
-    let upper: Vec<u8> = level.to_ascii_uppercase();
-    Some(match upper.as_slice() {
+    // On the stack: this runs for a token of every line templated.
+    let mut upper = [0u8; 9];
+    if level.len() > upper.len() {
+        return None;
+    }
+    let upper = &mut upper[..level.len()];
+    upper.copy_from_slice(level);
+    upper.make_ascii_uppercase();
+    Some(match &*upper {
         b"TRACE" | b"DEBUG" | b"FINE" | b"FINER" | b"FINEST" | b"VERBOSE" | b"D" | b"V" => {
             Severity::Debug
         }
