@@ -79,6 +79,33 @@ pub enum Unit {
     PerCore,
 }
 
+impl Unit {
+    /// The name JSON gives it, which the history store keeps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            Unit::Bytes => "bytes",
+            Unit::Seconds => "seconds",
+            Unit::Days => "days",
+            Unit::Count => "count",
+            Unit::PerCore => "per_core",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Unit> {
+        [
+            Unit::Percent,
+            Unit::Bytes,
+            Unit::Seconds,
+            Unit::Days,
+            Unit::Count,
+            Unit::PerCore,
+        ]
+        .into_iter()
+        .find(|unit| unit.as_str() == name)
+    }
+}
+
 /// Which side of a threshold is bad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
