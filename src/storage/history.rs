@@ -85,6 +85,16 @@ pub struct Series {
     pub high: f64,
 }
 
+/// A series as [`Store::names`] lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+    pub unit: Option<Unit>,
+    /// The status of its latest observation.
+    pub status: Option<Status>,
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -260,13 +270,12 @@ impl Store {
                     if point.t < keep_cutoff || !point.v.is_finite() {
                         continue;
                     }
-                    let id = match ids.get(&name) {
-                        Some(id) => *id,
-                        None => {
-                            let id = series_id(&tx, &name, None)?;
-                            ids.insert(name, id);
-                            id
-                        }
+                    let id = if let Some(id) = ids.get(&name) {
+                        *id
+                    } else {
+                        let id = series_id(&tx, &name, None)?;
+                        ids.insert(name, id);
+                        id
                     };
                     kept += 1;
                     if point.t >= raw_cutoff {
@@ -287,18 +296,18 @@ impl Store {
     }
 
     /// The names of the series, with their units and latest statuses.
-    pub fn names(&self) -> Result<Vec<(i64, String, Option<Unit>, Option<Status>)>, HistoryError> {
+    pub fn names(&self) -> Result<Vec<Named>, HistoryError> {
         self.sql(|conn| {
             let mut statement =
                 conn.prepare("SELECT id, name, unit, status FROM series ORDER BY name")?;
             let rows = statement.query_map([], |row| {
                 let unit: Option<String> = row.get(2)?;
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    unit.as_deref().and_then(Unit::from_name),
-                    status_from(row.get(3)?),
-                ))
+                Ok(Named {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    unit: unit.as_deref().and_then(Unit::from_name),
+                    status: status_from(row.get(3)?),
+                })
             })?;
             rows.collect()
         })
@@ -307,25 +316,20 @@ impl Store {
     /// The series called `name` from `since` (Unix seconds) on; None when
     /// it has no value in that time.
     pub fn series(&self, name: &str, since: i64) -> Result<Option<Series>, HistoryError> {
-        let Some((id, name, unit, status)) = self
-            .names()?
-            .into_iter()
-            .find(|(_, known, ..)| known == name)
-        else {
+        let Some(named) = self.names()?.into_iter().find(|named| named.name == name) else {
             return Ok(None);
         };
-        self.read(id, name, unit, status, since)
+        self.read(named, since)
     }
 
     /// Reads one series by its id from [`Store::names`].
-    pub fn read(
-        &self,
-        id: i64,
-        name: String,
-        unit: Option<Unit>,
-        status: Option<Status>,
-        since: i64,
-    ) -> Result<Option<Series>, HistoryError> {
+    pub fn read(&self, named: Named, since: i64) -> Result<Option<Series>, HistoryError> {
+        let Named {
+            id,
+            name,
+            unit,
+            status,
+        } = named;
         let mut points = Vec::new();
         let mut low = f64::INFINITY;
         let mut high = f64::NEG_INFINITY;
