@@ -146,6 +146,10 @@ pub fn record(report: &Report, settings: &Settings) -> Result<(), HistoryError> 
     let Some(path) = &settings.path else {
         return Ok(());
     };
+    // A plan (`health --list`) observed nothing.
+    if report.listing || report.checks.is_empty() {
+        return Ok(());
+    }
     let observations: Vec<Observation> = report
         .checks
         .iter()

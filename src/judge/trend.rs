@@ -20,9 +20,14 @@ pub struct Rules {
 
 /// How good the line is, for the message: points, span and R².
 fn quality(fit: &Fit) -> String {
+    let days = fit.span as f64 / DAY;
+    let span = if days >= 1.0 {
+        format!("{} days", trim_number(days, 1))
+    } else {
+        format!("{} hours", trim_number(days * 24.0, 1))
+    };
     format!(
-        "Theil–Sen fit over {}: {} points, R² {}",
-        crate::units::compact_duration(std::time::Duration::from_secs(fit.span.max(0) as u64)),
+        "Theil–Sen fit over {span}: {} points, R² {}",
         fit.points,
         trim_number(fit.r2, 2)
     )
@@ -188,7 +193,7 @@ mod tests {
             check.message
         );
         assert!(
-            check.message.contains("169 points, R² 1"),
+            check.message.contains("fit over 7 days: 169 points, R² 1"),
             "{}",
             check.message
         );

@@ -169,6 +169,8 @@ impl Store {
                 // WAL with NORMAL survives a killed process; only a power cut
                 // may lose the last transactions, never corrupt the file.
                 conn.pragma_update(None, "synchronous", "NORMAL")?;
+                // The WAL file shrinks back to this after a big import.
+                conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)?;
                 conn.execute_batch(SCHEMA)
             })
             .map(|()| store)
