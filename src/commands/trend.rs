@@ -48,20 +48,24 @@ pub fn execute(args: &TrendArgs, context: &Context) -> Outcome {
 
     let mut report = crate::checks::report("trend", started_at);
     report.plot = args.plot;
-    if let Some((points, lines)) = imported {
-        let file = args.import.as_deref().unwrap_or(Path::new("")).display();
+    if let Some(lines) = imported {
+        let source = args.import.as_deref().expect("imported from a file");
+        let file = source.display();
         let mut store = Store::open(&path, READ_WAIT).map_err(|err| {
             Failed::setup(anyhow::Error::new(err).context(Hint::new("check [history] path")))
         })?;
-        let names = {
-            let mut names: Vec<&str> = points.iter().map(|(name, _)| name.as_str()).collect();
-            names.sort_unstable();
-            names.dedup();
-            names.len()
-        };
+        let mut names = std::collections::BTreeSet::new();
+        let points = metric_points(source)
+            .map_err(Failed::running)?
+            .inspect(|(name, _)| {
+                if !names.contains(name) {
+                    names.insert(name.clone());
+                }
+            });
         let kept = store
             .import(points, started_at.timestamp(), settings.retention)
             .map_err(Failed::running)?;
+        let names = names.len();
         report.checks.push(Check::new(
             "import",
             Status::Ok,
@@ -205,28 +209,45 @@ fn signed(value: f64, unit: Option<crate::report::Unit>) -> String {
     }
 }
 
-/// The points of a metrics.jsonl, every line checked; a bad line is an
-/// error naming it, and nothing is imported.
-fn read_metrics(path: &Path) -> anyhow::Result<(Vec<(String, Point)>, usize)> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot read --import {}", path.display()))
-        .context(Hint::new("name a metrics.jsonl file that exists"))?;
-    let mut points = Vec::new();
+/// Checks every line of a metrics.jsonl and counts them: a bad line is an
+/// error naming it, before anything is imported. The points are read in a
+/// second pass ([`metric_points`]), so an import holds one line at a time.
+fn read_metrics(path: &Path) -> anyhow::Result<usize> {
     let mut lines = 0;
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+    for (index, line) in metric_lines(path)? {
         let line = line.with_context(|| format!("cannot read --import {}", path.display()))?;
         if line.trim().is_empty() {
             continue;
         }
         lines += 1;
-        let (t, fields) = parse_metrics_line(&line).map_err(|message| {
+        parse_metrics_line(&line).map_err(|message| {
             anyhow::anyhow!("--import {}, line {}: {message}", path.display(), index + 1).context(
                 Hint::new(
                     "each line is one JSON object with a `timestamp` (RFC 3339 or Unix seconds) and numeric fields",
                 ),
             )
         })?;
-        points.extend(fields.into_iter().map(|(name, v)| (name, Point::new(t, v))));
     }
-    Ok((points, lines))
+    Ok(lines)
+}
+
+fn metric_lines(
+    path: &Path,
+) -> anyhow::Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read --import {}", path.display()))
+        .context(Hint::new("name a metrics.jsonl file that exists"))?;
+    Ok(std::io::BufReader::new(file).lines().enumerate())
+}
+
+/// The points of a metrics.jsonl [`read_metrics`] checked.
+fn metric_points(path: &Path) -> anyhow::Result<impl Iterator<Item = (String, Point)>> {
+    Ok(metric_lines(path)?
+        .filter_map(|(_, line)| line.ok())
+        .filter_map(|line| parse_metrics_line(&line).ok())
+        .flat_map(|(t, fields)| {
+            fields
+                .into_iter()
+                .map(move |(name, v)| (name, Point::new(t, v)))
+        }))
 }
