@@ -152,7 +152,8 @@ fn read(store: &Store, patterns: &[String], from: i64) -> anyhow::Result<Vec<Row
         };
         // Hours beyond the raw window are means: their extremes are the store's.
         let (min, max) = (series.low, series.high);
-        let slope = stats::theil_sen(&series.points).map(|fit| fit.per_day());
+        let fit = stats::theil_sen(&series.points);
+        let slope = fit.map(|fit| fit.per_day());
         let status_text = series.status.map_or("-", Status::as_str);
         let caption = format!(
             "last {}, min {}, mean {}, p95 {}, max {}{}",
@@ -178,7 +179,7 @@ fn read(store: &Store, patterns: &[String], from: i64) -> anyhow::Result<Vec<Row
                 Cell::Text(sparkline(&series.points, SPARK)),
             ],
             severity: series.status.map_or(0, Status::severity),
-            relative: crate::judge::trend::relative_slope(&series.points),
+            relative: crate::judge::trend::relative_slope(&series.points, fit.as_ref()),
             chart: Chart {
                 name: series.name,
                 unit,

@@ -137,16 +137,16 @@ fn days_text(days: f64) -> String {
 }
 
 /// How bad a trend looks without levels, for ordering a review worst
-/// first: the change per day relative to the mean.
-pub fn relative_slope(points: &[Point]) -> f64 {
-    let Some(fit) = stats::theil_sen(points) else {
+/// first: the line's change per day relative to the series' mean.
+pub fn relative_slope(points: &[Point], fit: Option<&Fit>) -> f64 {
+    let Some(fit) = fit else {
         return 0.0;
     };
-    let mean = points.iter().map(|p| p.v).sum::<f64>() / points.len() as f64;
+    let mean = points.iter().map(|p| p.v).sum::<f64>() / points.len().max(1) as f64;
     if mean.abs() > f64::EPSILON {
-        fit.slope * DAY / mean.abs()
+        fit.per_day() / mean.abs()
     } else {
-        fit.slope * DAY
+        fit.per_day()
     }
 }
 
