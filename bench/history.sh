@@ -56,3 +56,5 @@ hyperfine --style basic -N --warmup 5 --runs 60 --export-markdown "$work/health.
   "$maint health --only load --only disk:/ --only inodes:/" >/dev/null
 cat "$work/health.md"
 echo "store after the health runs: $(store)"
+echo "recording, as maint -v says it:"
+for _ in 1 2 3; do "$maint" -v health --only load --only disk:/ --only inodes:/ 2>&1 >/dev/null | grep 'history:'; done
