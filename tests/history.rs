@@ -176,6 +176,45 @@ fn too_few_points_make_no_prediction_and_levels_are_configurable() {
 }
 
 #[test]
+fn a_growing_backup_is_predicted_to_double() {
+    let history = History::new();
+    // A nightly archive of 1 GB growing 10 MB a night for a month.
+    let now = now();
+    let lines: String = (0..30)
+        .map(|d| {
+            format!(
+                "{{\"ts\":{},\"backup create/archive\":{}}}\n",
+                now - (30 - d) * 86_400,
+                1e9 + 1e7 * d as f64
+            )
+        })
+        .collect();
+    history.import(&lines);
+    let out = history.maint().json().args(["health"]).run();
+    let check = out.check("predict:backup create/archive");
+    // 1.3 GB tomorrow at +10 MB a day: 5.4 % a week, doubles in 130 days.
+    let days = check["value"].as_f64().unwrap();
+    assert!((days - 130.0).abs() < 2.0, "{check}");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("backup size grows 5.4 % a week: doubles in 13"),
+        "{message}"
+    );
+    // Selected by name as every check.
+    let skipped = history
+        .maint()
+        .json()
+        .args(["health", "--skip", "predict:*"])
+        .run();
+    assert!(
+        !skipped
+            .check_names()
+            .iter()
+            .any(|n| n.starts_with("predict:"))
+    );
+}
+
+#[test]
 fn check_runs_record_and_trend_shows_them() {
     let history = History::new();
     for _ in 0..2 {
