@@ -46,6 +46,9 @@ _maint() {
             maint,run)
                 cmd="maint__subcmd__run"
                 ;;
+            maint,trend)
+                cmd="maint__subcmd__trend"
+                ;;
             maint__subcmd__backup,create)
                 cmd="maint__subcmd__backup__subcmd__create"
                 ;;
@@ -98,7 +101,7 @@ _maint() {
 
     case "${cmd}" in
         maint)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version health diagnose certs db redis logs backup run notify completions"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version health diagnose certs db redis logs backup run notify trend completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,7 +123,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -150,7 +153,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version create list verify find prune restore drill"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version create list verify find prune restore drill"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,7 +175,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -202,7 +205,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__create)
-            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --incremental --full --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --source --exclude --dest --db --kind --name --recipient --redis --copy-to --incremental --full --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +266,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -293,7 +296,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__drill)
-            opts="-q -v -h -V --dest --db --identity --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --dest --db --identity --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,7 +344,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -371,7 +374,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__find)
-            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,7 +403,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -430,7 +433,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__list)
-            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --dest --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,7 +462,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -489,7 +492,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__prune)
-            opts="-q -v -h -V --dest --keep-daily --keep-weekly --keep-monthly --keep-last --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --dest --keep-daily --keep-weekly --keep-monthly --keep-last --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,7 +537,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -564,7 +567,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__restore)
-            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --table --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --target --force --delete --dry-run --db --identity --path --table --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,7 +623,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -650,7 +653,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__backup__subcmd__verify)
-            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --latest --identity --quick --dest --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,7 +697,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -724,7 +727,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version check"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -746,7 +749,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -776,7 +779,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs__subcmd__check)
-            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,7 +863,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -890,7 +893,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__completions)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,7 +915,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -942,7 +945,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version report vacuum prune reindex"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version report vacuum prune reindex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,7 +967,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -994,7 +997,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__prune)
-            opts="-q -v -h -V --url --table --column --older-than --batch --dry-run --vacuum --lock-timeout --max-duration --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --url --table --column --older-than --batch --dry-run --vacuum --lock-timeout --max-duration --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1044,7 +1047,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1074,7 +1077,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__reindex)
-            opts="-q -v -h -V --url --dry-run --index --min-bloat --lock-timeout --statement-timeout --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --url --dry-run --index --min-bloat --lock-timeout --statement-timeout --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,7 +1119,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1146,7 +1149,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__report)
-            opts="-q -v -h -V --url --top --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --url --top --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,7 +1179,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1206,7 +1209,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__db__subcmd__vacuum)
-            opts="-j -q -v -h -V --url --dry-run --table --schema --exclude --jobs --analyze-only --full --yes --lock-timeout --statement-timeout --max-duration --dead-ratio --min-dead-tuples --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-j -q -v -h -V --url --dry-run --table --schema --exclude --jobs --analyze-only --full --yes --lock-timeout --statement-timeout --max-duration --dead-ratio --min-dead-tuples --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1272,7 +1275,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1302,7 +1305,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__diagnose)
-            opts="-q -v -h -V --since --bundle --redact-hosts --deadline --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --since --bundle --redact-hosts --deadline --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1347,7 +1350,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1377,7 +1380,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__health)
-            opts="-q -v -h -V --list --only --skip --deadline --timeout --postgres --redis --http --threshold --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --list --only --skip --deadline --timeout --postgres --redis --http --threshold --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1431,7 +1434,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1461,7 +1464,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version analyze"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version analyze"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1483,7 +1486,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1513,7 +1516,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs__subcmd__analyze)
-            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1574,7 +1577,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1604,7 +1607,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__notify)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version test"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1626,7 +1629,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1656,7 +1659,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__notify__subcmd__test)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1678,7 +1681,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1708,7 +1711,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__redis)
-            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --help --version report"
+            opts="-q -v -h -V --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version report"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1730,7 +1733,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1760,7 +1763,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__redis__subcmd__report)
-            opts="-q -v -h -V --url --used-as --sample --sample-rate --top --timeout --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --url --used-as --sample --sample-rate --top --timeout --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1806,7 +1809,7 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1836,7 +1839,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__run)
-            opts="-q -v -h -V --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --help --version"
+            opts="-q -v -h -V --dry-run --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1858,7 +1861,78 @@ _maint() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        maint__subcmd__trend)
+            opts="-q -v -h -V --since --plot --import --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --import)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)

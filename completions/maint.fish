@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_maint_global_optspecs
-    string join \n config= format= output= q/quiet v/verbose color= notify no-notify h/help V/version
+    string join \n config= format= output= q/quiet v/verbose color= notify no-notify no-history h/help V/version
 end
 
 function __fish_maint_needs_command
@@ -29,7 +29,8 @@ complete -c maint -n "__fish_maint_needs_command" -l format -d 'Output format [d
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_needs_command" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_needs_command" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -38,6 +39,7 @@ complete -c maint -n "__fish_maint_needs_command" -s q -l quiet -d 'Print nothin
 complete -c maint -n "__fish_maint_needs_command" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_needs_command" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_needs_command" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_needs_command" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_needs_command" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_needs_command" -f -a "health" -d 'Check local resources and the configured services, and give one verdict'
@@ -49,6 +51,7 @@ complete -c maint -n "__fish_maint_needs_command" -f -a "logs" -d 'Read log file
 complete -c maint -n "__fish_maint_needs_command" -f -a "backup" -d 'Verified, crash-safe .tar.gz backups of files and a PostgreSQL database'
 complete -c maint -n "__fish_maint_needs_command" -f -a "run" -d 'Run a maintenance routine from maint.toml: its steps in order, one report, one log entry'
 complete -c maint -n "__fish_maint_needs_command" -f -a "notify" -d 'Notification targets: the [[notify]] tables of maint.toml'
+complete -c maint -n "__fish_maint_needs_command" -f -a "trend" -d 'Show the history of the checks: numbers, charts and a review page'
 complete -c maint -n "__fish_maint_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c maint -n "__fish_maint_using_subcommand health" -l only -d 'Run only checks with this name (`disk:/`), kind (`disk`) or glob (`http:*`); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand health" -l skip -d 'Do not run checks with this name, kind or glob; repeatable' -r
@@ -63,7 +66,8 @@ complete -c maint -n "__fish_maint_using_subcommand health" -l format -d 'Output
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand health" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand health" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -73,6 +77,7 @@ complete -c maint -n "__fish_maint_using_subcommand health" -s q -l quiet -d 'Pr
 complete -c maint -n "__fish_maint_using_subcommand health" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand health" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand health" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand health" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand health" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l since -d 'How far back to look for out-of-memory kills and errors [default: 24h]' -r
@@ -83,7 +88,8 @@ complete -c maint -n "__fish_maint_using_subcommand diagnose" -l format -d 'Outp
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -93,6 +99,7 @@ complete -c maint -n "__fish_maint_using_subcommand diagnose" -s q -l quiet -d '
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand diagnose" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -100,7 +107,8 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_s
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -109,6 +117,7 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_s
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand certs; and not __fish_seen_subcommand_from check" -f -a "check" -d 'Check certificates: expiry, names, chains, keys and signatures'
@@ -127,7 +136,8 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subco
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -136,6 +146,7 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subco
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -143,7 +154,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -152,6 +164,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "report" -d 'Report sizes, dead tuples, vacuum ages, wraparound, bloat, unused and invalid indexes, what holds back cleanup, and slow statements (read-only)'
@@ -165,7 +178,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -174,6 +188,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l url -d 'The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)' -r
@@ -191,7 +206,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -204,6 +220,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
@@ -218,7 +235,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -229,6 +247,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
@@ -241,7 +260,8 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -251,6 +271,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -258,7 +279,8 @@ complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_s
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -267,6 +289,7 @@ complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_s
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand redis; and not __fish_seen_subcommand_from report" -f -a "report" -d 'Report memory, keys, evictions, hit ratio, persistence, replication, the slow log, LATENCY and MEMORY DOCTOR, a config review and big keys (read-only)'
@@ -283,7 +306,8 @@ complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subco
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -292,6 +316,7 @@ complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subco
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand redis; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -299,7 +324,8 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_su
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -308,6 +334,7 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_su
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand logs; and not __fish_seen_subcommand_from analyze" -f -a "analyze" -d 'Count categories of lines (errors, warnings, ...) in log files in one pass, in a time window, with their top message templates and peak hour'
@@ -323,7 +350,8 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcom
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -334,6 +362,7 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcom
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -341,7 +370,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -350,6 +380,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and not __fish_seen_subcommand_from create list verify find prune restore drill" -f -a "create" -d 'Back up files and folders (and a PostgreSQL database) into one verified .tar.gz'
@@ -375,7 +406,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -386,6 +418,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -394,7 +427,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -403,6 +437,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l identity -d 'The age or SSH private key that opens encrypted archives (without it only their stored bytes are checked against the .sha256 sidecar)' -r -F
@@ -412,7 +447,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -423,6 +459,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l dest -d 'The folder or s3:// location to search [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -431,7 +468,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -440,6 +478,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from find" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -452,7 +491,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -462,6 +502,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l target -d 'The folder to restore into (the backup\'s root, to restore in place)' -r -f -a "(__fish_complete_directories)"
@@ -474,7 +515,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -486,6 +528,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l dest -d 'The backup folder or s3://BUCKET/PREFIX [default: [backup] dest]' -r -f -a "(__fish_complete_directories)"
@@ -496,7 +539,8 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -505,6 +549,7 @@ complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand backup; and __fish_seen_subcommand_from drill" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand run" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -512,7 +557,8 @@ complete -c maint -n "__fish_maint_using_subcommand run" -l format -d 'Output fo
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand run" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand run" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -522,6 +568,7 @@ complete -c maint -n "__fish_maint_using_subcommand run" -s q -l quiet -d 'Print
 complete -c maint -n "__fish_maint_using_subcommand run" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand run" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand run" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand run" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand run" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
@@ -529,7 +576,8 @@ complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -538,6 +586,7 @@ complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand notify; and not __fish_seen_subcommand_from test" -f -a "test" -d 'Send a test message to every [[notify]] target and report how each delivery went'
@@ -546,7 +595,8 @@ complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subc
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -555,14 +605,37 @@ complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand notify; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
+complete -c maint -n "__fish_maint_using_subcommand trend" -l since -d 'How far back to look [default: 30d]' -r
+complete -c maint -n "__fish_maint_using_subcommand trend" -l import -d 'First add the points of a metrics.jsonl (one JSON object a line: a `timestamp` and numeric fields) to the history' -r -F
+complete -c maint -n "__fish_maint_using_subcommand trend" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
+complete -c maint -n "__fish_maint_using_subcommand trend" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'The versioned JSON contract, for CI and log pipelines'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'One Nagios/Icinga plugin status line with performance data'
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
+complete -c maint -n "__fish_maint_using_subcommand trend" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
+complete -c maint -n "__fish_maint_using_subcommand trend" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c maint -n "__fish_maint_using_subcommand trend" -l plot -d 'Draw a line chart of each check under the table'
+complete -c maint -n "__fish_maint_using_subcommand trend" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'
+complete -c maint -n "__fish_maint_using_subcommand trend" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
+complete -c maint -n "__fish_maint_using_subcommand trend" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
+complete -c maint -n "__fish_maint_using_subcommand trend" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand trend" -l no-history -d 'Record nothing of this run in the history ([history] path)'
+complete -c maint -n "__fish_maint_using_subcommand trend" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c maint -n "__fish_maint_using_subcommand trend" -s V -l version -d 'Print version'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'One Nagios/Icinga plugin status line with performance data'
-markdown\t'Markdown tables, for pasting into a ticket'"
+markdown\t'Markdown tables, for pasting into a ticket'
+html\t'One self-contained HTML page, with charts where the report has series (`maint trend`)'"
 complete -c maint -n "__fish_maint_using_subcommand completions" -l output -d 'Write the report to FILE atomically instead of standard output' -r -F
 complete -c maint -n "__fish_maint_using_subcommand completions" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -571,5 +644,6 @@ complete -c maint -n "__fish_maint_using_subcommand completions" -s q -l quiet -
 complete -c maint -n "__fish_maint_using_subcommand completions" -s v -l verbose -d 'Say more: timings in tables, and what maint is doing on standard error'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l notify -d 'Tell every [[notify]] target how this run went, whatever its `commands` (routines, and the commands a target lists, are told without it)'
 complete -c maint -n "__fish_maint_using_subcommand completions" -l no-notify -d 'Tell no [[notify]] target about this run'
+complete -c maint -n "__fish_maint_using_subcommand completions" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand completions" -s V -l version -d 'Print version'

@@ -69,6 +69,10 @@ pub struct GlobalArgs {
     /// Tell no [[notify]] target about this run
     #[arg(long, global = true)]
     pub no_notify: bool,
+
+    /// Record nothing of this run in the history ([history] path)
+    #[arg(long, global = true)]
+    pub no_history: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,6 +112,8 @@ pub enum Command {
     Run(RunArgs),
     #[command(subcommand, after_long_help = crate::help::after_help("notify"))]
     Notify(NotifyCommand),
+    #[command(after_long_help = crate::help::after_help("trend"))]
+    Trend(TrendArgs),
     #[command(after_long_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
@@ -135,6 +141,8 @@ pub const COMMANDS: &[(&str, Kind)] = &[
     // A routine's code is its worst step's, each by its own kind.
     ("run", Kind::Check),
     ("notify test", Kind::Action),
+    // Shows or imports history: its code says whether that was done.
+    ("trend", Kind::Action),
     ("completions", Kind::Action),
 ];
 
@@ -169,6 +177,7 @@ impl Command {
             Command::Backup(BackupCommand::Drill(_)) => "backup drill",
             Command::Run(_) => "run",
             Command::Notify(NotifyCommand::Test(_)) => "notify test",
+            Command::Trend(_) => "trend",
             Command::Completions(_) => "completions",
         }
     }
@@ -940,6 +949,35 @@ pub enum NotifyCommand {
 /// mail. Exits 0 when all were delivered, 2 when one was not.
 #[derive(Debug, Args)]
 pub struct NotifyTestArgs {}
+
+/// Show the history of the checks: numbers, charts and a review page.
+///
+/// Every check run (health, diagnose, certs check, db report, redis report,
+/// logs analyze, the backup commands' sizes) is recorded in a local SQLite
+/// history ([history] path). For each check this shows the last value, the
+/// minimum, mean, 95th percentile and maximum, the slope per day and a
+/// sparkline; `--plot` draws a line chart of each, and `--format html
+/// --output report.html` writes one self-contained page with a chart per
+/// check, worst trends first.
+#[derive(Debug, Default, Args)]
+pub struct TrendArgs {
+    /// Checks to show: a name (`disk:/`), a kind (`disk`) or a glob (`backup create/*`); all when none
+    #[arg(value_name = "CHECK|GLOB")]
+    pub checks: Vec<String>,
+
+    /// How far back to look [default: 30d]
+    #[arg(long, value_name = "DUR")]
+    pub since: Option<Span>,
+
+    /// Draw a line chart of each check under the table
+    #[arg(long)]
+    pub plot: bool,
+
+    /// First add the points of a metrics.jsonl (one JSON object a line: a
+    /// `timestamp` and numeric fields) to the history
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub import: Option<PathBuf>,
+}
 
 /// Print a shell completion script to standard output.
 ///

@@ -204,6 +204,30 @@ pub struct Config {
     pub routine: RoutineSection,
     /// `[[notify]]`: who is told how a routine (or a command) went.
     pub notify: NotifyTables,
+    /// `[history]`: the local store of every check run, and the predictions made from it.
+    pub history: HistoryConfig,
+}
+
+/// `[history]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// The SQLite file (default /var/lib/maint/history.db for root,
+    /// $XDG_STATE_HOME/maint/history.db otherwise; $MAINT_HISTORY_PATH
+    /// replaces the default).
+    pub path: Option<PathBuf>,
+    /// How long anything is kept.
+    pub keep: Option<Spanned<Span>>,
+    /// How long every point is kept as it was seen; older ones become hourly min/mean/max.
+    pub raw: Option<Spanned<Span>>,
+    /// How far back the predictions fit their line.
+    pub window: Option<Spanned<Span>>,
+    /// Fewer points than this in the window make no prediction.
+    pub min_points: Option<Spanned<usize>>,
+    /// Days until a filesystem is full (space or inodes).
+    pub full_in: Levels,
+    /// Days until a database or a backup doubles in size.
+    pub doubles_in: Levels,
 }
 
 #[derive(Debug, Default, Deserialize)]

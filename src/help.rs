@@ -263,6 +263,24 @@ pub fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
             "maint backup drill",
             "Restore the latest backup into scratch space, compare everything, time it, clean up",
         )],
+        "trend" => &[
+            (
+                "maint trend",
+                "Every check over the last 30 days: last, min, mean, p95, max, slope per day",
+            ),
+            (
+                "maint trend 'disk:*' --since 90d --plot",
+                "The filesystems over 90 days, with a line chart of each",
+            ),
+            (
+                "maint trend --format html --output review.html",
+                "The weekly review: one page with a chart per check, worst trends first",
+            ),
+            (
+                "maint trend --import metrics.jsonl",
+                "Keep the past of an existing metrics.jsonl in the history",
+            ),
+        ],
         "completions" => &[
             (
                 "maint completions bash > /etc/bash_completion.d/maint",

@@ -31,6 +31,7 @@ pub mod report;
 pub mod routine;
 mod run;
 pub mod shell;
+pub mod stats;
 pub mod storage;
 pub mod units;
 

@@ -94,6 +94,10 @@ pub fn report(report: &Report) -> Report {
             in_place(value);
         }
     }
+    for chart in &mut clean.charts {
+        in_place(&mut chart.name);
+        in_place(&mut chart.caption);
+    }
     clean
 }
 

@@ -79,6 +79,33 @@ pub enum Unit {
     PerCore,
 }
 
+impl Unit {
+    /// The name JSON gives it, which the history store keeps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            Unit::Bytes => "bytes",
+            Unit::Seconds => "seconds",
+            Unit::Days => "days",
+            Unit::Count => "count",
+            Unit::PerCore => "per_core",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Unit> {
+        [
+            Unit::Percent,
+            Unit::Bytes,
+            Unit::Seconds,
+            Unit::Days,
+            Unit::Count,
+            Unit::PerCore,
+        ]
+        .into_iter()
+        .find(|unit| unit.as_str() == name)
+    }
+}
+
 /// Which side of a threshold is bad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -310,6 +337,24 @@ pub struct Report {
     /// A plan or inventory (`health --list`) rather than a verdict: tables
     /// show no status line for it.
     pub listing: bool,
+    /// Series over time (`maint trend`): the HTML page draws each as a
+    /// chart, a table only when [`Report::plot`] asks. Not part of the JSON.
+    pub charts: Vec<Chart>,
+    /// Draw the charts in text formats too (`maint trend --plot`).
+    pub plot: bool,
+}
+
+/// One series to draw: a check's values over time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    pub name: String,
+    pub unit: Option<Unit>,
+    /// The latest status recorded for it, which colours the chart.
+    pub status: Option<Status>,
+    /// What the chart shows, in words (the summary and the slope).
+    pub caption: String,
+    /// In time order, at most a few hundred (a screen is that wide).
+    pub points: Vec<crate::stats::Point>,
 }
 
 impl Report {
@@ -323,6 +368,8 @@ impl Report {
             sections: Vec::new(),
             metrics: Vec::new(),
             listing: false,
+            charts: Vec::new(),
+            plot: false,
         }
     }
 

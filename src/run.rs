@@ -234,6 +234,32 @@ fn follow_parent_routine() -> anyhow::Result<()> {
     }
 }
 
+/// Records the run's checks in the history. A store that is locked, full,
+/// corrupt or read-only is a warning on stderr: the run's result and exit
+/// code stand, and the next run tries again.
+fn record_history(
+    report: &Report,
+    history: &crate::checks::history::Settings,
+    context: &crate::commands::Context,
+) {
+    let started = std::time::Instant::now();
+    match crate::checks::history::record(report, history) {
+        Ok(()) => context.note(|| {
+            format!(
+                "history: recorded {} checks in {:.1} ms",
+                report.checks.len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            )
+        }),
+        Err(err) => eprintln!(
+            "{}",
+            crate::redact::secrets(&format!(
+                "maint: warning: the history was not recorded: {err} (the result stands; `--no-history` skips it, [history] path moves it)"
+            ))
+        ),
+    }
+}
+
 /// Runs a parsed command line to its exit code.
 pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let global = &cli.global;
@@ -263,6 +289,13 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     });
     let output = Output::resolve(global).map_err(setup)?;
     follow_parent_routine().map_err(setup)?;
+    // Resolved with the rest of the settings, so a wrong [history] key stops
+    // the run before anything happens.
+    let command = cli.command.name();
+    let history = (!global.no_history && crate::checks::history::is_recorded(command))
+        .then(|| crate::checks::history::Settings::resolve(&loaded))
+        .transpose()
+        .map_err(setup)?;
     let notice = notice::Notice::new(&loaded, cli).map_err(|err| {
         let hint = err.hint();
         setup(anyhow::Error::new(err).context(Hint::new(hint)))
@@ -280,6 +313,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Backup(command) => crate::commands::backup::execute(command, &context),
         Command::Run(args) => crate::commands::routine::execute(args, &context),
         Command::Notify(cli::NotifyCommand::Test(_)) => crate::commands::notify::execute(&context),
+        Command::Trend(args) => crate::commands::trend::execute(args, &context),
         Command::Completions(_) => unreachable!("handled above"),
     };
     let mut report = match outcome {
@@ -298,6 +332,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             return Err(failure);
         }
     };
+    if let Some(history) = &history {
+        record_history(&report, history, &context);
+    }
     if let Some(notice) = notice {
         let deliveries = notice.finish(&report, ExitCode::for_report(&report));
         notice::warn(&deliveries);

@@ -29,17 +29,18 @@ const LIBRARIES: &[&str] = &[
     "hooks",
     "notify",
     "routine",
+    "stats",
 ];
 
 /// What the judges may read: probe data, the report model, levels and
 /// units, and the pure text helpers (shell words, redacted URLs) their
 /// hints are made of. Nothing that runs anything or reads the config.
 const JUDGE_MAY_IMPORT: &[&str] = &[
-    "report", "levels", "units", "probe", "logscan", "judge", "shell", "redact",
+    "report", "levels", "units", "probe", "logscan", "judge", "shell", "redact", "stats",
 ];
 
 const COMMANDS: &[&str] = &[
-    "health", "diagnose", "certs", "logs", "db", "backup", "redis", "routine", "notify",
+    "health", "diagnose", "certs", "logs", "db", "backup", "redis", "routine", "notify", "trend",
 ];
 
 /// Command files still above the size every command file should keep

@@ -28,6 +28,7 @@ mod health_commands;
 mod health_postgres;
 mod health_redis;
 mod health_services;
+mod history;
 mod logs;
 mod notify;
 mod output;

@@ -98,6 +98,18 @@ fn every_command_output_matches_the_schema() {
         let out = maint().json().args(&args).run_in(&dir);
         assert_valid(&args.join(" "), &out.json());
     }
+    // The history a check run records, as `maint trend` shows it.
+    let history = dir.join("history.db");
+    maint()
+        .env("MAINT_HISTORY_PATH", &history)
+        .args(["health", "--only", "load"])
+        .run();
+    let trend = maint()
+        .json()
+        .env("MAINT_HISTORY_PATH", &history)
+        .args(["trend"])
+        .run();
+    assert_valid("trend", &trend.json());
     let archive = std::fs::read_dir(dir.join("backups"))
         .unwrap()
         .flatten()

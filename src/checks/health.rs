@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use super::Notes;
 use crate::cli::HealthArgs;
 use crate::config::{self, Loaded};
 use crate::error::Hint;
@@ -62,6 +63,11 @@ pub struct Settings {
     pub deadline: Duration,
     pub list: bool,
     pub probes: Vec<Probe>,
+    /// Where the predictions read the history (`[history]`).
+    pub history: super::history::Settings,
+    /// `--only` and `--skip` (with `[health] skip`), which select predictions too.
+    only: Vec<String>,
+    skip: Vec<String>,
 }
 
 /// One unit of concurrent work, yielding the checks in `names`.
@@ -431,6 +437,9 @@ impl Settings {
             deadline,
             list: args.list,
             probes,
+            history: super::history::Settings::resolve(loaded)?,
+            only: args.only.clone(),
+            skip: args.skip.iter().chain(&health.skip).cloned().collect(),
         })
     }
 }
@@ -576,7 +585,7 @@ fn config_error(loaded: &Loaded, key: &str, message: &str) -> anyhow::Error {
 
 /// Whether a `--only`/`--skip` pattern names a check: its exact name, its
 /// kind (`disk` for `disk:/var`), or a glob with `*` and `?`.
-fn selects(pattern: &str, name: &str) -> bool {
+pub fn selects(pattern: &str, name: &str) -> bool {
     name == pattern
         || name
             .strip_prefix(pattern)
@@ -720,6 +729,21 @@ pub fn gather(settings: Settings) -> Gathered {
             }
         }
     }
+    let mut predictions =
+        super::history::predictions(&report, &settings.history, Notes::new(false));
+    // A filesystem's prediction comes with its check; the others are
+    // selected by their own names.
+    predictions.retain(|check| {
+        let from_selected = report
+            .checks
+            .iter()
+            .any(|c| check.name.strip_prefix("predict:") == Some(c.name.as_str()));
+        (from_selected
+            || settings.only.iter().any(|p| selects(p, &check.name))
+            || settings.only.is_empty())
+            && !settings.skip.iter().any(|p| selects(p, &check.name))
+    });
+    report.checks.extend(predictions);
     report.duration = started.elapsed();
     Gathered { report, redis }
 }

@@ -7,6 +7,7 @@
 pub mod certs;
 pub mod diagnose;
 pub mod health;
+pub mod history;
 pub mod logs;
 pub mod postgres;
 pub mod redis;

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod notify;
 pub mod redis;
 pub mod routine;
+pub mod trend;
 
 use std::io::IsTerminal;
 

@@ -2,6 +2,8 @@
 //! Commands never print; `maint::run` hands their report to [`render`] and
 //! writes the result.
 
+pub mod chart;
+mod html;
 mod markdown;
 mod nagios;
 mod prometheus;
@@ -22,6 +24,8 @@ pub enum Format {
     Nagios,
     /// Markdown tables, for pasting into a ticket
     Markdown,
+    /// One self-contained HTML page, with charts where the report has series (`maint trend`)
+    Html,
 }
 
 /// How a table should look where it is going.
@@ -49,6 +53,7 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
         Format::Prometheus => prometheus::render(report),
         Format::Nagios => nagios::render(report),
         Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }
 

@@ -39,6 +39,15 @@ pub(super) fn render(report: &Report, style: &Style) -> String {
             push_table(&mut out, &section_table(section, style));
         }
     }
+    if report.plot {
+        let width = style
+            .width
+            .map_or(72, |w| usize::from(w).saturating_sub(16).max(20));
+        for chart in &report.charts {
+            out.push('\n');
+            out.push_str(&super::chart::text(chart, width, 10));
+        }
+    }
     out
 }
 

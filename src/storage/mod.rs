@@ -12,6 +12,7 @@ pub mod chain;
 pub mod crypt;
 pub mod database;
 pub mod destination;
+pub mod history;
 pub mod lock;
 pub mod manifest;
 pub mod pack;

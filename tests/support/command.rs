@@ -104,6 +104,9 @@ impl Maint {
             .env("XDG_CONFIG_HOME", self.dir.path().join(".config"))
             // Records of helpers stuck on a hung mount stay with the test.
             .env("XDG_RUNTIME_DIR", &runtime)
+            // The history every check run records stays with the test too
+            // (as root the default would be /var/lib/maint).
+            .env("MAINT_HISTORY_PATH", runtime.join("history.db"))
             .env("LC_ALL", "C");
         for (key, value) in &self.env {
             command.env(key, value);
