@@ -281,6 +281,8 @@ pub struct HealthConfig {
     pub tcp: Vec<TcpConfig>,
     /// Nagios/monitoring-plugins commands run as checks (`command:NAME`).
     pub command: Vec<CommandConfig>,
+    /// systemd units that must be active (`systemd:UNIT`), e.g. "nginx.service".
+    pub units: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

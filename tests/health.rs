@@ -109,7 +109,7 @@ fn only_and_skip_select_by_name_kind_and_glob() {
     let out = maint()
         .json()
         .args([
-            "health", "--skip", "disk", "--skip", "inodes", "--skip", "cpu",
+            "health", "--skip", "disk", "--skip", "inodes", "--skip", "cpu", "--skip", "systemd",
         ])
         .run();
     assert_eq!(out.check_names(), ["load", "memory", "swap"]);

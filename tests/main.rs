@@ -25,6 +25,7 @@ mod faults;
 mod generated;
 mod health;
 mod health_commands;
+mod health_host;
 mod health_postgres;
 mod health_redis;
 mod health_services;

@@ -131,6 +131,9 @@ enum Spec {
         memory: Threshold,
         clients: Threshold,
     },
+    Systemd {
+        required: Vec<String>,
+    },
 }
 
 struct HttpSpec {
@@ -359,6 +362,28 @@ impl Settings {
                 },
             ));
         }
+
+        for (index, unit) in health.units.iter().enumerate() {
+            if unit.trim().is_empty() || unit.starts_with('-') {
+                bail!(config_error(
+                    loaded,
+                    &format!("health.units[{index}]"),
+                    "give a unit name, e.g. \"nginx.service\""
+                ));
+            }
+        }
+        probes.push(Probe::new(
+            "systemd",
+            "systemctl",
+            default_timeout,
+            std::iter::once("systemd".to_owned())
+                .chain(health.units.iter().map(|unit| format!("systemd:{unit}")))
+                .chain(std::iter::once("systemd:timers".to_owned()))
+                .collect(),
+            Spec::Systemd {
+                required: health.units.clone(),
+            },
+        ));
 
         let postgres_config = loaded.config.postgres.as_ref();
         if args.postgres.is_some() || postgres_config.is_some() {
@@ -881,6 +906,12 @@ impl Spec {
                 postgres_exchange(&target, limit),
                 connections,
                 oldest,
+            )
+            .into(),
+            Spec::Systemd { required } => judge::systemd::health(
+                crate::probe::systemd::overview(&required).as_ref(),
+                &required,
+                chrono::Utc::now(),
             )
             .into(),
             Spec::Redis {

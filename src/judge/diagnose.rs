@@ -47,7 +47,9 @@ pub fn findings(checks: impl IntoIterator<Item = Check>) -> Vec<Check> {
 
 /// The findings among a health run's checks. "redis:memory: not measured"
 /// adds nothing when "redis" itself is a finding, so a check that could
-/// not be measured because its parent failed is left out.
+/// not be measured because its parent failed is left out. Health's
+/// `systemd` check (failed units) is left to the services section, which
+/// makes one finding per failed unit.
 pub fn health_findings(checks: Vec<Check>) -> Vec<Check> {
     let failed_parents: Vec<String> = checks
         .iter()
@@ -56,9 +58,10 @@ pub fn health_findings(checks: Vec<Check>) -> Vec<Check> {
         .collect();
     findings(checks.into_iter().filter(|check| {
         let parent = check.name.split(':').next().unwrap_or_default();
-        !(check.status == Status::Unknown
-            && check.name.contains(':')
-            && failed_parents.iter().any(|p| p == parent))
+        check.name != "systemd"
+            && !(check.status == Status::Unknown
+                && check.name.contains(':')
+                && failed_parents.iter().any(|p| p == parent))
     }))
 }
 

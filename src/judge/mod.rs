@@ -13,6 +13,7 @@ pub mod plugin;
 pub mod postgres;
 pub mod redis;
 pub mod system;
+pub mod systemd;
 pub mod trend;
 pub mod vacuum;
 
