@@ -86,6 +86,16 @@ impl Template {
         String::from_utf8_lossy(&self.tokens.join(&b' ')).into_owned()
     }
 
+    /// Adds the lines of `other`, which holds the same kind of message.
+    fn fold(&mut self, other: &Template) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        for time in [other.first_seen, other.last_seen].into_iter().flatten() {
+            self.see(0, Some(time));
+        }
+    }
+
     fn see(&mut self, mask: u64, time: Option<i64>) {
         for (i, count) in self.counts.iter_mut().enumerate() {
             if mask & (1 << i) != 0 {
@@ -369,19 +379,10 @@ impl Templates {
                 shown[p] = WILDCARD.to_vec();
             }
             if let Some(&into) = kept.get(&shown) {
-                let merged = std::mem::replace(
-                    &mut self.templates[id as usize].counts,
-                    vec![0; self.categories],
-                );
-                let t = &self.templates[id as usize];
-                let times = [t.first_seen, t.last_seen];
-                let target = &mut self.templates[into as usize];
-                for (mine, theirs) in target.counts.iter_mut().zip(&merged) {
-                    *mine += theirs;
-                }
-                for time in times.into_iter().flatten() {
-                    target.see(0, Some(time));
-                }
+                // Rare (a position just became a variable): a clone costs nothing here.
+                let merged = self.templates[id as usize].clone();
+                self.templates[id as usize].counts = vec![0; self.categories];
+                self.templates[into as usize].fold(&merged);
                 self.merged_into[id as usize] = into;
             } else {
                 self.templates[id as usize].tokens.clone_from(&shown);
@@ -413,18 +414,10 @@ impl Templates {
                 self.place(&tokens, &template.example)
             };
             let target = &mut self.templates[id as usize];
+            target.fold(&template);
             if target.level.is_none() && target.component.is_none() {
                 target.level = template.level;
                 target.component = template.component;
-            }
-            for (mine, theirs) in target.counts.iter_mut().zip(&template.counts) {
-                *mine += theirs;
-            }
-            for time in [template.first_seen, template.last_seen]
-                .into_iter()
-                .flatten()
-            {
-                target.see(0, Some(time));
             }
         }
     }
