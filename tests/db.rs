@@ -599,6 +599,15 @@ fn the_report_finds_bloat_unused_and_invalid_indexes_and_old_transactions() {
         .args(["db", "report", "--url", &db.url])
         .run();
     out.code(2).nowhere(PASSWORD);
+    // The size the history keeps for its growth prediction: at least the bloated table's.
+    let size = out.check("db:size");
+    assert_eq!(size["status"], "OK", "{size}");
+    assert_eq!(size["unit"], "bytes", "{size}");
+    assert!(size["value"].as_f64().unwrap() > 500_000.0, "{size}");
+    assert!(
+        size["message"].as_str().unwrap().ends_with(" MiB on disk"),
+        "{size}"
+    );
     let dead = out.check("db:dead_tuples");
     assert_eq!(dead["status"], "CRITICAL", "{dead}");
     assert!(

@@ -215,6 +215,33 @@ fn a_growing_backup_is_predicted_to_double() {
 }
 
 #[test]
+fn a_growing_database_is_predicted_to_double() {
+    let history = History::new();
+    // What a nightly `db report` records: 2 GB growing 40 MB a night.
+    let now = now();
+    let lines: String = (0..20)
+        .map(|d| {
+            format!(
+                "{{\"ts\":{},\"db report/db:size\":{}}}\n",
+                now - (20 - d) * 86_400,
+                2e9 + 4e7 * d as f64
+            )
+        })
+        .collect();
+    history.import(&lines);
+    let out = history.maint().json().args(["health"]).run();
+    let check = out.check("predict:db report/db:size");
+    // 2.8 GB tomorrow at +40 MB a day: 10 % a week, doubles in 70 days.
+    let days = check["value"].as_f64().unwrap();
+    assert!((days - 70.0).abs() < 2.0, "{check}");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("database size grows 10 % a week: doubles in 7"),
+        "{message}"
+    );
+}
+
+#[test]
 fn check_runs_record_and_trend_shows_them() {
     let history = History::new();
     let mut last = None;

@@ -213,8 +213,9 @@ pub fn predictions(report: &Report, settings: &Settings, notes: super::Notes) ->
     for (name, what) in [
         ("backup create/archive", "backup size"),
         ("backup create/database", "database dump"),
+        ("db report/db:size", "database size"),
     ] {
-        // Backups come daily: a week would be too few points for a line.
+        // Backups and reports come daily: a week would be too few points for a line.
         let points = read(name, since.min(now - BACKUP_WINDOW.as_secs() as i64));
         checks.extend(crate::judge::trend::growth(name, what, &points, &rules));
     }

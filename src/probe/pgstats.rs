@@ -31,6 +31,8 @@ pub struct Server {
     pub stats_reset: Option<DateTime<Utc>>,
     /// age(datfrozenxid) of this database.
     pub database_xid_age: i64,
+    /// pg_database_size of this database: its files on disk, indexes and TOAST included.
+    pub database_bytes: i64,
 }
 
 /// The autovacuum thresholds that apply to a table: the server's, or the
@@ -71,7 +73,8 @@ pub fn server(client: &mut Client) -> Result<Server, postgres::Error> {
                 current_setting('vacuum_multixact_freeze_table_age')::int8,
                 (SELECT extract(epoch FROM stats_reset)::float8 FROM pg_stat_database
                   WHERE datname = current_database()),
-                (SELECT age(datfrozenxid)::int8 FROM pg_database WHERE datname = current_database())",
+                (SELECT age(datfrozenxid)::int8 FROM pg_database WHERE datname = current_database()),
+                pg_database_size(current_database())",
         &[],
     )?;
     let autovacuum: bool = row.get(7);
@@ -103,6 +106,7 @@ pub fn server(client: &mut Client) -> Result<Server, postgres::Error> {
         vacuum_multixact_freeze_table_age: row.get::<_, i64>(17).min(mxid_freeze_max * 95 / 100),
         stats_reset: row.get::<_, Option<f64>>(18).and_then(epoch_time),
         database_xid_age: row.get::<_, Option<i64>>(19).unwrap_or(0),
+        database_bytes: row.get(20),
     })
 }
 
@@ -841,6 +845,7 @@ pub(crate) mod fixtures {
             vacuum_multixact_freeze_table_age: 150_000_000,
             stats_reset: None,
             database_xid_age: 0,
+            database_bytes: 0,
         }
     }
 

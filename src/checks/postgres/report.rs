@@ -207,6 +207,7 @@ fn build(report: &mut Report, facts: &Facts, settings: &Settings) {
         facts.replicas,
         &target.display,
     ));
+    report.checks.push(cleanup::size(db, server.database_bytes));
     // Dead tuples, vacuum and analyze times are each server's own
     // statistics: a standby's say nothing of what its primary needs.
     let primary = facts

@@ -102,6 +102,18 @@ pub fn role(standby: Option<&Standby>, replicas: i64, display: &str) -> Check {
     }
 }
 
+/// The database's size on disk: never a problem by itself, but recorded in
+/// the history, where its growth becomes a prediction (`predict:db:size`).
+pub fn size(database: &str, bytes: i64) -> Check {
+    let bytes = bytes.max(0) as u64;
+    Check::new(
+        "db:size",
+        Status::Ok,
+        format!("{database}: {} on disk", human_bytes(bytes)),
+    )
+    .with_value(bytes as f64, Unit::Bytes)
+}
+
 /// Replication slots keep WAL until their consumer reads it: an inactive
 /// one keeps it forever, and the primary's disk fills.
 pub fn slots(slots: &[Slot], levels: Threshold, display: &str) -> Check {
