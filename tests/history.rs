@@ -175,21 +175,26 @@ fn too_few_points_make_no_prediction_and_levels_are_configurable() {
     assert_eq!(check["threshold"]["warning"], 5.0);
 }
 
+/// A metrics.jsonl of `days` nightly values of `series`, from `start`
+/// growing `per_night`, the last one a day ago.
+fn nightly(series: &str, days: i64, start: f64, per_night: f64) -> String {
+    let now = now();
+    (0..days)
+        .map(|d| {
+            format!(
+                "{{\"ts\":{},\"{series}\":{}}}\n",
+                now - (days - d) * 86_400,
+                start + per_night * d as f64
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_growing_backup_is_predicted_to_double() {
     let history = History::new();
     // A nightly archive of 1 GB growing 10 MB a night for a month.
-    let now = now();
-    let lines: String = (0..30)
-        .map(|d| {
-            format!(
-                "{{\"ts\":{},\"backup create/archive\":{}}}\n",
-                now - (30 - d) * 86_400,
-                1e9 + 1e7 * d as f64
-            )
-        })
-        .collect();
-    history.import(&lines);
+    history.import(&nightly("backup create/archive", 30, 1e9, 1e7));
     let out = history.maint().json().args(["health"]).run();
     let check = out.check("predict:backup create/archive");
     // 1.3 GB tomorrow at +10 MB a day: 5.4 % a week, doubles in 130 days.
@@ -218,17 +223,7 @@ fn a_growing_backup_is_predicted_to_double() {
 fn a_growing_database_is_predicted_to_double() {
     let history = History::new();
     // What a nightly `db report` records: 2 GB growing 40 MB a night.
-    let now = now();
-    let lines: String = (0..20)
-        .map(|d| {
-            format!(
-                "{{\"ts\":{},\"db report/db:size\":{}}}\n",
-                now - (20 - d) * 86_400,
-                2e9 + 4e7 * d as f64
-            )
-        })
-        .collect();
-    history.import(&lines);
+    history.import(&nightly("db report/db:size", 20, 2e9, 4e7));
     let out = history.maint().json().args(["health"]).run();
     let check = out.check("predict:db report/db:size");
     // 2.8 GB tomorrow at +40 MB a day: 10 % a week, doubles in 70 days.
