@@ -592,8 +592,13 @@ pub enum LogsCommand {
 /// Reads plain and gzip files (told apart by content, not name); a file
 /// brings its rotated siblings (FILE.1, FILE.2.gz, FILE-20261120), read
 /// oldest first. Counts equal `LC_ALL=C grep -cE PATTERN` over the same
-/// lines. Default categories: errors (ERROR|CRITICAL|FATAL), warnings
-/// (WARNING|WARN), security (Unauthorized, Authentication failed, sshd's
+/// lines, except that the default errors and warnings are the lines of that
+/// level in files with a level field. Each file's timestamp format is
+/// detected from its first lines; the timestamp may follow up to four
+/// leading fields (a file name, a host, a node id), and a format without a
+/// year takes the one that makes the line the latest instant no more than a
+/// day after the file's mtime. Default categories: errors
+/// (ERROR|CRITICAL|FATAL), warnings (WARNING|WARN), security (Unauthorized, Authentication failed, sshd's
 /// Failed password and Invalid user, PAM's authentication failure, sudo's
 /// incorrect password attempts and NOT in sudoers, HTTP 401 and 403 in
 /// access logs); add your own with --pattern or [logs.patterns]. Exits 1

@@ -3,7 +3,7 @@
 //! incremental runs, and every bad input of issue 3.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
@@ -46,8 +46,11 @@ fn grep_count(pattern: &str, file: &Path) -> u64 {
         })
 }
 
+/// Every category as a pattern of its own: errors and warnings given as
+/// patterns are matched as written, as grep does, where the defaults are
+/// judged by a level field.
 fn extra_patterns() -> Vec<String> {
-    CATEGORIES[3..]
+    CATEGORIES
         .iter()
         .flat_map(|(name, pattern)| ["--pattern".to_owned(), format!("{name}={pattern}")])
         .collect()
@@ -638,7 +641,7 @@ fn a_missing_or_unreadable_file_is_reported_and_the_rest_analysed() {
     // Unreadable: permission denied, or for root (who may read anything) a file whose reads fail.
     let command = maint().file("good.log", &errors_now(3));
     let unreadable = if rustix::process::geteuid().is_root() {
-        std::path::PathBuf::from("/proc/self/mem")
+        PathBuf::from("/proc/self/mem")
     } else {
         let path = command.path("secret.log");
         std::fs::write(&path, "ERROR\n").unwrap();
@@ -962,4 +965,72 @@ Dec 10 07:02:00 web sshd[24210]: Accepted publickey for deploy from 10.0.0.5 por
             .iter()
             .all(|c| c["name"] != "failures" && c["name"] != "constraints")
     );
+}
+
+#[test]
+fn errors_and_warnings_come_from_the_level_field_where_there_is_one() {
+    // A level field: an ERROR in an INFO line's message is not an error,
+    // and `Fatal` and `[error]` are, whatever their case.
+    let app = "\
+2026-11-28 10:00:00,001 INFO  api.Server: started
+2026-11-28 10:00:01,002 INFO  api.Server: retrying after ERROR 503 from upstream
+2026-11-28 10:00:02,003 ERROR api.Db: connection refused
+2026-11-28 10:00:03,004 WARN  api.Db: slow query
+2026-11-28 10:00:04,005 Fatal api.Main: out of memory
+2026-11-28 10:00:05,006 INFO  api.Server: a WARNING in a message
+";
+    let apache = "\
+[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties
+[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6
+[Sun Dec 04 04:47:45 2005] [notice] jk2_init() Found child 6725 in scoreboard slot 10
+[Sun Dec 04 04:47:46 2005] [notice] jk2_init() Found child 6726 in scoreboard slot 8
+[Sun Dec 04 04:47:47 2005] [warn] config reloaded
+";
+    // No level field: the words count, wherever they are.
+    let plain = "\
+job 17 finished with ERROR code 3
+job 18 finished
+job 19 printed a WARNING about disk space
+";
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<PathBuf> = [
+        ("app.log", app),
+        ("apache.log", apache),
+        ("plain.log", plain),
+    ]
+    .iter()
+    .map(|(name, text)| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    })
+    .collect();
+    let out = maint()
+        .json()
+        .args(["logs", "analyze", "--explain"])
+        .args(&paths)
+        .run();
+    let errors = out.check("errors");
+    assert_eq!(errors["value"], 4.0, "{errors}");
+    assert!(
+        errors["message"].as_str().unwrap().starts_with(
+            "4 lines at level error (by the level field in 2 of 3 files, /ERROR|CRITICAL|FATAL/ in the others)"
+        ),
+        "{errors}"
+    );
+    assert_eq!(out.check("warnings")["value"], 3.0);
+    let files = out.json()["sections"]["files"].as_array().unwrap().clone();
+    let by: Vec<&str> = files
+        .iter()
+        .map(|f| f["errors_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(by, ["level", "level", "words"]);
+    // A pattern of one's own for errors is matched as written, everywhere.
+    let out = maint()
+        .json()
+        .args(["logs", "analyze"])
+        .args(&paths)
+        .args(["--pattern", "errors=ERROR|FATAL"])
+        .run();
+    assert_eq!(out.check("errors")["value"], 3.0);
 }

@@ -17,7 +17,7 @@ use crate::config::{Loaded, NoLines};
 use crate::error::Hint;
 use crate::judge::logs as judge;
 use crate::levels::Alert;
-use crate::logscan::categories::{self, Category, Matcher};
+use crate::logscan::categories::{Category, Matcher};
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
 use crate::report::{Cell, Column, Metric, Report, Section, Status};
@@ -60,12 +60,7 @@ impl Settings {
             )));
         }
 
-        let mut categories: Vec<Category> = categories::DEFAULTS
-            .iter()
-            .map(|(name, pattern)| {
-                Category::new(name, pattern).expect("the default patterns compile")
-            })
-            .collect();
+        let mut categories = Category::defaults();
         let mut add =
             |category: Category| match categories.iter_mut().find(|c| c.name == category.name) {
                 Some(existing) => *existing = category,
@@ -369,9 +364,15 @@ pub fn build_report(
             .alerts
             .iter()
             .find(|a| a.category == category.name && a.per.is_none());
+        let by_level = category.level.map(|level| judge::ByLevel {
+            level: level.name(),
+            by_level: scan.files.iter().filter(|f| f.levels).count(),
+            files: scan.files.iter().filter(|f| f.content.is_some()).count(),
+        });
         report.checks.push(judge::category(
             &category.name,
             &category.pattern,
+            by_level.as_ref(),
             tally.counts[index],
             display.peak(index),
             alert,
@@ -576,6 +577,14 @@ fn files_section(scan: &Scan) -> Section {
                         .unwrap_or(if file.content.is_some() { "none" } else { "" })
                         .to_owned(),
                 ),
+                Cell::Text(
+                    match (file.content.is_some(), file.levels) {
+                        (false, _) => "",
+                        (true, true) => "level",
+                        (true, false) => "words",
+                    }
+                    .to_owned(),
+                ),
                 file.read
                     .map_or(Cell::Empty, |(start, _)| Cell::Integer(start as i64)),
                 file.read
@@ -593,6 +602,7 @@ fn files_section(scan: &Scan) -> Section {
             Column::new("path", "FILE"),
             Column::new("content", "CONTENT"),
             Column::new("format", "TIMESTAMPS"),
+            Column::new("errors_by", "ERRORS BY"),
             Column::new("read_from", "FROM BYTE"),
             Column::new("read_to", "TO BYTE"),
             Column::new("lines", "LINES"),

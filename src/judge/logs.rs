@@ -61,17 +61,42 @@ pub fn lines(lines: &Lines, no_lines: Status, wording: &Wording) -> Check {
     }
 }
 
+/// How a category judged by level was judged: its lines are those of
+/// `level` in the `by_level` files (of `files`) whose lines have a level field.
+pub struct ByLevel {
+    pub level: &'static str,
+    pub by_level: usize,
+    pub files: usize,
+}
+
 /// One category: its lines in the window, judged by its alert without a
 /// period when there is one. `peak` is the busiest display bucket.
 pub fn category(
     name: &str,
     pattern: &str,
+    by_level: Option<&ByLevel>,
     count: u64,
     peak: Option<(i64, u64)>,
     alert: Option<&Alert>,
     wording: &Wording,
 ) -> Check {
-    let mut message = format!("{count} lines match /{pattern}/{}", wording.window);
+    let mut message = match by_level {
+        Some(judged) if judged.by_level > 0 => {
+            let how = if judged.by_level == judged.files {
+                "by the level field".to_owned()
+            } else {
+                format!(
+                    "by the level field in {} of {} files, /{pattern}/ in the others",
+                    judged.by_level, judged.files
+                )
+            };
+            format!(
+                "{count} lines at level {} ({how}){}",
+                judged.level, wording.window
+            )
+        }
+        _ => format!("{count} lines match /{pattern}/{}", wording.window),
+    };
     if let Some((start, peak)) = peak {
         message.push_str(&format!(
             ", peak {peak} in the {} from {}",
@@ -234,11 +259,12 @@ mod tests {
     #[test]
     fn a_category_is_judged_by_its_alert_and_says_its_levels() {
         let alert: Alert = "errors>50,200".parse().unwrap();
-        let quiet = category("errors", "ERROR", 50, None, Some(&alert), &wording());
+        let quiet = category("errors", "ERROR", None, 50, None, Some(&alert), &wording());
         assert_eq!(quiet.status, Status::Ok);
         let busy = category(
             "errors",
             "ERROR",
+            None,
             201,
             Some((0, 120)),
             Some(&alert),
@@ -251,7 +277,7 @@ mod tests {
              (more than 50 is a warning, more than 200 critical)"
         );
         assert!(busy.why.is_some());
-        let unwatched = category("slow", "slow query", 10_000, None, None, &wording());
+        let unwatched = category("slow", "slow query", None, 10_000, None, None, &wording());
         assert_eq!(unwatched.status, Status::Ok);
         assert!(unwatched.why.is_none());
     }
@@ -339,6 +365,7 @@ mod tests {
             outcome,
             notes: Vec::new(),
             disordered: false,
+            levels: false,
         };
         let failed = file(&report(Outcome::Failed("permission denied".into()), false)).unwrap();
         assert_eq!(failed.status, Status::Unknown);

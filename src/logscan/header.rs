@@ -30,6 +30,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Debug => "debug",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// Tokens after the timestamp that may still be header.
 const MAX_HEADER_TOKENS: usize = 8;
 
@@ -62,6 +73,7 @@ pub fn split(line: &[u8], stamp: Range<usize>) -> (Header<'_>, &[u8]) {
         let token = &line[from..to];
         pos = to;
         if sentence_words == 0
+            && header.level.is_none()
             && let Some(level) = level_word(token, words == 0 && ids > 0)
         {
             header.level = Some(level);
@@ -403,6 +415,11 @@ mod tests {
             (None, None, "I am done: all good".into())
         );
         assert_eq!(parts("plain text line", 0..0).2, "plain text line");
+        // The level is the first level word: a later one is the message's.
+        assert_eq!(
+            parts("2026-11-28T03:04:05Z INFO a WARNING in text", 0..20),
+            (Some("INFO".into()), None, "a WARNING in text".into())
+        );
     }
 
     #[test]

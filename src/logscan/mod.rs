@@ -146,6 +146,8 @@ pub struct FileReport {
     /// Its times go back (a clock step, a DST change, newest first): read
     /// whole and every line judged by its own time.
     pub disordered: bool,
+    /// Its lines have a level field, which judges errors and warnings.
+    pub levels: bool,
 }
 
 impl FileReport {
@@ -160,6 +162,7 @@ impl FileReport {
             outcome: Outcome::Read,
             notes: Vec::new(),
             disordered: false,
+            levels: false,
         }
     }
 }
@@ -214,6 +217,7 @@ pub fn scan(spec: &Spec) -> Scan {
             },
             notes: Vec::new(),
             disordered: false,
+            levels: false,
         });
     }
     let mut queue: std::collections::VecDeque<(LogFile, bool)> =
@@ -542,11 +546,13 @@ impl Read for Range {
     }
 }
 
-fn setup<'a>(spec: &'a Spec) -> scan::Setup<'a> {
+/// The scanner's setup for one file; `levels`: its lines have a level field.
+fn setup<'a>(spec: &'a Spec, levels: bool) -> scan::Setup<'a> {
     scan::Setup {
         matcher: &spec.matcher,
         window: spec.window,
         widths: &spec.widths,
+        levels,
     }
 }
 
@@ -566,6 +572,7 @@ fn scan_plain(
     let text_start = head.iter().position(|&b| b != 0).unwrap_or(head.len());
     let parser = timestamps::detect(&head[text_start..], id.mtime);
     report.format = parser.as_ref().map(Parser::name);
+    report.levels = scan::levelled(&head[text_start..], parser.as_ref());
     let mut begin = 0;
     let (resume, note) = plan_resume(spec, &file.path, &id, handle, false, &out.claimed);
     report.notes.extend(note);
@@ -611,7 +618,8 @@ fn scan_plain(
                     && let Some((first, _)) = window::next_dated(head, 0, head.len(), parser)
                     && first > 0
                 {
-                    let mut worker = scan::Worker::new(setup(spec), Some(parser.clone()), false);
+                    let mut worker =
+                        scan::Worker::new(setup(spec, report.levels), Some(parser.clone()), false);
                     worker.feed(&head[..window::line_start_at_or_after(head, first)]);
                     head_tally = Some(worker.tally);
                 }
@@ -664,7 +672,14 @@ fn scan_plain(
         } else if disorder.is_some() {
             continue;
         }
-        results = scan_ranges(spec, handle, parser.as_ref(), begin, end, exact);
+        results = scan_ranges(
+            setup(spec, report.levels),
+            spec,
+            handle,
+            parser.as_ref(),
+            (begin, end),
+            exact,
+        );
         if !exact {
             disorder = results
                 .iter()
@@ -726,11 +741,11 @@ fn scan_plain(
 /// Scans `begin..end` of a plain file, in two halves at once when it is
 /// large: the workers, how their reading ended, and where each started.
 fn scan_ranges<'a>(
+    setup: scan::Setup<'a>,
     spec: &'a Spec,
     handle: &File,
     parser: Option<&Parser>,
-    begin: u64,
-    end: u64,
+    (begin, end): (u64, u64),
     exact: bool,
 ) -> Vec<(scan::Worker<'a>, scan::Streamed, u64)> {
     let mut parts = vec![begin];
@@ -755,7 +770,6 @@ fn scan_ranges<'a>(
                 let parser = parser.cloned();
                 let handle = handle.try_clone();
                 let keep_partial = spec.incremental && index == last;
-                let setup = setup(spec);
                 scope.spawn(move || {
                     let mut worker = scan::Worker::new(setup, parser, start > 0);
                     if exact {
@@ -1039,7 +1053,8 @@ fn scan_gzip(
         }
         let parser = timestamps::detect(&head, id.mtime);
         report.format = parser.as_ref().map(Parser::name);
-        let mut worker = scan::Worker::new(setup(spec), parser, offset > 0);
+        report.levels = scan::levelled(&head, parser.as_ref());
+        let mut worker = scan::Worker::new(setup(spec, report.levels), parser, offset > 0);
         if exact {
             worker = worker.exact();
         }

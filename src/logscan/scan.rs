@@ -28,6 +28,9 @@ pub(super) struct Setup<'a> {
     pub window: Window,
     /// Histogram bucket widths in ms: the one shown first, then rate periods.
     pub widths: &'a [i64],
+    /// The file's lines have a level field: categories judged by level
+    /// ([`super::categories::Category::level`]) are judged by it.
+    pub levels: bool,
 }
 
 /// Lines per category per time bucket.
@@ -159,6 +162,43 @@ impl Tally {
             bits &= bits - 1;
         }
     }
+}
+
+/// A candidate line's categories: in a file with a level field, those
+/// judged by level are the line's level's.
+fn with_level(matcher: &Matcher, levels: bool, mask: u64, header: header::Header<'_>) -> u64 {
+    if levels {
+        mask | matcher.level_mask(header.level)
+    } else {
+        mask
+    }
+}
+
+/// Whether a file's lines carry their level in a field of their own, read
+/// from its head: at least half of its first lines that start an entry
+/// (dated ones, when the file has timestamps) and no fewer than 4. One-letter
+/// levels (Android's `E`, `W`) do not count: a line of level `E` cannot be
+/// found without reading every line's header, so such files are matched by
+/// words.
+pub(super) fn levelled(head: &[u8], parser: Option<&Parser>) -> bool {
+    const LINES: usize = 200;
+    let (mut entries, mut with_level) = (0, 0);
+    for line in head.split(|&b| b == b'\n').take(LINES) {
+        let span = match parser {
+            Some(parser) => match parser.parse(line) {
+                Some(stamp) => stamp.span,
+                None => continue,
+            },
+            None => 0..0,
+        };
+        if line.is_empty() {
+            continue;
+        }
+        entries += 1;
+        let (header, _) = header::split(line, span);
+        with_level += usize::from(header.level.is_some_and(|level| level.len() > 1));
+    }
+    with_level >= 4 && with_level * 2 >= entries
 }
 
 /// Newlines in `text` (memchr counts with SIMD).
@@ -367,7 +407,8 @@ impl<'a> Worker<'a> {
         let tally = &mut self.tally;
         let window = self.setup.window;
         let disorder = &mut self.disorder;
-        matcher.for_each_match(text, |start, end, mask| {
+        let levels = self.setup.levels;
+        let each = |start: usize, end: usize, mask: u64| {
             let line = &text[start..end];
             let (time, span) = match parser.parse(line) {
                 Some(stamp) => (Some(stamp.ms), stamp.span),
@@ -386,15 +427,20 @@ impl<'a> Worker<'a> {
                     )
                 });
             }
+            let (head_fields, message) = header::split(line, span);
+            let mask = with_level(matcher, levels, mask, head_fields);
+            if mask == 0 {
+                return;
+            }
             tally.count(mask);
             if let Some(time) = time {
                 for histogram in &mut tally.histograms {
                     histogram.add(time, mask);
                 }
             }
-            let (head_fields, message) = header::split(line, span);
             tally.templates.add(message, head_fields, line, mask, time);
-        });
+        };
+        matcher.for_each_line(text, levels, each);
         self.carry_time = time_before(text, text.len(), known, parser);
         if let Some(last) = self.carry_time {
             self.tally.seen(last);
@@ -414,7 +460,15 @@ impl<'a> Worker<'a> {
             self.tally.lines += lines;
         }
         let tally = &mut self.tally;
-        self.matcher.for_each_match(text, |start, end, mask| {
+        let matcher = &self.matcher;
+        let levels = self.setup.levels;
+        matcher.for_each_line(text, levels, |start, end, mask| {
+            let line = &text[start..end];
+            let (head_fields, message) = header::split(line, 0..0);
+            let mask = with_level(matcher, levels, mask, head_fields);
+            if mask == 0 {
+                return;
+            }
             let mut bits = mask;
             while bits != 0 {
                 tally.undated_counts[bits.trailing_zeros() as usize] += 1;
@@ -422,8 +476,6 @@ impl<'a> Worker<'a> {
             }
             if in_window {
                 tally.count(mask);
-                let line = &text[start..end];
-                let (head_fields, message) = header::split(line, 0..0);
                 tally.templates.add(message, head_fields, line, mask, None);
             }
         });
@@ -440,6 +492,13 @@ impl<'a> Worker<'a> {
         if stamp.is_some() {
             self.seen_dated = true;
         }
+        let mask = if self.setup.levels {
+            let span = stamp.as_ref().map_or(0..0, |s| s.span.clone());
+            let level = header::split(head, span).0.level;
+            mask & !self.matcher.by_level_mask() | self.matcher.level_mask(level)
+        } else {
+            mask
+        };
         let time = stamp.as_ref().map(|s| s.ms).or(if self.seen_dated {
             self.carry_time
         } else {
@@ -689,6 +748,7 @@ mod tests {
             matcher: &matcher,
             window: Window::default(),
             widths: &widths,
+            levels: false,
         };
         let parser = Parser::new(Format::Iso(IsoStyle::Rfc3339), 0);
         let mut worker = Worker::new(setup, Some(parser), false);
@@ -715,6 +775,7 @@ mod tests {
             matcher: &matcher,
             window: Window::default(),
             widths: &[],
+            levels: false,
         };
         let mut worker = Worker::new(setup, None, false);
         let mut text = b"first ERROR\n".to_vec();
