@@ -321,7 +321,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --since 'Only lines from this time on: 24h (ago), 2026-11-20, 2026-11-20T06:00:00Z, today, yesterday'
             cand --until 'Only lines before this time (same forms as --since)'
             cand --pattern 'Another category, or a new regex for a default one (LC_ALL=C grep -E syntax; refused where maint would read it otherwise: back-references, `{,n}`, a leading `*`, and `+?`, `*?`, `??` or `}?`, which grep reads as an optional repetition); repeatable'
-            cand --threshold 'Alert level: CATEGORY>WARN[,CRIT] lines in the window, or per period with /DUR (errors>50/1h: more than 50 in any hour); repeatable [default: errors>100]'
+            cand --threshold 'Alert level: CATEGORY>WARN[,CRIT] lines in the window, or per period with /DUR (errors>50/1h: more than 50 in any hour); with --state, new_templates>N judges the kinds of message no earlier run saw; repeatable [default: errors>100]'
             cand --top 'Message templates shown per category [default: 5]'
             cand --bucket 'Histogram bucket width [default: 1h]'
             cand --state 'Remember what was read in FILE and read only new lines next time (for cron)'

@@ -627,8 +627,9 @@ pub struct LogsAnalyzeArgs {
     pub pattern: Vec<String>,
 
     /// Alert level: CATEGORY>WARN[,CRIT] lines in the window, or per period
-    /// with /DUR (errors>50/1h: more than 50 in any hour); repeatable
-    /// [default: errors>100]
+    /// with /DUR (errors>50/1h: more than 50 in any hour); with --state,
+    /// new_templates>N judges the kinds of message no earlier run saw;
+    /// repeatable [default: errors>100]
     #[arg(long, value_name = "EXPR")]
     pub threshold: Vec<String>,
 

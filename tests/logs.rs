@@ -1034,3 +1034,80 @@ job 19 printed a WARNING about disk space
         .run();
     assert_eq!(out.check("errors")["value"], 3.0);
 }
+
+#[test]
+fn with_a_state_a_kind_of_message_never_seen_before_is_new_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let state = dir.path().join("logs.state");
+    std::fs::write(
+        &log,
+        "2026-11-28 10:00:00,001 ERROR [db] connection refused by 10.0.0.5\n\
+         2026-11-28 10:00:01,001 ERROR [db] connection refused by 10.0.0.6\n",
+    )
+    .unwrap();
+    let run = || {
+        maint()
+            .json()
+            .args(["logs", "analyze"])
+            .arg(&log)
+            .arg("--state")
+            .arg(&state)
+            .args(["--threshold", "new_templates>0"])
+            .run()
+    };
+    // The first run has nothing to compare with: it remembers.
+    let first = run();
+    first.code(0);
+    let check = first.check("new_templates");
+    assert_eq!(check["value"], 0.0, "{check}");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("first run with this state: 1 kind of message remembered"),
+        "{check}"
+    );
+    // A known kind with other values is not new; a kind never seen is.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(
+        b"2026-11-28 10:05:00,001 ERROR [db] connection refused by 10.0.0.7\n\
+          2026-11-28 10:05:01,001 ERROR [cache] evicted 512 keys under memory pressure\n",
+    )
+    .unwrap();
+    let second = run();
+    second.code(1);
+    let check = second.check("new_templates");
+    assert_eq!(check["status"], "WARNING", "{check}");
+    assert_eq!(check["value"], 1.0, "{check}");
+    let rows = second.json()["sections"]["new_templates"].clone();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["category"], "errors");
+    assert_eq!(
+        rows[0]["template"],
+        "evicted <NUM> keys under memory pressure"
+    );
+    assert!(
+        rows[0]["example"]
+            .as_str()
+            .unwrap()
+            .ends_with("evicted 512 keys under memory pressure")
+    );
+    // Once seen, it is known.
+    file.write_all(
+        b"2026-11-28 10:06:00,001 ERROR [cache] evicted 77 keys under memory pressure\n",
+    )
+    .unwrap();
+    let third = run();
+    third.code(0);
+    assert_eq!(third.check("new_templates")["value"], 0.0);
+    // Without a state there is nothing to compare with: refused before reading.
+    maint()
+        .args(["logs", "analyze"])
+        .arg(&log)
+        .args(["--threshold", "new_templates>0"])
+        .run()
+        .code(3)
+        .one_error_line("threshold new_templates needs a state file");
+}

@@ -132,10 +132,11 @@ impl Settings {
         };
         for alert in &config.thresholds {
             let value = alert.get_ref().clone();
-            if !matcher
-                .categories()
-                .iter()
-                .any(|c| c.name == value.category)
+            if value.category != judge::NEW_TEMPLATES
+                && !matcher
+                    .categories()
+                    .iter()
+                    .any(|c| c.name == value.category)
             {
                 return Err(anyhow::Error::new(loaded.invalid(
                     "logs.thresholds",
@@ -156,10 +157,11 @@ impl Settings {
                 .context(Hint::new(
                     "write CATEGORY>WARN[,CRIT][/PERIOD], e.g. errors>100 or errors>50,200/1h",
                 ))?;
-            if !matcher
-                .categories()
-                .iter()
-                .any(|c| c.name == alert.category)
+            if alert.category != judge::NEW_TEMPLATES
+                && !matcher
+                    .categories()
+                    .iter()
+                    .any(|c| c.name == alert.category)
             {
                 return Err(
                     anyhow!("--threshold {text:?}: no category {:?}", alert.category).context(
@@ -183,6 +185,22 @@ impl Settings {
                 .context(Hint::new(
                     "name a file in a folder that exists and maint may write to",
                 ))?;
+        }
+        if let Some(alert) = alerts.iter().find(|a| a.category == judge::NEW_TEMPLATES) {
+            if alert.per.is_some() {
+                return Err(anyhow!(
+                    "threshold new_templates>... takes no period: it counts the kinds of message new since the last run"
+                )
+                .context(Hint::new("write new_templates>0")));
+            }
+            if state.is_none() {
+                return Err(anyhow!(
+                    "threshold new_templates needs a state file to know what earlier runs saw"
+                )
+                .context(Hint::new(
+                    "pass --state FILE, or set [logs] state in maint.toml",
+                )));
+            }
         }
         if args.reset_state && state.is_none() {
             return Err(
@@ -249,7 +267,7 @@ pub fn run_once(settings: &Settings) -> (Report, Vec<PathBuf>) {
     let started_at = chrono::Utc::now();
     let started = Instant::now();
     let scan = logscan::scan(&settings.spec(None, started_at));
-    let mut report = build_report(settings, &scan, started_at);
+    let mut report = build_report(settings, &scan, started_at, None);
     report.duration = started.elapsed();
     let read = scan
         .files
@@ -281,6 +299,56 @@ impl Settings {
     }
 }
 
+/// The templates no earlier run saw, each with its lines and an example.
+fn new_templates_section(scan: &Scan, new: &[String], categories: &[Category]) -> Section {
+    let new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
+    let mut found: Vec<&logscan::templates::Template> = scan
+        .tally
+        .templates
+        .live()
+        .filter(|t| new.contains(t.text().as_str()))
+        .collect();
+    found.sort_by_key(|t| {
+        (
+            t.first_seen,
+            std::cmp::Reverse(t.counts.iter().sum::<u64>()),
+        )
+    });
+    let rows = found
+        .iter()
+        .map(|t| {
+            let category = t
+                .counts
+                .iter()
+                .position(|&c| c > 0)
+                .and_then(|i| categories.get(i))
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            vec![
+                Cell::Text(category),
+                Cell::Integer(t.counts.iter().copied().max().unwrap_or(0) as i64),
+                Cell::Text(t.text()),
+                t.first_seen
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                    .map_or(Cell::Empty, Cell::Time),
+                Cell::Text(String::from_utf8_lossy(&t.example).into_owned()),
+            ]
+        })
+        .collect();
+    Section {
+        name: "new_templates".into(),
+        title: "Kinds of message not seen by an earlier run:".into(),
+        columns: vec![
+            Column::new("category", "CATEGORY"),
+            Column::new("count", "COUNT"),
+            Column::new("template", "TEMPLATE"),
+            Column::new("first_seen", "FIRST SEEN"),
+            Column::new("example", "EXAMPLE"),
+        ],
+        rows,
+    }
+}
+
 /// The window in words, with a leading space (empty for all lines).
 fn window_text(settings: &Settings) -> String {
     match (settings.state.is_some(), settings.window.is_bounded()) {
@@ -300,10 +368,13 @@ fn bucket_name(width: i64) -> String {
     }
 }
 
+/// `learned`: with a state, the templates no earlier run saw (None on a
+/// first run) and how many are remembered.
 pub fn build_report(
     settings: &Settings,
     scan: &Scan,
     started_at: chrono::DateTime<chrono::Utc>,
+    learned: Option<(Option<&[String]>, usize)>,
 ) -> Report {
     let mut report = crate::checks::report("logs analyze", started_at);
     let tally = &scan.tally;
@@ -408,6 +479,18 @@ pub fn build_report(
     report
         .checks
         .extend(scan.files.iter().filter_map(judge::file));
+    if let Some((new, known)) = learned {
+        let alert = settings
+            .alerts
+            .iter()
+            .find(|a| a.category == judge::NEW_TEMPLATES);
+        report.checks.push(judge::new_templates(new, known, alert));
+        if let Some(new) = new.filter(|n| !n.is_empty()) {
+            report
+                .sections
+                .push(new_templates_section(scan, new, categories));
+        }
+    }
 
     // Top templates per category.
     let optional_text = |text: Option<&[u8]>| {

@@ -54,13 +54,34 @@ pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outco
             started.elapsed()
         )
     });
+    let mut scan = scan;
+    let mut learned = None;
     if let Some(path) = &settings.state {
+        let seen: Vec<String> = scan
+            .tally
+            .templates
+            .live()
+            .map(logscan::templates::Template::text)
+            .collect();
+        let new = scan
+            .state
+            .learn(previous.as_ref(), seen.iter().map(String::as_str))
+            .map(|new| new.into_iter().map(str::to_owned).collect::<Vec<_>>());
+        let known = scan.state.templates.as_ref().map_or(0, Vec::len);
+        learned = Some((new, known));
         scan.state
             .save(path)
             .with_context(|| format!("cannot write state file {}", path.display()))
             .map_err(crate::commands::Failed::Running)?;
     }
-    let mut report = build_report(&settings, &scan, started_at);
+    let mut report = build_report(
+        &settings,
+        &scan,
+        started_at,
+        learned
+            .as_ref()
+            .map(|(new, known)| (new.as_deref(), *known)),
+    );
     report.duration = started.elapsed();
     Ok(report)
 }

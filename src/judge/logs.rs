@@ -126,6 +126,56 @@ pub fn category(
     check
 }
 
+/// The name of the check, and of the alert, on kinds of message not seen
+/// by an earlier run (`--state` only).
+pub const NEW_TEMPLATES: &str = "new_templates";
+
+/// Kinds of message no earlier run saw: `new` is None on a run with no
+/// earlier one to compare with, when `known` templates are remembered.
+pub fn new_templates(new: Option<&[String]>, known: usize, alert: Option<&Alert>) -> Check {
+    let Some(new) = new else {
+        return Check::new(
+            NEW_TEMPLATES,
+            Status::Ok,
+            format!(
+                "first run with this state: {known} kind{} of message remembered; the next run reports those it has not seen",
+                if known == 1 { "" } else { "s" }
+            ),
+        )
+        .with_value(0.0, Unit::Count);
+    };
+    let mut message = format!(
+        "{} kind{} of message not seen by an earlier run",
+        new.len(),
+        if new.len() == 1 { "" } else { "s" }
+    );
+    if let Some(first) = new.first() {
+        message.push_str(&format!(": {first}"));
+        if new.len() > 1 {
+            message.push_str(&format!(" and {} more", new.len() - 1));
+        }
+    }
+    let count = new.len() as f64;
+    let check = match alert {
+        Some(alert) => {
+            let threshold = alert.threshold();
+            Check::new(
+                NEW_TEMPLATES,
+                threshold.judge(count),
+                limits_text(&message, alert),
+            )
+            .with_threshold(threshold)
+        }
+        None => Check::new(NEW_TEMPLATES, Status::Ok, message),
+    }
+    .with_value(count, Unit::Count);
+    if new.is_empty() {
+        check
+    } else {
+        check.with_hint("the new_templates section lists them with an example line each")
+    }
+}
+
 /// A rate alert (`errors>50/1h`): the busiest bucket of its period.
 pub fn rate(alert: &Alert, peak: Option<(i64, u64)>, wording: &Wording) -> Option<Check> {
     let per = alert.per?;

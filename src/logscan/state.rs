@@ -5,6 +5,7 @@
 //! `app.log.1.gz`) and copytruncate (the file shrinks; its copy holds the
 //! lines written before).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,27 @@ pub struct State {
     /// Unix ms at which the run that wrote this state started.
     pub started_at: i64,
     pub files: Vec<FileState>,
+    /// The kinds of message runs have seen, to tell a new one. Absent in
+    /// states written before templates were remembered: that run's
+    /// templates become the known ones and none is new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub templates: Option<Vec<KnownTemplate>>,
 }
+
+/// A template a run has seen.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KnownTemplate {
+    pub template: String,
+    /// Unix ms: the start of the first and of the latest run that saw it.
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+/// At most this many templates are remembered, the most recently seen:
+/// a few MiB of state at worst, and a kind of message not seen for that
+/// many others is new again.
+pub const KNOWN_TEMPLATES: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +73,48 @@ impl State {
             version: VERSION,
             started_at,
             files: Vec::new(),
+            templates: None,
         }
+    }
+
+    /// Remembers `seen` (this run's templates) beside what `previous`
+    /// knew, and returns those of `seen` that `previous` did not know.
+    /// None when `previous` remembered no templates: a first run has
+    /// nothing to compare with.
+    pub fn learn<'a>(
+        &mut self,
+        previous: Option<&State>,
+        seen: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Vec<&'a str>> {
+        let now = self.started_at;
+        let known = previous.and_then(|p| p.templates.as_ref());
+        let mut remembered: HashMap<&str, KnownTemplate> = known
+            .into_iter()
+            .flatten()
+            .map(|t| (t.template.as_str(), t.clone()))
+            .collect();
+        let mut new = Vec::new();
+        for text in seen {
+            if let Some(entry) = remembered.get_mut(text) {
+                entry.last_seen = now;
+            } else {
+                new.push(text);
+                remembered.insert(
+                    text,
+                    KnownTemplate {
+                        template: text.to_owned(),
+                        first_seen: now,
+                        last_seen: now,
+                    },
+                );
+            }
+        }
+        let mut templates: Vec<KnownTemplate> = remembered.into_values().collect();
+        templates.sort_by(|a, b| (b.last_seen, &a.template).cmp(&(a.last_seen, &b.template)));
+        templates.truncate(KNOWN_TEMPLATES);
+        templates.sort_by(|a, b| a.template.cmp(&b.template));
+        self.templates = Some(templates);
+        known.map(|_| new)
     }
 
     /// Reads a state file; a missing one is a first run (None).
@@ -149,6 +211,38 @@ mod tests {
             err.starts_with(&format!("state file {} is corrupt: ", path.display())),
             "{err}"
         );
+    }
+
+    #[test]
+    fn templates_are_new_once_and_the_oldest_are_forgotten() {
+        let mut first = State::new(1);
+        assert_eq!(first.learn(None, ["a <*>", "b"]), None);
+        let mut second = State::new(2);
+        assert_eq!(second.learn(Some(&first), ["b", "c"]), Some(vec!["c"]));
+        let known = second.templates.as_ref().unwrap();
+        let b = known.iter().find(|t| t.template == "b").unwrap();
+        assert_eq!((b.first_seen, b.last_seen), (1, 2));
+        assert_eq!(known.len(), 3);
+        // A state from before templates were remembered: nothing is new.
+        let old = State::new(0);
+        assert_eq!(State::new(3).learn(Some(&old), ["z"]), None);
+        // Full: the least recently seen go first.
+        let mut full = State::new(5);
+        full.templates = Some(
+            (0..KNOWN_TEMPLATES)
+                .map(|i| KnownTemplate {
+                    template: format!("t{i}"),
+                    first_seen: 0,
+                    last_seen: i as i64,
+                })
+                .collect(),
+        );
+        let mut next = State::new(9);
+        next.learn(Some(&full), ["fresh"]);
+        let kept = next.templates.unwrap();
+        assert_eq!(kept.len(), KNOWN_TEMPLATES);
+        assert!(kept.iter().any(|t| t.template == "fresh"));
+        assert!(!kept.iter().any(|t| t.template == "t0"));
     }
 
     #[test]
