@@ -1111,3 +1111,60 @@ fn with_a_state_a_kind_of_message_never_seen_before_is_new_once() {
         .code(3)
         .one_error_line("threshold new_templates needs a state file");
 }
+
+#[test]
+fn access_logs_count_requests_by_status_path_and_time() {
+    let now = Utc::now();
+    let mut text = String::new();
+    // 40 requests a minute apart, the last a minute ago: every 10th a 500
+    // on /api/orders, every 7th a 404, the rest 200; times of 10 to 49 ms.
+    for i in 0..40u32 {
+        let time = now - chrono::Duration::minutes(i64::from(40 - i));
+        let (status, path) = match i {
+            _ if i % 10 == 0 => (500, "/api/orders?id=9"),
+            _ if i % 7 == 0 => (404, "/favicon.ico"),
+            _ => (200, "/"),
+        };
+        text.push_str(&format!(
+            "198.51.100.{i} - - [{}] \"GET {path} HTTP/1.1\" {status} 512 \"-\" \"curl/8\" 0.0{}\n",
+            time.format("%d/%b/%Y:%H:%M:%S +0000"),
+            10 + i
+        ));
+    }
+    let command = maint().file("access.log", &text);
+    let out = command
+        .json()
+        .args(["logs", "analyze", "access.log", "--bucket", "15m"])
+        .run();
+    let requests = out.check("requests");
+    assert_eq!(requests["value"], 40.0, "{requests}");
+    let message = requests["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "40 requests: 2xx 31, 3xx 0, 4xx 5 (401: 0, 403: 0, 404: 5), 5xx 4 (500: 4, 502: 0, 503: 0); response time p50 "
+        ),
+        "{message}"
+    );
+    assert!(message.ends_with("(40 requests timed)"), "{message}");
+    let sections = &out.json()["sections"];
+    let paths = sections["http_error_paths"].as_array().unwrap();
+    assert_eq!(paths[0]["class"], "5xx");
+    assert_eq!(paths[0]["path"], "/api/orders");
+    assert_eq!(paths[0]["count"], 4);
+    assert_eq!(paths[1]["path"], "/favicon.ico");
+    let buckets = sections["requests_per_bucket"].as_array().unwrap();
+    let total: i64 = buckets
+        .iter()
+        .map(|b| b["requests"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 40);
+    assert!(buckets.len() >= 3, "{buckets:?}");
+    // The window counts only its requests; Prometheus has the classes.
+    let window = maint()
+        .file("access.log", &text)
+        .args(["logs", "analyze", "access.log", "--since", "10m30s"])
+        .args(["--format", "prometheus"])
+        .run();
+    window.stdout_has("maint_logs_http_requests{command=\"logs analyze\",class=\"5xx\"} 1\n");
+    window.stdout_has("maint_logs_http_requests{command=\"logs analyze\",class=\"2xx\"} 8\n");
+}

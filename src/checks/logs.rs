@@ -17,6 +17,7 @@ use crate::config::{Loaded, NoLines};
 use crate::error::Hint;
 use crate::judge::logs as judge;
 use crate::levels::Alert;
+use crate::logscan::access::AccessStats;
 use crate::logscan::categories::{Category, Matcher};
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
@@ -299,6 +300,83 @@ impl Settings {
     }
 }
 
+/// An access log's requests: per status, the paths with the most 5xx and
+/// 4xx answers, and (JSON only) requests per bucket.
+fn access_sections(report: &mut Report, stats: &AccessStats, top: usize) {
+    let share = |n: u64| crate::judge::round1(n as f64 * 100.0 / stats.requests as f64);
+    report.sections.push(Section {
+        name: "http_statuses".into(),
+        title: "Requests per status:".into(),
+        columns: vec![
+            Column::new("status", "STATUS"),
+            Column::new("count", "REQUESTS"),
+            Column::new("percent", "%"),
+        ],
+        rows: stats
+            .statuses
+            .iter()
+            .map(|(status, n)| {
+                vec![
+                    Cell::Integer(i64::from(*status)),
+                    Cell::Integer(*n as i64),
+                    Cell::Number(share(*n)),
+                ]
+            })
+            .collect(),
+    });
+    let mut rows = Vec::new();
+    for class in [5, 4] {
+        for (path, n) in stats.top_paths(class, top) {
+            rows.push(vec![
+                Cell::Text(format!("{class}xx")),
+                Cell::Text(String::from_utf8_lossy(path).into_owned()),
+                Cell::Integer(n as i64),
+            ]);
+        }
+    }
+    if !rows.is_empty() {
+        report.sections.push(Section {
+            name: "http_error_paths".into(),
+            title: format!("Paths with the most 5xx and 4xx answers ({top} each):"),
+            columns: vec![
+                Column::new("class", "CLASS"),
+                Column::new("path", "PATH"),
+                Column::new("count", "REQUESTS"),
+            ],
+            rows,
+        });
+    }
+    let mut buckets: Vec<(&i64, &u64)> = stats.per_bucket.iter().collect();
+    buckets.sort();
+    report.sections.push(Section {
+        name: "requests_per_bucket".into(),
+        // No title: too long for a terminal; JSON carries it.
+        title: String::new(),
+        columns: vec![
+            Column::new("bucket_start", "BUCKET STARTING"),
+            Column::new("requests", "REQUESTS"),
+        ],
+        rows: buckets
+            .into_iter()
+            .map(|(bucket, n)| {
+                vec![
+                    chrono::DateTime::from_timestamp_millis(bucket * stats.width)
+                        .map_or(Cell::Empty, Cell::Time),
+                    Cell::Integer(*n as i64),
+                ]
+            })
+            .collect(),
+    });
+    for class in 1..=5u16 {
+        report.metrics.push(Metric::new(
+            "maint_logs_http_requests",
+            "Requests in the window of the access logs read, per status class.",
+            &[("class", &format!("{class}xx"))],
+            stats.class(class) as f64,
+        ));
+    }
+}
+
 /// The templates no earlier run saw, each with its lines and an example.
 fn new_templates_section(scan: &Scan, new: &[String], categories: &[Category]) -> Section {
     let new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
@@ -479,6 +557,10 @@ pub fn build_report(
     report
         .checks
         .extend(scan.files.iter().filter_map(judge::file));
+    if let Some(stats) = tally.access.as_ref().filter(|s| s.requests > 0) {
+        report.checks.push(judge::requests(stats, &wording));
+        access_sections(&mut report, stats, settings.top);
+    }
     if let Some((new, known)) = learned {
         let alert = settings
             .alerts

@@ -4,6 +4,7 @@
 //! read. The scan's numbers come in as plain values.
 
 use crate::levels::Alert;
+use crate::logscan::access::AccessStats;
 use crate::logscan::{self, FileReport, Outcome};
 use crate::report::{Check, Status, Unit};
 use crate::units::human_bytes;
@@ -173,6 +174,68 @@ pub fn new_templates(new: Option<&[String]>, known: usize, alert: Option<&Alert>
         check
     } else {
         check.with_hint("the new_templates section lists them with an example line each")
+    }
+}
+
+/// The requests of the access logs read: by status class (and the 401,
+/// 403 and 500 the guides grep for), and response times when logged.
+pub fn requests(stats: &AccessStats, wording: &Wording) -> Check {
+    let class = |c: u16| stats.class(c);
+    let named = |statuses: &[u16]| {
+        let parts: Vec<String> = statuses
+            .iter()
+            .map(|s| format!("{s}: {}", stats.status(*s)))
+            .collect();
+        parts.join(", ")
+    };
+    let mut message = format!(
+        "{} requests{}: 2xx {}, 3xx {}, 4xx {} ({}), 5xx {} ({})",
+        stats.requests,
+        wording.window,
+        class(2),
+        class(3),
+        class(4),
+        named(&[401, 403, 404]),
+        class(5),
+        named(&[500, 502, 503]),
+    );
+    let other = stats.requests - (1..=5).map(class).sum::<u64>();
+    if other > 0 {
+        message.push_str(&format!(", other {other}"));
+    }
+    let latencies = &stats.latencies;
+    if let (Some(p50), Some(p95), Some(p99)) = (
+        latencies.quantile(0.5),
+        latencies.quantile(0.95),
+        latencies.quantile(0.99),
+    ) {
+        message.push_str(&format!(
+            "; response time p50 {}, p95 {}, p99 {} ({} requests timed)",
+            milliseconds(p50),
+            milliseconds(p95),
+            milliseconds(p99),
+            latencies.count
+        ));
+    }
+    let check =
+        Check::new("requests", Status::Ok, message).with_value(stats.requests as f64, Unit::Count);
+    if class(5) > 0 {
+        check.with_hint(format!(
+            "LC_ALL=C zgrep -hE '\\\" 5[0-9][0-9] ' {} | tail -n 20",
+            wording.grep_files
+        ))
+    } else {
+        check
+    }
+}
+
+fn milliseconds(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 10.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
     }
 }
 
@@ -416,6 +479,7 @@ mod tests {
             notes: Vec::new(),
             disordered: false,
             levels: false,
+            access: false,
         };
         let failed = file(&report(Outcome::Failed("permission denied".into()), false)).unwrap();
         assert_eq!(failed.status, Status::Unknown);

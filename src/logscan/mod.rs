@@ -14,6 +14,7 @@
 //! Memory is bounded by the buffers (a few MiB per scanner) and the
 //! template table (capped), whatever the size of the input.
 
+pub mod access;
 pub mod categories;
 pub mod header;
 pub mod input;
@@ -148,6 +149,8 @@ pub struct FileReport {
     pub disordered: bool,
     /// Its lines have a level field, which judges errors and warnings.
     pub levels: bool,
+    /// An access log: its requests are counted by status.
+    pub access: bool,
 }
 
 impl FileReport {
@@ -163,6 +166,7 @@ impl FileReport {
             notes: Vec::new(),
             disordered: false,
             levels: false,
+            access: false,
         }
     }
 }
@@ -218,6 +222,7 @@ pub fn scan(spec: &Spec) -> Scan {
             notes: Vec::new(),
             disordered: false,
             levels: false,
+            access: false,
         });
     }
     let mut queue: std::collections::VecDeque<(LogFile, bool)> =
@@ -546,13 +551,14 @@ impl Read for Range {
     }
 }
 
-/// The scanner's setup for one file; `levels`: its lines have a level field.
-fn setup<'a>(spec: &'a Spec, levels: bool) -> scan::Setup<'a> {
+/// The scanner's setup for one file, with what its head said of it.
+fn setup<'a>(spec: &'a Spec, file: &FileReport) -> scan::Setup<'a> {
     scan::Setup {
         matcher: &spec.matcher,
         window: spec.window,
         widths: &spec.widths,
-        levels,
+        levels: file.levels,
+        access: file.access,
     }
 }
 
@@ -573,6 +579,7 @@ fn scan_plain(
     let parser = timestamps::detect(&head[text_start..], id.mtime);
     report.format = parser.as_ref().map(Parser::name);
     report.levels = scan::levelled(&head[text_start..], parser.as_ref());
+    report.access = parser.is_some() && access::detect(&head[text_start..]);
     let mut begin = 0;
     let (resume, note) = plan_resume(spec, &file.path, &id, handle, false, &out.claimed);
     report.notes.extend(note);
@@ -619,7 +626,7 @@ fn scan_plain(
                     && first > 0
                 {
                     let mut worker =
-                        scan::Worker::new(setup(spec, report.levels), Some(parser.clone()), false);
+                        scan::Worker::new(setup(spec, report), Some(parser.clone()), false);
                     worker.feed(&head[..window::line_start_at_or_after(head, first)]);
                     head_tally = Some(worker.tally);
                 }
@@ -673,7 +680,7 @@ fn scan_plain(
             continue;
         }
         results = scan_ranges(
-            setup(spec, report.levels),
+            setup(spec, report),
             spec,
             handle,
             parser.as_ref(),
@@ -1054,7 +1061,8 @@ fn scan_gzip(
         let parser = timestamps::detect(&head, id.mtime);
         report.format = parser.as_ref().map(Parser::name);
         report.levels = scan::levelled(&head, parser.as_ref());
-        let mut worker = scan::Worker::new(setup(spec, report.levels), parser, offset > 0);
+        report.access = parser.is_some() && access::detect(&head);
+        let mut worker = scan::Worker::new(setup(spec, report), parser, offset > 0);
         if exact {
             worker = worker.exact();
         }

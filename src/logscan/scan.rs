@@ -8,6 +8,7 @@
 
 use std::io::Read;
 
+use super::access::{self, AccessStats};
 use super::categories::Matcher;
 use super::header;
 use super::templates::{FastMap, Templates};
@@ -31,6 +32,8 @@ pub(super) struct Setup<'a> {
     /// The file's lines have a level field: categories judged by level
     /// ([`super::categories::Category::level`]) are judged by it.
     pub levels: bool,
+    /// The file is an access log: every request in the window is counted.
+    pub access: bool,
 }
 
 /// Lines per category per time bucket.
@@ -113,6 +116,8 @@ pub struct Tally {
     /// One per width of [`Setup::widths`].
     pub histograms: Vec<Histogram>,
     pub templates: Templates,
+    /// The requests of access logs in the window, when any was read.
+    pub access: Option<AccessStats>,
 }
 
 impl Tally {
@@ -129,6 +134,7 @@ impl Tally {
                 .map(|w| Histogram::new(*w, categories))
                 .collect(),
             templates: Templates::new(categories),
+            access: None,
         }
     }
 
@@ -148,6 +154,12 @@ impl Tally {
             mine.merge(theirs);
         }
         self.templates.merge(other.templates);
+        if let Some(theirs) = other.access {
+            match &mut self.access {
+                Some(mine) => mine.merge(theirs),
+                None => self.access = Some(theirs),
+            }
+        }
     }
 
     fn seen(&mut self, time: i64) {
@@ -398,6 +410,18 @@ impl<'a> Worker<'a> {
     /// time of its own timestamp, or of the dated line it continues.
     fn dated(&mut self, text: &[u8], lines: u64, parser: &Parser) {
         self.tally.lines += lines;
+        if self.setup.access {
+            let width = self.setup.widths.first().copied().unwrap_or(0);
+            let stats = self
+                .tally
+                .access
+                .get_or_insert_with(|| AccessStats::new(width));
+            for line in text.split(|&b| b == b'\n') {
+                if let Some(request) = access::parse(line) {
+                    stats.add(&request, parser.parse(line).map(|s| s.ms));
+                }
+            }
+        }
         if let Some((_, first)) = window::next_dated(text, 0, text.len(), parser) {
             self.tally.seen(first);
         }
@@ -749,6 +773,7 @@ mod tests {
             window: Window::default(),
             widths: &widths,
             levels: false,
+            access: false,
         };
         let parser = Parser::new(Format::Iso(IsoStyle::Rfc3339), 0);
         let mut worker = Worker::new(setup, Some(parser), false);
@@ -776,6 +801,7 @@ mod tests {
             window: Window::default(),
             widths: &[],
             levels: false,
+            access: false,
         };
         let mut worker = Worker::new(setup, None, false);
         let mut text = b"first ERROR\n".to_vec();
