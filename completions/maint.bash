@@ -1516,7 +1516,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__logs__subcmd__analyze)
-            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --state --reset-state --explain --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
+            opts="-q -v -h -V --since --until --pattern --threshold --top --bucket --journal --unit --journal-dir --state --reset-state --explain --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1544,6 +1544,17 @@ _maint() {
                     ;;
                 --bucket)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --state)

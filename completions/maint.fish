@@ -344,6 +344,8 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcom
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l threshold -d 'Alert level: CATEGORY>WARN[,CRIT] lines in the window, or per period with /DUR (errors>50/1h: more than 50 in any hour); with --state, new_templates>N judges the kinds of message no earlier run saw; repeatable [default: errors>100]' -r
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l top -d 'Message templates shown per category [default: 5]' -r
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l bucket -d 'Histogram bucket width [default: 1h]' -r
+complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l unit -d 'Only this unit\'s journal entries (implies --journal); repeatable' -r
+complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l journal-dir -d 'Read the journal in DIR (journalctl --directory) rather than the system\'s (implies --journal)' -r -f -a "(__fish_complete_directories)"
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l state -d 'Remember what was read in FILE and read only new lines next time (for cron)' -r -F
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
@@ -356,6 +358,7 @@ complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcom
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l color -d 'When to use colour; `auto` means on a terminal and without NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l journal -d 'Read the systemd journal too (through journalctl), with the same categories, window and templates; levels come from its priorities'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l reset-state -d 'Start over when the --state file is corrupt or from another version'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -l explain -d 'Show per file the detected format, the bytes read and why files were skipped'
 complete -c maint -n "__fish_maint_using_subcommand logs; and __fish_seen_subcommand_from analyze" -s q -l quiet -d 'Print nothing but errors (the exit code still tells the result)'

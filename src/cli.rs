@@ -641,6 +641,20 @@ pub struct LogsAnalyzeArgs {
     #[arg(long, value_name = "DUR")]
     pub bucket: Option<Span>,
 
+    /// Read the systemd journal too (through journalctl), with the same
+    /// categories, window and templates; levels come from its priorities
+    #[arg(long)]
+    pub journal: bool,
+
+    /// Only this unit's journal entries (implies --journal); repeatable
+    #[arg(long, value_name = "UNIT")]
+    pub unit: Vec<String>,
+
+    /// Read the journal in DIR (journalctl --directory) rather than the
+    /// system's (implies --journal)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub journal_dir: Option<PathBuf>,
+
     /// Remember what was read in FILE and read only new lines next time (for cron)
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub state: Option<PathBuf>,

@@ -1168,3 +1168,106 @@ fn access_logs_count_requests_by_status_path_and_time() {
     window.stdout_has("maint_logs_http_requests{command=\"logs analyze\",class=\"5xx\"} 1\n");
     window.stdout_has("maint_logs_http_requests{command=\"logs analyze\",class=\"2xx\"} 8\n");
 }
+
+/// Appends entries to a journal file in `dir` with systemd-journal-remote
+/// (Debian `systemd-journal-remote`), as journald would have written them:
+/// (seconds ago, priority, program, unit, message).
+fn journal_append(dir: &Path, entries: &[(i64, u8, &str, &str, &str)]) {
+    let now = Utc::now().timestamp();
+    let mut export = String::new();
+    for (i, (ago, priority, program, unit, message)) in entries.iter().enumerate() {
+        export.push_str(&format!(
+            "__REALTIME_TIMESTAMP={}000000\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID=0123456789abcdef0123456789abcdef\n\
+             MESSAGE={message}\nPRIORITY={priority}\nSYSLOG_IDENTIFIER={program}\n_PID=42\n_SYSTEMD_UNIT={unit}\n\n",
+            now - ago,
+            (now - ago) * 1_000_000 + i as i64
+        ));
+    }
+    let input = dir.join("export.txt");
+    std::fs::write(&input, export).unwrap();
+    let status = Command::new("/lib/systemd/systemd-journal-remote")
+        .arg(format!("--output={}", dir.join("test.journal").display()))
+        .arg(&input)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("systemd-journal-remote (Debian package systemd-journal-remote)");
+    assert!(status.success());
+    std::fs::remove_file(&input).unwrap();
+}
+
+#[test]
+fn the_journal_is_read_by_unit_window_level_and_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_append(
+        dir.path(),
+        &[
+            (
+                7200,
+                3,
+                "app",
+                "app.service",
+                "old failure before the window",
+            ),
+            (600, 6, "app", "app.service", "started"),
+            (540, 3, "app", "app.service", "db down at 10.0.0.5"),
+            (480, 6, "app", "app.service", "retrying after ERROR 503"),
+            (
+                420,
+                4,
+                "sshd",
+                "ssh.service",
+                "Failed password for root from 192.0.2.7 port 22 ssh2",
+            ),
+            (360, 2, "app", "app.service", "out of memory"),
+        ],
+    );
+    let state = dir.path().join("logs.state");
+    let run = |extra: &[&str]| {
+        maint()
+            .json()
+            .args(["logs", "analyze", "--journal-dir"])
+            .arg(dir.path())
+            .args(["--since", "1h"])
+            .args(extra)
+            .run()
+    };
+    let out = run(&[]);
+    out.code(0);
+    // Errors by priority: err and crit, not an info entry that says ERROR.
+    assert_eq!(out.check("lines")["value"], 5.0);
+    assert_eq!(out.check("errors")["value"], 2.0);
+    assert_eq!(out.check("warnings")["value"], 1.0);
+    assert_eq!(out.check("security")["value"], 1.0);
+    let templates = out.json()["sections"]["templates"].clone();
+    let db = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["template"] == "db down at <IP>")
+        .expect("the db template")
+        .clone();
+    assert_eq!(db["component"], "app");
+    assert_eq!(db["level"], "ERROR");
+    // One unit.
+    let ssh = run(&["--unit", "ssh.service"]);
+    assert_eq!(ssh.check("lines")["value"], 1.0);
+    assert_eq!(ssh.check("errors")["value"], 0.0);
+    // With a state, the next run reads only entries after the cursor.
+    let state_args = ["--state", state.to_str().unwrap()];
+    assert_eq!(run(&state_args).check("lines")["value"], 5.0);
+    journal_append(
+        dir.path(),
+        &[(30, 3, "app", "app.service", "db down at 10.0.0.6")],
+    );
+    let next = run(&state_args);
+    assert_eq!(next.check("lines")["value"], 1.0);
+    assert_eq!(next.check("errors")["value"], 1.0);
+    // A folder without a journal is an unreadable source, named.
+    let empty = tempfile::tempdir().unwrap();
+    let out = maint()
+        .json()
+        .args(["logs", "analyze", "--journal-dir"])
+        .arg(empty.path())
+        .run();
+    out.code(3);
+}

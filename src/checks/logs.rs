@@ -19,6 +19,7 @@ use crate::judge::logs as judge;
 use crate::levels::Alert;
 use crate::logscan::access::AccessStats;
 use crate::logscan::categories::{Category, Matcher};
+use crate::logscan::journal::Journal;
 use crate::logscan::state::State;
 use crate::logscan::{self, FileReport, Outcome as FileOutcome, Scan, Window};
 use crate::report::{Cell, Column, Metric, Report, Section, Status};
@@ -34,6 +35,8 @@ pub struct Settings {
     pub paths: Vec<PathBuf>,
     pub matcher: Matcher,
     pub window: Window,
+    /// The systemd journal, read besides the paths.
+    pub journal: Option<Journal>,
     pub bucket: Duration,
     pub top: usize,
     pub alerts: Vec<Alert>,
@@ -50,12 +53,22 @@ impl Settings {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Settings> {
         let config = &loaded.config.logs;
-        let paths = if args.paths.is_empty() {
-            config.paths.clone()
-        } else {
+        let journal =
+            (args.journal || !args.unit.is_empty() || args.journal_dir.is_some()).then(|| {
+                Journal {
+                    units: args.unit.clone(),
+                    directory: args.journal_dir.clone(),
+                }
+            });
+        // `--journal` alone reads the journal alone, not [logs] paths too.
+        let paths = if !args.paths.is_empty() {
             args.paths.clone()
+        } else if journal.is_some() {
+            Vec::new()
+        } else {
+            config.paths.clone()
         };
-        if paths.is_empty() {
+        if paths.is_empty() && journal.is_none() {
             return Err(anyhow!("no log files to read").context(Hint::new(
                 "name files, folders or globs: maint logs analyze /var/log/app/*.log, or set [logs] paths in maint.toml",
             )));
@@ -218,6 +231,7 @@ impl Settings {
         };
         Ok(Settings {
             paths,
+            journal,
             matcher,
             window: Window { since, until },
             bucket,
@@ -296,6 +310,7 @@ impl Settings {
             started_at: started_at.timestamp_millis(),
             after_open: None,
             helper: crate::probe::isolated::helper_binary(),
+            journal: self.journal.clone(),
         }
     }
 }

@@ -385,6 +385,8 @@ pub enum Content {
     Gzip,
     /// Compressed with something maint does not read.
     Unsupported(&'static str),
+    /// The systemd journal, read through journalctl.
+    Journal,
 }
 
 impl Content {
@@ -392,6 +394,7 @@ impl Content {
         match self {
             Content::Text => "plain",
             Content::Gzip => "gzip",
+            Content::Journal => "journal",
             Content::Unsupported(name) => name,
         }
     }

@@ -18,6 +18,7 @@ pub mod access;
 pub mod categories;
 pub mod header;
 pub mod input;
+pub mod journal;
 mod scan;
 pub mod state;
 pub mod templates;
@@ -79,6 +80,8 @@ pub struct Spec<'a> {
     /// This binary, to find files in helper processes that a hung mount
     /// cannot hold (see [`input::resolve_isolated`]); None: in this process.
     pub helper: Option<PathBuf>,
+    /// The systemd journal, read after the files.
+    pub journal: Option<journal::Journal>,
 }
 
 impl<'a> Spec<'a> {
@@ -96,6 +99,7 @@ impl<'a> Spec<'a> {
             started_at: chrono::Utc::now().timestamp_millis(),
             after_open: None,
             helper: crate::probe::isolated::helper_binary(),
+            journal: None,
         }
     }
 }
@@ -242,7 +246,68 @@ pub fn scan(spec: &Spec) -> Scan {
             ));
         }
     }
+    if let Some(journal) = &spec.journal {
+        scan_journal(spec, journal, &mut out);
+    }
     out
+}
+
+/// Reads the journal's entries in the window (after the last run's cursor)
+/// as one more source.
+fn scan_journal(spec: &Spec, journal: &journal::Journal, out: &mut Scan) {
+    let mut report = FileReport::new(&LogFile {
+        path: PathBuf::from(journal.name()),
+        named: true,
+        rotated: false,
+    });
+    report.content = Some(Content::Journal);
+    let previous = spec.previous.and_then(|p| p.journal_cursor.clone());
+    out.state.journal_cursor.clone_from(&previous);
+    let mut lines = match journal::Lines::start(journal.command(spec.window, previous.as_deref())) {
+        Ok(lines) => lines,
+        Err(err) => {
+            report.outcome = Outcome::Failed(format!("cannot run journalctl: {}", io_reason(&err)));
+            out.files.push(report);
+            return;
+        }
+    };
+    let mut head = vec![0u8; HEAD];
+    let mut filled = 0;
+    while filled < head.len() {
+        match lines.read(&mut head[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    head.truncate(filled);
+    let parser = timestamps::detect(&head, spec.started_at);
+    report.format = parser.as_ref().map(Parser::name);
+    // Every line has the level of its entry's priority.
+    report.levels = true;
+    // Entries come in time order, but from several files interleaved:
+    // every line is judged by its own time.
+    let mut worker = scan::Worker::new(setup(spec, &report), parser, false).exact();
+    let streamed = {
+        let mut source = Read::chain(std::io::Cursor::new(head), &mut lines);
+        scan::stream(&mut worker, &mut source, false)
+    };
+    let cursor = lines.cursor.take();
+    let failure = lines.finish();
+    report.lines = worker.lines_read;
+    report.read = Some((0, streamed.consumed));
+    out.tally.merge(worker.tally);
+    out.bytes_read += streamed.consumed;
+    if cursor.is_some() {
+        out.state.journal_cursor = cursor;
+    }
+    if let Some(why) = failure.or(streamed.error.map(|e| io_reason(&e))) {
+        report.outcome = if report.lines == 0 {
+            Outcome::Failed(why)
+        } else {
+            Outcome::Partial(why)
+        };
+    }
+    out.files.push(report);
 }
 
 /// Scans one file into `out`; says whether its path was rotated meanwhile.
@@ -302,6 +367,7 @@ fn scan_file(spec: &Spec, file: &LogFile, out: &mut Scan) -> (FileReport, bool) 
             scan_gzip(spec, file, &handle, identity, &mut report, out);
             (report, rotated_since(&file.path, identity))
         }
+        Content::Journal => unreachable!("a file's content is never sniffed as the journal"),
     }
 }
 
@@ -1141,6 +1207,7 @@ mod tests {
             started_at: 0,
             after_open: Some(hook),
             helper: None,
+            journal: None,
         }
     }
 

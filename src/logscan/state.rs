@@ -26,6 +26,9 @@ pub struct State {
     /// templates become the known ones and none is new.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<Vec<KnownTemplate>>,
+    /// The journal cursor of the last entry read (`--journal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_cursor: Option<String>,
 }
 
 /// A template a run has seen.
@@ -74,6 +77,7 @@ impl State {
             started_at,
             files: Vec::new(),
             templates: None,
+            journal_cursor: None,
         }
     }
 
