@@ -52,10 +52,13 @@ const LEVEL_KEYS: &[(&str, f64, f64)] = &[
     ("postgres.oldest_transaction", 3600.0, 6.0 * 3600.0),
     ("redis.memory", 80.0, 90.0),
     ("redis.clients", 80.0, 90.0),
+    // Half a second apart, logs of two hosts already tell events out of
+    // order; at five, Kerberos-style token checks start to fail.
+    ("clock_offset", 0.5, 5.0),
 ];
 
 fn is_duration_key(key: &str) -> bool {
-    key == "postgres.oldest_transaction"
+    key == "postgres.oldest_transaction" || key == "clock_offset"
 }
 
 /// Everything `maint health` will do, validated.
@@ -133,6 +136,14 @@ enum Spec {
     },
     Systemd {
         required: Vec<String>,
+    },
+    Clock {
+        offset: Threshold,
+        timeout: Duration,
+    },
+    Reboot {
+        run_dir: PathBuf,
+        timeout: Duration,
     },
 }
 
@@ -385,6 +396,32 @@ impl Settings {
             },
         ));
 
+        probes.push(Probe::new(
+            "clock",
+            "adjtimex, timedatectl, chronyc",
+            default_timeout + GRACE,
+            vec!["clock".into()],
+            Spec::Clock {
+                offset: levels("clock_offset")?,
+                timeout: default_timeout,
+            },
+        ));
+        // Tests plant the flag file in a folder of their own; nothing else sets this.
+        let run_dir = std::env::var_os("MAINT_TEST_RUN_DIR").map_or_else(
+            || PathBuf::from(crate::probe::reboot::RUN_DIR),
+            PathBuf::from,
+        );
+        probes.push(Probe::new(
+            "reboot",
+            &run_dir.join("reboot-required").display().to_string(),
+            default_timeout + GRACE,
+            vec!["reboot".into()],
+            Spec::Reboot {
+                run_dir,
+                timeout: default_timeout,
+            },
+        ));
+
         let postgres_config = loaded.config.postgres.as_ref();
         if args.postgres.is_some() || postgres_config.is_some() {
             let url = args
@@ -574,6 +611,9 @@ fn configured_levels(loaded: &Loaded, key: &str, base: Threshold) -> Result<Thre
             .and_then(|p| p.connections.as_ref()),
         "redis.memory" => config.redis.as_ref().and_then(|r| r.memory.as_ref()),
         "redis.clients" => config.redis.as_ref().and_then(|r| r.clients.as_ref()),
+        "clock_offset" => {
+            return Ok(loaded.levels(&config_key, health.clock_offset.as_ref(), base)?);
+        }
         "postgres.oldest_transaction" => {
             let table = config
                 .postgres
@@ -913,6 +953,15 @@ impl Spec {
                 &required,
                 chrono::Utc::now(),
             )
+            .into(),
+            Spec::Clock { offset, timeout } => vec![judge::host::clock(
+                crate::probe::clock::state(timeout).as_ref(),
+                offset,
+            )]
+            .into(),
+            Spec::Reboot { run_dir, timeout } => vec![judge::host::reboot(
+                crate::probe::reboot::pending(&run_dir, timeout).as_ref(),
+            )]
             .into(),
             Spec::Redis {
                 url,
