@@ -153,6 +153,8 @@ struct HttpSpec {
     /// How much of the body `expect.contains` searches.
     max_body: u64,
     timeout: Duration,
+    /// Names answered before the system's resolver.
+    hosts: http::Hosts,
 }
 
 impl Settings {
@@ -283,6 +285,15 @@ impl Settings {
             ));
         }
 
+        // Tests give a name several addresses without touching /etc/hosts;
+        // nothing else sets this.
+        let hosts = match std::env::var_os("MAINT_TEST_HOSTS") {
+            Some(path) => http::Hosts::parse(
+                &std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", PathBuf::from(&path).display()))?,
+            ),
+            None => http::Hosts::default(),
+        };
         let mut used_names: Vec<String> = Vec::new();
         let mut add_endpoint = |name: Option<&str>, spec: HttpSpec| {
             let name = unique(
@@ -319,6 +330,7 @@ impl Settings {
                 },
                 max_body: entry.max_body.map_or(http::DEFAULT_MAX_BODY, |size| size.0),
                 timeout: entry.timeout.map_or(default_timeout, Duration::from),
+                hosts: hosts.clone(),
             };
             add_endpoint(entry.name.as_deref(), spec);
         }
@@ -328,6 +340,7 @@ impl Settings {
                 expect: judge::network::Expect::default(),
                 max_body: http::DEFAULT_MAX_BODY,
                 timeout: default_timeout,
+                hosts: hosts.clone(),
             };
             add_endpoint(None, spec);
         }
@@ -907,12 +920,12 @@ impl Spec {
                     .contains
                     .as_deref()
                     .map(|text| (text.as_bytes(), spec.max_body));
-                let response = http::get(&spec.url, spec.timeout, search);
-                vec![judge::network::http(
+                let answers = http::get_each(&spec.url, spec.timeout, search, &spec.hosts);
+                vec![judge::network::http_each(
                     &name,
                     &spec.url,
                     &spec.expect,
-                    response,
+                    answers,
                 )]
                 .into()
             }
