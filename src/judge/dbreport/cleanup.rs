@@ -381,7 +381,7 @@ mod tests {
             qualified: format!("public.{name}"),
             bytes,
             scans: 0,
-            definition: String::new(),
+            definition: None,
         }
     }
 
