@@ -168,7 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;db;report' {
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database to report on (postgres://user@host:port/db; sslmode=require for TLS)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database to report on (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many tables (largest and most in need of vacuum) to list [default: 20]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
@@ -188,7 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;db;vacuum' {
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database to vacuum (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)')
             [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Vacuum this table whatever its statistics say (schema.table; quote as in SQL); repeatable')
             [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'Choose only among tables of this schema; repeatable')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Never vacuum this table; repeatable')
@@ -221,7 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;db;prune' {
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database (postgres://user@host:port/db; sslmode=require for TLS)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)')
             [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'The table to prune (schema.table; quote as in SQL)')
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'The timestamp (or date) column that says how old a row is')
             [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete rows whose column is older than this (30d, 12h, 2w)')
@@ -248,7 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'maint' -ScriptBlock {
             break
         }
         'maint;db;reindex' {
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database (postgres://user@host:port/db; sslmode=require for TLS)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)')
             [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'Rebuild this index whatever its state (schema.index); repeatable')
             [CompletionResult]::new('--min-bloat', '--min-bloat', [CompletionResultType]::ParameterName, 'Rebuild indexes estimated at least PCT % free space [default: [postgres.report] index_bloat warn, 50]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Give up on an index whose lock is not granted within DUR [default: 5s]')

@@ -159,7 +159,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand reindex 'Rebuild invalid and bloated B-tree indexes with REINDEX INDEX CONCURRENTLY, one at a time'
         }
         &'maint;db;report'= {
-            cand --url 'The database to report on (postgres://user@host:port/db; sslmode=require for TLS)'
+            cand --url 'The database to report on (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)'
             cand --top 'How many tables (largest and most in need of vacuum) to list [default: 20]'
             cand --config 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]'
             cand --format 'Output format [default: table]'
@@ -178,7 +178,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;db;vacuum'= {
-            cand --url 'The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)'
+            cand --url 'The database to vacuum (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)'
             cand --table 'Vacuum this table whatever its statistics say (schema.table; quote as in SQL); repeatable'
             cand --schema 'Choose only among tables of this schema; repeatable'
             cand --exclude 'Never vacuum this table; repeatable'
@@ -210,7 +210,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;db;prune'= {
-            cand --url 'The database (postgres://user@host:port/db; sslmode=require for TLS)'
+            cand --url 'The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)'
             cand --table 'The table to prune (schema.table; quote as in SQL)'
             cand --column 'The timestamp (or date) column that says how old a row is'
             cand --older-than 'Delete rows whose column is older than this (30d, 12h, 2w)'
@@ -236,7 +236,7 @@ set edit:completion:arg-completer[maint] = {|@words|
             cand --version 'Print version'
         }
         &'maint;db;reindex'= {
-            cand --url 'The database (postgres://user@host:port/db; sslmode=require for TLS)'
+            cand --url 'The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)'
             cand --index 'Rebuild this index whatever its state (schema.index); repeatable'
             cand --min-bloat 'Rebuild indexes estimated at least PCT % free space [default: [postgres.report] index_bloat warn, 50]'
             cand --lock-timeout 'Give up on an index whose lock is not granted within DUR [default: 5s]'

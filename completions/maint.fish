@@ -171,7 +171,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subc
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "vacuum" -d 'Choose the tables that need it, VACUUM (ANALYZE) them safely, report what changed'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "prune" -d 'Delete rows older than a cutoff in small batches, the safe way to apply retention'
 complete -c maint -n "__fish_maint_using_subcommand db; and not __fish_seen_subcommand_from report vacuum prune reindex" -f -a "reindex" -d 'Rebuild invalid and bloated B-tree indexes with REINDEX INDEX CONCURRENTLY, one at a time'
-complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l url -d 'The database to report on (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l url -d 'The database to report on (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l top -d 'How many tables (largest and most in need of vacuum) to list [default: 20]' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
@@ -191,7 +191,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l url -d 'The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l url -d 'The database to vacuum (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l table -d 'Vacuum this table whatever its statistics say (schema.table; quote as in SQL); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l schema -d 'Choose only among tables of this schema; repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l exclude -d 'Never vacuum this table; repeatable' -r
@@ -223,7 +223,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l url -d 'The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l table -d 'The table to prune (schema.table; quote as in SQL)' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l column -d 'The timestamp (or date) column that says how old a row is' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l older-than -d 'Delete rows whose column is older than this (30d, 12h, 2w)' -r
@@ -250,7 +250,7 @@ complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcomma
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -l no-history -d 'Record nothing of this run in the history ([history] path)'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
-complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l url -d 'The database (postgres://user@host:port/db; sslmode=require for TLS)' -r
+complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l url -d 'The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l index -d 'Rebuild this index whatever its state (schema.index); repeatable' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l min-bloat -d 'Rebuild indexes estimated at least PCT % free space [default: [postgres.report] index_bloat warn, 50]' -r
 complete -c maint -n "__fish_maint_using_subcommand db; and __fish_seen_subcommand_from reindex" -l lock-timeout -d 'Give up on an index whose lock is not granted within DUR [default: 5s]' -r

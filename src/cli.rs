@@ -368,7 +368,7 @@ pub enum DbCommand {
 /// migration. Slow statements come from pg_stat_statements when installed.
 #[derive(Debug, Default, Args)]
 pub struct DbReportArgs {
-    /// The database to report on (postgres://user@host:port/db; sslmode=require for TLS)
+    /// The database to report on (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)
     #[arg(long, value_name = "URL")]
     pub url: Option<PostgresUrl>,
 
@@ -388,7 +388,7 @@ pub struct DbReportArgs {
 /// --max-duration and errors cancel what runs on the server before maint exits.
 #[derive(Debug, Args)]
 pub struct DbVacuumArgs {
-    /// The database to vacuum (postgres://user@host:port/db; sslmode=require for TLS)
+    /// The database to vacuum (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)
     #[arg(long, value_name = "URL")]
     pub url: Option<PostgresUrl>,
 
@@ -454,7 +454,7 @@ pub struct DbVacuumArgs {
 /// column each batch scans the table: maint warns.
 #[derive(Debug, Args)]
 pub struct DbPruneArgs {
-    /// The database (postgres://user@host:port/db; sslmode=require for TLS)
+    /// The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)
     #[arg(long, value_name = "URL")]
     pub url: Option<PostgresUrl>,
 
@@ -554,7 +554,7 @@ pub struct RedisReportArgs {
 /// PostgreSQL 12.
 #[derive(Debug, Args)]
 pub struct DbReindexArgs {
-    /// The database (postgres://user@host:port/db; sslmode=require for TLS)
+    /// The database (postgres://user@host:port/db; TLS when the server offers it, sslmode=require to insist)
     #[arg(long, value_name = "URL")]
     pub url: Option<PostgresUrl>,
 

@@ -269,6 +269,8 @@ pub struct HealthConfig {
     pub load: Levels,
     pub disk: Levels,
     pub inodes: Levels,
+    /// The clock's offset from its time servers, either way (`500ms`, `5s`).
+    pub clock_offset: SpanLevels,
     /// Mount points to check even when their filesystem type is normally left out.
     pub mounts: Vec<PathBuf>,
     pub exclude_mounts: Vec<PathBuf>,

@@ -1265,6 +1265,85 @@ fn reindex_rebuilds_bloated_and_invalid_indexes_and_drops_what_a_failed_rebuild_
     assert_eq!(run.check("reindex:public.big_code")["status"], "CRITICAL");
 }
 
+/// PostgreSQL cannot rebuild the index of an exclusion constraint
+/// concurrently; the plan leaves such indexes out, each with a line saying
+/// why and the blocking REINDEX to run in a maintenance window instead.
+#[test]
+fn reindex_leaves_exclusion_constraint_indexes_out_and_says_what_to_do() {
+    let db = Db::new(postgres::shared(), "reindexexcl");
+    db.sql(
+        "CREATE TABLE public.booking (id int, note text, CONSTRAINT booking_once EXCLUDE USING btree (id WITH =))
+           WITH (autovacuum_enabled = false);
+         INSERT INTO public.booking SELECT g, 'note ' || g FROM generate_series(1, 200000) g;
+         DELETE FROM public.booking WHERE id % 10 <> 0;
+         CREATE TABLE public.slot (id int, CONSTRAINT slot_once EXCLUDE USING btree (id WITH =));
+         INSERT INTO public.slot VALUES (1), (2);
+         UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'public.slot_once'::regclass;",
+    );
+    db.sql("VACUUM ANALYZE public.booking");
+    // What maint steps around: the server's own refusal.
+    let refused = db
+        .client()
+        .batch_execute("REINDEX INDEX CONCURRENTLY public.booking_once")
+        .unwrap_err();
+    assert!(
+        refused
+            .as_db_error()
+            .unwrap()
+            .message()
+            .contains("exclusion constraints is not supported"),
+        "{refused}"
+    );
+
+    let dry = maint()
+        .json()
+        .args(["db", "reindex", "--dry-run", "--url", &db.url])
+        .run();
+    dry.code(1);
+    assert!(section(&dry, "plan").is_empty(), "{}", dry.stdout);
+    let booking = dry.check("reindex:public.booking_once");
+    assert_eq!(booking["status"], "WARNING");
+    let message = booking["message"].as_str().unwrap();
+    assert!(message.starts_with("skipped (about "), "{message}");
+    assert!(
+        message.ends_with(
+            "backs the exclusion constraint booking_once: REINDEX CONCURRENTLY cannot rebuild it (PostgreSQL refuses)"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        booking["hint"],
+        "in a maintenance window, as it blocks writes to public.booking while it runs: psql -c 'REINDEX INDEX public.booking_once'"
+    );
+    let slot = dry.check("reindex:public.slot_once");
+    assert!(
+        slot["message"].as_str().unwrap().starts_with(
+            "skipped (invalid (written to, never used)): backs the exclusion constraint slot_once"
+        ),
+        "{slot}"
+    );
+
+    let before = db.count("SELECT pg_relation_size('public.booking_once')");
+    let run = maint()
+        .json()
+        .args(["db", "reindex", "--url", &db.url])
+        .run();
+    run.code(1);
+    assert_eq!(
+        run.check("reindex")["message"],
+        "0 of 2 indexes rebuilt or dropped, 2 skipped"
+    );
+    assert_eq!(
+        run.check("reindex:public.booking_once")["status"],
+        "WARNING"
+    );
+    assert_eq!(
+        db.count("SELECT pg_relation_size('public.booking_once')"),
+        before
+    );
+    db.sql("DROP TABLE public.slot");
+}
+
 #[test]
 fn reindex_on_a_locked_table_is_skipped_after_the_lock_timeout() {
     let db = Db::new(postgres::shared(), "reindexlock");

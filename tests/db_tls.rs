@@ -113,13 +113,44 @@ fn tls_server() -> (Postgres, tempfile::TempDir) {
     (server, ca_dir)
 }
 
+/// With no sslmode anywhere maint does as libpq (`prefer`): TLS on a server
+/// that offers it (this one refuses plain TCP, so getting in proves it),
+/// plain text on one that does not.
+#[test]
+fn without_sslmode_tls_is_preferred_and_plain_text_the_fallback() {
+    let (server, _ca) = tls_server();
+    let out = maint()
+        .json()
+        .args(["db", "report", "--url", server.url()])
+        .run();
+    assert!(out.code <= 2, "{}", out.stderr);
+    out.nowhere(PASSWORD);
+    out.check("db:dead_tuples");
+    let out = maint()
+        .json()
+        .args(["health", "--only", "postgres", "--postgres", server.url()])
+        .run();
+    assert_eq!(out.check("postgres")["status"], "OK", "{}", out.stdout);
+
+    let plain = Postgres::start();
+    let ssl: String = plain.client().query_one("SHOW ssl", &[]).unwrap().get(0);
+    assert_eq!(ssl, "off");
+    let out = maint()
+        .json()
+        .args(["health", "--only", "postgres", "--postgres", plain.url()])
+        .run();
+    out.code(0);
+    assert_eq!(out.check("postgres")["status"], "OK", "{}", out.stdout);
+}
+
 #[test]
 fn sslmode_require_and_verify_full_connect_over_tls() {
     let (server, ca) = tls_server();
     let url = server.url();
 
     // Plain TCP is refused by pg_hba.conf: this server takes TLS only.
-    let out = maint().args(["db", "report", "--url", url]).run();
+    let disable = format!("{url}?sslmode=disable");
+    let out = maint().args(["db", "report", "--url", &disable]).run();
     out.code(3)
         .one_error_line("no encryption")
         .nowhere(PASSWORD);

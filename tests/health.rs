@@ -112,7 +112,10 @@ fn only_and_skip_select_by_name_kind_and_glob() {
             "health", "--skip", "disk", "--skip", "inodes", "--skip", "cpu", "--skip", "systemd",
         ])
         .run();
-    assert_eq!(out.check_names(), ["load", "memory", "swap"]);
+    assert_eq!(
+        out.check_names(),
+        ["load", "memory", "swap", "clock", "reboot"]
+    );
 }
 
 #[test]

@@ -270,3 +270,73 @@ name = \"no-such-daemon\"
         "systemctl status no-such-daemon; pgrep -a no-such-daemon"
     );
 }
+
+/// A name with an IPv4 and an IPv6 address, the test server listening on
+/// the IPv4 one only. This machine's /etc/hosts gives `localhost` only
+/// 127.0.0.1, so the name comes from a hosts file of the test's own
+/// (`MAINT_TEST_HOSTS`, read before the system's resolver).
+#[test]
+fn every_address_of_a_name_is_checked_and_the_failing_one_named() {
+    let port = crate::support::http::server()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let run = maint();
+    let hosts = run.path("hosts");
+    std::fs::write(&hosts, "127.0.0.1 dual.test\n::1 dual.test\n").unwrap();
+    let config = http_config(&[(
+        "api",
+        &format!("url = \"http://dual.test:{port}/host\"\ncontains = \"host=dual.test:{port}\""),
+    )]);
+    let out = run
+        .config(&config)
+        .json()
+        .env("MAINT_TEST_HOSTS", &hosts)
+        .args(["health", "--only", "http"])
+        .run();
+    out.code(1);
+    let check = out.check("http:api");
+    assert_eq!(check["status"], "WARNING", "{check}");
+    let message = check["message"].as_str().unwrap();
+    // The address that answered did so to the name: the body search for the
+    // Host header passed on it.
+    assert!(
+        message.starts_with(
+            "1 of 2 addresses fail: ::1: connection refused; 127.0.0.1 answers HTTP 200 OK in "
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        check["hint"],
+        format!(
+            "curl -sS -o /dev/null -w '%{{http_code}}\\n' --resolve 'dual.test:{port}:[::1]' 'http://dual.test:{port}/host'"
+        )
+    );
+}
+
+#[test]
+fn a_name_whose_every_address_fails_is_critical() {
+    let port = free_port();
+    let run = maint();
+    let hosts = run.path("hosts");
+    std::fs::write(&hosts, "127.0.0.1 dual.test\n::1 dual.test\n").unwrap();
+    let out = run
+        .json()
+        .env("MAINT_TEST_HOSTS", &hosts)
+        .args([
+            "health",
+            "--only",
+            "http",
+            "--http",
+            &format!("http://dual.test:{port}/"),
+        ])
+        .run();
+    out.code(2);
+    let check = out.check(&format!("http:dual.test:{port}"));
+    assert_eq!(check["status"], "CRITICAL", "{check}");
+    assert_eq!(
+        check["message"],
+        "every address fails: 127.0.0.1: connection refused; ::1: connection refused"
+    );
+}

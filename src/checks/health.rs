@@ -52,10 +52,13 @@ const LEVEL_KEYS: &[(&str, f64, f64)] = &[
     ("postgres.oldest_transaction", 3600.0, 6.0 * 3600.0),
     ("redis.memory", 80.0, 90.0),
     ("redis.clients", 80.0, 90.0),
+    // Half a second apart, logs of two hosts already tell events out of
+    // order; at five, Kerberos-style token checks start to fail.
+    ("clock_offset", 0.5, 5.0),
 ];
 
 fn is_duration_key(key: &str) -> bool {
-    key == "postgres.oldest_transaction"
+    key == "postgres.oldest_transaction" || key == "clock_offset"
 }
 
 /// Everything `maint health` will do, validated.
@@ -134,6 +137,14 @@ enum Spec {
     Systemd {
         required: Vec<String>,
     },
+    Clock {
+        offset: Threshold,
+        timeout: Duration,
+    },
+    Reboot {
+        run_dir: PathBuf,
+        timeout: Duration,
+    },
 }
 
 struct HttpSpec {
@@ -142,6 +153,8 @@ struct HttpSpec {
     /// How much of the body `expect.contains` searches.
     max_body: u64,
     timeout: Duration,
+    /// Names answered before the system's resolver.
+    hosts: http::Hosts,
 }
 
 impl Settings {
@@ -272,6 +285,15 @@ impl Settings {
             ));
         }
 
+        // Tests give a name several addresses without touching /etc/hosts;
+        // nothing else sets this.
+        let hosts = match std::env::var_os("MAINT_TEST_HOSTS") {
+            Some(path) => http::Hosts::parse(
+                &std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", PathBuf::from(&path).display()))?,
+            ),
+            None => http::Hosts::default(),
+        };
         let mut used_names: Vec<String> = Vec::new();
         let mut add_endpoint = |name: Option<&str>, spec: HttpSpec| {
             let name = unique(
@@ -308,6 +330,7 @@ impl Settings {
                 },
                 max_body: entry.max_body.map_or(http::DEFAULT_MAX_BODY, |size| size.0),
                 timeout: entry.timeout.map_or(default_timeout, Duration::from),
+                hosts: hosts.clone(),
             };
             add_endpoint(entry.name.as_deref(), spec);
         }
@@ -317,6 +340,7 @@ impl Settings {
                 expect: judge::network::Expect::default(),
                 max_body: http::DEFAULT_MAX_BODY,
                 timeout: default_timeout,
+                hosts: hosts.clone(),
             };
             add_endpoint(None, spec);
         }
@@ -382,6 +406,32 @@ impl Settings {
                 .collect(),
             Spec::Systemd {
                 required: health.units.clone(),
+            },
+        ));
+
+        probes.push(Probe::new(
+            "clock",
+            "adjtimex, timedatectl, chronyc",
+            default_timeout + GRACE,
+            vec!["clock".into()],
+            Spec::Clock {
+                offset: levels("clock_offset")?,
+                timeout: default_timeout,
+            },
+        ));
+        // Tests plant the flag file in a folder of their own; nothing else sets this.
+        let run_dir = std::env::var_os("MAINT_TEST_RUN_DIR").map_or_else(
+            || PathBuf::from(crate::probe::reboot::RUN_DIR),
+            PathBuf::from,
+        );
+        probes.push(Probe::new(
+            "reboot",
+            &run_dir.join("reboot-required").display().to_string(),
+            default_timeout + GRACE,
+            vec!["reboot".into()],
+            Spec::Reboot {
+                run_dir,
+                timeout: default_timeout,
             },
         ));
 
@@ -574,6 +624,9 @@ fn configured_levels(loaded: &Loaded, key: &str, base: Threshold) -> Result<Thre
             .and_then(|p| p.connections.as_ref()),
         "redis.memory" => config.redis.as_ref().and_then(|r| r.memory.as_ref()),
         "redis.clients" => config.redis.as_ref().and_then(|r| r.clients.as_ref()),
+        "clock_offset" => {
+            return Ok(loaded.levels(&config_key, health.clock_offset.as_ref(), base)?);
+        }
         "postgres.oldest_transaction" => {
             let table = config
                 .postgres
@@ -867,12 +920,12 @@ impl Spec {
                     .contains
                     .as_deref()
                     .map(|text| (text.as_bytes(), spec.max_body));
-                let response = http::get(&spec.url, spec.timeout, search);
-                vec![judge::network::http(
+                let answers = http::get_each(&spec.url, spec.timeout, search, &spec.hosts);
+                vec![judge::network::http_each(
                     &name,
                     &spec.url,
                     &spec.expect,
-                    response,
+                    answers,
                 )]
                 .into()
             }
@@ -913,6 +966,15 @@ impl Spec {
                 &required,
                 chrono::Utc::now(),
             )
+            .into(),
+            Spec::Clock { offset, timeout } => vec![judge::host::clock(
+                crate::probe::clock::state(timeout).as_ref(),
+                offset,
+            )]
+            .into(),
+            Spec::Reboot { run_dir, timeout } => vec![judge::host::reboot(
+                crate::probe::reboot::pending(&run_dir, timeout).as_ref(),
+            )]
             .into(),
             Spec::Redis {
                 url,

@@ -7,6 +7,7 @@
 pub mod certs;
 pub mod dbreport;
 pub mod diagnose;
+pub mod host;
 pub mod logs;
 pub mod network;
 pub mod plugin;

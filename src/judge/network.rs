@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::probe::http::{HttpError, Response};
+use crate::probe::http::{Answer, HttpError, Response};
 use crate::probe::tcp::TcpError;
 use crate::report::{Check, Status, Threshold, Unit};
 use crate::units::{human_bytes, human_duration};
@@ -111,6 +111,98 @@ pub fn http(
         };
     }
     check.with_hint(curl).because(HTTP)
+}
+
+/// An HTTP GET of `url` from every address its host resolved to. One
+/// address is judged as [`http`] judges it. With several, the check is the
+/// worst address's when they all fail (CRITICAL: no client gets through),
+/// a WARNING naming those that fail when only some do (a share of the
+/// clients gets errors), and otherwise the worst answer's, said once.
+pub fn http_each(
+    name: &str,
+    url: &str,
+    expect: &Expect,
+    answers: Result<Vec<Answer>, HttpError>,
+) -> Check {
+    let answers = match answers {
+        Err(err) => return http(name, url, expect, Err(err)),
+        Ok(answers) if answers.len() == 1 => {
+            let (_, answer) = answers.into_iter().next().expect("one answer");
+            return http(name, url, expect, answer);
+        }
+        Ok(answers) => answers,
+    };
+    let count = answers.len();
+    let judged: Vec<(String, Check)> = answers
+        .into_iter()
+        .map(|(address, answer)| (address.ip().to_string(), http(name, url, expect, answer)))
+        .collect();
+    let (failing, passing): (Vec<_>, Vec<_>) = judged
+        .iter()
+        .partition(|(_, check)| check.status == Status::Critical);
+    let shown = crate::redact::url(url);
+    let each = |list: &[&(String, Check)]| {
+        list.iter()
+            .map(|(address, check)| {
+                let message = check
+                    .message
+                    .strip_prefix(&format!("{shown}: "))
+                    .unwrap_or(&check.message);
+                format!("{address}: {message}")
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let names = |list: &[&(String, Check)]| {
+        list.iter()
+            .map(|(address, _)| address.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if failing.is_empty() {
+        let (_, worst) = judged
+            .iter()
+            .max_by_key(|(_, check)| check.status.severity())
+            .expect("several answers");
+        let mut check = worst.clone();
+        check.message = format!(
+            "{} (each of {count} addresses: {})",
+            check.message,
+            names(&passing)
+        );
+        return check;
+    }
+    let mut check = if passing.is_empty() {
+        let mut check = failing[0].1.clone();
+        check.message = format!("every address fails: {}", each(&failing));
+        check
+    } else {
+        let mut check = passing[0].1.clone();
+        check.status = Status::Warning;
+        check.message = format!(
+            "{} of {count} addresses fail: {}; {} answers {}",
+            failing.len(),
+            each(&failing),
+            names(&passing),
+            passing[0].1.message
+        );
+        check
+    };
+    let address = &failing[0].0;
+    let host = crate::probe::http::host_of(url);
+    let port = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.port_or_known_default())
+        .unwrap_or(80);
+    let bracketed = if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.clone()
+    };
+    check.hint = Some(format!(
+        "curl -sS -o /dev/null -w '%{{http_code}}\\n' --resolve '{host}:{port}:{bracketed}' '{shown}'"
+    ));
+    check.because(HTTP)
 }
 
 /// A TCP connection to `address`, and how long it took.
@@ -226,5 +318,72 @@ mod tests {
         assert_eq!(refused.hint.as_deref(), Some("nc -vz 10.0.0.1 5432"));
         let up = tcp("db", "10.0.0.1:5432", Ok(Duration::from_millis(3)));
         assert_eq!(up.status, Status::Ok);
+    }
+
+    #[test]
+    fn each_address_is_judged_and_the_failing_ones_named() {
+        let v4: std::net::SocketAddr = "192.0.2.1:443".parse().unwrap();
+        let v6: std::net::SocketAddr = "[2001:db8::1]:443".parse().unwrap();
+        let url = "https://api.example.com/healthz";
+        let some = http_each(
+            "api",
+            url,
+            &Expect::default(),
+            Ok(vec![
+                (v4, Ok(response(200, 5, None))),
+                (v6, Err(HttpError::Refused)),
+            ]),
+        );
+        assert_eq!(some.status, Status::Warning);
+        assert_eq!(
+            some.message,
+            "1 of 2 addresses fail: 2001:db8::1: connection refused; 192.0.2.1 answers HTTP 200 OK in 5 ms"
+        );
+        assert_eq!(
+            some.hint.as_deref(),
+            Some(
+                "curl -sS -o /dev/null -w '%{http_code}\\n' --resolve 'api.example.com:443:[2001:db8::1]' 'https://api.example.com/healthz'"
+            )
+        );
+        let all = http_each(
+            "api",
+            url,
+            &Expect::default(),
+            Ok(vec![
+                (v4, Ok(response(503, 5, None))),
+                (v6, Err(HttpError::Refused)),
+            ]),
+        );
+        assert_eq!(all.status, Status::Critical);
+        assert_eq!(
+            all.message,
+            "every address fails: 192.0.2.1: HTTP 503 Other; expected 2xx or 3xx; 2001:db8::1: connection refused"
+        );
+        let fine = http_each(
+            "api",
+            url,
+            &Expect::default(),
+            Ok(vec![
+                (v4, Ok(response(200, 5, None))),
+                (v6, Ok(response(200, 7, None))),
+            ]),
+        );
+        assert_eq!(fine.status, Status::Ok);
+        assert!(
+            fine.message
+                .ends_with("(each of 2 addresses: 192.0.2.1, 2001:db8::1)"),
+            "{}",
+            fine.message
+        );
+        let one = http_each(
+            "api",
+            url,
+            &Expect::default(),
+            Ok(vec![(v4, Err(HttpError::Refused))]),
+        );
+        assert_eq!(
+            one.message,
+            "https://api.example.com/healthz: connection refused"
+        );
     }
 }

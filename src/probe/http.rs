@@ -1,8 +1,15 @@
 //! One HTTP GET with a time limit covering DNS, connect, TLS and the whole
 //! response (ureq's global timeout: every read and write of the exchange is
 //! under it), and errors that say which of those failed.
+//!
+//! `health` asks every address a name resolves to ([`get_each`]): a client
+//! picks any of them, so one dead address behind a name fails a share of
+//! the users while a check of the first alone passes. Each GET is pinned to
+//! its address by a resolver of its own; the URL, so the Host header and
+//! the TLS server name, stays the name.
 
 use std::io::Read;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::units::human_duration;
@@ -49,6 +56,13 @@ pub enum HttpError {
 /// maint's HTTP client: the system's roots, a status is an answer (not an
 /// error), one deadline for the whole exchange, at most `redirects` followed.
 pub fn agent(timeout: Duration, redirects: u32) -> ureq::Agent {
+    config(timeout, redirects).build().into()
+}
+
+fn config(
+    timeout: Duration,
+    redirects: u32,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
     let tls = ureq::tls::TlsConfig::builder()
         .root_certs(ureq::tls::RootCerts::PlatformVerifier)
         .build();
@@ -58,8 +72,137 @@ pub fn agent(timeout: Duration, redirects: u32) -> ureq::Agent {
         .max_redirects(redirects)
         .user_agent(concat!("maint/", env!("CARGO_PKG_VERSION")))
         .tls_config(tls)
-        .build()
-        .into()
+}
+
+/// A resolver that answers one address whatever the name.
+#[derive(Debug)]
+struct Pinned(SocketAddr);
+
+impl ureq::unversioned::resolver::Resolver for Pinned {
+    fn resolve(
+        &self,
+        _uri: &ureq::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let mut addresses = self.empty();
+        addresses.push(self.0);
+        Ok(addresses)
+    }
+}
+
+/// Names answered before the system's resolver, as in a hosts(5) file.
+#[derive(Clone, Debug, Default)]
+pub struct Hosts(Vec<(String, IpAddr)>);
+
+impl Hosts {
+    /// hosts(5) lines: an address, then its names; `#` starts a comment.
+    pub fn parse(text: &str) -> Hosts {
+        let mut entries = Vec::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or_default();
+            let mut words = line.split_whitespace();
+            let Some(address) = words.next().and_then(|a| a.parse::<IpAddr>().ok()) else {
+                continue;
+            };
+            for name in words {
+                entries.push((name.to_ascii_lowercase(), address));
+            }
+        }
+        Hosts(entries)
+    }
+
+    fn lookup(&self, host: &str) -> Vec<IpAddr> {
+        let host = host.to_ascii_lowercase();
+        self.0
+            .iter()
+            .filter(|(name, _)| *name == host)
+            .map(|(_, address)| *address)
+            .collect()
+    }
+}
+
+/// Every address `url`'s host resolves to, A and AAAA, in the resolver's
+/// order and each once; `hosts` first.
+pub fn addresses(
+    url: &str,
+    hosts: &Hosts,
+    timeout: Duration,
+) -> Result<Vec<SocketAddr>, HttpError> {
+    let parsed = url::Url::parse(url).map_err(|err| HttpError::Other(format!("bad URL: {err}")))?;
+    let port = parsed
+        .port_or_known_default()
+        .ok_or_else(|| HttpError::Other("the URL has no port".into()))?;
+    let host = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => return Ok(vec![SocketAddr::new(IpAddr::V4(ip), port)]),
+        Some(url::Host::Ipv6(ip)) => return Ok(vec![SocketAddr::new(IpAddr::V6(ip), port)]),
+        Some(url::Host::Domain(name)) => name.to_owned(),
+        None => return Err(HttpError::Other("the URL has no host".into())),
+    };
+    let planted = hosts.lookup(&host);
+    if !planted.is_empty() {
+        return Ok(planted
+            .into_iter()
+            .map(|ip| SocketAddr::new(ip, port))
+            .collect());
+    }
+    let name = host.clone();
+    // getaddrinfo cannot be told to give up; the thread asking is left to it.
+    let resolved = crate::parallel::within(timeout, move || {
+        (name.as_str(), port)
+            .to_socket_addrs()
+            .map(Iterator::collect::<Vec<_>>)
+    })
+    .ok_or(HttpError::Timeout(timeout))?
+    .map_err(|_| HttpError::Dns(host.clone()))?;
+    let mut unique: Vec<SocketAddr> = Vec::with_capacity(resolved.len());
+    for address in resolved {
+        if !unique.contains(&address) {
+            unique.push(address);
+        }
+    }
+    if unique.is_empty() {
+        return Err(HttpError::Dns(host));
+    }
+    Ok(unique)
+}
+
+/// What one address answered.
+pub type Answer = (SocketAddr, Result<Response, HttpError>);
+
+/// GETs `url` from every address its host resolves to, all at once, each
+/// under `timeout` (resolution included).
+pub fn get_each(
+    url: &str,
+    timeout: Duration,
+    search: Option<(&[u8], u64)>,
+    hosts: &Hosts,
+) -> Result<Vec<Answer>, HttpError> {
+    let started = Instant::now();
+    let addresses = addresses(url, hosts, timeout)?;
+    let left = timeout
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_millis(1));
+    Ok(std::thread::scope(|scope| {
+        let asked: Vec<_> = addresses
+            .iter()
+            .map(|&address| {
+                scope.spawn(move || {
+                    // The limit the user set is the one a timeout names.
+                    let answer =
+                        get_at(url, Some(address), left, search).map_err(|err| match err {
+                            HttpError::Timeout(_) => HttpError::Timeout(timeout),
+                            other => other,
+                        });
+                    (address, answer)
+                })
+            })
+            .collect();
+        asked
+            .into_iter()
+            .map(|thread| thread.join().expect("an HTTP GET does not panic"))
+            .collect()
+    }))
 }
 
 /// The host part of `url`, for messages ("" when it has none).
@@ -77,8 +220,26 @@ pub fn get(
     timeout: Duration,
     search: Option<(&[u8], u64)>,
 ) -> Result<Response, HttpError> {
+    get_at(url, None, timeout, search)
+}
+
+/// [`get`], connecting to `address` when one is given (no proxy then: the
+/// address itself is what is checked).
+fn get_at(
+    url: &str,
+    address: Option<SocketAddr>,
+    timeout: Duration,
+    search: Option<(&[u8], u64)>,
+) -> Result<Response, HttpError> {
     // A health endpoint that redirects is reported as the redirect it is.
-    let agent = agent(timeout, 0);
+    let agent: ureq::Agent = match address {
+        None => agent(timeout, 0),
+        Some(address) => ureq::Agent::with_parts(
+            config(timeout, 0).proxy(None).build(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            Pinned(address),
+        ),
+    };
     let host = host_of(url);
     let started = Instant::now();
     let mut response = agent
@@ -187,6 +348,23 @@ pub fn classify(err: ureq::Error, host: &str, timeout: Duration) -> HttpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn planted_names_are_answered_before_the_resolver() {
+        let hosts = Hosts::parse(
+            "# test\n127.0.0.1 dual.test other\n::1 Dual.Test # v6\nnot-an-address x\n",
+        );
+        let found = addresses("http://dual.test:8080/", &hosts, Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            found,
+            vec![
+                "127.0.0.1:8080".parse::<SocketAddr>().unwrap(),
+                "[::1]:8080".parse().unwrap()
+            ]
+        );
+        let literal = addresses("https://[::1]/", &hosts, Duration::from_secs(1)).unwrap();
+        assert_eq!(literal, vec!["[::1]:443".parse::<SocketAddr>().unwrap()]);
+    }
 
     #[test]
     fn a_text_is_found_anywhere_up_to_the_limit() {

@@ -2,6 +2,7 @@
 //! or a typed error; judging the data against thresholds is `judge`'s job.
 
 pub mod cgroup;
+pub mod clock;
 pub mod disk;
 pub mod http;
 pub mod isolated;
@@ -13,6 +14,7 @@ pub mod pgstats;
 pub mod plugin;
 pub mod postgres;
 pub mod process;
+pub mod reboot;
 pub mod redis;
 pub mod system;
 pub mod systemd;

@@ -93,7 +93,11 @@ impl SslMode {
 }
 
 /// TLS as the URL or `PGSSLMODE`/`PGSSLROOTCERT` ask for it. Without either,
-/// maint talks plain text (libpq would try TLS first: `sslmode=prefer` asks for that).
+/// `prefer`, libpq's default: TLS when the server offers it, plain text
+/// when it answers that it does not, so maint is never less private than
+/// psql with the same settings. (libpq also retries in plain text when the
+/// TLS handshake itself fails; the `postgres` crate does not, and neither
+/// does maint: such a server is said to fail TLS, with the sslmode hint.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsSettings {
     pub mode: SslMode,
@@ -316,7 +320,7 @@ impl Target {
                         .map_err(|err| TargetError::Environment(format!("PGSSLMODE: {err}")))
                 })
                 .transpose()?
-                .unwrap_or(SslMode::Disable),
+                .unwrap_or(SslMode::Prefer),
         };
         let root_cert = url_rootcert.or_else(|| env("PGSSLROOTCERT").map(PathBuf::from));
         config.ssl_mode(match mode {

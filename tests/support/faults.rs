@@ -17,9 +17,12 @@ pub(crate) fn stalling_proxy(upstream: &str) -> u16 {
     let upstream = upstream.to_owned();
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(&upstream) else {
+            let Ok(mut server) = TcpStream::connect(&upstream) else {
                 continue;
             };
+            if answer_ssl_request(&client, &mut server).is_err() {
+                continue;
+            }
             let (mut client_in, mut server_out) =
                 (client.try_clone().unwrap(), server.try_clone().unwrap());
             std::thread::spawn(move || {
@@ -29,6 +32,23 @@ pub(crate) fn stalling_proxy(upstream: &str) -> u16 {
         }
     });
     port
+}
+
+/// Passes a client's SSLRequest (sent first, as libpq's `prefer` and
+/// maint's default do) and the server's one-byte answer, which has no
+/// message header, before the messages are copied; any other first bytes
+/// go on to the server as they are.
+fn answer_ssl_request(mut client: &TcpStream, server: &mut TcpStream) -> std::io::Result<()> {
+    const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+    let mut first = [0u8; 8];
+    client.read_exact(&mut first)?;
+    server.write_all(&first)?;
+    if first == SSL_REQUEST {
+        let mut answer = [0u8; 1];
+        server.read_exact(&mut answer)?;
+        client.write_all(&answer)?;
+    }
+    Ok(())
 }
 
 /// Copies the server's messages (type byte, then a length that counts

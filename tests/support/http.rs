@@ -6,6 +6,7 @@
 //! - `/slow/MS` answers 200 after MS milliseconds
 //! - `/hang` accepts, reads the request, and never answers
 //! - `/big/MIB/TEXT` answers 200 with MIB MiB of filler, then TEXT
+//! - `/host` answers 200 with the request's Host header as the body
 //!
 //! One server serves the whole test binary; it lives until the process ends.
 
@@ -39,13 +40,20 @@ fn serve(stream: TcpStream) {
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
-    // Drain the headers.
+    // Drain the headers, keeping Host.
+    let mut host = String::new();
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
             Ok(0) | Err(_) => return,
             Ok(_) if line == "\r\n" || line == "\n" => break,
-            Ok(_) => {}
+            Ok(_) => {
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("host")
+                {
+                    value.trim().clone_into(&mut host);
+                }
+            }
         }
     }
     // The query string is ignored: `/ok?token=x` is `/ok`.
@@ -66,6 +74,8 @@ fn serve(stream: TcpStream) {
     }
     let (status, body) = if path == "/ok" {
         (200, "ok".to_owned())
+    } else if path == "/host" {
+        (200, format!("host={host}"))
     } else if let Some(code) = path.strip_prefix("/status/") {
         (code.parse().unwrap_or(500), format!("status {code}"))
     } else if let Some(text) = path.strip_prefix("/body/") {

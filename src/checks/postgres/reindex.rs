@@ -76,6 +76,25 @@ pub struct Item {
     pub sql: String,
 }
 
+/// An index the plan leaves alone, and what to do instead.
+#[derive(Clone, Debug)]
+pub struct Left {
+    pub index: String,
+    pub table: String,
+    /// Why it was chosen (invalid, bloated, named).
+    pub chosen: String,
+    pub why: String,
+    /// The statement an operator would run instead, in a maintenance window.
+    pub instead: String,
+}
+
+/// What `db reindex` will rebuild or drop, and what it leaves alone.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub items: Vec<Item>,
+    pub left: Vec<Left>,
+}
+
 /// Refuses servers without REINDEX CONCURRENTLY (before 12).
 pub fn require_concurrently(server: &Server) -> Result<()> {
     if server.version_num < 120_000 {
@@ -104,8 +123,49 @@ fn is_leftover(name: &str) -> bool {
 }
 
 /// The plan: leftovers dropped first, then invalid indexes, then the most
-/// bloated; or, with `--index`, the named ones whatever their state.
-pub fn plan(client: &mut Client, server: &Server, settings: &Settings) -> Result<Vec<Item>> {
+/// bloated; or, with `--index`, the named ones whatever their state. The
+/// indexes of exclusion constraints are left out: PostgreSQL refuses to
+/// rebuild them concurrently ("concurrent index creation for exclusion
+/// constraints is not supported"), and a plain REINDEX blocks writes.
+pub fn plan(client: &mut Client, server: &Server, settings: &Settings) -> Result<Plan> {
+    let chosen = choose(client, server, settings)?;
+    let target = &settings.target;
+    let rows = client
+        .query(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), k.conname::text
+               FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'x'
+              WHERE i.indisexclusion",
+            &[],
+        )
+        .map_err(|err| query_error(&err, target, "reading exclusion constraints"))?;
+    let exclusion: Vec<(String, Option<String>)> =
+        rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+    let mut plan = Plan::default();
+    for item in chosen {
+        let constraint = exclusion
+            .iter()
+            .find(|(index, _)| *index == item.index && item.action == Action::Reindex);
+        match constraint {
+            Some((_, name)) => plan.left.push(Left {
+                why: format!(
+                    "backs the exclusion constraint {}: REINDEX CONCURRENTLY cannot rebuild it (PostgreSQL refuses)",
+                    name.as_deref().unwrap_or("(unnamed)")
+                ),
+                instead: format!("REINDEX INDEX {}", item.index),
+                chosen: item.why,
+                index: item.index,
+                table: item.table,
+            }),
+            None => plan.items.push(item),
+        }
+    }
+    Ok(plan)
+}
+
+fn choose(client: &mut Client, server: &Server, settings: &Settings) -> Result<Vec<Item>> {
     let target = &settings.target;
     let fail = |doing: &'static str| move |err: postgres::Error| query_error(&err, target, doing);
     let mut items = Vec::new();
@@ -296,8 +356,26 @@ pub fn drop_leftovers(client: &mut Client, index: &str, lock_timeout: Duration) 
         .collect()
 }
 
+/// A WARNING for each index left alone, with the statement to run instead.
+fn left_checks(report: &mut Report, left: &[Left]) {
+    for index in left {
+        report.checks.push(
+            Check::new(
+                format!("reindex:{}", index.index),
+                Status::Warning,
+                format!("skipped ({}): {}", index.chosen, index.why),
+            )
+            .with_hint(format!(
+                "in a maintenance window, as it blocks writes to {} while it runs: psql -c '{}'",
+                index.table, index.instead
+            )),
+        );
+    }
+}
+
 /// The plan, as a dry run shows it.
-pub fn plan_report(report: &mut Report, items: &[Item], free: Option<u64>) {
+pub fn plan_report(report: &mut Report, plan: &Plan, free: Option<u64>) {
+    let items = &plan.items;
     report.checks.push(
         Check::new(
             "plan",
@@ -333,6 +411,7 @@ pub fn plan_report(report: &mut Report, items: &[Item], free: Option<u64>) {
             })
             .collect(),
     });
+    left_checks(report, &plan.left);
 }
 
 /// A concurrent rebuild needs the index's size again while it runs: the
@@ -365,13 +444,14 @@ fn space_note(items: &[Item], free: Option<u64>) -> String {
 /// rebuilds removed afterwards.
 pub fn run_report(
     report: &mut Report,
-    items: &[Item],
+    plan: &Plan,
     results: &[(usize, Rebuilt)],
     stop: Option<&str>,
     dropped: &[String],
 ) {
+    let items = &plan.items;
     let mut rows = Vec::new();
-    let (mut done, mut skipped, mut failed) = (0, 0, 0);
+    let (mut done, mut skipped, mut failed) = (0, plan.left.len(), 0);
     for (position, item) in items.iter().enumerate() {
         let result = results
             .iter()
@@ -448,7 +528,11 @@ pub fn run_report(
             );
         }
     }
-    let mut summary = format!("{done} of {} indexes rebuilt or dropped", items.len());
+    left_checks(report, &plan.left);
+    let mut summary = format!(
+        "{done} of {} indexes rebuilt or dropped",
+        items.len() + plan.left.len()
+    );
     if skipped > 0 {
         summary.push_str(&format!(", {skipped} skipped"));
     }

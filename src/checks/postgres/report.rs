@@ -460,7 +460,7 @@ fn index_section(name: &str, title: &str, indexes: &[IndexInfo]) -> Section {
                     Cell::Text(qualified(&i.schema, &i.table)),
                     Cell::Bytes(i.bytes),
                     Cell::Integer(i.scans),
-                    Cell::Text(i.definition.clone()),
+                    i.definition.clone().map_or(Cell::Empty, Cell::Text),
                 ]
             })
             .collect(),

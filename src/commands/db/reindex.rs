@@ -25,12 +25,13 @@ pub fn execute(args: &DbReindexArgs, context: &Context) -> Outcome {
     let (mut client, server) = open(target).map_err(Failed::Setup)?;
     require_primary(&mut client, &server, target, "REINDEX").map_err(Failed::Setup)?;
     require_concurrently(&server).map_err(Failed::Setup)?;
-    let items = plan(&mut client, &server, &settings).map_err(Failed::Setup)?;
+    let plan = plan(&mut client, &server, &settings).map_err(Failed::Setup)?;
+    let items = plan.items.clone();
     let free = free_space(&mut client);
     context.note(|| format!("plan: {} indexes", items.len()));
     let mut report = crate::checks::report("db reindex", started_at);
     if settings.dry_run {
-        plan_report(&mut report, &items, free);
+        plan_report(&mut report, &plan, free);
         report.duration = clock.elapsed();
         return Ok(report);
     }
@@ -98,7 +99,7 @@ pub fn execute(args: &DbReindexArgs, context: &Context) -> Outcome {
     }
     run_report(
         &mut report,
-        &items,
+        &plan,
         &finished.results,
         finished.stop.map(|stop| stop.describe()).as_deref(),
         &dropped,

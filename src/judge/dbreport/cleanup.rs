@@ -393,7 +393,7 @@ mod tests {
             qualified: format!("public.{name}"),
             bytes,
             scans: 0,
-            definition: String::new(),
+            definition: None,
         }
     }
 
