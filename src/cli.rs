@@ -283,7 +283,8 @@ pub enum CertsCommand {
 ///
 /// Each finding has a stable code: days_left, expired, not_yet_valid,
 /// hostname_mismatch, untrusted, chain_incomplete, chain_order, root_sent,
-/// self_signed, weak_key, weak_signature, key_mismatch; and for endpoints
+/// self_signed, weak_key, weak_signature, key_mismatch, addresses_differ
+/// (the addresses of a name fail or serve different certificates); and for endpoints
 /// that could not be read: dns, refused, timeout, closed, starttls,
 /// tls_version, handshake. The worst target decides the exit code.
 #[derive(Debug, Default, Args)]

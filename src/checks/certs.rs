@@ -638,6 +638,33 @@ fn looks_like_a_path(text: &str) -> bool {
             .any(|ext| text.to_ascii_lowercase().ends_with(ext))
 }
 
+/// Handshakes with every address of the endpoint's name; the first that
+/// answers is the one judged, and how the others differ from it is a finding.
+fn fetch_every_address(
+    endpoint: &Endpoint,
+    timeout: Duration,
+) -> Result<(tls::Handshake, Option<Finding>), tls::TlsError> {
+    let mut results = tls::fetch_chains(endpoint, timeout)?;
+    let answers: Vec<judge::AddressAnswer> = results
+        .iter()
+        .map(|(address, result)| {
+            let answer = match result {
+                Ok(handshake) => Ok(handshake
+                    .chain
+                    .first()
+                    .map(|leaf| leaf.to_vec())
+                    .unwrap_or_default()),
+                Err(err) => Err(err.to_string()),
+            };
+            (*address, answer)
+        })
+        .collect();
+    let differ = judge::compare_addresses(&answers);
+    let first_ok = results.iter().position(|(_, result)| result.is_ok());
+    let (_, result) = results.swap_remove(first_ok.unwrap_or(0));
+    result.map(|handshake| (handshake, differ))
+}
+
 impl Work {
     fn run(self) -> Probed {
         let now = Utc::now();
@@ -650,8 +677,10 @@ impl Work {
                     "cannot read the certificate: {message}"
                 )));
             }
-            Source::Endpoint { endpoint, timeout } => match tls::fetch_chain(&endpoint, timeout) {
-                Ok(handshake) => {
+            Source::Endpoint { endpoint, timeout } => match fetch_every_address(&endpoint, timeout)
+            {
+                Ok((handshake, differ)) => {
+                    probed.findings.extend(differ);
                     let mut certificates = Vec::new();
                     for (index, der) in handshake.chain.iter().enumerate() {
                         match Certificate::parse(der) {
@@ -685,7 +714,9 @@ impl Work {
             roots: self.roots.as_deref(),
             key: self.key.as_ref(),
         };
-        probed.findings = judge::assess(&probed.certificates, &expect, now);
+        probed
+            .findings
+            .extend(judge::assess(&probed.certificates, &expect, now));
         if let Some(message) = late_error {
             probed.findings.push(Finding {
                 code: "handshake",

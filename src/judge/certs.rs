@@ -33,6 +33,7 @@ pub enum Code {
     WeakKey,
     WeakSignature,
     KeyMismatch,
+    AddressesDiffer,
 }
 
 impl Code {
@@ -50,6 +51,7 @@ impl Code {
             Code::WeakKey => "weak_key",
             Code::WeakSignature => "weak_signature",
             Code::KeyMismatch => "key_mismatch",
+            Code::AddressesDiffer => "addresses_differ",
         }
     }
 }
@@ -106,6 +108,53 @@ pub struct Expectations<'a> {
     pub roots: Option<&'a Roots>,
     /// The public half of `--key`, compared with the first certificate.
     pub key: Option<&'a KeyMaterial>,
+}
+
+/// What one address of a name answered: its leaf certificate (DER), or why
+/// the handshake failed.
+pub type AddressAnswer = (std::net::SocketAddr, Result<Vec<u8>, String>);
+
+/// Clients are sent to any address a name resolves to, so an address that
+/// fails the handshake, or serves another certificate than the rest, is a
+/// fault some of them see and others do not.
+pub fn compare_addresses(answers: &[AddressAnswer]) -> Option<Finding> {
+    let failing: Vec<String> = answers
+        .iter()
+        .filter_map(|(address, answer)| {
+            answer
+                .as_ref()
+                .err()
+                .map(|message| format!("{address} ({message})"))
+        })
+        .collect();
+    let mut leaves: Vec<(&Vec<u8>, Vec<String>)> = Vec::new();
+    for (address, answer) in answers {
+        if let Ok(leaf) = answer {
+            match leaves.iter_mut().find(|(seen, _)| *seen == leaf) {
+                Some((_, addresses)) => addresses.push(address.to_string()),
+                None => leaves.push((leaf, vec![address.to_string()])),
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    if !failing.is_empty() && !leaves.is_empty() {
+        parts.push(format!("handshake fails at {}", failing.join(", ")));
+    }
+    if leaves.len() > 1 {
+        let groups: Vec<String> = leaves
+            .iter()
+            .map(|(_, addresses)| addresses.join(" + "))
+            .collect();
+        parts.push(format!("different certificates at {}", groups.join(" vs ")));
+    }
+    (!parts.is_empty()).then(|| {
+        Finding::new(
+            Code::AddressesDiffer,
+            Status::Warning,
+            None,
+            format!("the addresses of the name differ: {}", parts.join("; ")),
+        )
+    })
 }
 
 /// The findings about `chain` at `now`, worst first; none means all is well.
@@ -487,6 +536,36 @@ pub fn earliest_expiry(chain: &[Certificate], now: DateTime<Utc>) -> Option<(f64
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn addresses_that_differ_are_named() {
+        let a: std::net::SocketAddr = "192.0.2.1:443".parse().unwrap();
+        let b: std::net::SocketAddr = "[2001:db8::1]:443".parse().unwrap();
+        let c: std::net::SocketAddr = "192.0.2.2:443".parse().unwrap();
+        let same = [(a, Ok(vec![1, 2])), (b, Ok(vec![1, 2]))];
+        assert_eq!(compare_addresses(&same), None);
+        let other = [(a, Ok(vec![1, 2])), (b, Ok(vec![3])), (c, Ok(vec![1, 2]))];
+        let finding = compare_addresses(&other).unwrap();
+        assert_eq!(finding.code, "addresses_differ");
+        assert!(
+            finding
+                .message
+                .contains("192.0.2.1:443 + 192.0.2.2:443 vs [2001:db8::1]:443"),
+            "{}",
+            finding.message
+        );
+        let failing = [(a, Ok(vec![1])), (b, Err("connection refused".into()))];
+        let finding = compare_addresses(&failing).unwrap();
+        assert!(
+            finding
+                .message
+                .contains("handshake fails at [2001:db8::1]:443 (connection refused)"),
+            "{}",
+            finding.message
+        );
+        // All failing is the target's failure, reported apart.
+        assert_eq!(compare_addresses(&[(a, Err("refused".into()))]), None);
+    }
     use super::*;
     use crate::probe::x509::read_certificates;
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};

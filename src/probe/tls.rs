@@ -219,17 +219,53 @@ pub fn fetch_chain(endpoint: &Endpoint, timeout: Duration) -> Result<Handshake, 
         limit: timeout,
     };
     let addresses = resolve(&endpoint.host, endpoint.port, &clock)?;
-    let mut stream = connect(&addresses, &clock)?;
+    let stream = connect(&addresses, &clock)?;
+    talk(stream, endpoint, &clock)
+}
+
+/// One address and what its handshake gave.
+pub type AddressResult = (SocketAddr, Result<Handshake, TlsError>);
+
+/// Connects to every address `endpoint`'s name resolves to (A and AAAA),
+/// each with a `timeout` of its own so a dead first address does not eat
+/// the time of the others; the results come in resolver order.
+pub fn fetch_chains(
+    endpoint: &Endpoint,
+    timeout: Duration,
+) -> Result<Vec<AddressResult>, TlsError> {
+    let clock = Clock {
+        deadline: Instant::now() + timeout,
+        limit: timeout,
+    };
+    let mut addresses = resolve(&endpoint.host, endpoint.port, &clock)?;
+    // getaddrinfo lists an address once per socket type on some systems.
+    let mut seen = std::collections::HashSet::new();
+    addresses.retain(|address| seen.insert(*address));
+    Ok(addresses
+        .into_iter()
+        .map(|address| {
+            let clock = Clock {
+                deadline: Instant::now() + timeout,
+                limit: timeout,
+            };
+            let result = connect(&[address], &clock).and_then(|s| talk(s, endpoint, &clock));
+            (address, result)
+        })
+        .collect())
+}
+
+/// STARTTLS where asked, then the handshake, on a connected stream.
+fn talk(mut stream: TcpStream, endpoint: &Endpoint, clock: &Clock) -> Result<Handshake, TlsError> {
     let peer = stream
         .peer_addr()
         .map_err(|err| clock.io(&err, Stage::Connecting))?;
     let _ = stream.set_nodelay(true);
     match endpoint.starttls {
         Starttls::None => {}
-        Starttls::Smtp => smtp_starttls(&mut stream, &clock)?,
-        Starttls::Postgres => postgres_starttls(&mut stream, &clock)?,
+        Starttls::Smtp => smtp_starttls(&mut stream, clock)?,
+        Starttls::Postgres => postgres_starttls(&mut stream, clock)?,
     }
-    handshake(&mut stream, peer, endpoint.sni.as_deref(), &clock)
+    handshake(&mut stream, peer, endpoint.sni.as_deref(), clock)
 }
 
 /// One deadline for every step, and the limit it came from (for messages).
@@ -740,6 +776,10 @@ mod tests {
         };
         let err = fetch_chain(&endpoint("127.0.0.1"), Duration::from_secs(5)).unwrap_err();
         assert!(matches!(err, TlsError::Refused(_)), "{err}");
+        let every = fetch_chains(&endpoint("127.0.0.1"), Duration::from_secs(5)).unwrap();
+        assert_eq!(every.len(), 1);
+        assert_eq!(every[0].0.port(), port);
+        assert!(matches!(every[0].1, Err(TlsError::Refused(_))));
         let err =
             fetch_chain(&endpoint("no-such-host.invalid"), Duration::from_secs(5)).unwrap_err();
         assert!(
