@@ -691,3 +691,51 @@ fn bad_roots_and_keys_stop_before_anything_is_probed() {
         .code(3)
         .one_error_line("--key names one private key, but 2 targets are to be checked");
 }
+
+#[test]
+fn every_address_of_a_name_is_read_and_a_difference_is_named() {
+    let pki = Pki::new();
+    let first = pki.leaf(&["dual.test"], (-10, 200));
+    let other = pki.leaf(&["dual.test"], (-10, 200));
+    let one = serve_chain(&pki, &first);
+    let port = one.port;
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "root.pem", &pki.root.pem);
+    let hosts = dir.path().join("hosts");
+    let check = |hosts_text: &str| {
+        std::fs::write(&hosts, hosts_text).unwrap();
+        maint()
+            .json()
+            .env("MAINT_TEST_HOSTS", &hosts)
+            .args(["certs", "check", "--ca-file"])
+            .arg(&root)
+            .arg(format!("dual.test:{port}"))
+            .run()
+    };
+    // The same certificate at both addresses: nothing to say.
+    TlsServer::start_at(
+        &format!("{}{}", first.pem, pki.intermediate.pem),
+        &first.key_pem,
+        &format!("127.0.0.2:{port}"),
+    );
+    let out = check("127.0.0.1 dual.test\n127.0.0.2 dual.test\n");
+    out.code(0);
+    assert!(!codes(&out, &format!("dual.test:{port}")).contains(&"addresses_differ".to_owned()));
+    // Another certificate at a third address, and a fourth that refuses.
+    TlsServer::start_at(
+        &format!("{}{}", other.pem, pki.intermediate.pem),
+        &other.key_pem,
+        &format!("127.0.0.3:{port}"),
+    );
+    let out = check("127.0.0.1 dual.test\n127.0.0.3 dual.test\n127.0.0.4 dual.test\n");
+    out.code(1);
+    let found = findings(&out, &format!("dual.test:{port}"));
+    let differ = found
+        .iter()
+        .find(|f| f["code"] == "addresses_differ")
+        .expect("addresses_differ")
+        .to_string();
+    assert!(differ.contains(&format!("127.0.0.3:{port}")), "{differ}");
+    assert!(differ.contains(&format!("127.0.0.4:{port}")), "{differ}");
+    assert!(differ.contains("refused"), "{differ}");
+}

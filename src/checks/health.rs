@@ -285,15 +285,7 @@ impl Settings {
             ));
         }
 
-        // Tests give a name several addresses without touching /etc/hosts;
-        // nothing else sets this.
-        let hosts = match std::env::var_os("MAINT_TEST_HOSTS") {
-            Some(path) => http::Hosts::parse(
-                &std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", PathBuf::from(&path).display()))?,
-            ),
-            None => http::Hosts::default(),
-        };
+        let hosts = http::Hosts::planted().context("cannot read MAINT_TEST_HOSTS")?;
         let mut used_names: Vec<String> = Vec::new();
         let mut add_endpoint = |name: Option<&str>, spec: HttpSpec| {
             let name = unique(

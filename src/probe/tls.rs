@@ -232,12 +232,21 @@ pub type AddressResult = (SocketAddr, Result<Handshake, TlsError>);
 pub fn fetch_chains(
     endpoint: &Endpoint,
     timeout: Duration,
+    hosts: &super::http::Hosts,
 ) -> Result<Vec<AddressResult>, TlsError> {
     let clock = Clock {
         deadline: Instant::now() + timeout,
         limit: timeout,
     };
-    let mut addresses = resolve(&endpoint.host, endpoint.port, &clock)?;
+    let planted = hosts.lookup(&endpoint.host);
+    let mut addresses = if planted.is_empty() {
+        resolve(&endpoint.host, endpoint.port, &clock)?
+    } else {
+        planted
+            .into_iter()
+            .map(|ip| SocketAddr::new(ip, endpoint.port))
+            .collect()
+    };
     // getaddrinfo lists an address once per socket type on some systems.
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|address| seen.insert(*address));
@@ -776,7 +785,12 @@ mod tests {
         };
         let err = fetch_chain(&endpoint("127.0.0.1"), Duration::from_secs(5)).unwrap_err();
         assert!(matches!(err, TlsError::Refused(_)), "{err}");
-        let every = fetch_chains(&endpoint("127.0.0.1"), Duration::from_secs(5)).unwrap();
+        let every = fetch_chains(
+            &endpoint("127.0.0.1"),
+            Duration::from_secs(5),
+            &super::super::http::Hosts::default(),
+        )
+        .unwrap();
         assert_eq!(every.len(), 1);
         assert_eq!(every[0].0.port(), port);
         assert!(matches!(every[0].1, Err(TlsError::Refused(_))));

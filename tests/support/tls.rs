@@ -209,15 +209,20 @@ pub(crate) struct TlsServer {
 impl TlsServer {
     /// Sends the certificates of `chain` (PEM, concatenated) in that order.
     pub(crate) fn start(chain: &str, key_pem: &str) -> TlsServer {
-        TlsServer::serve(chain, key_pem, false)
+        TlsServer::serve(chain, key_pem, false, "127.0.0.1:0")
+    }
+
+    /// As [`TlsServer::start`], on another address (`127.0.0.2:PORT`).
+    pub(crate) fn start_at(chain: &str, key_pem: &str, address: &str) -> TlsServer {
+        TlsServer::serve(chain, key_pem, false, address)
     }
 
     /// Greets as SMTP and starts TLS after EHLO and STARTTLS.
     pub(crate) fn smtp(chain: &str, key_pem: &str) -> TlsServer {
-        TlsServer::serve(chain, key_pem, true)
+        TlsServer::serve(chain, key_pem, true, "127.0.0.1:0")
     }
 
-    fn serve(chain: &str, key_pem: &str, smtp: bool) -> TlsServer {
+    fn serve(chain: &str, key_pem: &str, smtp: bool, address: &str) -> TlsServer {
         let config = Arc::new(
             ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
                 .with_safe_default_protocol_versions()
@@ -226,7 +231,7 @@ impl TlsServer {
                 .with_single_cert(ders(chain), private_key(key_pem))
                 .expect("a usable certificate and key"),
         );
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = TcpListener::bind(address).expect("bind");
         let port = listener.local_addr().unwrap().port();
         let sni = Arc::new(Mutex::new(None));
         let seen = sni.clone();
