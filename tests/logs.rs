@@ -425,9 +425,15 @@ fn templates_histogram_and_peak() {
     let command = maint();
     let now = Utc::now();
     let mut text = String::new();
+    // Each group starts 5 minutes into a 15-minute bucket, so its lines
+    // (seconds apart) share one bucket whatever the time of the run.
+    let bucket_start = |hours: i64| {
+        let t = (now - chrono::Duration::hours(hours)).timestamp();
+        DateTime::from_timestamp(t - t.rem_euclid(900) + 300, 0).unwrap()
+    };
     for i in 0..30 {
         let hour = if i < 20 { 3 } else { 1 };
-        let time = now - chrono::Duration::hours(hour) + chrono::Duration::seconds(i);
+        let time = bucket_start(hour) + chrono::Duration::seconds(i);
         text.push_str(&format!(
             "{} ERROR [api] failed to connect to redis at 10.0.0.{}:6379 (attempt {})\n",
             time.format("%Y-%m-%dT%H:%M:%SZ"),
