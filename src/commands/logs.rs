@@ -46,7 +46,7 @@ pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outco
             }
         )
     });
-    let scan = logscan::scan(&settings.spec(previous.as_ref(), started_at));
+    let mut scan = logscan::scan(&settings.spec(previous.as_ref(), started_at));
     context.note(|| {
         format!(
             "logs: read {} in {:?}",
@@ -54,7 +54,6 @@ pub fn execute(args: &LogsAnalyzeArgs, context: &super::Context) -> super::Outco
             started.elapsed()
         )
     });
-    let mut scan = scan;
     let mut learned = None;
     if let Some(path) = &settings.state {
         let seen: Vec<String> = scan
