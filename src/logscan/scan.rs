@@ -12,7 +12,7 @@ use super::access::{self, AccessStats};
 use super::categories::Matcher;
 use super::header;
 use super::templates::{FastMap, Templates};
-use super::timestamps::Parser;
+use super::timestamps::{LastSecond, Parser};
 use super::window::{self, Window};
 
 /// Bytes read per buffer: large enough that per-buffer work vanishes,
@@ -380,12 +380,13 @@ impl<'a> Worker<'a> {
         let mut current = self.carry_time;
         // A run of lines in the window: its start and the time before it.
         let mut run: Option<(usize, Option<i64>)> = None;
+        let mut last_second = LastSecond::default();
         let mut pos = 0;
         while pos < text.len() {
             let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i + 1);
             let before = current;
-            if let Some(stamp) = parser.parse(&text[pos..end]) {
-                current = Some(stamp.ms);
+            if let Some(time) = parser.time_of(&text[pos..end], &mut last_second) {
+                current = Some(time);
             }
             let inside = current.is_some_and(|time| window.contains(time));
             match (inside, run) {

@@ -130,6 +130,16 @@ fn local_offset_ms(naive_ms: i64) -> i64 {
     i64::from(offset.fix().local_minus_utc()) * 1000
 }
 
+/// The second of the last line `Parser::time_of` parsed in full, when it
+/// was a local ISO time at the start of the line.
+#[derive(Debug, Default)]
+pub struct LastSecond {
+    /// `YYYY-MM-DD HH:MM:SS` as the line wrote it.
+    prefix: [u8; 19],
+    /// Unix ms of that second's start.
+    base_ms: Option<i64>,
+}
+
 /// The locked timestamp parser of one file.
 #[derive(Debug, Clone)]
 pub struct Parser {
@@ -194,6 +204,33 @@ impl Parser {
             ms: stamp.ms,
             span: start + stamp.span.start..start + stamp.span.end,
         })
+    }
+
+    /// The time of a line, as `parse` gives it, but from the fraction alone
+    /// when the line starts with the same local ISO second as the last one
+    /// `last` remembers: judging a window line by line parses every line,
+    /// and most lines share their second with the line before.
+    pub fn time_of(&self, line: &[u8], last: &mut LastSecond) -> Option<i64> {
+        if let Some(base_ms) = last.base_ms
+            && line.get(..19) == Some(&last.prefix[..])
+        {
+            let (ms, used) = iso_fraction(line);
+            if !may_have_zone(line, 19 + used) {
+                return Some(base_ms + ms);
+            }
+        }
+        let stamp = self.parse(line)?;
+        last.base_ms = None;
+        if matches!(self.format, Format::Iso(_)) && self.skip == 0 && stamp.span.start == 0 {
+            let (ms, used) = iso_fraction(line);
+            // Nothing read after the fraction: a local time, whose offset
+            // is the same for the whole second (LocalZone caches it per hour).
+            if stamp.span.end == 19 + used {
+                last.prefix.copy_from_slice(&line[..19]);
+                last.base_ms = Some(stamp.ms - ms);
+            }
+        }
+        Some(stamp.ms)
     }
 
     fn parse_at(&self, line: &[u8]) -> Option<Stamp> {
@@ -403,19 +440,8 @@ pub fn iso(text: &[u8]) -> Option<(IsoTime, usize)> {
     {
         return None;
     }
-    let mut len = 19;
-    let mut ms = 0;
-    if matches!(text.get(len), Some(b'.' | b','))
-        && text.get(len + 1).is_some_and(u8::is_ascii_digit)
-    {
-        len += 1;
-        let mut scale = 100;
-        while let Some(&b) = text.get(len).filter(|b| b.is_ascii_digit()) {
-            ms += i64::from(b - b'0') * scale;
-            scale /= 10;
-            len += 1;
-        }
-    }
+    let (ms, fraction_len) = iso_fraction(text);
+    let mut len = 19 + fraction_len;
     let naive_ms = days_from_civil(year as i32, month as u32, day as u32) * 86_400_000
         + (hour * 3600 + minute * 60 + second) * 1000
         + ms;
@@ -508,15 +534,40 @@ fn fraction(text: &[u8], at: usize) -> (i64, usize) {
     if text.get(at) != Some(&b'.') || !text.get(at + 1).is_some_and(u8::is_ascii_digit) {
         return (0, 0);
     }
-    let mut len = 1;
+    let (ms, digits) = decimal_ms(&text[at + 1..]);
+    (ms, 1 + digits)
+}
+
+/// ISO's optional `.123` or `,123` after the seconds (byte 19): ms and the bytes used.
+fn iso_fraction(text: &[u8]) -> (i64, usize) {
+    if !matches!(text.get(19), Some(b'.' | b',')) || !text.get(20).is_some_and(u8::is_ascii_digit) {
+        return (0, 0);
+    }
+    let (ms, digits) = decimal_ms(&text[20..]);
+    (ms, 1 + digits)
+}
+
+/// The leading digits of a fraction of a second, as ms (digits past the
+/// third add nothing) and how many digits there were.
+fn decimal_ms(text: &[u8]) -> (i64, usize) {
     let mut ms = 0;
     let mut scale = 100;
-    while let Some(&b) = text.get(at + len).filter(|b| b.is_ascii_digit()) {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    for &b in &text[..digits] {
         ms += i64::from(b - b'0') * scale;
         scale /= 10;
-        len += 1;
     }
-    (ms, len)
+    (ms, digits)
+}
+
+/// Whether an ISO time may go on with a zone at `at` (`iso` reads one there
+/// when it is well formed; this only says it might).
+fn may_have_zone(text: &[u8], at: usize) -> bool {
+    match text.get(at) {
+        Some(b'Z' | b'z' | b'+' | b'-') => true,
+        Some(b' ') => matches!(text.get(at + 1), Some(b'+' | b'-' | b'U' | b'G')),
+        _ => false,
+    }
 }
 
 /// `Mmm dd HH:MM:SS` (day space-padded or not): month, day, seconds of the day, ms, length.
@@ -893,6 +944,37 @@ mod tests {
             parse(Format::Glog, "E1124 08:00:00.000000 1 x.cc:1] y"),
             Some(local("2026-11-24 08:00:00"))
         );
+    }
+
+    #[test]
+    fn a_line_in_the_same_second_is_dated_as_a_full_parse_dates_it() {
+        let lines = [
+            "2026-11-20 13:01:02,123 INFO a",
+            "2026-11-20 13:01:02,999 WARN b",
+            "2026-11-20 13:01:02 INFO no fraction",
+            "2026-11-20 13:01:02.5 INFO one digit",
+            "2026-11-20 13:01:02.123456 INFO micro",
+            "2026-11-20 13:01:02,123Z zoned",
+            "2026-11-20 13:01:02,123 +02:00 zoned after a space",
+            "2026-11-20 13:01:02.1 UTC postgres",
+            "2026-11-20 13:01:02,7 GMTX not a zone",
+            "2026-11-20 13:01:02,123-0500 zoned",
+            "    continuation line",
+            "2026-11-20 13:01:02,400",
+            "2026-11-20 13:01:02,",
+            "2026-11-20 13:01:02,x",
+            "2026-11-20 13:01:03,001 next second",
+            "[2026-11-20 13:01:03,002] bracketed",
+            "2026-11-20T13:01:03.003Z rfc",
+            "2026-11-20T13:01:03.004Z rfc",
+            "2026-11-20 13:01:03,005 back to local",
+        ];
+        let parser = Parser::new(Format::Iso(IsoStyle::Python), utc("2026-11-24T00:00:00Z"));
+        let mut last = LastSecond::default();
+        for line in lines {
+            let full = parser.parse(line.as_bytes()).map(|s| s.ms);
+            assert_eq!(parser.time_of(line.as_bytes(), &mut last), full, "{line}");
+        }
     }
 
     #[test]
