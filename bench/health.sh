@@ -5,7 +5,9 @@
 #   bash bench/health.sh            # figures go to stdout, as markdown tables
 #
 # Goals: `maint health` on built-in defaults <= 0.4 s wall; `maint --version`
-# <= 5 ms; 40 HTTP endpoints of which 10 never answer, 2 s timeout <= 2.5 s.
+# <= 5 ms; 40 HTTP endpoints of which 10 never answer, 2 s timeout <= 2.5 s;
+# a [[health.command]] check adds no more than its own runtime (issue 18;
+# check_load from monitoring-plugins-basic, and a 0.3 s command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -53,3 +55,20 @@ hyperfine --style basic --runs 1 -i --export-markdown "$work/curl.md" \
   "bash $work/curl-loop.sh" >/dev/null
 cat "$work/http.md"
 tail -n 1 "$work/curl.md"
+
+# Monitoring-plugin commands run beside the other checks, so health with one
+# should take at most health alone plus the command alone.
+plugin=/usr/lib/nagios/plugins/check_load
+if [ -x "$plugin" ]; then
+  printf '[[health.command]]\nname = "load"\ncommand = ["%s", "-w", "50,40,30", "-c", "100,80,60"]\n' "$plugin" > "$work/plugin.toml"
+  printf '[[health.command]]\nname = "slow"\ncommand = ["/bin/sh", "-c", "sleep 0.3; echo OK - slept"]\n' > "$work/slow.toml"
+  echo
+  echo "## a monitoring-plugin command as a health check"
+  hyperfine --style basic --warmup 3 --runs 20 -i --export-markdown "$work/command.md" \
+    -n "maint health" "$maint health" \
+    -n "check_load alone" "$plugin -w 50,40,30 -c 100,80,60" \
+    -n "maint health + check_load" "$maint --config $work/plugin.toml health" \
+    -n "a 0.3 s command alone" "/bin/sh -c 'sleep 0.3; echo OK - slept'" \
+    -n "maint health + the 0.3 s command" "$maint --config $work/slow.toml health" >/dev/null
+  cat "$work/command.md"
+fi

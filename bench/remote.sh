@@ -64,3 +64,20 @@ echo "| peak memory (maximum resident set) | KiB |"
 echo "|:---|---:|"
 echo "| create --dest s3:// | $(tail -n 1 "$work/create.rss") |"
 echo "| verify s3:// | $(tail -n 1 "$work/verify.rss") |"
+
+# Where the remote create's extra time goes: on one machine the S3 server's
+# own work (receiving, hashing and joining the parts) shares the cores the
+# create fills, so CPU seconds are counted per process.
+server_cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$server/stat"; }
+eval "$clean"
+/usr/bin/time -f "%U %S" -o "$work/local.cpu" \
+  "$maint" backup create --source "$tree" --dest "$work/dest" --name bench >/dev/null
+before=$(server_cpu)
+/usr/bin/time -f "%U %S" -o "$work/remote.cpu" \
+  "$maint" backup create --source "$tree" --dest s3://bench/host --name bench >/dev/null
+after=$(server_cpu)
+echo
+echo "| CPU seconds (user + system) of one create | maint | S3 server |"
+echo "|:---|---:|---:|"
+echo "| --dest DIR | $(awk '{ printf "%.2f", $1 + $2 }' "$work/local.cpu") | |"
+echo "| --dest s3:// | $(awk '{ printf "%.2f", $1 + $2 }' "$work/remote.cpu") | $(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.2f", b - a }') |"
