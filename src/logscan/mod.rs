@@ -30,7 +30,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 pub use categories::{Category, Matcher};
@@ -811,8 +811,9 @@ fn scan_plain(
     record(out, file, &id, reached, hash, false);
 }
 
-/// Scans `begin..end` of a plain file, in two halves at once when it is
-/// large: the workers, how their reading ended, and where each started.
+/// Scans `begin..end` of a plain file, in parts read by `spec.threads`
+/// threads at once when it is large: the workers, how their reading ended,
+/// and where each started, in file order.
 fn scan_ranges<'a>(
     setup: scan::Setup<'a>,
     spec: &'a Spec,
@@ -823,53 +824,73 @@ fn scan_ranges<'a>(
 ) -> Vec<(scan::Worker<'a>, scan::Streamed, u64)> {
     let mut parts = vec![begin];
     if spec.threads > 1 && end - begin > SPLIT {
-        let middle = begin + (end - begin) / 2;
-        let split = match parser {
-            Some(parser) => probe_file(handle, parser, middle, end).map(|(start, _)| start),
-            None => Some(file_line_start(handle, middle, end)),
-        };
-        if let Some(split) = split.filter(|s| *s > begin && *s < end) {
-            parts.push(split);
+        // Halves cost the same when every line is alike; judged line by
+        // line (`exact`), the window's lines may all lie in one stretch of
+        // an unordered file, so smaller parts keep every thread busy.
+        let pieces = if exact { spec.threads * 8 } else { spec.threads } as u64;
+        for piece in 1..pieces {
+            let at = begin + (end - begin) * piece / pieces;
+            let split = match parser {
+                Some(parser) => probe_file(handle, parser, at, end).map(|(start, _)| start),
+                None => Some(file_line_start(handle, at, end)),
+            };
+            if let Some(split) = split.filter(|s| *s > *parts.last().unwrap() && *s < end) {
+                parts.push(split);
+            }
         }
     }
     parts.push(end);
     let ranges: Vec<(u64, u64)> = parts.windows(2).map(|w| (w[0], w[1])).collect();
     let last = ranges.len() - 1;
-    std::thread::scope(|scope| {
-        let jobs: Vec<_> = ranges
-            .iter()
-            .enumerate()
-            .map(|(index, &(start, stop))| {
+    let next = AtomicUsize::new(0);
+    let scan_part = |index: usize, parser: Option<Parser>| {
+        let (start, stop) = ranges[index];
+        let keep_partial = spec.incremental && index == last;
+        let mut worker = scan::Worker::new(setup, parser, start > 0);
+        if exact {
+            worker = worker.exact();
+        }
+        let streamed = match handle.try_clone() {
+            Ok(handle) => {
+                let mut range = Range {
+                    file: handle,
+                    pos: start,
+                    end: stop,
+                };
+                scan::stream(&mut worker, &mut range, keep_partial)
+            }
+            Err(err) => scan::Streamed {
+                error: Some(err),
+                ..scan::Streamed::default()
+            },
+        };
+        (worker, streamed, start)
+    };
+    let mut done: Vec<(usize, _)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..spec.threads.clamp(1, ranges.len()))
+            .map(|_| {
+                // Each thread its own parser: it caches time-zone offsets.
                 let parser = parser.cloned();
-                let handle = handle.try_clone();
-                let keep_partial = spec.incremental && index == last;
+                let (next, scan_part, count) = (&next, &scan_part, ranges.len());
                 scope.spawn(move || {
-                    let mut worker = scan::Worker::new(setup, parser, start > 0);
-                    if exact {
-                        worker = worker.exact();
-                    }
-                    let streamed = match handle {
-                        Ok(handle) => {
-                            let mut range = Range {
-                                file: handle,
-                                pos: start,
-                                end: stop,
-                            };
-                            scan::stream(&mut worker, &mut range, keep_partial)
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= count {
+                            break mine;
                         }
-                        Err(err) => scan::Streamed {
-                            error: Some(err),
-                            ..scan::Streamed::default()
-                        },
-                    };
-                    (worker, streamed, start)
+                        mine.push((index, scan_part(index, parser.clone())));
+                    }
                 })
             })
             .collect();
-        jobs.into_iter()
-            .map(|job| job.join().expect("a scanner thread does not panic"))
+        threads
+            .into_iter()
+            .flat_map(|thread| thread.join().expect("a scanner thread does not panic"))
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Time order is checked in the parts of a file a window's cuts skip by
