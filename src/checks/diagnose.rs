@@ -133,6 +133,7 @@ impl Plan {
                 crate::checks::postgres::report::Settings::resolve(
                     &crate::cli::DbReportArgs::default(),
                     loaded,
+                    notes,
                 )
             })
             .transpose()?;

@@ -999,12 +999,12 @@ fn postgres_exchange(target: &postgres::Target, limit: Duration) -> Exchange {
     // ran out of time (UNKNOWN).
     let bounded = target.with_statement_timeout(limit);
     parallel::within(limit, move || {
-        let (mut client, latency) = match bounded.connect() {
+        let mut connected = match bounded.connect_with_transport() {
             Ok(connected) => connected,
             Err(err) => return Exchange::Connect(err),
         };
-        match postgres::server_health(&mut client) {
-            Ok(health) => Exchange::Answered(health, latency),
+        match postgres::server_health(&mut connected.client) {
+            Ok(health) => Exchange::Answered(health, connected.took, connected.transport),
             Err(err) => Exchange::Query(err),
         }
     })

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::round1;
-use crate::probe::postgres::{Failure, PgError, ServerHealth, Target};
+use crate::probe::postgres::{Failure, PgError, ServerHealth, Target, Transport};
 use crate::report::{Check, Status, Threshold, Unit};
 use crate::units::human_duration;
 
@@ -12,8 +12,8 @@ const DOWN: &str = "the application cannot read or write its data";
 
 /// What the health exchange with the server came to.
 pub enum Exchange {
-    /// Connected (in the given time) and answered the health queries.
-    Answered(ServerHealth, Duration),
+    /// Connected (in the given time, encrypted or not) and answered the health queries.
+    Answered(ServerHealth, Duration, Transport),
     /// No connection: refused, unresolvable, no login, or no answer in time.
     Connect(PgError),
     /// Connected, but a query failed.
@@ -34,8 +34,8 @@ pub fn health(
             Check::new(name, Status::Unknown, format!("not measured: {why}")).with_hint(hint)
         })
     };
-    let (health, latency) = match exchange {
-        Exchange::Answered(health, latency) => (health, latency),
+    let (health, latency, transport) = match exchange {
+        Exchange::Answered(health, latency, transport) => (health, latency, transport),
         Exchange::Connect(err) => {
             let status = match err.failure {
                 Failure::Dns => Status::Unknown,
@@ -76,12 +76,19 @@ pub fn health(
         "primary"
     };
     let psql = format!("psql '{}'", target.display);
+    // A fallback to plain text is the operator's to know of (issue 18), so
+    // it is said in full; otherwise just whether the bytes are encrypted.
+    let how = match (&transport, transport.fallback_note()) {
+        (_, Some(note)) => format!("; {note}"),
+        (Transport::Tls, None) => " over TLS".to_owned(),
+        _ => " in plain text".to_owned(),
+    };
     let mut checks = vec![
         Check::new(
             "postgres",
             Status::Ok,
             format!(
-                "PostgreSQL {} ({role}) at {} answered SELECT 1; connected in {}",
+                "PostgreSQL {} ({role}) at {} answered SELECT 1; connected in {}{how}",
                 health.version,
                 target.display,
                 human_duration(latency)
@@ -181,9 +188,15 @@ mod tests {
         let checks = judged(Exchange::Answered(
             health_of(85, None),
             Duration::from_millis(4),
+            Transport::Tls,
         ));
         assert_eq!(checks[0].status, Status::Ok);
         assert!(checks[0].message.contains("(primary)"));
+        assert!(
+            checks[0].message.ends_with("over TLS"),
+            "{}",
+            checks[0].message
+        );
         assert!(!checks[0].message.contains("secret"));
         assert_eq!(checks[1].value, Some(85.0));
         assert_eq!(checks[1].status, Status::Warning);
@@ -196,6 +209,7 @@ mod tests {
         let checks = judged(Exchange::Answered(
             health_of(1, old),
             Duration::from_millis(4),
+            Transport::Plain,
         ));
         assert_eq!(checks[2].status, Status::Critical);
         assert!(
@@ -204,6 +218,33 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("pg_terminate_backend(4242)")
+        );
+    }
+
+    #[test]
+    fn a_fallback_to_plain_text_is_said_with_its_cause() {
+        let plain = judged(Exchange::Answered(
+            health_of(1, None),
+            Duration::from_millis(4),
+            Transport::Plain,
+        ));
+        assert!(
+            plain[0].message.ends_with("in plain text"),
+            "{}",
+            plain[0].message
+        );
+        let fallback = judged(Exchange::Answered(
+            health_of(1, None),
+            Duration::from_millis(4),
+            Transport::PlainAfterTlsFailure("no cipher suite in common".into()),
+        ));
+        assert_eq!(fallback[0].status, Status::Ok);
+        assert!(
+            fallback[0].message.ends_with(
+                "; TLS handshake failed (no cipher suite in common), connected in plain text as sslmode=prefer allows; set sslmode=require to refuse"
+            ),
+            "{}",
+            fallback[0].message
         );
     }
 

@@ -39,6 +39,11 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+mod fallback;
+
+use fallback::Connector;
+pub use fallback::Transport;
+
 /// Where and as whom to connect, with a form of it that is safe to show.
 #[derive(Clone)]
 pub struct Target {
@@ -94,10 +99,14 @@ impl SslMode {
 
 /// TLS as the URL or `PGSSLMODE`/`PGSSLROOTCERT` ask for it. Without either,
 /// `prefer`, libpq's default: TLS when the server offers it, plain text
-/// when it answers that it does not, so maint is never less private than
-/// psql with the same settings. (libpq also retries in plain text when the
-/// TLS handshake itself fails; the `postgres` crate does not, and neither
-/// does maint: such a server is said to fail TLS, with the sslmode hint.)
+/// when it answers that it does not, and, as libpq does, plain text again
+/// when the TLS handshake itself fails (issue 18: the `postgres` crate does
+/// not, so `fallback.rs` does), said where maint reports the connection.
+/// `require` and the verifying modes never fall back. Unlike libpq, a login
+/// refused over TLS (pg_hba.conf, password) is not retried in plain text:
+/// that is the error. And maint's TLS is rustls, which has no CBC suites:
+/// a server with TLS 1.3 off that offers only those gets TLS from psql,
+/// plain text from maint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsSettings {
     pub mode: SslMode,
@@ -396,9 +405,19 @@ impl Target {
 
     /// Connects and authenticates, returning the client and how long it took.
     pub fn connect(&self) -> Result<(Client, Duration), PgError> {
+        self.connect_with_transport()
+            .map(|connected| (connected.client, connected.took))
+    }
+
+    /// [`Target::connect`], also saying whether the connection is encrypted.
+    pub fn connect_with_transport(&self) -> Result<Connected, PgError> {
         let started = Instant::now();
-        let (client, _) = self.open(self.config.clone())?;
-        Ok((client, started.elapsed()))
+        let (client, _, transport) = self.open(self.config.clone())?;
+        Ok(Connected {
+            client,
+            took: started.elapsed(),
+            transport,
+        })
     }
 
     /// Connects for work that must be stoppable and must hear what the
@@ -416,7 +435,7 @@ impl Target {
             }
         });
         add_settings(&mut config, settings);
-        let (client, connector) = self.open(config)?;
+        let (client, connector, _) = self.open(config)?;
         let canceller = Canceller {
             token: client.cancel_token(),
             connector,
@@ -428,18 +447,34 @@ impl Target {
         })
     }
 
-    /// One connection attempt under [`Target::connect_limit`]. The crate's
-    /// own `connect_timeout` bounds only the TCP connect: a port that
-    /// accepts and never answers (a pooler or proxy in front of a dead
+    /// Every connection maint makes, under [`Target::connect_limit`]. The
+    /// crate's own `connect_timeout` bounds only the TCP connect: a port
+    /// that accepts and never answers (a pooler or proxy in front of a dead
     /// server) would hold the startup exchange forever. So the attempt runs
-    /// on a thread of its own and is abandoned at the limit.
-    fn open(&self, config: postgres::Config) -> Result<(Client, Connector), PgError> {
+    /// on a thread of its own and is abandoned at the limit; with `prefer`,
+    /// the plain-text retry after a failed TLS handshake is inside it.
+    fn open(&self, config: postgres::Config) -> Result<(Client, Connector, Transport), PgError> {
         let connector = self.connector()?;
         let limit = self.connect_limit();
         let attempt = connector.clone();
-        match crate::parallel::within(limit, move || attempt.connect(&config)) {
-            Some(Ok(client)) => Ok((client, connector)),
-            Some(Err(err)) => Err(PgError::classify(&err, self)),
+        let prefer = self.tls.mode == SslMode::Prefer;
+        let deadline = Instant::now() + limit;
+        match crate::parallel::within(limit, move || attempt.connect(&config, prefer, deadline)) {
+            Some(Ok((client, transport))) => {
+                // Cancel requests go where the session went: in plain text.
+                let connector = match transport {
+                    Transport::PlainAfterTlsFailure(_) => Connector::Plain,
+                    Transport::Tls | Transport::Plain => connector,
+                };
+                Ok((client, connector, transport))
+            }
+            Some(Err(failed)) => {
+                let err = PgError::classify(&failed.error, self);
+                Err(match failed.tls_failure {
+                    Some(cause) => err.after_tls_failure(&cause),
+                    None => err,
+                })
+            }
             None => Err(self.no_answer(limit, "to the connection, TLS and login")),
         }
     }
@@ -470,6 +505,13 @@ impl Target {
                 user: self.user().to_owned(),
             })
     }
+}
+
+/// A connection, how long it took to make, and whether it is encrypted.
+pub struct Connected {
+    pub client: Client,
+    pub took: Duration,
+    pub transport: Transport,
 }
 
 /// A connection whose statements can be cancelled from elsewhere and whose
@@ -511,12 +553,6 @@ impl Canceller {
     }
 }
 
-#[derive(Clone)]
-enum Connector {
-    Plain,
-    Tls(MakeRustlsConnect),
-}
-
 /// Appends session settings to the startup options, escaping spaces as libpq does.
 fn add_settings(config: &mut postgres::Config, settings: &[(&str, String)]) {
     if settings.is_empty() {
@@ -530,15 +566,6 @@ fn add_settings(config: &mut postgres::Config, settings: &[(&str, String)]) {
         options.push_str(&format!("-c {name}={}", value.replace(' ', "\\ ")));
     }
     config.options(&options);
-}
-
-impl Connector {
-    fn connect(&self, config: &postgres::Config) -> Result<Client, postgres::Error> {
-        match self {
-            Connector::Plain => config.connect(NoTls),
-            Connector::Tls(tls) => config.connect(tls.clone()),
-        }
-    }
 }
 
 /// rustls (ring provider, as ureq uses) configured for an sslmode.
@@ -884,6 +911,20 @@ impl PgError {
             target: target.display.clone(),
             message,
             user: target.user().to_owned(),
+        }
+    }
+
+    /// The error of the plain-text retry that `prefer` makes after a failed
+    /// TLS handshake: the handshake is what went wrong first, so it leads,
+    /// and the hint is the TLS one.
+    fn after_tls_failure(self, cause: &str) -> PgError {
+        PgError {
+            failure: Failure::Tls,
+            message: format!(
+                "TLS handshake failed ({cause}), and the plain-text retry sslmode=prefer allows failed too: {}",
+                self.message
+            ),
+            ..self
         }
     }
 

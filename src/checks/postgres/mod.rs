@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use postgres::Client;
 
+use crate::checks::Notes;
 use crate::config::{Loaded, PostgresConfig, PostgresUrl};
 use crate::error::Hint;
 use crate::probe::pgstats::{Holder, HolderKind, Server};
@@ -77,12 +78,17 @@ pub fn query_error(err: &postgres::Error, target: &Target, doing: &str) -> anyho
 /// query is as small as queries get (a few settings): login and it get
 /// twice the connect limit, whatever the server does, so a server that
 /// takes the login and then stops answering cannot hold vacuum or prune
-/// before they start.
-pub fn open(target: &Target) -> Result<(Client, Server)> {
+/// before they start. A connection that `sslmode=prefer` made in plain
+/// text after a failed TLS handshake is told under `-v`.
+pub fn open(target: &Target, notes: Notes) -> Result<(Client, Server)> {
     let limit = target.connect_limit() * 2;
     let owned = target.clone();
     crate::parallel::within(limit, move || {
-        let (mut client, _) = owned.connect().map_err(connect_error)?;
+        let connected = owned.connect_with_transport().map_err(connect_error)?;
+        if let Some(note) = connected.transport.fallback_note() {
+            notes.note(|| format!("PostgreSQL at {}: {note}", owned.display));
+        }
+        let mut client = connected.client;
         let server = crate::probe::pgstats::server(&mut client)
             .map_err(|err| query_error(&err, &owned, "reading server settings"))?;
         Ok((client, server))

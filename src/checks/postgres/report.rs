@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::{connect_error, open, query_error, target};
+use crate::checks::Notes;
 use crate::cli::DbReportArgs;
 use crate::config::Loaded;
 use crate::judge::dbreport::cleanup;
@@ -99,18 +100,18 @@ pub struct Facts {
 /// `query_timeout`: the server ends our statements at `query_timeout`
 /// (statement_timeout), and maint stops waiting at the limit whatever the
 /// server does (a server that stops answering mid-report).
-pub fn gather(target: &Target, query_timeout: Duration) -> Result<Facts> {
+pub fn gather(target: &Target, query_timeout: Duration, notes: Notes) -> Result<Facts> {
     let limit = target.connect_limit() + query_timeout;
     let bounded = target.with_statement_timeout(query_timeout);
-    crate::parallel::within(limit, move || gather_now(&bounded)).unwrap_or_else(|| {
+    crate::parallel::within(limit, move || gather_now(&bounded, notes)).unwrap_or_else(|| {
         Err(connect_error(
             target.no_answer(limit, "to the statistics queries"),
         ))
     })
 }
 
-fn gather_now(target: &Target) -> Result<Facts> {
-    let (mut client, server) = open(target)?;
+fn gather_now(target: &Target, notes: Notes) -> Result<Facts> {
+    let (mut client, server) = open(target, notes)?;
     let fail = |doing: &'static str| move |err: postgres::Error| query_error(&err, target, doing);
     let tables =
         pgstats::tables(&mut client, &server, true).map_err(fail("reading table statistics"))?;
@@ -156,10 +157,11 @@ pub struct Settings {
     top: usize,
     /// ` --url ...` for hints, when the user named the server with it.
     again: String,
+    notes: Notes,
 }
 
 impl Settings {
-    pub fn resolve(args: &DbReportArgs, loaded: &Loaded) -> Result<Settings> {
+    pub fn resolve(args: &DbReportArgs, loaded: &Loaded, notes: Notes) -> Result<Settings> {
         Ok(Settings {
             target: target(args.url.as_ref(), loaded)?,
             query_timeout: super::query_timeout(loaded),
@@ -169,6 +171,7 @@ impl Settings {
                 .or(loaded.config.postgres.as_ref().and_then(|p| p.report.top))
                 .unwrap_or(DEFAULT_TOP),
             again: crate::shell::again("--url", args.url.as_ref().map(|u| u.0.as_str())),
+            notes,
         })
     }
 }
@@ -177,7 +180,7 @@ impl Settings {
 pub fn run(settings: &Settings) -> Result<Report> {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    let facts = gather(&settings.target, settings.query_timeout)?;
+    let facts = gather(&settings.target, settings.query_timeout, settings.notes)?;
     let mut report = crate::checks::report("db report", started_at);
     build(&mut report, &facts, settings);
     report.duration = clock.elapsed();

@@ -99,7 +99,7 @@ pub fn execute(args: &DbPruneArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
     let target = &settings.target;
-    let (mut client, server) = open(target).map_err(Failed::Setup)?;
+    let (mut client, server) = open(target, context.notes()).map_err(Failed::Setup)?;
     require_primary(&mut client, &server, target, "DELETE").map_err(Failed::Setup)?;
     let table =
         resolve_table(&mut client, target, "--table", &settings.table).map_err(Failed::Setup)?;

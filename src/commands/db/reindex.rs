@@ -22,7 +22,7 @@ pub fn execute(args: &DbReindexArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
     let target = &settings.target;
-    let (mut client, server) = open(target).map_err(Failed::Setup)?;
+    let (mut client, server) = open(target, context.notes()).map_err(Failed::Setup)?;
     require_primary(&mut client, &server, target, "REINDEX").map_err(Failed::Setup)?;
     require_concurrently(&server).map_err(Failed::Setup)?;
     let plan = plan(&mut client, &server, &settings).map_err(Failed::Setup)?;

@@ -6,6 +6,7 @@ use crate::cli::DbReportArgs;
 use crate::commands::{Context, Failed, Outcome};
 
 pub fn execute(args: &DbReportArgs, context: &Context) -> Outcome {
-    let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
+    let settings =
+        Settings::resolve(args, context.config, context.notes()).map_err(Failed::Setup)?;
     run(&settings).map_err(Failed::Setup)
 }

@@ -27,7 +27,7 @@ pub fn execute(args: &DbVacuumArgs, context: &Context) -> Outcome {
     let clock = Instant::now();
     let settings = Settings::resolve(args, context.config).map_err(Failed::Setup)?;
     let target = &settings.target;
-    let (mut client, server) = open(target).map_err(Failed::Setup)?;
+    let (mut client, server) = open(target, context.notes()).map_err(Failed::Setup)?;
     require_primary(&mut client, &server, target, "VACUUM").map_err(Failed::Setup)?;
     let mut named = Vec::new();
     for name in &settings.tables {
