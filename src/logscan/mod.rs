@@ -9,8 +9,9 @@
 //! How the work stays proportional to the window: a file last written
 //! before the window starts is not opened past its metadata; in a plain
 //! file the window's start is found by binary search on timestamps; a large
-//! plain file is split in two at a dated line and both halves are scanned at
-//! once; a gzip file is decompressed on one thread and scanned on another.
+//! plain file is split at dated lines and the parts are scanned at once
+//! (two halves; sixteen parts when every line is judged by its own time,
+//! as the window's lines may then lie anywhere); a gzip file is decompressed on one thread and scanned on another.
 //! Memory is bounded by the buffers (a few MiB per scanner) and the
 //! template table (capped), whatever the size of the input.
 
@@ -50,7 +51,7 @@ use timestamps::Parser;
 /// process only files that have just answered. A mount that dies between
 /// the two would still hold the scan: that window is the scan's own length.
 pub const DISCOVERY_QUIET: std::time::Duration = std::time::Duration::from_secs(5);
-/// Plain files larger than this are scanned in two halves at once.
+/// Plain files larger than this are scanned in parts at once.
 const SPLIT: u64 = 32 << 20;
 /// Bytes of a file's start used to tell its content and timestamp format.
 const HEAD: usize = 64 << 10;
@@ -827,7 +828,11 @@ fn scan_ranges<'a>(
         // Halves cost the same when every line is alike; judged line by
         // line (`exact`), the window's lines may all lie in one stretch of
         // an unordered file, so smaller parts keep every thread busy.
-        let pieces = if exact { spec.threads * 8 } else { spec.threads } as u64;
+        let pieces = if exact {
+            spec.threads * 8
+        } else {
+            spec.threads
+        } as u64;
         for piece in 1..pieces {
             let at = begin + (end - begin) * piece / pieces;
             let split = match parser {
