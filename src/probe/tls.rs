@@ -227,8 +227,8 @@ pub fn fetch_chain(endpoint: &Endpoint, timeout: Duration) -> Result<Handshake, 
 pub type AddressResult = (SocketAddr, Result<Handshake, TlsError>);
 
 /// Connects to every address `endpoint`'s name resolves to (A and AAAA),
-/// each with a `timeout` of its own so a dead first address does not eat
-/// the time of the others; the results come in resolver order.
+/// all at once, each with a `timeout` of its own so a dead address does not
+/// eat the time of the others; the results come in resolver order.
 pub fn fetch_chains(
     endpoint: &Endpoint,
     timeout: Duration,
@@ -250,17 +250,31 @@ pub fn fetch_chains(
     // getaddrinfo lists an address once per socket type on some systems.
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|address| seen.insert(*address));
-    Ok(addresses
-        .into_iter()
-        .map(|address| {
-            let clock = Clock {
-                deadline: Instant::now() + timeout,
-                limit: timeout,
-            };
-            let result = connect(&[address], &clock).and_then(|s| talk(s, endpoint, &clock));
-            (address, result)
-        })
-        .collect())
+    let fetch = |address: SocketAddr| {
+        let clock = Clock {
+            deadline: Instant::now() + timeout,
+            limit: timeout,
+        };
+        connect(&[address], &clock).and_then(|s| talk(s, endpoint, &clock))
+    };
+    if let [address] = addresses[..] {
+        return Ok(vec![(address, fetch(address))]);
+    }
+    // At once, so a name with dead addresses takes one timeout, not one each.
+    Ok(std::thread::scope(|scope| {
+        let handshakes: Vec<_> = addresses
+            .iter()
+            .map(|&address| scope.spawn(move || fetch(address)))
+            .collect();
+        addresses
+            .iter()
+            .zip(handshakes)
+            .map(|(&address, handshake)| {
+                let result = handshake.join().expect("a handshake thread does not panic");
+                (address, result)
+            })
+            .collect()
+    }))
 }
 
 /// STARTTLS where asked, then the handshake, on a connected stream.
