@@ -779,7 +779,7 @@ _maint() {
             return 0
             ;;
         maint__subcmd__certs__subcmd__check)
-            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
+            opts="-q -v -h -V --warn-days --crit-days --warn-percent --crit-percent --timeout --jobs --ca-file --key --sni --connect --revocation --config --format --output --quiet --verbose --color --notify --no-notify --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +845,10 @@ _maint() {
                     ;;
                 --connect)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation)
+                    COMPREPLY=($(compgen -W "crl ocsp off" -- "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -125,12 +125,15 @@ complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subco
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l crit-days -d 'Fewer days left than this is CRITICAL [default: 30]' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l warn-percent -d 'For short-lived certificates: less than N % of the lifetime left is a WARNING, when the days left say so too' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l crit-percent -d 'Less than N % of the lifetime left is CRITICAL, when the days left say so too' -r
-complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l timeout -d 'Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l timeout -d 'Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake; a target\'s revocation fetches get as long again [default: 10s]' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l jobs -d 'Endpoints probed at once; one still waiting after 0.25 s lets the next start and waits on alone until its deadline [default: 256]' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l ca-file -d 'Trust the roots in FILE instead of the system\'s' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l key -d 'The private key that must belong to the certificate (one TARGET only)' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l sni -d 'Send NAME as SNI instead of the endpoint\'s host (which is still the name verified)' -r
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l connect -d 'Connect to ADDR (`host` or `host:port`) instead of the endpoint\'s own address; the endpoint\'s name is still sent and verified (one TARGET only)' -r
+complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l revocation -d 'How to check revocation: a revoked certificate is CRITICAL, a CRL or responder that cannot be read UNKNOWN [default: crl]' -r -f -a "crl\t'The CRLs the certificates name (their CRL distribution points)'
+ocsp\t'OCSP where a certificate names a responder, its CRL otherwise'
+off\t'No revocation check'"
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l config -d 'Read settings from FILE [default: $MAINT_CONFIG, ./maint.toml, $XDG_CONFIG_HOME/maint/maint.toml, /etc/maint/maint.toml]' -r -F
 complete -c maint -n "__fish_maint_using_subcommand certs; and __fish_seen_subcommand_from check" -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'The versioned JSON contract, for CI and log pipelines'

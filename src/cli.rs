@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{BackupName, HttpUrl, PostgresUrl, RedisUrl, RedisUse};
+use crate::config::{BackupName, HttpUrl, PostgresUrl, RedisUrl, RedisUse, Revocation};
 use crate::logscan::TimeSpec;
 use crate::render::Format;
 use crate::report::Kind;
@@ -284,9 +284,22 @@ pub enum CertsCommand {
 /// Each finding has a stable code: days_left, expired, not_yet_valid,
 /// hostname_mismatch, untrusted, chain_incomplete, chain_order, root_sent,
 /// self_signed, weak_key, weak_signature, key_mismatch, addresses_differ
-/// (the addresses of a name fail or serve different certificates); and for endpoints
-/// that could not be read: dns, refused, timeout, closed, starttls,
-/// tls_version, handshake. The worst target decides the exit code.
+/// (the addresses of a name fail or serve different certificates), revoked,
+/// revocation_stale (a CRL or OCSP answer past its next update),
+/// revocation_unknown (no answer, or none that verifies), revocation (OK:
+/// how it was checked); and for endpoints that could not be read: dns,
+/// refused, timeout, closed, starttls, tls_version, handshake. The worst
+/// target decides the exit code.
+///
+/// Revocation: the leaf, and each intermediate that names a CRL or
+/// responder, is looked up in its issuer's CRL (or OCSP, with --revocation
+/// ocsp), fetched over HTTP within another --timeout and verified against
+/// the issuer's key. Answers are cached until their next update (at most
+/// a day) in $MAINT_CACHE_DIR, else /var/cache/maint for root, else
+/// $XDG_CACHE_HOME/maint or ~/.cache/maint. A certificate file is checked
+/// when its issuer is in the file or among the roots (--ca-file); if not,
+/// the check says so, as UNKNOWN only when --revocation or `[certs]
+/// revocation` asked for it.
 #[derive(Debug, Default, Args)]
 pub struct CertsCheckArgs {
     /// Certificate files, folders and endpoints [default: [certs] targets]
@@ -310,7 +323,8 @@ pub struct CertsCheckArgs {
     #[arg(long, value_name = "N", value_parser = percent)]
     pub crit_percent: Option<f64>,
 
-    /// Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake [default: 10s]
+    /// Deadline of each endpoint, covering DNS, connect, STARTTLS and handshake;
+    /// a target's revocation fetches get as long again [default: 10s]
     #[arg(long, value_name = "DUR")]
     pub timeout: Option<Span>,
 
@@ -335,6 +349,11 @@ pub struct CertsCheckArgs {
     /// address; the endpoint's name is still sent and verified (one TARGET only)
     #[arg(long, value_name = "ADDR")]
     pub connect: Option<String>,
+
+    /// How to check revocation: a revoked certificate is CRITICAL, a CRL or
+    /// responder that cannot be read UNKNOWN [default: crl]
+    #[arg(long, value_name = "MODE")]
+    pub revocation: Option<Revocation>,
 }
 
 fn percent(text: &str) -> Result<f64, String> {

@@ -489,6 +489,8 @@ pub struct CertsConfig {
     pub jobs: Option<Spanned<usize>>,
     /// Roots to trust instead of the system's.
     pub ca_file: Option<PathBuf>,
+    /// How revocation is checked: `crl` (the default), `ocsp` or `off`.
+    pub revocation: Option<Revocation>,
     /// Per-target settings; each is also a target.
     pub target: Vec<CertTargetConfig>,
 }
@@ -509,6 +511,19 @@ pub struct CertTargetConfig {
     /// The private key that must match the certificate.
     pub key: Option<PathBuf>,
     pub ca_file: Option<PathBuf>,
+}
+
+/// How `certs check` asks whether a certificate was revoked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Revocation {
+    /// The CRLs the certificates name (their CRL distribution points)
+    #[default]
+    Crl,
+    /// OCSP where a certificate names a responder, its CRL otherwise
+    Ocsp,
+    /// No revocation check
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

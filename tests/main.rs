@@ -15,6 +15,7 @@ mod backup_remote;
 mod backup_restore;
 mod backup_roundtrip;
 mod certs;
+mod certs_revocation;
 mod cli;
 mod config;
 mod db;

@@ -6,6 +6,9 @@
 //! file loaded, every endpoint parsed, so bad input fails before any
 //! connection is made. Endpoints are then probed through a bounded pool
 //! (src/parallel.rs), each under one deadline; results keep input order.
+//! Revocation (`certs/revocation.rs`) gets a second deadline of its own.
+
+mod revocation;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +92,9 @@ struct Work {
     name: Option<String>,
     roots: Option<Arc<Roots>>,
     key: Option<KeyMaterial>,
+    revocation: Option<revocation::Plan>,
+    /// Where a certificate's issuer is looked for when the chain lacks it.
+    issuers: Option<Arc<Roots>>,
 }
 
 enum Source {
@@ -114,6 +120,7 @@ struct Resolver<'a> {
     notes: super::Notes,
     system_roots: Option<Arc<Roots>>,
     file_roots: HashMap<PathBuf, Arc<Roots>>,
+    revocation: revocation::Plan,
 }
 
 impl Settings {
@@ -177,12 +184,24 @@ impl Settings {
             (None, None) => DEFAULT_JOBS,
         };
 
+        let mode = args.revocation.or(certs.revocation).unwrap_or_default();
+        let cache = if mode == config::Revocation::Off {
+            None
+        } else {
+            crate::probe::revocation::cache_folder()
+        };
         let mut resolver = Resolver {
             args,
             loaded,
             notes,
             system_roots: None,
             file_roots: HashMap::new(),
+            revocation: revocation::Plan {
+                mode,
+                asked: args.revocation.is_some() || certs.revocation.is_some(),
+                cache,
+                timeout,
+            },
         };
         let base_levels = resolver.levels(
             Levels::default(),
@@ -352,6 +371,14 @@ impl Resolver<'_> {
         self.system_roots()
     }
 
+    /// The revocation check of a target with `timeout`, if any.
+    fn revocation_plan(&self, timeout: Duration) -> Option<revocation::Plan> {
+        (self.revocation.mode != config::Revocation::Off).then(|| revocation::Plan {
+            timeout,
+            ..self.revocation.clone()
+        })
+    }
+
     fn explicit_roots(&self, entry: Option<&CertTargetConfig>) -> bool {
         self.args.ca_file.is_some()
             || entry.is_some_and(|e| e.ca_file.is_some())
@@ -497,6 +524,7 @@ impl Resolver<'_> {
         };
         let roots = self.roots(entry)?;
         let key = self.key(entry)?.map(|(material, _)| material);
+        let revocation = self.revocation_plan(timeout);
         let endpoint = Endpoint {
             host,
             port,
@@ -517,8 +545,10 @@ impl Resolver<'_> {
                 source: Source::Endpoint { endpoint, timeout },
                 levels,
                 name,
-                roots: Some(roots),
+                roots: Some(roots.clone()),
                 key,
+                revocation,
+                issuers: Some(roots),
             },
         }])
     }
@@ -596,6 +626,19 @@ impl Resolver<'_> {
             } else {
                 None
             };
+            let revocation = self.revocation_plan(timeout);
+            // A lone leaf's issuer may be among the roots; roots that cannot
+            // be loaded only leave it unchecked (the finding says so).
+            let leaf = certificates
+                .as_ref()
+                .ok()
+                .and_then(|certs| certs.first())
+                .filter(|first| !first.is_self_issued());
+            let issuers = match (&roots, &revocation) {
+                (Some(roots), _) => Some(roots.clone()),
+                (None, Some(_)) if leaf.is_some() => self.roots(entry).ok(),
+                _ => None,
+            };
             let shown = file.display().to_string();
             targets.push(Target {
                 label: shown.clone(),
@@ -611,6 +654,8 @@ impl Resolver<'_> {
                     name: None,
                     roots,
                     key: key.as_ref().map(|(material, _)| material.clone()),
+                    revocation,
+                    issuers,
                 },
             });
         }
@@ -719,6 +764,17 @@ impl Work {
         probed
             .findings
             .extend(judge::assess(&probed.certificates, &expect, now));
+        if let Some(plan) = &self.revocation {
+            probed.findings.extend(revocation::check(
+                &probed.certificates,
+                self.issuers.as_deref(),
+                plan,
+                now,
+            ));
+            probed
+                .findings
+                .sort_by_key(|f| std::cmp::Reverse(f.status.severity()));
+        }
         if let Some(message) = late_error {
             probed.findings.push(Finding {
                 code: "handshake",
@@ -745,7 +801,12 @@ pub fn run(settings: Settings) -> Report {
             hint,
             work,
         } = target;
-        jobs.push(Job::new(timeout + GRACE, move || work.run()).patience(PATIENCE));
+        // Revocation fetches have a timeout of their own after the handshake's.
+        let budget = match &work.revocation {
+            Some(plan) => timeout + plan.timeout,
+            None => timeout,
+        };
+        jobs.push(Job::new(budget + GRACE, move || work.run()).patience(PATIENCE));
         lines.push((label, levels, timeout, hint));
     }
     // Each target has its own deadline; the run as a whole needs none.
@@ -896,6 +957,9 @@ impl HintBase {
                     ("chain_order" | "root_sent" | "chain_incomplete" | "untrusted", _) => format!(
                         "openssl crl2pkcs7 -nocrl -certfile {path} | openssl pkcs7 -print_certs -noout"
                     ),
+                    ("revoked" | "revocation_unknown" | "revocation_stale", _) => format!(
+                        "openssl x509 -in {path} -noout -serial -ext crlDistributionPoints,authorityInfoAccess"
+                    ),
                     _ => format!("openssl x509 -in {path} -noout -subject -issuer -dates"),
                 }
             }
@@ -931,6 +995,9 @@ impl HintBase {
                     ),
                     "days_left" | "expired" | "not_yet_valid" => format!(
                         "{client} </dev/null 2>/dev/null | openssl x509 -noout -subject -dates"
+                    ),
+                    "revoked" | "revocation_unknown" | "revocation_stale" => format!(
+                        "{client} </dev/null 2>/dev/null | openssl x509 -noout -serial -ext crlDistributionPoints,authorityInfoAccess"
                     ),
                     _ => format!("{client} -showcerts </dev/null"),
                 }

@@ -7,6 +7,7 @@
 //! The verdict is computed here, apart from reading the chain (probe::tls
 //! records whatever a server sends), so a bad certificate is still seen.
 
+pub mod revocation;
 pub mod target;
 
 use std::time::Duration;
@@ -34,6 +35,11 @@ pub enum Code {
     WeakSignature,
     KeyMismatch,
     AddressesDiffer,
+    Revoked,
+    RevocationUnknown,
+    RevocationStale,
+    /// How revocation was checked, or why it was not: always OK.
+    Revocation,
 }
 
 impl Code {
@@ -52,6 +58,10 @@ impl Code {
             Code::WeakSignature => "weak_signature",
             Code::KeyMismatch => "key_mismatch",
             Code::AddressesDiffer => "addresses_differ",
+            Code::Revoked => "revoked",
+            Code::RevocationUnknown => "revocation_unknown",
+            Code::RevocationStale => "revocation_stale",
+            Code::Revocation => "revocation",
         }
     }
 }
@@ -193,7 +203,7 @@ pub fn assess(
     findings
 }
 
-fn label(index: usize, certificate: &Certificate) -> String {
+pub(crate) fn label(index: usize, certificate: &Certificate) -> String {
     format!("#{index} {}", certificate.subject_short())
 }
 

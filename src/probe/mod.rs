@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod process;
 pub mod reboot;
 pub mod redis;
+pub mod revocation;
 pub mod system;
 pub mod systemd;
 pub mod tcp;

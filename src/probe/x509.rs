@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rustls_pki_types::CertificateDer;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey as ParsedKey;
 
@@ -398,6 +398,10 @@ pub struct Certificate {
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
     pub sha256: String,
+    /// The URLs of its CRL distribution points, as written (http, ldap, ...).
+    pub crl_urls: Vec<String>,
+    /// The OCSP responders its Authority Information Access names.
+    pub ocsp_urls: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -501,6 +505,8 @@ impl Certificate {
         let mut is_ca = false;
         let mut subject_key_id = None;
         let mut authority_key_id = None;
+        let mut crl_urls = Vec::new();
+        let mut ocsp_urls = Vec::new();
         for extension in parsed.extensions() {
             match extension.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(san) => {
@@ -520,6 +526,31 @@ impl Certificate {
                 ParsedExtension::SubjectKeyIdentifier(id) => subject_key_id = Some(id.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
                     authority_key_id = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
+                }
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    for point in points.iter() {
+                        if let Some(DistributionPointName::FullName(names)) =
+                            &point.distribution_point
+                        {
+                            crl_urls.extend(names.iter().filter_map(|name| match name {
+                                GeneralName::URI(uri) => Some((*uri).to_owned()),
+                                _ => None,
+                            }));
+                        }
+                    }
+                }
+                ParsedExtension::AuthorityInfoAccess(access) => {
+                    ocsp_urls.extend(access.accessdescs.iter().filter_map(|description| {
+                        match &description.access_location {
+                            GeneralName::URI(uri)
+                                if description.access_method
+                                    == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP =>
+                            {
+                                Some((*uri).to_owned())
+                            }
+                            _ => None,
+                        }
+                    }));
                 }
                 _ => {}
             }
@@ -556,6 +587,8 @@ impl Certificate {
             subject_key_id,
             authority_key_id,
             sha256: data_encoding::HEXUPPER.encode(digest.as_ref()),
+            crl_urls,
+            ocsp_urls,
         }
     }
 
@@ -699,7 +732,7 @@ fn der_element_length(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Tag, header length and content length of the DER element at the start of `bytes`.
-fn der_header(bytes: &[u8]) -> Option<(u8, usize, usize)> {
+pub(crate) fn der_header(bytes: &[u8]) -> Option<(u8, usize, usize)> {
     let tag = *bytes.first()?;
     let first = *bytes.get(1)?;
     if first < 0x80 {

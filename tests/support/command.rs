@@ -107,6 +107,8 @@ impl Maint {
             // The history every check run records stays with the test too
             // (as root the default would be /var/lib/maint).
             .env("MAINT_HISTORY_PATH", runtime.join("history.db"))
+            // So are cached CRLs and OCSP answers (root's is /var/cache/maint).
+            .env("MAINT_CACHE_DIR", runtime.join("cache"))
             .env("LC_ALL", "C");
         for (key, value) in &self.env {
             command.env(key, value);

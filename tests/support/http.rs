@@ -103,3 +103,87 @@ fn serve(stream: TcpStream) {
         body.len()
     );
 }
+
+/// Serves the files of a folder on 127.0.0.1 (`GET /NAME`, 404 for what is
+/// not there) until dropped: a CRL distribution point that can go away.
+pub(crate) struct FileServer {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FileServer {
+    pub(crate) fn start(dir: &std::path::Path) -> FileServer {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the file server");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let port = listener.local_addr().expect("local address").port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let dir = dir.to_owned();
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let dir = dir.clone();
+                        std::thread::spawn(move || serve_file(stream, &dir));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        FileServer { port, stop }
+    }
+
+    pub(crate) fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // The listener closes within one poll; after that connecting is refused.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn serve_file(stream: TcpStream, dir: &std::path::Path) {
+    let _ = stream.set_nonblocking(false);
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let name = target.trim_start_matches('/');
+    let found = (!name.contains("..") && !name.is_empty())
+        .then(|| std::fs::read(dir.join(name)).ok())
+        .flatten();
+    let mut stream = stream;
+    match found {
+        Some(body) => {
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/pkix-crl\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+        None => {
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"
+            );
+        }
+    }
+}

@@ -8,6 +8,8 @@
 //!   SNI name it was sent; [`TlsServer::smtp`] speaks SMTP STARTTLS first.
 //! - [`OpensslServer`]: `openssl s_server` for weak keys and TLS 1.0.
 //! - [`silent_port`]: accepts TCP connections and never says anything.
+//! - [`Pki::revocable_leaf`], [`Pki::crl`] and [`OcspResponder`] (`openssl
+//!   ocsp` over an index.txt): revocation published on 127.0.0.1.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,7 +18,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    CustomExtension, DnType, IsCa, Issuer, KeyIdMethod, KeyPair, RevocationReason,
+    RevokedCertParams, SanType, SerialNumber,
+};
 use rustls::ServerConfig;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
@@ -105,6 +111,60 @@ impl Pki {
         }
     }
 
+    /// A leaf with serial `serial` that names a CRL and an OCSP responder.
+    pub(crate) fn revocable_leaf(
+        &self,
+        names: &[&str],
+        serial: u16,
+        crl: Option<&str>,
+        ocsp: Option<&str>,
+    ) -> Leaf {
+        let key = KeyPair::generate().expect("generate a key");
+        let mut params = leaf_params(names, (-10, 200));
+        params.serial_number = Some(SerialNumber::from_slice(&serial.to_be_bytes()));
+        if let Some(url) = crl {
+            params.crl_distribution_points = vec![CrlDistributionPoint {
+                uris: vec![url.to_owned()],
+            }];
+        }
+        if let Some(url) = ocsp {
+            params.custom_extensions.push(ocsp_extension(url));
+        }
+        let cert = params
+            .signed_by(&key, &self.intermediate.issuer)
+            .expect("sign the leaf");
+        Leaf {
+            pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// A CRL (DER) by the intermediate listing `revoked` (key compromise, a
+    /// day ago), whose next update is `next_days` from now.
+    pub(crate) fn crl(&self, revoked: &[u16], next_days: i64) -> Vec<u8> {
+        let now = OffsetDateTime::now_utc();
+        CertificateRevocationListParams {
+            this_update: now - time::Duration::days(10),
+            next_update: now + time::Duration::days(next_days),
+            crl_number: SerialNumber::from_slice(&[1]),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|serial| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&serial.to_be_bytes()),
+                    revocation_time: now - time::Duration::days(1),
+                    reason_code: Some(RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.intermediate.issuer)
+        .expect("sign the CRL")
+        .der()
+        .to_vec()
+    }
+
     /// A leaf signed by itself.
     pub(crate) fn self_signed(names: &[&str], days: Days) -> Leaf {
         let key = KeyPair::generate().expect("generate a key");
@@ -163,6 +223,116 @@ impl Pki {
             pem: std::fs::read_to_string(file("leaf.pem")).unwrap(),
             key_pem: std::fs::read_to_string(file("leaf.key")).unwrap(),
         }
+    }
+}
+
+/// Authority Information Access naming one OCSP responder (RFC 5280 4.2.2.1),
+/// which rcgen has no field for.
+fn ocsp_extension(url: &str) -> CustomExtension {
+    // [6] IA5String: the URI form of GeneralName.
+    let mut location = vec![0x86, url.len() as u8];
+    location.extend_from_slice(url.as_bytes());
+    let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let mut description = vec![0x30, (method.len() + location.len()) as u8];
+    description.extend_from_slice(&method);
+    description.extend_from_slice(&location);
+    let mut content = vec![0x30, description.len() as u8];
+    content.extend_from_slice(&description);
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
+}
+
+/// `openssl ocsp` answering for the intermediate from an index.txt of
+/// (serial, revoked) on a free port; stopped when dropped.
+pub(crate) struct OcspResponder {
+    pub port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl OcspResponder {
+    pub(crate) fn start(pki: &Pki, entries: &[(u16, bool)]) -> OcspResponder {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| dir.path().join(name);
+        std::fs::write(file("ca.pem"), &pki.intermediate.pem).unwrap();
+        std::fs::write(file("ca.key"), &pki.intermediate.key_pem).unwrap();
+        let stamp = |t: OffsetDateTime| {
+            format!(
+                "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+                t.year() % 100,
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        };
+        let now = OffsetDateTime::now_utc();
+        let expiry = stamp(now + time::Duration::days(200));
+        let revoked_at = stamp(now - time::Duration::days(1));
+        let index: String = entries
+            .iter()
+            .map(|(serial, revoked)| {
+                if *revoked {
+                    format!(
+                        "R\t{expiry}\t{revoked_at},keyCompromise\t{serial:04X}\tunknown\t/CN=localhost\n"
+                    )
+                } else {
+                    format!("V\t{expiry}\t\t{serial:04X}\tunknown\t/CN=localhost\n")
+                }
+            })
+            .collect();
+        std::fs::write(file("index.txt"), index).unwrap();
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new("openssl")
+                .args(["ocsp", "-ignore_err", "-ndays", "1", "-index"])
+                .arg(file("index.txt"))
+                .arg("-port")
+                .arg(port.to_string())
+                .arg("-rsigner")
+                .arg(file("ca.pem"))
+                .arg("-rkey")
+                .arg(file("ca.key"))
+                .arg("-CA")
+                .arg(file("ca.pem"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the openssl command line tool is needed");
+            // Not a test connection: the responder serves one connection at
+            // a time and would wait on it for a request that never comes.
+            let stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+            let (ready, listening) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in stderr.lines().map_while(Result::ok) {
+                    if line.contains("waiting for OCSP client connections") {
+                        let _ = ready.send(());
+                    }
+                }
+            });
+            if listening.recv_timeout(Duration::from_secs(5)).is_ok() {
+                return OcspResponder {
+                    port,
+                    child,
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("openssl ocsp did not start");
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for OcspResponder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
