@@ -457,6 +457,75 @@ fn windows_count_right_when_time_goes_back() {
     }
 }
 
+#[test]
+fn a_large_file_out_of_order_is_judged_line_by_line_in_parts() {
+    // Past the size read in parts (32 MiB), in local time with milliseconds:
+    // 64 stretches of two hours of lines, written last first, as
+    // bench/logs.sh's unordered copy is.
+    const LINES: i64 = 270_000;
+    let step_ms = 7_200_000 / LINES;
+    let line = |n: i64| {
+        let ms = n * step_ms;
+        let second = ms / 1000;
+        format!(
+            "2026-11-20 {:02}:{:02}:{:02},{:03} ERROR request {n} failed {}\n",
+            10 + second / 3600,
+            second / 60 % 60,
+            second % 60,
+            ms % 1000,
+            "x".repeat(90)
+        )
+    };
+    let stretch = LINES / 64;
+    let mut text = String::new();
+    for part in (0..64).rev() {
+        let end = if part == 63 {
+            LINES
+        } else {
+            (part + 1) * stretch
+        };
+        for n in part * stretch..end {
+            text.push_str(&line(n));
+        }
+    }
+    assert!(text.len() > 33 << 20, "{} bytes", text.len());
+    let command = maint().file("app.log", &text);
+    let path = command.path("app.log").display().to_string();
+    for (since, until) in [(1800, 5400), (3333, 3334), (7000, 7200)] {
+        let expected = (0..LINES)
+            .filter(|n| (since * 1000..until * 1000).contains(&(n * step_ms)))
+            .count();
+        let local = |second: i64| {
+            format!(
+                "2026-11-20 {:02}:{:02}:{:02}",
+                10 + second / 3600,
+                second / 60 % 60,
+                second % 60
+            )
+        };
+        let out = run_bounded(maint().args([
+            "--format",
+            "json",
+            "logs",
+            "analyze",
+            &path,
+            "--since",
+            &local(since),
+            "--until",
+            &local(until),
+            "--threshold",
+            "errors>1000000",
+        ]));
+        assert_eq!(
+            out.check("errors")["value"],
+            expected as f64,
+            "since {since} until {until}: {}",
+            out.stdout
+        );
+        text_contains(&out.check("lines"), "message", "times go back in");
+    }
+}
+
 // Case 12: `contains` searched only the first 1 MiB of a body.
 
 #[test]
