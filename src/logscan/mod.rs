@@ -11,7 +11,8 @@
 //! file the window's start is found by binary search on timestamps; a large
 //! plain file is split at dated lines and the parts are scanned at once
 //! (two halves; sixteen parts when every line is judged by its own time,
-//! as the window's lines may then lie anywhere); a gzip file is decompressed on one thread and scanned on another.
+//! as the window's lines may then lie anywhere); a gzip file is
+//! decompressed on one thread and scanned on another.
 //! Memory is bounded by the buffers (a few MiB per scanner) and the
 //! template table (capped), whatever the size of the input.
 

@@ -531,33 +531,33 @@ fn clock(text: &[u8], at: usize) -> Option<i64> {
 
 /// Fractional seconds after a `.`, as ms and the bytes used (0 when absent).
 fn fraction(text: &[u8], at: usize) -> (i64, usize) {
-    if text.get(at) != Some(&b'.') || !text.get(at + 1).is_some_and(u8::is_ascii_digit) {
-        return (0, 0);
-    }
-    let (ms, digits) = decimal_ms(&text[at + 1..]);
-    (ms, 1 + digits)
+    fraction_after(text, at, b".")
 }
 
 /// ISO's optional `.123` or `,123` after the seconds (byte 19): ms and the bytes used.
 fn iso_fraction(text: &[u8]) -> (i64, usize) {
-    if !matches!(text.get(19), Some(b'.' | b',')) || !text.get(20).is_some_and(u8::is_ascii_digit) {
-        return (0, 0);
-    }
-    let (ms, digits) = decimal_ms(&text[20..]);
-    (ms, 1 + digits)
+    fraction_after(text, 19, b".,")
 }
 
-/// The leading digits of a fraction of a second, as ms (digits past the
-/// third add nothing) and how many digits there were.
-fn decimal_ms(text: &[u8]) -> (i64, usize) {
+/// Fractional seconds after one of `separators` at `at`, as ms (digits
+/// past the third add nothing) and the bytes used (0 when absent).
+fn fraction_after(text: &[u8], at: usize, separators: &[u8]) -> (i64, usize) {
+    if !text.get(at).is_some_and(|b| separators.contains(b))
+        || !text.get(at + 1).is_some_and(u8::is_ascii_digit)
+    {
+        return (0, 0);
+    }
+    let digits = text[at + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     let mut ms = 0;
     let mut scale = 100;
-    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
-    for &b in &text[..digits] {
+    for &b in &text[at + 1..at + 1 + digits] {
         ms += i64::from(b - b'0') * scale;
         scale /= 10;
     }
-    (ms, digits)
+    (ms, 1 + digits)
 }
 
 /// Whether an ISO time may go on with a zone at `at` (`iso` reads one there

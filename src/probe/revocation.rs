@@ -118,24 +118,12 @@ impl Fetcher {
         now: DateTime<Utc>,
     ) -> Result<Answer, RevocationError> {
         let serial = raw_serial(cert).map_err(|reason| not_crl(url, &reason))?;
-        let entry = self.entry("crl", &[url.as_bytes()]);
-        if let Some(bytes) = entry.as_deref().and_then(|path| fresh(path, now)) {
-            // A cache file that no longer verifies is fetched again.
-            if let Ok(answer) = read_crl(&bytes, &serial, issuer, url)
-                && answer.next_update.is_some_and(|next| next > now)
-            {
-                return Ok(Answer {
-                    cached: true,
-                    ..answer
-                });
-            }
-        }
-        let bytes = self.fetch(url, None)?;
-        let answer = read_crl(&bytes, &serial, issuer, url)?;
-        if answer.next_update.is_some_and(|next| next > now) {
-            store(entry.as_deref(), &bytes);
-        }
-        Ok(answer)
+        cached_or_fetched(
+            self.entry("crl", &[url.as_bytes()]).as_deref(),
+            now,
+            |bytes| read_crl(bytes, &serial, issuer, url),
+            || self.fetch(url, None),
+        )
     }
 
     /// What the OCSP responder at `url` says of `cert`, which `issuer` signed.
@@ -149,23 +137,15 @@ impl Fetcher {
         let bad = |reason: String| not_ocsp(url, reason);
         let id = cert_id(cert, issuer).map_err(bad)?;
         let id_der = id.to_der().map_err(|err| bad(err.to_string()))?;
-        let entry = self.entry("ocsp", &[url.as_bytes(), &id_der]);
-        if let Some(bytes) = entry.as_deref().and_then(|path| fresh(path, now))
-            && let Ok(answer) = read_ocsp(&bytes, &id, issuer, url, now)
-            && answer.next_update.is_some_and(|next| next > now)
-        {
-            return Ok(Answer {
-                cached: true,
-                ..answer
-            });
-        }
-        let request = ocsp_request(id.clone()).map_err(bad)?;
-        let bytes = self.fetch(url, Some(&request))?;
-        let answer = read_ocsp(&bytes, &id, issuer, url, now)?;
-        if answer.next_update.is_some_and(|next| next > now) {
-            store(entry.as_deref(), &bytes);
-        }
-        Ok(answer)
+        cached_or_fetched(
+            self.entry("ocsp", &[url.as_bytes(), &id_der]).as_deref(),
+            now,
+            |bytes| read_ocsp(bytes, &id, issuer, url, now),
+            || {
+                let request = ocsp_request(id.clone()).map_err(bad)?;
+                self.fetch(url, Some(&request))
+            },
+        )
     }
 
     /// The cache file for `kind` and what identifies the answer.
@@ -266,6 +246,33 @@ pub fn cache_folder() -> Option<PathBuf> {
         .create(&folder)
         .ok()?;
     Some(folder)
+}
+
+/// The answer cached in `entry` while it is current (a cache file that no
+/// longer verifies is fetched again), else the one fetched now, cached
+/// when it says until when it holds.
+fn cached_or_fetched(
+    entry: Option<&Path>,
+    now: DateTime<Utc>,
+    read: impl Fn(&[u8]) -> Result<Answer, RevocationError>,
+    fetch: impl FnOnce() -> Result<Vec<u8>, RevocationError>,
+) -> Result<Answer, RevocationError> {
+    let current = |answer: &Answer| answer.next_update.is_some_and(|next| next > now);
+    if let Some(bytes) = entry.and_then(|path| fresh(path, now))
+        && let Ok(answer) = read(&bytes)
+        && current(&answer)
+    {
+        return Ok(Answer {
+            cached: true,
+            ..answer
+        });
+    }
+    let bytes = fetch()?;
+    let answer = read(&bytes)?;
+    if current(&answer) {
+        store(entry, &bytes);
+    }
+    Ok(answer)
 }
 
 /// The bytes of a cache file written less than [`CACHE_AT_MOST`] ago.
