@@ -293,7 +293,7 @@ pub fn pack_to(
     let verification = Verification {
         verified_at: Utc::now(),
         ok: true,
-        detail: "checked in full as it was uploaded; the server checked every part's MD5"
+        detail: "checked in full as it was uploaded; every part went with its MD5 for the server to check"
             .to_owned(),
         stored: Some(catalog::StoredObject {
             size: head.size,

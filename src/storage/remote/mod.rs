@@ -446,35 +446,12 @@ impl Remote {
                         what: what.clone(),
                         detail: sanitize(&err.to_string()),
                     })?;
-            // Read by hand: stores differ in which fields they send (s3s
-            // leaves out the ETag), and only key and size matter here.
-            if !body.contains("<ListBucketResult") {
-                return Err(RemoteError::Protocol {
-                    what: what.clone(),
-                    detail: "the answer is not an S3 listing".to_owned(),
-                });
-            }
-            for block in body.split("<Contents>").skip(1) {
-                let block = block.split("</Contents>").next().unwrap_or_default();
-                let Some(key) = xml_field(block, "Key").map(|k| xml_unescape(&k)) else {
-                    continue;
-                };
-                if let Some(name) = key.strip_prefix(&base) {
-                    found.push(Listed {
-                        name: name.to_owned(),
-                        size: xml_field(block, "Size")
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(0),
-                        etag: xml_field(block, "ETag")
-                            .map(|e| xml_unescape(&e))
-                            .unwrap_or_default(),
-                    });
-                }
-            }
-            let truncated = xml_field(&body, "IsTruncated").is_some_and(|v| v == "true");
-            token = xml_field(&body, "NextContinuationToken")
-                .map(|t| xml_unescape(&t))
-                .filter(|_| truncated);
+            let page = read_listing(&body, &base).ok_or_else(|| RemoteError::Protocol {
+                what: what.clone(),
+                detail: "the answer is not an S3 listing".to_owned(),
+            })?;
+            found.extend(page.found);
+            token = page.next;
             if token.is_none() {
                 break;
             }
@@ -573,6 +550,59 @@ pub fn content_md5(bytes: &[u8]) -> String {
 }
 
 /// The text of `<Field>…</Field>` in an S3 error body.
+/// One page of a ListObjectsV2 answer: the objects directly under `base`,
+/// and the token of the next page.
+struct ListingPage {
+    found: Vec<Listed>,
+    next: Option<String>,
+}
+
+/// Reads a listing by hand: stores differ in which fields they send (s3s
+/// leaves out the ETag), and only key, size and ETag matter here. The
+/// request asks for `encoding-type=url` (so any key survives the XML), and
+/// AWS and Garage honour it: their keys then come URL-encoded (`h1%2Fweb…`,
+/// a space as `+`), while s3s-fs sends them as they are and no
+/// `EncodingType`. `None` when the body is not a listing at all.
+fn read_listing(body: &str, base: &str) -> Option<ListingPage> {
+    if !body.contains("<ListBucketResult") {
+        return None;
+    }
+    let url_encoded =
+        xml_field(body, "EncodingType").is_some_and(|e| e.eq_ignore_ascii_case("url"));
+    let mut found = Vec::new();
+    for block in body.split("<Contents>").skip(1) {
+        let block = block.split("</Contents>").next().unwrap_or_default();
+        let Some(key) = xml_field(block, "Key").map(|k| xml_unescape(&k)) else {
+            continue;
+        };
+        let key = if url_encoded {
+            // A literal `+` comes as %2B, so a bare one is a space.
+            percent_encoding::percent_decode_str(&key.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        } else {
+            key
+        };
+        if let Some(name) = key.strip_prefix(base) {
+            found.push(Listed {
+                name: name.to_owned(),
+                size: xml_field(block, "Size")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+                etag: xml_field(block, "ETag")
+                    .map(|e| xml_unescape(&e))
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    // The continuation token is never URL-encoded, only XML-escaped.
+    let truncated = xml_field(body, "IsTruncated").is_some_and(|v| v == "true");
+    let next = xml_field(body, "NextContinuationToken")
+        .map(|t| xml_unescape(&t))
+        .filter(|_| truncated);
+    Some(ListingPage { found, next })
+}
+
 fn xml_field(body: &str, field: &str) -> Option<String> {
     let open = format!("<{field}>");
     let close = format!("</{field}>");
@@ -664,5 +694,36 @@ mod tests {
         assert_eq!(xml_field(body, "Code").as_deref(), Some("NoSuchBucket"));
         assert_eq!(xml_field(body, "Message").as_deref(), Some("gone"));
         assert_eq!(xml_field(body, "Other"), None);
+    }
+
+    #[test]
+    fn url_encoded_listings_are_decoded_and_plain_ones_kept() {
+        // As Garage 2.5 answered (keys URL-encoded, `/` too), trimmed.
+        let garage = r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bench</Name><Prefix>h1%2F</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>%2F</Delimiter><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><NextContinuationToken>Z2+/=</NextContinuationToken><Contents><Key>h1%2F.maint-lock-vm-1-2</Key><ETag>&quot;94a0&quot;</ETag><Size>207</Size></Contents><Contents><Key>h1%2Fg-20261129T044521Z-daily.tar.gz</Key><ETag>&quot;ab23-1&quot;</ETag><Size>3001858</Size></Contents></ListBucketResult>"#;
+        let page = read_listing(garage, "h1/").unwrap();
+        let names: Vec<&str> = page.found.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [".maint-lock-vm-1-2", "g-20261129T044521Z-daily.tar.gz"]
+        );
+        assert_eq!(page.found[1].size, 3_001_858);
+        assert_eq!(page.found[1].etag, "\"ab23-1\"");
+        // The token goes back as it came: it is never URL-encoded.
+        assert_eq!(page.next.as_deref(), Some("Z2+/="));
+
+        // AWS writes a space as `+` and a plus as %2B.
+        let aws = "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated><Contents><Key>web+1/a%2Bb+c.tar.gz</Key><Size>1</Size></Contents></ListBucketResult>";
+        let page = read_listing(aws, "web 1/").unwrap();
+        assert_eq!(page.found[0].name, "a+b c.tar.gz");
+        assert_eq!(page.next, None);
+
+        // s3s-fs ignores the encoding: keys as they are, `+` and `%` included.
+        let plain = "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>h1/a+b%20.tar.gz</Key><Size>1</Size></Contents></ListBucketResult>";
+        assert_eq!(
+            read_listing(plain, "h1/").unwrap().found[0].name,
+            "a+b%20.tar.gz"
+        );
+
+        assert!(read_listing("<html>proxy</html>", "").is_none());
     }
 }
