@@ -165,7 +165,8 @@ pub(super) fn execute(args: &BackupCreateArgs, context: &Context) -> Outcome {
         report.checks.push(Check::new(
             "cleanup",
             Status::Ok,
-            format!("{} (a run that died left them)", recovered.join("; ")),
+            // Each item says what left it (a run that died, a stale lock).
+            recovered.join("; "),
         ));
     }
     let labels = [("name", plan.name.as_str())];
