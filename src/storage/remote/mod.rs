@@ -549,7 +549,6 @@ pub fn content_md5(bytes: &[u8]) -> String {
     data_encoding::BASE64.encode(&md5::Md5::digest(bytes))
 }
 
-/// The text of `<Field>…</Field>` in an S3 error body.
 /// One page of a ListObjectsV2 answer: the objects directly under `base`,
 /// and the token of the next page.
 struct ListingPage {
@@ -603,6 +602,7 @@ fn read_listing(body: &str, base: &str) -> Option<ListingPage> {
     Some(ListingPage { found, next })
 }
 
+/// The text of the first `<Field>…</Field>` in an S3 answer (an error, a listing).
 fn xml_field(body: &str, field: &str) -> Option<String> {
     let open = format!("<{field}>");
     let close = format!("</{field}>");
